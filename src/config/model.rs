@@ -1,0 +1,302 @@
+//! The validated, typed configuration the daemon uses. A value of these types is a valid
+//! one: everything here was checked by `config::load`. Runtime state (streaks, alert
+//! state, counters) never lives here.
+
+use std::net::SocketAddr;
+use std::ops::RangeInclusive;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use http::{HeaderName, HeaderValue, Method};
+use regex::Regex;
+use url::Url;
+
+/// The whole configuration: main file plus every included agency file.
+#[derive(Clone, Debug)]
+pub struct Config {
+    /// The main file this config was loaded from.
+    pub source: PathBuf,
+    pub server: Server,
+    pub storage: Storage,
+    pub probing: Probing,
+    pub connection: Connection,
+    pub sla: Sla,
+    pub alerting: Alerting,
+    pub maintenance: Vec<MaintenanceWindow>,
+    /// In file order of the include globs (each glob's matches sorted by path).
+    pub agencies: Vec<Agency>,
+}
+
+#[derive(Clone, Debug)]
+pub struct Server {
+    pub listen: SocketAddr,
+    /// Bearer token for `POST /-/reload` and the admin API. Never logged.
+    pub admin_token: Option<Secret>,
+    pub public_url: Option<Url>,
+}
+
+/// A string that must never be printed: `Debug` shows `***`.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(pub String);
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Secret(***)")
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct Storage {
+    /// Resolved against the main file's directory when relative.
+    pub path: PathBuf,
+    pub retention: Retention,
+}
+
+#[derive(Clone, Debug)]
+pub struct Retention {
+    pub raw: Duration,
+    pub hourly: Duration,
+    pub daily: Duration,
+}
+
+#[derive(Clone, Debug)]
+pub struct Probing {
+    pub max_in_flight: usize,
+    /// With `{version}` already replaced.
+    pub user_agent: String,
+}
+
+#[derive(Clone, Debug)]
+pub struct Connection {
+    pub window: Duration,
+}
+
+#[derive(Clone, Debug)]
+pub struct Sla {
+    pub timezone: chrono_tz::Tz,
+    pub exclude_maintenance: bool,
+}
+
+#[derive(Clone, Debug)]
+pub struct Alerting {
+    /// Zero means never re-notify.
+    pub repeat_interval: Duration,
+    pub receivers: Vec<Receiver>,
+    pub routes: Vec<Route>,
+}
+
+#[derive(Clone, Debug)]
+pub struct Receiver {
+    pub name: String,
+    pub kind: ReceiverKind,
+}
+
+#[derive(Clone, Debug)]
+pub enum ReceiverKind {
+    Webhook(Webhook),
+    Alertmanager { url: Url },
+}
+
+#[derive(Clone, Debug)]
+pub struct Webhook {
+    pub url: Url,
+    pub format: WebhookFormat,
+    pub secret: Option<Secret>,
+    pub headers: Vec<(HeaderName, HeaderValue)>,
+    pub timeout: Duration,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum WebhookFormat {
+    Emcd,
+    Alertmanager,
+}
+
+#[derive(Clone, Debug)]
+pub struct Route {
+    pub receiver: String,
+    /// Empty matcher = everything.
+    pub matcher: Matcher,
+}
+
+/// Matches alerts or checks by label. An empty list means "any".
+#[derive(Clone, Debug, Default)]
+pub struct Matcher {
+    pub severity: Vec<String>,
+    pub agency: Vec<String>,
+    pub system: Vec<String>,
+    pub check: Vec<String>,
+}
+
+#[derive(Clone, Debug)]
+pub struct MaintenanceWindow {
+    pub name: String,
+    /// Cron with seconds, evaluated in `sla.timezone`.
+    pub schedule: cron::Schedule,
+    pub duration: Duration,
+    pub matcher: Matcher,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AgencyKind {
+    Ministry,
+    MinisterialAgency,
+    GovernmentAgency,
+    Province,
+    City,
+}
+
+#[derive(Clone, Debug)]
+pub struct Agency {
+    pub id: String,
+    pub code: String,
+    pub name: String,
+    pub kind: AgencyKind,
+    /// The agency file it came from.
+    pub file: PathBuf,
+    pub systems: Vec<System>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SystemKind {
+    Tthc,
+    Portal,
+    Other,
+}
+
+#[derive(Clone, Debug)]
+pub struct System {
+    pub id: String,
+    pub name: String,
+    pub kind: SystemKind,
+    /// Counts toward the connection mandate.
+    pub required: bool,
+    pub checks: Vec<Check>,
+}
+
+/// `agency/system/check`, cheap to clone.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct CheckId(pub Arc<str>);
+
+impl CheckId {
+    pub fn new(agency: &str, system: &str, check: &str) -> Self {
+        CheckId(format!("{agency}/{system}/{check}").into())
+    }
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Display for CheckId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct Check {
+    pub id: String,
+    /// `agency/system/check`.
+    pub full_id: CheckId,
+    pub policy: Policy,
+    pub kind: CheckKind,
+}
+
+/// The fields of `defaults`, after inheritance.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Policy {
+    pub interval: Duration,
+    /// Always < interval.
+    pub timeout: Duration,
+    /// >= 1
+    pub failure_threshold: u32,
+    /// >= 1
+    pub success_threshold: u32,
+    pub degraded_after: Duration,
+    /// Percent, e.g. 99.5.
+    pub slo_availability: f64,
+    pub cert_min_days: u32,
+}
+
+#[derive(Clone, Debug)]
+pub enum CheckKind {
+    Http(HttpSpec),
+    Tcp(TcpSpec),
+    Push(PushSpec),
+}
+
+impl CheckKind {
+    pub fn name(&self) -> &'static str {
+        match self {
+            CheckKind::Http(_) => "http",
+            CheckKind::Tcp(_) => "tcp",
+            CheckKind::Push(_) => "push",
+        }
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct HttpSpec {
+    pub url: Url,
+    pub method: Method,
+    pub headers: Vec<(HeaderName, HeaderValue)>,
+    pub body: Option<String>,
+    pub follow_redirects: bool,
+    pub insecure_skip_verify: bool,
+    pub expect: Expect,
+}
+
+#[derive(Clone, Debug)]
+pub struct Expect {
+    /// Never empty: defaults to 200-399 when following redirects, else 200-299.
+    pub status: Vec<RangeInclusive<u16>>,
+    pub body_contains: Option<String>,
+    pub body_not_contains: Option<String>,
+    pub body_regex: Option<Regex>,
+    /// Header name -> regex over its value.
+    pub headers: Vec<(HeaderName, Regex)>,
+    pub json: Vec<JsonExpect>,
+    pub max_response_time: Option<Duration>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct JsonExpect {
+    /// The path as written, for messages.
+    pub path_text: String,
+    pub path: Vec<JsonStep>,
+    pub equals: serde_json::Value,
+}
+
+/// One step of the JSONPath subset `$.a.b[0].c`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum JsonStep {
+    Key(String),
+    Index(usize),
+}
+
+#[derive(Clone, Debug)]
+pub struct TcpSpec {
+    pub host: String,
+    pub port: u16,
+    pub tls: bool,
+    pub insecure_skip_verify: bool,
+}
+
+#[derive(Clone, Debug)]
+pub struct PushSpec {
+    /// SHA-256 of the bearer token.
+    pub token_digest: [u8; 32],
+    pub max_silence: Duration,
+}
+
+impl Config {
+    /// Every check with its agency and system, in config order.
+    pub fn checks(&self) -> impl Iterator<Item = (&Agency, &System, &Check)> {
+        self.agencies.iter().flat_map(|a| {
+            a.systems
+                .iter()
+                .flat_map(move |s| s.checks.iter().map(move |c| (a, s, c)))
+        })
+    }
+}

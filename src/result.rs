@@ -1,0 +1,144 @@
+//! The vocabulary of measurement shared by probes, state, store and metrics:
+//! what one result is (SPEC 4.1). Plain data; no I/O here.
+
+use std::fmt;
+
+/// The verdict of one measurement of a check (SPEC 4.1).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum ResultKind {
+    /// Every expectation held, within `degraded_after`.
+    Up,
+    /// Every expectation held, slower than `degraded_after`.
+    Degraded,
+    /// An expectation failed or the probe errored (see [`ErrorKind`]).
+    Down,
+    /// emcd could not measure (shutting down, overloaded); never counts against an agency.
+    Unknown,
+    /// Taken inside a maintenance window.
+    Maintenance,
+}
+
+impl ResultKind {
+    pub const ALL: [ResultKind; 5] = [
+        ResultKind::Up,
+        ResultKind::Degraded,
+        ResultKind::Down,
+        ResultKind::Unknown,
+        ResultKind::Maintenance,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ResultKind::Up => "up",
+            ResultKind::Degraded => "degraded",
+            ResultKind::Down => "down",
+            ResultKind::Unknown => "unknown",
+            ResultKind::Maintenance => "maintenance",
+        }
+    }
+
+    /// Whether the result counts as available (up or degraded).
+    pub fn is_available(self) -> bool {
+        matches!(self, ResultKind::Up | ResultKind::Degraded)
+    }
+
+    /// Stable small integer used on disk. Never renumber.
+    pub fn code(self) -> u8 {
+        match self {
+            ResultKind::Up => 0,
+            ResultKind::Degraded => 1,
+            ResultKind::Down => 2,
+            ResultKind::Unknown => 3,
+            ResultKind::Maintenance => 4,
+        }
+    }
+
+    pub fn from_code(code: u8) -> Option<Self> {
+        Self::ALL.into_iter().find(|k| k.code() == code)
+    }
+}
+
+impl fmt::Display for ResultKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Why a result is `down` (SPEC 4.1).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum ErrorKind {
+    Dns,
+    Connect,
+    Tls,
+    Timeout,
+    Http,
+    Status,
+    Body,
+    Header,
+    Json,
+    Cert,
+    TooSlow,
+}
+
+impl ErrorKind {
+    pub const ALL: [ErrorKind; 11] = [
+        ErrorKind::Dns,
+        ErrorKind::Connect,
+        ErrorKind::Tls,
+        ErrorKind::Timeout,
+        ErrorKind::Http,
+        ErrorKind::Status,
+        ErrorKind::Body,
+        ErrorKind::Header,
+        ErrorKind::Json,
+        ErrorKind::Cert,
+        ErrorKind::TooSlow,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ErrorKind::Dns => "dns",
+            ErrorKind::Connect => "connect",
+            ErrorKind::Tls => "tls",
+            ErrorKind::Timeout => "timeout",
+            ErrorKind::Http => "http",
+            ErrorKind::Status => "status",
+            ErrorKind::Body => "body",
+            ErrorKind::Header => "header",
+            ErrorKind::Json => "json",
+            ErrorKind::Cert => "cert",
+            ErrorKind::TooSlow => "too_slow",
+        }
+    }
+
+    /// Stable small integer used on disk (1-based; 0 means "no error"). Never renumber.
+    pub fn code(self) -> u8 {
+        Self::ALL.iter().position(|k| *k == self).unwrap() as u8 + 1
+    }
+
+    pub fn from_code(code: u8) -> Option<Self> {
+        Self::ALL.get(usize::from(code).checked_sub(1)?).copied()
+    }
+}
+
+impl fmt::Display for ErrorKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_round_trip() {
+        for k in ResultKind::ALL {
+            assert_eq!(ResultKind::from_code(k.code()), Some(k));
+        }
+        for k in ErrorKind::ALL {
+            assert_eq!(ErrorKind::from_code(k.code()), Some(k));
+        }
+        assert_eq!(ErrorKind::from_code(0), None);
+    }
+}
