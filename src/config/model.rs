@@ -48,7 +48,7 @@ impl std::fmt::Debug for Secret {
 
 #[derive(Clone, Debug)]
 pub struct Storage {
-    /// Resolved against the main file's directory when relative.
+    /// As written; a relative path is relative to the working directory (like Prometheus's data dir).
     pub path: PathBuf,
     pub retention: Retention,
 }
