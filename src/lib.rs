@@ -3,6 +3,14 @@
 //! The binary (`main.rs`) only parses the command line and calls into this library.
 //! See `ARCHITECTURE.md` for the module map and the invariants.
 
+pub mod check;
 pub mod config;
+pub mod fleet;
+pub mod metrics;
 pub mod probe;
+pub mod recorder;
 pub mod result;
+pub mod scheduler;
+pub mod server;
+pub mod store;
+pub mod util;

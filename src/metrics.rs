@@ -1,0 +1,242 @@
+//! Every metric emcd exposes (SPEC 5), in one place. Per-check and per-system series are
+//! encoded at scrape time from the live fleet (a custom collector), not mirrored into a
+//! second registry; process-level metrics are ordinary prometheus-client metrics.
+
+use std::collections::HashMap;
+
+use prometheus_client::collector::Collector;
+use prometheus_client::encoding::{DescriptorEncoder, NoLabelSet};
+use prometheus_client::metrics::exemplar::Exemplar;
+use prometheus_client::metrics::gauge::Gauge;
+use prometheus_client::metrics::histogram::Histogram;
+use prometheus_client::metrics::MetricType;
+use prometheus_client::registry::Registry;
+
+use crate::fleet::FleetHandle;
+use crate::probe::Phases;
+use crate::result::ResultKind;
+use crate::store::writer::WriterMetrics;
+
+/// Content type of [`Metrics::encode`]'s output.
+pub const CONTENT_TYPE: &str = "application/openmetrics-text; version=1.0.0; charset=utf-8";
+
+/// Process-level metrics, shared by the tasks that update them.
+#[derive(Debug)]
+pub struct Metrics {
+    /// How late probes start versus their schedule.
+    pub scheduler_lag: Histogram,
+    pub probes_in_flight: Gauge,
+    /// Handed to the store writer.
+    pub writer: WriterMetrics,
+    registry: Registry,
+}
+
+impl Metrics {
+    pub fn new(fleet: FleetHandle) -> Metrics {
+        let scheduler_lag = Histogram::new([
+            0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0,
+        ]);
+        let probes_in_flight = Gauge::default();
+        let writer = WriterMetrics {
+            pending: Gauge::default(),
+            write_duration: Histogram::new([0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0]),
+        };
+        let mut registry = Registry::default();
+        registry.register(
+            "emcd_scheduler_lag_seconds",
+            "How late probes start versus their schedule",
+            scheduler_lag.clone(),
+        );
+        registry.register(
+            "emcd_probes_in_flight",
+            "Probes running now",
+            probes_in_flight.clone(),
+        );
+        registry.register(
+            "emcd_store_write_duration_seconds",
+            "Duration of one batch commit of results",
+            writer.write_duration.clone(),
+        );
+        registry.register(
+            "emcd_store_pending_results",
+            "Results recorded but not yet committed",
+            writer.pending.clone(),
+        );
+        registry.register_collector(Box::new(FleetCollector { fleet }));
+        Metrics {
+            scheduler_lag,
+            probes_in_flight,
+            writer,
+            registry,
+        }
+    }
+
+    /// The `/metrics` page (OpenMetrics text).
+    pub fn encode(&self) -> String {
+        let mut out = String::with_capacity(64 * 1024);
+        prometheus_client::encoding::text::encode(&mut out, &self.registry)
+            .expect("writing to a String cannot fail");
+        out
+    }
+}
+
+/// What one check contributes to a scrape, copied out under its lock once.
+struct Sample {
+    labels: [(&'static str, std::sync::Arc<str>); 3],
+    http: bool,
+    up: bool,
+    degraded: bool,
+    counts: [u64; 5],
+    last: Option<LastSample>,
+}
+
+struct LastSample {
+    success: bool,
+    duration: f64,
+    phases: Phases,
+    status: u16,
+    cert_expiry: Option<i64>,
+}
+
+#[derive(Debug)]
+struct FleetCollector {
+    fleet: FleetHandle,
+}
+
+fn gauge<'a, T>(
+    enc: &mut DescriptorEncoder,
+    name: &str,
+    help: &str,
+    samples: &'a [Sample],
+    value: impl Fn(&'a Sample) -> Option<T>,
+) -> std::fmt::Result
+where
+    T: prometheus_client::encoding::EncodeGaugeValue,
+{
+    let mut m = enc.encode_descriptor(name, help, None, MetricType::Gauge)?;
+    for s in samples {
+        if let Some(v) = value(s) {
+            m.encode_family(&s.labels)?.encode_gauge(&v)?;
+        }
+    }
+    Ok(())
+}
+
+impl Collector for FleetCollector {
+    fn encode(&self, mut enc: DescriptorEncoder) -> std::fmt::Result {
+        let fleet = self.fleet.current();
+        let samples: Vec<Sample> = fleet
+            .checks
+            .iter()
+            .map(|c| {
+                let live = c.live.lock().unwrap_or_else(|p| p.into_inner());
+                Sample {
+                    labels: [
+                        ("agency", c.agency.clone()),
+                        ("system", c.system.clone()),
+                        ("check", c.check.clone()),
+                    ],
+                    http: matches!(c.config.kind, crate::config::CheckKind::Http(_)),
+                    up: live.state.status.is_up(),
+                    degraded: live.state.status == crate::check::state::Status::Degraded,
+                    counts: live.counts,
+                    last: live.last.as_ref().map(|l| LastSample {
+                        success: l.result.is_available(),
+                        duration: l.duration,
+                        phases: l.phases,
+                        status: l.status_code.unwrap_or(0),
+                        cert_expiry: l.cert_expiry,
+                    }),
+                }
+            })
+            .collect();
+
+        gauge(&mut enc, "probe_success", "1 if the last result was up or degraded", &samples, |s| {
+            s.last.as_ref().map(|l| i64::from(l.success))
+        })?;
+        gauge(&mut enc, "probe_duration_seconds", "Total duration of the last probe", &samples, |s| {
+            s.last.as_ref().map(|l| l.duration)
+        })?;
+        {
+            let mut m = enc.encode_descriptor(
+                "probe_http_duration_seconds",
+                "Phase durations of the last HTTP probe",
+                None,
+                MetricType::Gauge,
+            )?;
+            for s in samples.iter().filter(|s| s.http) {
+                if let Some(l) = &s.last {
+                    for (phase, d) in Phases::NAMES.iter().zip(l.phases.as_array()) {
+                        let labels = (&s.labels[..], [("phase", *phase)]);
+                        m.encode_family(&labels)?.encode_gauge(&d.as_secs_f64())?;
+                    }
+                }
+            }
+        }
+        gauge(&mut enc, "probe_http_status_code", "Status code of the last HTTP probe (0 if none)", &samples, |s| {
+            s.last.as_ref().filter(|_| s.http).map(|l| i64::from(l.status))
+        })?;
+        gauge(
+            &mut enc,
+            "probe_ssl_earliest_cert_expiry",
+            "Unix time of the earliest certificate expiry in the chain",
+            &samples,
+            |s| s.last.as_ref().and_then(|l| l.cert_expiry),
+        )?;
+        gauge(&mut enc, "emcd_check_up", "1 if the check is UP or DEGRADED (after thresholds)", &samples, |s| {
+            Some(i64::from(s.up))
+        })?;
+        gauge(&mut enc, "emcd_check_degraded", "1 if the check is DEGRADED", &samples, |s| {
+            Some(i64::from(s.degraded))
+        })?;
+        {
+            let mut m = enc.encode_descriptor(
+                "emcd_probes",
+                "Results by result",
+                None,
+                MetricType::Counter,
+            )?;
+            for s in &samples {
+                for kind in ResultKind::ALL {
+                    let labels = (&s.labels[..], [("result", kind.as_str())]);
+                    m.encode_family(&labels)?
+                        .encode_counter::<NoLabelSet, _, f64>(&s.counts[usize::from(kind.code())], None)?;
+                }
+            }
+        }
+        {
+            let mut m = enc.encode_descriptor(
+                "emcd_probe_duration_seconds",
+                "Probe durations per system",
+                None,
+                MetricType::Histogram,
+            )?;
+            for sys in &fleet.systems {
+                let (sum, count, buckets) = sys.durations.snapshot();
+                let labels = [("agency", sys.agency.clone()), ("system", sys.system.clone())];
+                m.encode_family(&labels)?.encode_histogram::<NoLabelSet>(
+                    sum,
+                    count,
+                    &buckets,
+                    None::<&HashMap<usize, Exemplar<NoLabelSet, f64>>>,
+                )?;
+            }
+        }
+        {
+            let mut by_kind: Vec<(&'static str, i64)> = vec![("http", 0), ("tcp", 0), ("push", 0)];
+            for c in &fleet.checks {
+                let k = c.config.kind.name();
+                if let Some(e) = by_kind.iter_mut().find(|e| e.0 == k) {
+                    e.1 += 1;
+                }
+            }
+            let mut m = enc.encode_descriptor("emcd_checks", "Configured checks by kind", None, MetricType::Gauge)?;
+            for (kind, n) in by_kind {
+                m.encode_family(&[("kind", kind)])?.encode_gauge(&n)?;
+            }
+        }
+        let mut m = enc.encode_descriptor("emcd_build_info", "Build information", None, MetricType::Gauge)?;
+        m.encode_family(&[("version", env!("CARGO_PKG_VERSION"))])?.encode_gauge(&1i64)?;
+        Ok(())
+    }
+}

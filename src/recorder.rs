@@ -1,0 +1,108 @@
+//! The one place a result becomes observable: it updates the check's live state (and
+//! with it `/metrics`), queues the result for the store, and logs state changes. Probes
+//! and push handlers produce results; only the recorder acts on them.
+
+use std::time::SystemTime;
+
+use crate::check::state::{self, Thresholds};
+use crate::fleet::{CheckRuntime, LastResult};
+use crate::probe::{Outcome, Phases};
+use crate::result::{ErrorKind, ResultKind};
+use crate::store::writer::{ResultRow, WriterGone, WriterHandle};
+use crate::store::pack;
+use crate::util::unix_seconds;
+
+/// Records results into live state and the store.
+#[derive(Clone)]
+pub struct Recorder {
+    writer: WriterHandle,
+}
+
+impl Recorder {
+    pub fn new(writer: WriterHandle) -> Recorder {
+        Recorder { writer }
+    }
+
+    /// Records a probe outcome.
+    pub async fn outcome(&self, check: &CheckRuntime, o: Outcome) -> Result<(), WriterGone> {
+        let last = LastResult {
+            at: unix_seconds(SystemTime::now()),
+            result: o.result,
+            error: o.error,
+            status_code: o.status_code,
+            duration: o.duration.as_secs_f64(),
+            phases: o.phases,
+            cert_expiry: o.cert_expiry,
+            message: o.message,
+        };
+        self.record(check, last).await
+    }
+
+    /// Records a result emcd could not measure (e.g. the scheduler fell behind).
+    pub async fn unknown(&self, check: &CheckRuntime, why: &str) -> Result<(), WriterGone> {
+        let last = LastResult {
+            at: unix_seconds(SystemTime::now()),
+            result: ResultKind::Unknown,
+            error: None,
+            status_code: None,
+            duration: 0.0,
+            phases: Phases::default(),
+            cert_expiry: None,
+            message: Some(why.to_owned()),
+        };
+        self.record(check, last).await
+    }
+
+    async fn record(&self, check: &CheckRuntime, last: LastResult) -> Result<(), WriterGone> {
+        let policy = &check.config.policy;
+        let thresholds = Thresholds {
+            failure: policy.failure_threshold,
+            success: policy.success_threshold,
+        };
+        if matches!(last.result, ResultKind::Up | ResultKind::Degraded | ResultKind::Down) {
+            check.system_rt.durations.observe(last.duration);
+        }
+        let row = ResultRow {
+            check_id: check.db_id,
+            ts: last.at,
+            code: pack(last.result, last.error, last.status_code),
+            duration_ms: (last.duration * 1000.0).round() as i64,
+            message: match last.result {
+                ResultKind::Up | ResultKind::Degraded => None,
+                _ => last.message.as_deref().map(Into::into),
+            },
+        };
+        let transition = {
+            let mut live = check.live.lock().unwrap_or_else(|p| p.into_inner());
+            let (next, transition) = state::apply(live.state, last.result, thresholds);
+            live.state = next;
+            live.counts[usize::from(last.result.code())] += 1;
+            if last.result.is_available() {
+                live.last_ok_at = Some(last.at);
+            }
+            live.last = Some(last.clone());
+            transition
+        };
+        if let Some(t) = transition {
+            log_transition(check, t, &last);
+        }
+        self.writer.send(row).await
+    }
+}
+
+fn log_transition(check: &CheckRuntime, t: state::Transition, last: &LastResult) {
+    let error = last.error.map(ErrorKind::as_str);
+    if t.to == state::Status::Down {
+        tracing::warn!(
+            check = %check.id,
+            from = t.from.as_str(),
+            to = t.to.as_str(),
+            error_kind = error,
+            status_code = last.status_code,
+            message = last.message.as_deref(),
+            "check state changed"
+        );
+    } else {
+        tracing::info!(check = %check.id, from = t.from.as_str(), to = t.to.as_str(), "check state changed");
+    }
+}

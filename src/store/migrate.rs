@@ -1,0 +1,40 @@
+//! Schema migrations, embedded in the binary and applied at start in order. The
+//! schema version is SQLite's `user_version`. A database is migrated, never rebuilt.
+
+use std::path::Path;
+
+use sqlx::sqlite::SqliteConnection;
+use sqlx::{Connection, Executor};
+
+use super::StoreError;
+
+/// (version, SQL). Append only; never edit a released migration.
+const MIGRATIONS: &[(i64, &str)] = &[(1, include_str!("migrations/0001_init.sql"))];
+
+pub async fn run(conn: &mut SqliteConnection, path: &Path) -> Result<(), StoreError> {
+    let current: i64 = sqlx::query_scalar("PRAGMA user_version")
+        .fetch_one(&mut *conn)
+        .await?;
+    let known = MIGRATIONS.last().map_or(0, |m| m.0);
+    if current > known {
+        return Err(StoreError::TooNew {
+            path: path.to_owned(),
+            found: current,
+            known,
+        });
+    }
+    for &(version, sql) in MIGRATIONS.iter().filter(|m| m.0 > current) {
+        let err = |source| StoreError::Migrate {
+            path: path.to_owned(),
+            version,
+            source,
+        };
+        let mut tx = conn.begin().await.map_err(err)?;
+        tx.execute(sql).await.map_err(err)?;
+        let set_version = format!("PRAGMA user_version = {version}");
+        tx.execute(sqlx::AssertSqlSafe(set_version)).await.map_err(err)?;
+        tx.commit().await.map_err(err)?;
+        tracing::info!(version, "database migrated");
+    }
+    Ok(())
+}

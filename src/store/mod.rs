@@ -1,0 +1,185 @@
+//! Storage (SPEC 8): one SQLite file in WAL mode, schema migrations embedded in the
+//! binary, a single writer task committing results in batches (`writer`), and a separate
+//! read-only pool for queries. All SQL of emcd lives under this module.
+
+mod codec;
+mod migrate;
+pub mod writer;
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+use std::time::Duration;
+
+use sqlx::sqlite::{SqliteConnectOptions, SqliteConnection, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::{Connection, Row};
+
+use crate::result::{ErrorKind, ResultKind};
+pub use codec::{pack, unpack};
+
+/// Errors of the storage layer, naming the database file.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("cannot create the directory of database {path}: {source}")]
+    CreateDir { path: PathBuf, source: std::io::Error },
+    #[error("cannot open database {path}: {source}")]
+    Open { path: PathBuf, source: sqlx::Error },
+    #[error("database {path} has schema version {found}, newer than this emcd knows ({known}); upgrade emcd")]
+    TooNew { path: PathBuf, found: i64, known: i64 },
+    #[error("migrating database {path} to version {version}: {source}")]
+    Migrate { path: PathBuf, version: i64, source: sqlx::Error },
+    #[error("database query failed: {0}")]
+    Query(#[from] sqlx::Error),
+}
+
+/// One raw result as stored.
+#[derive(Clone, Debug, PartialEq)]
+pub struct StoredResult {
+    /// Row id: results are ordered by it (commit order, which is time order).
+    pub seq: i64,
+    /// Unix seconds the result was recorded.
+    pub ts: i64,
+    pub result: ResultKind,
+    pub error: Option<ErrorKind>,
+    pub status_code: Option<u16>,
+    pub duration_ms: i64,
+    pub message: Option<String>,
+}
+
+/// The open database: the writer's connection is handed to [`writer::spawn`]; reads go
+/// through `reader`, a read-only pool, so they never block the writer (WAL).
+pub struct Store {
+    path: PathBuf,
+    reader: SqlitePool,
+}
+
+fn options(path: &Path) -> SqliteConnectOptions {
+    SqliteConnectOptions::new()
+        .filename(path)
+        .journal_mode(SqliteJournalMode::Wal)
+        .synchronous(SqliteSynchronous::Normal)
+        .busy_timeout(Duration::from_secs(5))
+        .pragma("temp_store", "memory")
+}
+
+impl Store {
+    /// Opens (creating file and directory if missing) and migrates the database.
+    /// Returns the store for reads and the connection the single writer will own.
+    pub async fn open(path: &Path) -> Result<(Store, SqliteConnection), StoreError> {
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir).map_err(|source| StoreError::CreateDir {
+                path: path.to_owned(),
+                source,
+            })?;
+        }
+        let open_err = |source| StoreError::Open {
+            path: path.to_owned(),
+            source,
+        };
+        let mut conn = SqliteConnection::connect_with(&options(path).create_if_missing(true))
+            .await
+            .map_err(open_err)?;
+        migrate::run(&mut conn, path).await?;
+        let reader = SqlitePoolOptions::new()
+            .max_connections(4)
+            .connect_with(options(path).read_only(true))
+            .await
+            .map_err(open_err)?;
+        Ok((
+            Store {
+                path: path.to_owned(),
+                reader,
+            },
+            conn,
+        ))
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// The integer ids of the given checks, from the `checks` table.
+    pub async fn check_ids(&self) -> Result<HashMap<String, i64>, StoreError> {
+        let rows = sqlx::query("SELECT full_id, id FROM checks").fetch_all(&self.reader).await?;
+        Ok(rows.iter().map(|r| (r.get::<String, _>(0), r.get::<i64, _>(1))).collect())
+    }
+
+    /// Raw results of one check, newest first, with `from <= ts <= to` (unix seconds).
+    /// The time range is narrowed through `result_marks`, so the scan is bounded by the
+    /// fleet's results in that range, not by the whole table.
+    pub async fn results(
+        &self,
+        check_id: i64,
+        from: Option<i64>,
+        to: Option<i64>,
+        limit: u32,
+    ) -> Result<Vec<StoredResult>, StoreError> {
+        let lo = match from {
+            Some(from) => sqlx::query_scalar::<_, i64>(
+                "SELECT first_rowid FROM result_marks WHERE minute >= ? ORDER BY minute LIMIT 1",
+            )
+            .bind(from.div_euclid(60))
+            .fetch_optional(&self.reader)
+            .await?
+            .unwrap_or(i64::MAX),
+            None => 0,
+        };
+        let hi = match to {
+            // Results of minute m are all recorded before the first mark of minute m+2.
+            Some(to) => sqlx::query_scalar::<_, i64>(
+                "SELECT first_rowid FROM result_marks WHERE minute >= ? ORDER BY minute LIMIT 1",
+            )
+            .bind(to.div_euclid(60) + 2)
+            .fetch_optional(&self.reader)
+            .await?
+            .unwrap_or(i64::MAX),
+            None => i64::MAX,
+        };
+        let rows = sqlx::query(
+            "SELECT rowid, ts, code, duration_ms, message FROM results \
+             WHERE rowid >= ? AND rowid < ? AND check_id = ? AND ts >= ? AND ts <= ? \
+             ORDER BY rowid DESC LIMIT ?",
+        )
+        .bind(lo)
+        .bind(hi)
+        .bind(check_id)
+        .bind(from.unwrap_or(i64::MIN))
+        .bind(to.unwrap_or(i64::MAX))
+        .bind(i64::from(limit))
+        .fetch_all(&self.reader)
+        .await?;
+        rows.iter().map(decode_row).collect()
+    }
+
+    /// Number of raw results stored (for tests and benchmarks).
+    pub async fn count_results(&self) -> Result<i64, StoreError> {
+        Ok(sqlx::query_scalar("SELECT count(*) FROM results")
+            .fetch_one(&self.reader)
+            .await?)
+    }
+}
+
+fn decode_row(r: &sqlx::sqlite::SqliteRow) -> Result<StoredResult, StoreError> {
+    let code: i64 = r.get(2);
+    let (result, error, status_code) = unpack(code).ok_or_else(|| {
+        StoreError::Query(sqlx::Error::Decode(
+            format!("result code {code} is not one emcd writes").into(),
+        ))
+    })?;
+    Ok(StoredResult {
+        seq: r.get(0),
+        ts: r.get(1),
+        result,
+        error,
+        status_code,
+        duration_ms: r.get(3),
+        message: r.get(4),
+    })
+}
+
+/// `SqliteConnectOptions` from a path string; used by tools that open the file directly.
+pub fn connect_options(path: &str) -> Result<SqliteConnectOptions, sqlx::Error> {
+    Ok(SqliteConnectOptions::from_str(path)?
+        .journal_mode(SqliteJournalMode::Wal)
+        .synchronous(SqliteSynchronous::Normal))
+}
