@@ -5,6 +5,7 @@
 
 pub mod check;
 pub mod config;
+pub mod daemon;
 pub mod fleet;
 pub mod metrics;
 pub mod probe;
@@ -13,4 +14,5 @@ pub mod result;
 pub mod scheduler;
 pub mod server;
 pub mod store;
+pub mod token;
 pub mod util;

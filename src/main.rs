@@ -1,1 +1,154 @@
-fn main() {}
+//! The `emcd` binary: parses the command line, sets up logging, and calls the library.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::Context;
+use clap::{Parser, Subcommand, ValueEnum};
+use tokio_util::sync::CancellationToken;
+
+#[derive(Parser)]
+#[command(name = "emcd", version, about = "Measures the service level of public-service systems")]
+struct Cli {
+    /// Log format.
+    #[arg(long, value_enum, default_value_t = LogFormat::Text, global = true)]
+    log_format: LogFormat,
+    /// Log level or filter (e.g. `info`, `emcd=debug`).
+    #[arg(long, default_value = "info", global = true)]
+    log_level: String,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum LogFormat {
+    Text,
+    Json,
+}
+
+#[derive(clap::Args)]
+struct ConfigArg {
+    /// Main config file.
+    #[arg(long, env = "EMCD_CONFIG", default_value = "config/emcd.yaml")]
+    config: PathBuf,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the daemon.
+    Run {
+        #[command(flatten)]
+        config: ConfigArg,
+        /// Address to serve on (overrides `server.listen`).
+        #[arg(long)]
+        listen: Option<SocketAddr>,
+    },
+    /// Validate the whole config and print a summary, or every error found.
+    Check {
+        #[command(flatten)]
+        config: ConfigArg,
+    },
+    /// Probe one URL now and print its phases, status, certificate and verdict.
+    Probe(emcd::probe::cli::ProbeArgs),
+    /// Print a new random push token and the `sha256:` digest to put in the config.
+    Token,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    init_logging(cli.log_format, &cli.log_level);
+    match execute(cli.command) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("emcd: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn execute(command: Command) -> anyhow::Result<ExitCode> {
+    match command {
+        Command::Check { config } => Ok(check(&config.config)),
+        Command::Token => {
+            let (token, digest) = emcd::token::generate();
+            println!("token:  {token}");
+            println!("config: token: \"{digest}\"");
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Probe(args) => {
+            let ok = runtime()?.block_on(emcd::probe::cli::probe_command(args))?;
+            Ok(if ok { ExitCode::SUCCESS } else { ExitCode::FAILURE })
+        }
+        Command::Run { config, listen } => {
+            let mut cfg = match emcd::config::load(&config.config) {
+                Ok(cfg) => cfg,
+                Err(errors) => {
+                    eprintln!("{errors}");
+                    return Ok(ExitCode::FAILURE);
+                }
+            };
+            if let Some(addr) = listen {
+                cfg.server.listen = addr;
+            }
+            runtime()?.block_on(async {
+                let listener = tokio::net::TcpListener::bind(cfg.server.listen)
+                    .await
+                    .with_context(|| format!("cannot listen on {}", cfg.server.listen))?;
+                let shutdown = CancellationToken::new();
+                tokio::spawn(stop_on_signal(shutdown.clone()));
+                emcd::daemon::run(cfg, listener, shutdown).await
+            })?;
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+fn check(path: &Path) -> ExitCode {
+    match emcd::config::load(path) {
+        Ok(cfg) => {
+            print!("{}", emcd::config::summary(&cfg));
+            ExitCode::SUCCESS
+        }
+        Err(errors) => {
+            eprintln!("{errors}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("starting the async runtime")
+}
+
+/// Cancels `shutdown` on SIGTERM or SIGINT.
+async fn stop_on_signal(shutdown: CancellationToken) {
+    use tokio::signal::unix::{signal, SignalKind};
+    let (Ok(mut term), Ok(mut int)) = (signal(SignalKind::terminate()), signal(SignalKind::interrupt())) else {
+        tracing::error!("cannot install signal handlers; stop emcd with SIGKILL");
+        return;
+    };
+    let name = tokio::select! {
+        _ = term.recv() => "SIGTERM",
+        _ = int.recv() => "SIGINT",
+    };
+    tracing::info!(signal = name, "shutting down");
+    shutdown.cancel();
+}
+
+fn init_logging(format: LogFormat, level: &str) {
+    let filter = tracing_subscriber::EnvFilter::try_new(level).unwrap_or_else(|e| {
+        eprintln!("emcd: invalid --log-level {level:?} ({e}); using info");
+        tracing_subscriber::EnvFilter::new("info")
+    });
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    match format {
+        LogFormat::Text => builder.init(),
+        LogFormat::Json => builder.json().init(),
+    }
+}
