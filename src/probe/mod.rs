@@ -1,10 +1,32 @@
 //! Probes (SPEC 4.1): one measurement of an endpoint, returned as a value. A probe never
 //! writes to the store, the metrics or the alerts; the caller does. A failed probe is
 //! data (an [`Outcome`] with a `Down` verdict), not an `Err`.
+//!
+//! [`Prober`] is the one dispatch point; each probe kind has its own file (`http`, `tcp`),
+//! built on shared parts: `dns` (resolution), `net` (resolve + connect), `tls` (configs,
+//! verifier, error sorting), `cert` (DER `notAfter`), `expect` (HTTP expectations),
+//! `clock` (phases). `cli` is `emcd probe`. Nothing here holds per-probe state between
+//! probes, and nothing here is global.
 
 use std::time::{Duration, SystemTime};
 
+use ::http::HeaderValue;
+use rustls::pki_types::CertificateDer;
+
+use crate::config::{CheckKind, HttpSpec, Policy, TcpSpec};
 use crate::result::{ErrorKind, ResultKind};
+
+mod cert;
+pub mod cli;
+mod clock;
+mod dns;
+mod expect;
+mod http;
+mod net;
+mod tcp;
+mod tls;
+
+pub use tls::parse_certs;
 
 /// Phase durations of one probe (summed over redirects), SPEC 4.1.
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
@@ -20,7 +42,13 @@ impl Phases {
     pub const NAMES: [&'static str; 5] = ["resolve", "connect", "tls", "processing", "transfer"];
 
     pub fn as_array(&self) -> [Duration; 5] {
-        [self.resolve, self.connect, self.tls, self.processing, self.transfer]
+        [
+            self.resolve,
+            self.connect,
+            self.tls,
+            self.processing,
+            self.transfer,
+        ]
     }
 }
 
@@ -42,4 +70,181 @@ pub struct Outcome {
     pub error: Option<ErrorKind>,
     /// Human-readable detail of a failure (never a secret).
     pub message: Option<String>,
+}
+
+/// What can go wrong while building a [`Prober`] (never while probing).
+#[derive(Debug, thiserror::Error)]
+pub enum ProbeSetupError {
+    #[error("user agent {0:?} is not a valid header value")]
+    UserAgent(String),
+    #[error("extra CA root #{index} rejected: {source}")]
+    ExtraRoot { index: usize, source: rustls::Error },
+    #[error("reading CA certificates: {0}")]
+    Pem(String),
+    #[error("TLS setup: {0}")]
+    Tls(String),
+}
+
+/// Runs probes. Built once and shared (`Arc<Prober>`): it holds what every probe reuses,
+/// so that a probe allocates no TLS config, root store or header of its own.
+pub struct Prober {
+    /// rustls client configs (verifying and insecure, for HTTP and for raw TCP).
+    tls: tls::TlsConfigs,
+    /// `User-Agent` of every HTTP probe.
+    user_agent: HeaderValue,
+}
+
+impl Prober {
+    /// Loads the system roots (rustls-native-certs) plus `extra_roots` (the demo uses its
+    /// own CA; see [`parse_certs`] to read PEM or DER). No system root is not an error:
+    /// it is logged, and only `extra_roots` are trusted.
+    pub fn new(
+        user_agent: &str,
+        extra_roots: &[CertificateDer<'static>],
+    ) -> Result<Prober, ProbeSetupError> {
+        Self::with_system_roots(user_agent, tls::system_roots(), extra_roots)
+    }
+
+    fn with_system_roots(
+        user_agent: &str,
+        system_roots: Vec<CertificateDer<'static>>,
+        extra_roots: &[CertificateDer<'static>],
+    ) -> Result<Prober, ProbeSetupError> {
+        let user_agent = HeaderValue::from_str(user_agent)
+            .map_err(|_| ProbeSetupError::UserAgent(user_agent.to_owned()))?;
+        let tls = tls::TlsConfigs::new(system_roots, extra_roots)?;
+        Ok(Prober { tls, user_agent })
+    }
+
+    /// One HTTP(S) probe (SPEC 4.1), bounded by `policy.timeout`.
+    pub async fn http(&self, spec: &HttpSpec, policy: &Policy) -> Outcome {
+        http::probe(self, spec, policy).await
+    }
+
+    /// One TCP probe (connect, optional TLS handshake, close), bounded by `policy.timeout`.
+    pub async fn tcp(&self, spec: &TcpSpec, policy: &Policy) -> Outcome {
+        tcp::probe(self, spec, policy).await
+    }
+
+    /// The dispatch point: runs the probe of a check's kind. `None` for `push` checks,
+    /// which are not probed (they report to emcd).
+    pub async fn run(&self, kind: &CheckKind, policy: &Policy) -> Option<Outcome> {
+        match kind {
+            CheckKind::Http(spec) => Some(self.http(spec, policy).await),
+            CheckKind::Tcp(spec) => Some(self.tcp(spec, policy).await),
+            CheckKind::Push(_) => None,
+        }
+    }
+}
+
+/// Why a probe is `down`: the kind and a message naming what failed.
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) struct Failure {
+    pub(crate) kind: ErrorKind,
+    pub(crate) message: String,
+}
+
+impl Failure {
+    pub(crate) fn new(kind: ErrorKind, message: impl Into<String>) -> Failure {
+        Failure {
+            kind,
+            message: message.into(),
+        }
+    }
+
+    /// The probe's deadline passed while `phase` was running.
+    pub(crate) fn timed_out(timeout: Duration, phase: clock::Phase) -> Failure {
+        let after = humantime::format_duration(timeout);
+        let message = format!("timed out after {after} (during {})", phase.as_str());
+        Failure::new(ErrorKind::Timeout, message)
+    }
+}
+
+/// What a probe kind measured, turned into an [`Outcome`] with its verdict: `down` with
+/// the failure if any, else `degraded` when slower than `policy.degraded_after`, else `up`.
+pub(crate) struct Measured {
+    pub(crate) started_at: SystemTime,
+    pub(crate) duration: Duration,
+    pub(crate) phases: Phases,
+    pub(crate) status_code: Option<u16>,
+    pub(crate) cert_expiry: Option<i64>,
+    pub(crate) failure: Option<Failure>,
+}
+
+impl Measured {
+    pub(crate) fn into_outcome(self, policy: &Policy) -> Outcome {
+        let (result, error, message) = match self.failure {
+            Some(f) => (ResultKind::Down, Some(f.kind), Some(f.message)),
+            None if self.duration > policy.degraded_after => (ResultKind::Degraded, None, None),
+            None => (ResultKind::Up, None, None),
+        };
+        Outcome {
+            started_at: self.started_at,
+            duration: self.duration,
+            phases: self.phases,
+            status_code: self.status_code,
+            cert_expiry: self.cert_expiry,
+            result,
+            error,
+            message,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::Arc;
+
+    /// The scheduler shares one prober and runs probes in `tokio::spawn`.
+    #[allow(dead_code)]
+    fn prober_and_probes_are_send(p: Arc<Prober>, kind: CheckKind, policy: Policy) {
+        fn is_send<T: Send + Sync>(_: &T) {}
+        fn future_is_send<F: std::future::Future + Send>(_: F) {}
+        is_send(&p);
+        future_is_send(async move { p.run(&kind, &policy).await });
+    }
+
+    #[test]
+    fn verdicts() {
+        let policy = Policy {
+            interval: Duration::from_secs(60),
+            timeout: Duration::from_secs(10),
+            failure_threshold: 3,
+            success_threshold: 2,
+            degraded_after: Duration::from_secs(3),
+            slo_availability: 99.5,
+            cert_min_days: 14,
+        };
+        let measured = |secs, failure| Measured {
+            started_at: SystemTime::now(),
+            duration: Duration::from_secs(secs),
+            phases: Phases::default(),
+            status_code: None,
+            cert_expiry: None,
+            failure,
+        };
+        assert_eq!(
+            measured(3, None).into_outcome(&policy).result,
+            ResultKind::Up
+        );
+        assert_eq!(
+            measured(4, None).into_outcome(&policy).result,
+            ResultKind::Degraded
+        );
+        let down = measured(1, Some(Failure::new(ErrorKind::Status, "s"))).into_outcome(&policy);
+        assert_eq!(
+            (down.result, down.error),
+            (ResultKind::Down, Some(ErrorKind::Status))
+        );
+        assert_eq!(down.message.as_deref(), Some("s"));
+    }
+
+    #[test]
+    fn bad_user_agent_is_a_setup_error() {
+        let err = Prober::with_system_roots("a\nb", Vec::new(), &[])
+            .err()
+            .unwrap();
+        assert!(matches!(err, ProbeSetupError::UserAgent(_)));
+    }
 }

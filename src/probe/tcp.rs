@@ -1,0 +1,47 @@
+//! The TCP probe: resolve, connect, optionally a TLS handshake (reporting the chain's
+//! expiry, with the same `cert`/`tls` sorting as HTTPS), then close. Nothing is sent.
+
+use super::clock::{Clock, Phase};
+use super::dns::Target;
+use super::{net, tls, Failure, Measured, Outcome, Prober};
+use crate::config::{Policy, TcpSpec};
+
+pub(crate) async fn probe(prober: &Prober, spec: &TcpSpec, policy: &Policy) -> Outcome {
+    let mut clock = Clock::start();
+    let mut cert_expiry = None;
+    let deadline = clock.start + policy.timeout;
+    let attempt = attempt(prober, spec, &mut clock, &mut cert_expiry);
+    let failure = match tokio::time::timeout_at(deadline, attempt).await {
+        Ok(Ok(())) => None,
+        Ok(Err(failure)) => Some(failure),
+        Err(_) => Some(Failure::timed_out(policy.timeout, clock.running())),
+    };
+    let (phases, duration) = clock.stop();
+    Measured {
+        started_at: clock.started_at,
+        duration,
+        phases,
+        status_code: None,
+        cert_expiry,
+        failure,
+    }
+    .into_outcome(policy)
+}
+
+async fn attempt(
+    prober: &Prober,
+    spec: &TcpSpec,
+    clock: &mut Clock,
+    cert_expiry: &mut Option<i64>,
+) -> Result<(), Failure> {
+    let target = Target::of_host(&spec.host);
+    let tcp = net::connect(target, spec.port, clock).await?;
+    if spec.tls {
+        clock.enter(Phase::Tls);
+        let config = prober.tls.get(false, spec.insecure_skip_verify);
+        let (stream, expiry) = tls::handshake(config, target, tcp).await;
+        *cert_expiry = expiry;
+        stream?;
+    }
+    Ok(())
+}
