@@ -17,8 +17,31 @@ use crate::probe::Phases;
 use crate::result::ResultKind;
 use crate::store::writer::WriterMetrics;
 
-/// Content type of [`Metrics::encode`]'s output.
-pub const CONTENT_TYPE: &str = "application/openmetrics-text; version=1.0.0; charset=utf-8";
+/// The two exposition formats `/metrics` speaks, chosen by the scraper's `Accept`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Format {
+    /// OpenMetrics 1.0 text, which Prometheus asks for.
+    OpenMetrics,
+    /// Prometheus text 0.0.4, for everything else (curl, promtool, older scrapers).
+    Text,
+}
+
+impl Format {
+    /// OpenMetrics when the `Accept` header names it, else the classic text format.
+    pub fn negotiate(accept: Option<&str>) -> Format {
+        match accept {
+            Some(a) if a.contains("application/openmetrics-text") => Format::OpenMetrics,
+            _ => Format::Text,
+        }
+    }
+
+    pub fn content_type(self) -> &'static str {
+        match self {
+            Format::OpenMetrics => "application/openmetrics-text; version=1.0.0; charset=utf-8",
+            Format::Text => "text/plain; version=0.0.4; charset=utf-8",
+        }
+    }
+}
 
 /// Process-level metrics, shared by the tasks that update them.
 #[derive(Debug)]
@@ -71,13 +94,44 @@ impl Metrics {
         }
     }
 
-    /// The `/metrics` page (OpenMetrics text).
-    pub fn encode(&self) -> String {
+    /// The `/metrics` page in the given format.
+    pub fn encode(&self, format: Format) -> String {
         let mut out = String::with_capacity(64 * 1024);
         prometheus_client::encoding::text::encode(&mut out, &self.registry)
             .expect("writing to a String cannot fail");
-        out
+        match format {
+            Format::OpenMetrics => out,
+            Format::Text => openmetrics_to_text(&out),
+        }
     }
+}
+
+/// Rewrites prometheus-client's OpenMetrics output as Prometheus text 0.0.4: counter
+/// families are named with their `_total` suffix, and `# UNIT` / `# EOF` lines go.
+/// Sample lines are identical in both formats and pass through untouched.
+fn openmetrics_to_text(om: &str) -> String {
+    let mut out = String::with_capacity(om.len());
+    let mut lines = om.lines().peekable();
+    while let Some(line) = lines.next() {
+        if line == "# EOF" || line.starts_with("# UNIT ") {
+            continue;
+        }
+        if let Some(rest) = line.strip_prefix("# HELP ") {
+            let name = rest.split(' ').next().unwrap_or("");
+            let counter = lines
+                .peek()
+                .is_some_and(|t| t.strip_prefix("# TYPE ") == Some(&format!("{name} counter")));
+            if counter {
+                lines.next();
+                out.push_str(&format!("# HELP {name}_total{}\n", &rest[name.len()..]));
+                out.push_str(&format!("# TYPE {name}_total counter\n"));
+                continue;
+            }
+        }
+        out.push_str(line);
+        out.push('\n');
+    }
+    out
 }
 
 /// What one check contributes to a scrape, copied out under its lock once.
@@ -238,5 +292,31 @@ impl Collector for FleetCollector {
         let mut m = enc.encode_descriptor("emcd_build_info", "Build information", None, MetricType::Gauge)?;
         m.encode_family(&[("version", env!("CARGO_PKG_VERSION"))])?.encode_gauge(&1i64)?;
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn text_format_names_counters_with_total_and_drops_eof() {
+        let om = "# HELP emcd_probes Results.\n# TYPE emcd_probes counter\nemcd_probes_total{a=\"b\"} 3\n\
+                  # HELP g A gauge.\n# TYPE g gauge\n# UNIT g seconds\ng 1\n# EOF\n";
+        assert_eq!(
+            openmetrics_to_text(om),
+            "# HELP emcd_probes_total Results.\n# TYPE emcd_probes_total counter\nemcd_probes_total{a=\"b\"} 3\n\
+             # HELP g A gauge.\n# TYPE g gauge\ng 1\n"
+        );
+    }
+
+    #[test]
+    fn negotiation_prefers_openmetrics_only_when_asked() {
+        assert_eq!(Format::negotiate(None), Format::Text);
+        assert_eq!(Format::negotiate(Some("*/*")), Format::Text);
+        assert_eq!(
+            Format::negotiate(Some("application/openmetrics-text;version=1.0.0,text/plain;q=0.5")),
+            Format::OpenMetrics
+        );
     }
 }

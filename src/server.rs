@@ -16,7 +16,7 @@ use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 
 use crate::fleet::FleetHandle;
-use crate::metrics::{Metrics, CONTENT_TYPE};
+use crate::metrics::{Format, Metrics};
 
 /// What handlers read.
 pub struct AppState {
@@ -77,10 +77,14 @@ fn route(app: &AppState, req: Request<Incoming>) -> Response<Body> {
         "/healthz" => text(StatusCode::OK, "ok\n"),
         "/readyz" if app.ready.load(Ordering::Acquire) => text(StatusCode::OK, "ready\n"),
         "/readyz" => text(StatusCode::SERVICE_UNAVAILABLE, "not ready\n"),
-        "/metrics" => Response::builder()
-            .header(header::CONTENT_TYPE, CONTENT_TYPE)
-            .body(Full::new(Bytes::from(app.metrics.encode())))
-            .expect("static response parts are valid"),
+        "/metrics" => {
+            let accept = req.headers().get(header::ACCEPT).and_then(|v| v.to_str().ok());
+            let format = Format::negotiate(accept);
+            Response::builder()
+                .header(header::CONTENT_TYPE, format.content_type())
+                .body(Full::new(Bytes::from(app.metrics.encode(format))))
+                .expect("static response parts are valid")
+        }
         _ => error(StatusCode::NOT_FOUND, "not_found", &format!("no route for {path}")),
     }
 }
