@@ -434,3 +434,88 @@ async fn a_body_cut_short_is_http() {
         "{o:?}"
     );
 }
+
+#[tokio::test]
+async fn credentials_are_not_sent_to_another_host() {
+    let other = serve(|_| reply(200, &[], "")).await;
+    let target = format!("http://localhost:{}/landing", other.addr.port());
+    let first = serve(move |_| redirect(302, &target)).await;
+    let mut spec = http_spec(&first.url("http", "/"));
+    spec.headers = vec![
+        (
+            http::header::AUTHORIZATION,
+            HeaderValue::from_static("Bearer secret"),
+        ),
+        (
+            HeaderName::from_static("x-team"),
+            HeaderValue::from_static("noc"),
+        ),
+    ];
+    let o = prober(&[]).http(&spec, &roomy()).await;
+    assert_eq!(o.result, ResultKind::Up, "{o:?}");
+    assert_eq!(
+        first.requests()[0].header("authorization"),
+        Some("Bearer secret")
+    );
+    let landed = &other.requests()[0];
+    assert_eq!(
+        (landed.header("authorization"), landed.header("x-team")),
+        (None, Some("noc"))
+    );
+    assert_eq!(
+        landed.header("host"),
+        Some(format!("localhost:{}", other.addr.port()).as_str())
+    );
+}
+
+#[tokio::test]
+async fn a_chunked_body_is_read_and_304_is_not_followed() {
+    let server = serve(|req| match req.path.as_str() {
+        "/chunked" => Reply {
+            delay: Duration::ZERO,
+            data: b"HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\n5\r\nhello\r\n6\r\n world\r\n0\r\n\r\n".to_vec(),
+            trickle: None,
+        },
+        _ => reply(304, &[("location", "/elsewhere")], ""),
+    })
+    .await;
+    let prober = prober(&[]);
+    let mut spec = http_spec(&server.url("http", "/chunked"));
+    spec.expect.body_regex = Some(Regex::new("^hello world$").unwrap());
+    assert_eq!(prober.http(&spec, &roomy()).await.result, ResultKind::Up);
+    let o = prober
+        .http(&http_spec(&server.url("http", "/cached")), &roomy())
+        .await;
+    assert_eq!(
+        (o.result, o.status_code),
+        (ResultKind::Up, Some(304)),
+        "{o:?}"
+    );
+    assert_eq!(server.hits(), 2);
+}
+
+#[tokio::test]
+async fn emcd_probe_command() {
+    use emcd::probe::cli::{probe_command, ProbeArgs};
+    let server = serve(|req| match req.path.as_str() {
+        "/ok" => reply(200, &[], "ok"),
+        _ => reply(503, &[], "busy"),
+    })
+    .await;
+    let args = |path: &str| ProbeArgs {
+        url: server.url("http", path),
+        timeout: Duration::from_secs(5),
+        method: "get".into(),
+        headers: vec!["X-Debug: 1".into()],
+    };
+    assert!(probe_command(args("/ok")).await.unwrap());
+    assert!(!probe_command(args("/down")).await.unwrap());
+    assert_eq!(server.requests()[0].header("x-debug"), Some("1"));
+    let mut bad = args("/");
+    bad.url = "http//missing-colon".into();
+    let err = format!("{:#}", probe_command(bad).await.unwrap_err());
+    assert!(
+        err.starts_with("invalid URL \"http//missing-colon\": "),
+        "{err}"
+    );
+}
