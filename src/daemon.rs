@@ -105,13 +105,12 @@ async fn probe_and_record(
         recorder.unknown(check, "emcd overloaded: probe started after its deadline").await
     } else {
         in_flight.inc();
-        let outcome = match &check.config.kind {
-            CheckKind::Http(spec) => prober.http(spec, policy).await,
-            CheckKind::Tcp(spec) => prober.tcp(spec, policy).await,
-            CheckKind::Push(_) => unreachable!("push checks are never scheduled"),
-        };
+        let outcome = prober.run(&check.config.kind, policy).await;
         in_flight.dec();
-        recorder.outcome(check, outcome).await
+        match outcome {
+            Some(outcome) => recorder.outcome(check, outcome).await,
+            None => return, // push checks are never scheduled
+        }
     };
     if let Err(e) = recorded {
         tracing::error!(check = %check.id, error = %e, "result lost");

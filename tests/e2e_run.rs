@@ -2,12 +2,12 @@
 //! targets. It probes, exposes `/metrics` that promtool accepts, stores every result in
 //! SQLite and, on SIGTERM, exits 0 with every finished probe's result committed.
 
-mod support;
+mod e2e;
 
 use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
-use support::{get, sample, samples, start_target, Daemon};
+use e2e::{get, sample, samples, start_target, Daemon};
 
 fn write_config(dir: &std::path::Path, target: std::net::SocketAddr, closed_port: u16) -> std::path::PathBuf {
     std::fs::create_dir_all(dir.join("agencies")).unwrap();
@@ -36,7 +36,7 @@ fn write_config(dir: &std::path::Path, target: std::net::SocketAddr, closed_port
 async fn run_probes_exposes_metrics_stores_results_and_stops_cleanly() {
     let dir = tempfile::tempdir().unwrap();
     let target = start_target().await;
-    let config = write_config(dir.path(), target.addr, support::free_port());
+    let config = write_config(dir.path(), target.addr, e2e::free_port());
     let mut daemon = Daemon::start(dir.path(), &config);
     daemon.wait_ready().await;
     assert_eq!(get(&daemon.addr, "/healthz").await.unwrap().0, 200);

@@ -147,6 +147,34 @@ mod tests {
     }
 
     #[test]
+    fn parses_the_command_line() {
+        use clap::Parser;
+        #[derive(Parser)]
+        struct Cli {
+            #[command(flatten)]
+            probe: ProbeArgs,
+        }
+        let cli = Cli::try_parse_from(["probe", "http://a.example/"]).unwrap();
+        assert_eq!(
+            (cli.probe.timeout, cli.probe.method.as_str()),
+            (Duration::from_secs(10), "GET")
+        );
+        let argv = [
+            "probe",
+            "http://a.example/",
+            "--timeout",
+            "3s",
+            "-H",
+            "A: b",
+            "-H",
+            "C: d",
+        ];
+        let cli = Cli::try_parse_from(argv).unwrap();
+        assert_eq!(cli.probe.timeout, Duration::from_secs(3));
+        assert_eq!(cli.probe.headers, ["A: b", "C: d"]);
+    }
+
+    #[test]
     fn builds_the_spec() {
         let spec = http_spec(&args("https://a.example/x?y", &["Accept: text/html"])).unwrap();
         assert_eq!(spec.method, Method::POST);

@@ -3,6 +3,11 @@
 //! task spawned). One deadline bounds everything: DNS, connect, TLS, every hop and the
 //! whole body. The body is kept up to 1 MiB for the expectations, the rest is read and
 //! counted. The final response is then judged by `expect`.
+//!
+//! `processing` runs from the connection being ready (after TLS) to the response head, so
+//! it includes writing the request. Redirects (301, 302, 303, 307, 308 with a `Location`)
+//! are followed without reading their bodies; credentials (`Authorization`, `Cookie`) are
+//! not sent to another host. `cert_expiry` is that of the last TLS handshake made.
 
 use std::borrow::Cow;
 use std::error::Error as StdError;
@@ -231,7 +236,7 @@ where
     let response = response.map_err(|e| http_failure("request", &e, driver.error.as_ref()))?;
     let status = response.status();
     seen.status = Some(status.as_u16());
-    if follow && status.is_redirection() {
+    if follow && matches!(status.as_u16(), 301 | 302 | 303 | 307 | 308) {
         if let Some(location) = response.headers().get(LOCATION) {
             let location = String::from_utf8_lossy(location.as_bytes()).into_owned();
             return Ok(Hop::Redirect {
