@@ -20,7 +20,13 @@ impl Phases {
     pub const NAMES: [&'static str; 5] = ["resolve", "connect", "tls", "processing", "transfer"];
 
     pub fn as_array(&self) -> [Duration; 5] {
-        [self.resolve, self.connect, self.tls, self.processing, self.transfer]
+        [
+            self.resolve,
+            self.connect,
+            self.tls,
+            self.processing,
+            self.transfer,
+        ]
     }
 }
 
