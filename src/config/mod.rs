@@ -1,7 +1,26 @@
 //! Configuration: YAML main file plus agency files (SPEC 3), parsed into raw serde
-//! structs, then validated into the typed model in `model`. Nothing outside this module
-//! sees the raw layer.
+//! structs (`raw`), then validated into the typed model (`model`) in one step that
+//! reports every error at once as `FILE:LINE:COL: PATH: MESSAGE`. Nothing outside this
+//! module sees the raw layer; a model value that exists is a valid one.
+//!
+//! Map: `load` reads files and expands `include`; `yaml` parses one file (with `locate`
+//! to name the field of a serde error); `env` substitutes `${VAR}` per scalar; `validate`
+//! turns raw into model, with `scalar` for single values; `summary` is `emcd check`'s
+//! output. No global state: the environment is passed in (`load_with_env`).
 
+mod env;
+mod error;
+mod load;
+mod locate;
 pub mod model;
+mod raw;
+mod scalar;
+mod summary;
+mod validate;
+mod yaml;
 
+pub use env::Env;
+pub use error::{ConfigError, ConfigErrors};
+pub use load::{load, load_with_env};
 pub use model::*;
+pub use summary::summary;

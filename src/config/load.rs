@@ -1,0 +1,166 @@
+//! Reading the files: the main file, then every file its `include` globs match, each
+//! parsed and validated on its own so that one broken file does not hide the errors of
+//! the others. The only module of `config` that touches the file system.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use super::env::Env;
+use super::error::{ConfigError, ConfigErrors};
+use super::model::{Agency, Config, Policy};
+use super::raw::{AgencyFile, MainFile};
+use super::validate::{self, Ctx, Include};
+use super::yaml;
+
+/// Loads and validates the configuration rooted at `path`, substituting `${VAR}` from
+/// the process environment. Returns every error found, in file then position order.
+pub fn load(path: &Path) -> Result<Config, ConfigErrors> {
+    load_with_env(path, &|name| std::env::var(name).ok())
+}
+
+/// [`load`] with `${VAR}` looked up in `env` instead of the process environment.
+pub fn load_with_env(path: &Path, env: Env<'_>) -> Result<Config, ConfigErrors> {
+    let fail = |e: ConfigError| Err(ConfigErrors(vec![e]));
+    let source = match fs::read_to_string(path) {
+        Ok(s) => s,
+        Err(e) => {
+            return fail(ConfigError::file_level(
+                path,
+                format!("cannot read file: {e}"),
+            ))
+        }
+    };
+    let raw: MainFile = if yaml::is_blank(&source) {
+        MainFile::default()
+    } else {
+        match yaml::parse(path, &source) {
+            Ok(raw) => raw,
+            Err(e) => return fail(e),
+        }
+    };
+    let mut ctx = Ctx::new(path, &source, env);
+    let main = validate::main_file(&mut ctx, &raw);
+    let mut main_errors = ctx.errors;
+    let files = include_files(path, &main.include, &mut main_errors);
+    let mut errors = sorted(main_errors);
+
+    let mut agencies: Vec<Agency> = Vec::new();
+    // Agency ids seen so far, as written, with where: ids are unique across files.
+    let mut seen: Vec<(String, String)> = Vec::new();
+    for file in files {
+        let mut file_errors = Vec::new();
+        if let Some(agency) = agency_file(&file, env, &main.defaults, &mut seen, &mut file_errors) {
+            agencies.push(agency);
+        }
+        errors.extend(sorted(file_errors));
+    }
+    if !errors.is_empty() {
+        return Err(ConfigErrors(errors));
+    }
+    Ok(Config {
+        source: path.to_path_buf(),
+        server: main.server,
+        storage: main.storage,
+        probing: main.probing,
+        connection: main.connection,
+        sla: main.sla,
+        alerting: main.alerting,
+        maintenance: main.maintenance,
+        agencies,
+    })
+}
+
+fn sorted(mut errors: Vec<ConfigError>) -> Vec<ConfigError> {
+    errors.sort_by_key(|e| (e.line, e.column));
+    errors
+}
+
+/// The files matched by the `include` globs, relative to the main file's directory, each
+/// glob's matches sorted, duplicates and the main file itself left out.
+fn include_files(main: &Path, includes: &[Include], errors: &mut Vec<ConfigError>) -> Vec<PathBuf> {
+    let dir = main.parent().unwrap_or(Path::new(""));
+    let escaped_dir = PathBuf::from(glob::Pattern::escape(&dir.to_string_lossy()));
+    let main_canonical = fs::canonicalize(main).ok();
+    let mut files: Vec<PathBuf> = Vec::new();
+    for inc in includes {
+        let pattern = escaped_dir.join(&inc.pattern);
+        let matches = match glob::glob(&pattern.to_string_lossy()) {
+            Ok(paths) => paths,
+            Err(e) => {
+                let message = format!("invalid glob {:?}: {}", inc.pattern, e.msg);
+                errors.push(ConfigError::at(main, inc.at, &inc.path, message));
+                continue;
+            }
+        };
+        let mut found: Vec<PathBuf> = matches
+            .filter_map(Result::ok)
+            .filter(|p| p.is_file())
+            .collect();
+        found.sort();
+        if found.is_empty() {
+            let base = if dir.as_os_str().is_empty() {
+                Path::new(".")
+            } else {
+                dir
+            };
+            let message = format!("no file matches {:?} (in {})", inc.pattern, base.display());
+            errors.push(ConfigError::at(main, inc.at, &inc.path, message));
+        }
+        for f in found {
+            let is_main = main_canonical.is_some() && fs::canonicalize(&f).ok() == main_canonical;
+            if !is_main && !files.contains(&f) {
+                files.push(f);
+            }
+        }
+    }
+    files
+}
+
+/// Reads, parses and validates one agency file; its errors go to `errors`.
+fn agency_file(
+    file: &Path,
+    env: Env<'_>,
+    defaults: &Policy,
+    seen: &mut Vec<(String, String)>,
+    errors: &mut Vec<ConfigError>,
+) -> Option<Agency> {
+    let source = match fs::read_to_string(file) {
+        Ok(s) => s,
+        Err(e) => {
+            errors.push(ConfigError::file_level(
+                file,
+                format!("cannot read file: {e}"),
+            ));
+            return None;
+        }
+    };
+    if yaml::is_blank(&source) {
+        let message = "empty file: expected an agency file with `agency` and `systems`";
+        errors.push(ConfigError::file_level(file, message));
+        return None;
+    }
+    let raw: AgencyFile = match yaml::parse(file, &source) {
+        Ok(raw) => raw,
+        Err(e) => {
+            errors.push(e);
+            return None;
+        }
+    };
+    let mut ctx = Ctx::new(file, &source, env);
+    let agency = validate::agency_file(&mut ctx, &raw, defaults);
+    let id = &raw.agency.value.id;
+    if let Some((_, first)) = seen.iter().find(|(seen_id, _)| *seen_id == id.value) {
+        let message = format!(
+            "duplicate agency id {:?}, first defined in {first}",
+            id.value
+        );
+        ctx.error(id.referenced, "agency.id", message);
+    } else {
+        let at = id.referenced;
+        let first = format!("{}:{}:{}", file.display(), at.line(), at.column());
+        seen.push((id.value.clone(), first));
+    }
+    let ok = ctx.errors.is_empty();
+    errors.extend(ctx.errors);
+    agency.filter(|_| ok)
+}

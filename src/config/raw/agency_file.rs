@@ -1,0 +1,172 @@
+//! An agency file (`config/agencies/<agency-id>.yaml`): one agency, its systems and their
+//! checks. Any value may use `${VAR}`.
+
+use serde::Deserialize;
+
+use super::{Headers, PolicyRef, SloSection, Spanned, Text};
+
+/// An agency file.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AgencyFile {
+    /// Who the agency is.
+    pub agency: Spanned<AgencySection>,
+    /// Its information systems. May be empty.
+    pub systems: Option<Vec<Spanned<SystemSection>>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AgencySection {
+    /// `[a-z0-9-]{1,63}`, unique across all agency files, e.g. `bo-tu-phap`.
+    pub id: Text,
+    /// Short code, e.g. `BTP` or a province code `01`.
+    pub code: Text,
+    /// Full name, e.g. `Bộ Tư pháp`.
+    pub name: Text,
+    /// `ministry`, `ministerial_agency`, `government_agency`, `province` or `city`.
+    pub kind: Text,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SystemSection {
+    /// `[a-z0-9-]{1,63}`, unique within the agency.
+    pub id: Text,
+    /// Full name, e.g. `Hệ thống đăng ký hộ tịch`.
+    pub name: Text,
+    /// `tthc` (administrative-procedure system), `portal` or `other`.
+    pub kind: Text,
+    /// Counts toward the connection mandate. Default `true` for `tthc`, else `false`.
+    pub required: Option<Text>,
+    /// How the system is measured. May be empty: a required system without checks is
+    /// "unregistered".
+    pub checks: Option<Vec<Spanned<CheckSection>>>,
+}
+
+/// A check: an `id`, exactly one of `http`, `tcp`, `push`, and optionally any key of
+/// `defaults` to override it.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CheckSection {
+    /// `[a-z0-9-]{1,63}`, unique within the system. The full id is `agency/system/check`.
+    pub id: Text,
+    /// Overrides `defaults.interval`.
+    pub interval: Option<Text>,
+    /// Overrides `defaults.timeout`.
+    pub timeout: Option<Text>,
+    /// Overrides `defaults.failure_threshold`.
+    pub failure_threshold: Option<Text>,
+    /// Overrides `defaults.success_threshold`.
+    pub success_threshold: Option<Text>,
+    /// Overrides `defaults.degraded_after`.
+    pub degraded_after: Option<Text>,
+    /// Overrides `defaults.slo`.
+    pub slo: Option<Spanned<SloSection>>,
+    /// Overrides `defaults.cert_min_days`.
+    pub cert_min_days: Option<Text>,
+    /// Probe an HTTP(S) URL.
+    pub http: Option<Spanned<HttpSection>>,
+    /// Open a TCP connection (and optionally a TLS session).
+    pub tcp: Option<Spanned<TcpSection>>,
+    /// Accept heartbeats pushed by the system to `POST /api/v1/push/{agency}/{system}/{check}`.
+    pub push: Option<Spanned<PushSection>>,
+    /// What a successful HTTP response looks like (http checks only).
+    pub expect: Option<Spanned<ExpectSection>>,
+}
+
+impl CheckSection {
+    /// The policy keys of this check, to lay over `defaults`.
+    pub fn policy(&self) -> PolicyRef<'_> {
+        PolicyRef {
+            interval: self.interval.as_ref(),
+            timeout: self.timeout.as_ref(),
+            failure_threshold: self.failure_threshold.as_ref(),
+            success_threshold: self.success_threshold.as_ref(),
+            degraded_after: self.degraded_after.as_ref(),
+            slo_availability: self
+                .slo
+                .as_ref()
+                .and_then(|s| s.value.availability.as_ref()),
+            cert_min_days: self.cert_min_days.as_ref(),
+        }
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HttpSection {
+    /// Absolute http(s) URL.
+    pub url: Text,
+    /// `GET` (default), `HEAD`, `POST`, `PUT`, `PATCH`, `DELETE` or `OPTIONS`.
+    pub method: Option<Text>,
+    /// Request headers. Values are never logged.
+    pub headers: Option<Spanned<Headers>>,
+    /// Request body. Default none.
+    pub body: Option<Text>,
+    /// Follow up to 10 redirects. Default `true`.
+    pub follow_redirects: Option<Text>,
+    /// TLS options.
+    pub tls: Option<Spanned<TlsSection>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TlsSection {
+    /// Accept any certificate (still read and reported). Default `false`.
+    pub insecure_skip_verify: Option<Text>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TcpSection {
+    /// Host name or IP address.
+    pub host: Text,
+    /// 1 to 65535.
+    pub port: Text,
+    /// Complete a TLS handshake after connecting. Default `false`.
+    pub tls: Option<Text>,
+    /// With `tls`, accept any certificate (still read and reported). Default `false`.
+    pub insecure_skip_verify: Option<Text>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PushSection {
+    /// `sha256:` + 64 hex digits: the digest of the bearer token the system sends, as
+    /// printed by `emcd token`. Never the token itself.
+    pub token: Text,
+    /// No push for this long is a failure. Default twice the check's `interval`.
+    pub max_silence: Option<Text>,
+}
+
+/// Every condition given must hold for the probe to succeed.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ExpectSection {
+    /// Accepted status codes or ranges, e.g. `[200-299, 404]`, each within 100-599.
+    /// Default `200-399` when following redirects, else `200-299`.
+    pub status: Option<Spanned<Vec<Text>>>,
+    /// The body contains this text.
+    pub body_contains: Option<Text>,
+    /// The body does not contain this text.
+    pub body_not_contains: Option<Text>,
+    /// The body matches this regex (Rust `regex` syntax).
+    pub body_regex: Option<Text>,
+    /// Header name -> regex its value must match, e.g. `{content-type: "^text/html"}`.
+    pub headers: Option<Spanned<Headers>>,
+    /// JSON body conditions.
+    pub json: Option<Vec<Spanned<JsonSection>>>,
+    /// A slower response is a failure (`degraded_after` only marks it degraded).
+    pub max_response_time: Option<Text>,
+}
+
+/// The value at `path` in the JSON body equals `equals`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct JsonSection {
+    /// JSONPath subset: `$`, then `.key` and `[index]` steps, e.g. `$.data.items[0].status`.
+    pub path: Text,
+    /// Any YAML value (string, number, boolean, null, list, mapping); compared as JSON.
+    pub equals: serde_json::Value,
+}

@@ -1,0 +1,244 @@
+//! The main file (`config/emcd.yaml`), key by key. Every key is optional and has the
+//! default stated here (an empty file is valid). Durations are written like `30s`, `5m`, `14d`; any
+//! value may use `${VAR}` (an environment variable; `$${` is a literal `${`).
+
+use serde::Deserialize;
+
+use super::{Headers, Spanned, Text};
+
+/// The main file.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MainFile {
+    /// The HTTP server: `/metrics`, `/api/v1`, the status page and the push endpoint.
+    pub server: Option<Spanned<ServerSection>>,
+    /// The SQLite database.
+    pub storage: Option<Spanned<StorageSection>>,
+    /// Limits that apply to all probes.
+    pub probing: Option<Spanned<ProbingSection>>,
+    /// Values every check inherits unless it sets them itself.
+    pub defaults: Option<Spanned<PolicySection>>,
+    /// The connection mandate.
+    pub connection: Option<Spanned<ConnectionSection>>,
+    /// SLA reports.
+    pub sla: Option<Spanned<SlaSection>>,
+    /// Where alerts go.
+    pub alerting: Option<Spanned<AlertingSection>>,
+    /// Maintenance windows: results inside them never alert and can be left out of SLAs.
+    pub maintenance: Option<Vec<Spanned<MaintenanceSection>>>,
+    /// Globs of agency files, relative to the directory of this file; each must match at
+    /// least one file; matches are read in path order. One agency per file. Without
+    /// `include` there are no agencies.
+    pub include: Option<Vec<Text>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ServerSection {
+    /// `IP:PORT` to listen on. Default `127.0.0.1:9464`.
+    pub listen: Option<Text>,
+    /// Bearer token for `POST /-/reload` and the admin API; write it as
+    /// `${EMCD_ADMIN_TOKEN}` rather than in the file. Optional: without it those
+    /// endpoints are disabled.
+    pub admin_token: Option<Text>,
+    /// The public URL of this server, used in alert links. Optional.
+    pub public_url: Option<Text>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StorageSection {
+    /// The database file, created with its directory if missing. Relative to the working
+    /// directory. Default `data/emcd.db`.
+    pub path: Option<Text>,
+    /// How long each resolution of results is kept.
+    pub retention: Option<Spanned<RetentionSection>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RetentionSection {
+    /// Raw results. Default `14d`.
+    pub raw: Option<Text>,
+    /// Hourly rollups. Default `90d`.
+    pub hourly: Option<Text>,
+    /// Daily rollups. Default `800d`.
+    pub daily: Option<Text>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ProbingSection {
+    /// Probes running at once, across all checks; at least 1. Default `1024`.
+    pub max_in_flight: Option<Text>,
+    /// `User-Agent` of HTTP probes; `{version}` is replaced by emcd's version.
+    /// Default `emcd/{version}`.
+    pub user_agent: Option<Text>,
+}
+
+/// The check policy: in `defaults`, and in any check to override `defaults`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PolicySection {
+    /// Time between two probes; at least `1s`. Default `60s`.
+    pub interval: Option<Text>,
+    /// A probe taking longer fails; must be shorter than `interval`. Default `10s`.
+    pub timeout: Option<Text>,
+    /// Consecutive failures before a check is DOWN; at least 1. Default `3`.
+    pub failure_threshold: Option<Text>,
+    /// Consecutive successes before a DOWN check is UP again; at least 1. Default `2`.
+    pub success_threshold: Option<Text>,
+    /// A successful probe slower than this is DEGRADED (still available). Default `3s`.
+    pub degraded_after: Option<Text>,
+    /// Service-level objective.
+    pub slo: Option<Spanned<SloSection>>,
+    /// Alert when a TLS certificate expires in fewer days than this. Default `14`.
+    pub cert_min_days: Option<Text>,
+}
+
+impl PolicySection {
+    pub fn policy(&self) -> PolicyRef<'_> {
+        PolicyRef {
+            interval: self.interval.as_ref(),
+            timeout: self.timeout.as_ref(),
+            failure_threshold: self.failure_threshold.as_ref(),
+            success_threshold: self.success_threshold.as_ref(),
+            degraded_after: self.degraded_after.as_ref(),
+            slo_availability: self
+                .slo
+                .as_ref()
+                .and_then(|s| s.value.availability.as_ref()),
+            cert_min_days: self.cert_min_days.as_ref(),
+        }
+    }
+}
+
+/// The policy keys set at one level (`defaults` or a check), whichever struct holds them.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct PolicyRef<'a> {
+    pub interval: Option<&'a Text>,
+    pub timeout: Option<&'a Text>,
+    pub failure_threshold: Option<&'a Text>,
+    pub success_threshold: Option<&'a Text>,
+    pub degraded_after: Option<&'a Text>,
+    pub slo_availability: Option<&'a Text>,
+    pub cert_min_days: Option<&'a Text>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SloSection {
+    /// Target availability in percent, above 0 and at most 100. Default `99.5` (a
+    /// project default, not a legal figure).
+    pub availability: Option<Text>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ConnectionSection {
+    /// A system is connected when one of its checks succeeded within this window.
+    /// Default `15m`.
+    pub window: Option<Text>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SlaSection {
+    /// IANA time zone of report days and months. Default `Asia/Ho_Chi_Minh`.
+    pub timezone: Option<Text>,
+    /// Leave maintenance windows out of availability. Default `true`.
+    pub exclude_maintenance: Option<Text>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AlertingSection {
+    /// Re-notify a still-firing alert this often; `0` = never. Default `4h`.
+    pub repeat_interval: Option<Text>,
+    /// Named destinations of alerts.
+    pub receivers: Option<Vec<Spanned<ReceiverSection>>>,
+    /// Every route whose `match` holds sends the alert to its receiver.
+    pub routes: Option<Vec<Spanned<RouteSection>>>,
+}
+
+/// A receiver: a `name` and exactly one of `webhook`, `alertmanager`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReceiverSection {
+    /// Unique name, `[a-z0-9-]{1,63}`, used by routes.
+    pub name: Text,
+    /// POST a JSON body per notification.
+    pub webhook: Option<Spanned<WebhookSection>>,
+    /// Send alerts to a Prometheus Alertmanager (`POST /api/v2/alerts`).
+    pub alertmanager: Option<Spanned<AlertmanagerSection>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WebhookSection {
+    /// Absolute http(s) URL.
+    pub url: Text,
+    /// `emcd` (default) or `alertmanager` (the body of Alertmanager's webhook, version 4).
+    pub format: Option<Text>,
+    /// HMAC-SHA256 key for the `X-Emcd-Signature` header; write it as `${VAR}`. Optional.
+    pub secret: Option<Text>,
+    /// Extra request headers. Optional.
+    pub headers: Option<Spanned<Headers>>,
+    /// Timeout of one delivery attempt. Default `5s`.
+    pub timeout: Option<Text>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AlertmanagerSection {
+    /// Base URL of Alertmanager, e.g. `http://127.0.0.1:9093`.
+    pub url: Text,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RouteSection {
+    /// Name of a receiver.
+    pub receiver: Text,
+    /// Labels the alert must have; no `match` = every alert.
+    #[serde(rename = "match")]
+    pub matcher: Option<Spanned<RouteMatch>>,
+}
+
+/// Each key is a list of accepted values; an alert matches when every key given holds.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RouteMatch {
+    /// `critical` and/or `warning`.
+    pub severity: Option<Vec<Text>>,
+    /// Agency ids.
+    pub agency: Option<Vec<Text>>,
+    /// System ids.
+    pub system: Option<Vec<Text>>,
+    /// Check ids.
+    pub check: Option<Vec<Text>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MaintenanceSection {
+    /// A name for humans.
+    pub name: Text,
+    /// When windows start: cron with seconds (`sec min hour day-of-month month
+    /// day-of-week [year]`), in `sla.timezone`. E.g. `0 0 2 * * Sun`.
+    pub schedule: Text,
+    /// Length of each window.
+    pub duration: Text,
+    /// Which checks the window covers; no `match` = every check.
+    #[serde(rename = "match")]
+    pub matcher: Option<Spanned<MaintenanceMatch>>,
+}
+
+/// Each key is a list of ids; a check is covered when every key given holds.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MaintenanceMatch {
+    pub agency: Option<Vec<Text>>,
+    pub system: Option<Vec<Text>>,
+    pub check: Option<Vec<Text>>,
+}

@@ -1,0 +1,171 @@
+//! Validates `alerting`: receivers (unique names, one kind each) and routes (naming
+//! existing receivers, with well-formed matchers).
+
+use std::time::Duration;
+
+use super::super::model::*;
+use super::super::raw::{self, Spanned, Text};
+use super::super::scalar;
+use super::{headers, idx, sub, Ctx};
+
+fn section<T>(s: &Option<Spanned<T>>) -> Option<&T> {
+    s.as_ref().map(|s| &s.value)
+}
+
+pub fn alerting(ctx: &mut Ctx<'_>, s: Option<&raw::AlertingSection>) -> Alerting {
+    let repeat_interval = ctx.or(
+        s.and_then(|s| s.repeat_interval.as_ref()),
+        "alerting.repeat_interval",
+        Duration::from_secs(4 * 3600),
+        scalar::duration,
+    );
+    let mut receivers: Vec<Receiver> = Vec::new();
+    for (i, r) in s
+        .and_then(|s| s.receivers.as_ref())
+        .into_iter()
+        .flatten()
+        .enumerate()
+    {
+        let path = idx("alerting.receivers", i);
+        if let Some(rcv) = receiver(ctx, r, &path) {
+            if receivers.iter().any(|o| o.name == rcv.name) {
+                let at = r.value.name.referenced;
+                ctx.error(
+                    at,
+                    &sub(&path, "name"),
+                    format!("duplicate receiver name {:?}", rcv.name),
+                );
+            } else {
+                receivers.push(rcv);
+            }
+        }
+    }
+    let mut routes = Vec::new();
+    for (i, r) in s
+        .and_then(|s| s.routes.as_ref())
+        .into_iter()
+        .flatten()
+        .enumerate()
+    {
+        let path = idx("alerting.routes", i);
+        let matcher = route_match(ctx, section(&r.value.matcher), &sub(&path, "match"));
+        let Some(name) = ctx.text(&r.value.receiver, &sub(&path, "receiver")) else {
+            continue;
+        };
+        if !receivers.iter().any(|rcv| rcv.name == name) {
+            let known: Vec<&str> = receivers.iter().map(|r| r.name.as_str()).collect();
+            let expected = if known.is_empty() {
+                "no receiver is defined".to_owned()
+            } else {
+                format!("expected one of {}", known.join(", "))
+            };
+            let at = r.value.receiver.referenced;
+            ctx.error(
+                at,
+                &sub(&path, "receiver"),
+                format!("unknown receiver {name:?}: {expected}"),
+            );
+            continue;
+        }
+        routes.push(Route {
+            receiver: name,
+            matcher,
+        });
+    }
+    Alerting {
+        repeat_interval,
+        receivers,
+        routes,
+    }
+}
+
+/// A list of ids (`match.agency`...), each well-formed.
+pub fn ids(ctx: &mut Ctx<'_>, list: Option<&Vec<Text>>, path: &str) -> Vec<String> {
+    list.into_iter()
+        .flatten()
+        .enumerate()
+        .filter_map(|(i, t)| ctx.parse(t, &idx(path, i), scalar::id))
+        .collect()
+}
+
+fn route_match(ctx: &mut Ctx<'_>, m: Option<&raw::RouteMatch>, path: &str) -> Matcher {
+    let Some(m) = m else {
+        return Matcher::default();
+    };
+    let severity = |s: &str| match s {
+        "critical" | "warning" => Ok(s.to_owned()),
+        _ => Err(format!(
+            "unknown severity {s:?}: expected critical or warning"
+        )),
+    };
+    Matcher {
+        severity: m
+            .severity
+            .iter()
+            .flatten()
+            .enumerate()
+            .filter_map(|(i, t)| ctx.parse(t, &idx(&sub(path, "severity"), i), severity))
+            .collect(),
+        agency: ids(ctx, m.agency.as_ref(), &sub(path, "agency")),
+        system: ids(ctx, m.system.as_ref(), &sub(path, "system")),
+        check: ids(ctx, m.check.as_ref(), &sub(path, "check")),
+    }
+}
+
+fn receiver(ctx: &mut Ctx<'_>, r: &Spanned<raw::ReceiverSection>, path: &str) -> Option<Receiver> {
+    let name = ctx.parse(&r.value.name, &sub(path, "name"), scalar::id);
+    let kind = match (&r.value.webhook, &r.value.alertmanager) {
+        (Some(w), None) => webhook(ctx, &w.value, &sub(path, "webhook")).map(ReceiverKind::Webhook),
+        (None, Some(a)) => ctx
+            .parse(
+                &a.value.url,
+                &sub(path, "alertmanager.url"),
+                scalar::http_url,
+            )
+            .map(|url| ReceiverKind::Alertmanager { url }),
+        (w, _) => {
+            let found = if w.is_some() { "both" } else { "neither" };
+            ctx.error(
+                r.referenced,
+                path,
+                format!("a receiver needs exactly one of `webhook`, `alertmanager`, found {found}"),
+            );
+            None
+        }
+    };
+    Some(Receiver {
+        name: name?,
+        kind: kind?,
+    })
+}
+
+fn webhook(ctx: &mut Ctx<'_>, w: &raw::WebhookSection, path: &str) -> Option<Webhook> {
+    let url = ctx.parse(&w.url, &sub(path, "url"), scalar::http_url);
+    let format = ctx.or(
+        w.format.as_ref(),
+        &sub(path, "format"),
+        WebhookFormat::Emcd,
+        |s| match s {
+            "emcd" => Ok(WebhookFormat::Emcd),
+            "alertmanager" => Ok(WebhookFormat::Alertmanager),
+            _ => Err(format!(
+                "unknown webhook format {s:?}: expected emcd or alertmanager"
+            )),
+        },
+    );
+    let secret = super::main_file::secret(ctx, w.secret.as_ref(), &sub(path, "secret"));
+    let headers = headers(ctx, w.headers.as_ref(), &sub(path, "headers"));
+    let timeout = ctx.or(
+        w.timeout.as_ref(),
+        &sub(path, "timeout"),
+        Duration::from_secs(5),
+        scalar::positive_duration,
+    );
+    Some(Webhook {
+        url: url?,
+        format,
+        secret,
+        headers,
+        timeout,
+    })
+}

@@ -1,0 +1,245 @@
+//! Validates one check: its policy (inherited from `defaults`), exactly one probe kind
+//! (`http`, `tcp`, `push`) and, for http, its expectations.
+
+use super::super::model::*;
+use super::super::raw::{self, Spanned};
+use super::super::scalar;
+use super::{headers, idx, policy, sub, Ctx};
+
+/// A check of system `system` of agency `agency` (both already valid ids, or `None`).
+pub fn check(
+    ctx: &mut Ctx<'_>,
+    c: &Spanned<raw::CheckSection>,
+    path: &str,
+    defaults: &Policy,
+    owner: Option<(&str, &str)>,
+) -> Option<Check> {
+    let raw = &c.value;
+    let id = ctx.parse(&raw.id, &sub(path, "id"), scalar::id);
+    let policy = policy::layer(ctx, raw.policy(), path, defaults);
+
+    let mut kinds = Vec::new();
+    if raw.http.is_some() {
+        kinds.push("http");
+    }
+    if raw.tcp.is_some() {
+        kinds.push("tcp");
+    }
+    if raw.push.is_some() {
+        kinds.push("push");
+    }
+    if kinds.len() != 1 {
+        let found = if kinds.is_empty() {
+            "none".to_owned()
+        } else {
+            kinds.join(" and ")
+        };
+        let message = format!("a check needs exactly one of `http`, `tcp`, `push`, found {found}");
+        ctx.error(c.referenced, path, message);
+        return None;
+    }
+    if let (Some(e), None) = (&raw.expect, &raw.http) {
+        ctx.error(
+            e.referenced,
+            &sub(path, "expect"),
+            "`expect` applies to http checks only",
+        );
+    }
+    let kind = if let Some(h) = &raw.http {
+        http(ctx, &h.value, raw.expect.as_ref().map(|e| &e.value), path).map(CheckKind::Http)
+    } else if let Some(t) = &raw.tcp {
+        tcp(ctx, &t.value, &sub(path, "tcp")).map(CheckKind::Tcp)
+    } else {
+        let p = &raw.push.as_ref()?.value;
+        let ppath = sub(path, "push");
+        let token_digest = ctx.parse(&p.token, &sub(&ppath, "token"), scalar::token_digest);
+        let max_silence = ctx.or(
+            p.max_silence.as_ref(),
+            &sub(&ppath, "max_silence"),
+            policy.interval * 2,
+            scalar::positive_duration,
+        );
+        token_digest.map(|token_digest| {
+            CheckKind::Push(PushSpec {
+                token_digest,
+                max_silence,
+            })
+        })
+    };
+    let id = id?;
+    let (agency, system) = owner?;
+    Some(Check {
+        full_id: CheckId::new(agency, system, &id),
+        id,
+        policy,
+        kind: kind?,
+    })
+}
+
+fn http(
+    ctx: &mut Ctx<'_>,
+    h: &raw::HttpSection,
+    expect: Option<&raw::ExpectSection>,
+    check_path: &str,
+) -> Option<HttpSpec> {
+    let path = sub(check_path, "http");
+    let url = ctx.parse(&h.url, &sub(&path, "url"), scalar::http_url);
+    let method = ctx.or(
+        h.method.as_ref(),
+        &sub(&path, "method"),
+        http::Method::GET,
+        scalar::method,
+    );
+    let headers = headers(ctx, h.headers.as_ref(), &sub(&path, "headers"));
+    let body = h
+        .body
+        .as_ref()
+        .and_then(|b| ctx.text(b, &sub(&path, "body")));
+    let follow_redirects = ctx.or(
+        h.follow_redirects.as_ref(),
+        &sub(&path, "follow_redirects"),
+        true,
+        scalar::boolean,
+    );
+    let insecure_skip_verify = ctx.or(
+        h.tls
+            .as_ref()
+            .and_then(|t| t.value.insecure_skip_verify.as_ref()),
+        &sub(&path, "tls.insecure_skip_verify"),
+        false,
+        scalar::boolean,
+    );
+    let expect = self::expect(ctx, expect, &sub(check_path, "expect"), follow_redirects);
+    Some(HttpSpec {
+        url: url?,
+        method,
+        headers,
+        body,
+        follow_redirects,
+        insecure_skip_verify,
+        expect: expect?,
+    })
+}
+
+fn expect(
+    ctx: &mut Ctx<'_>,
+    e: Option<&raw::ExpectSection>,
+    path: &str,
+    follow_redirects: bool,
+) -> Option<Expect> {
+    let default_status = if follow_redirects {
+        200..=399
+    } else {
+        200..=299
+    };
+    let Some(e) = e else {
+        return Some(Expect {
+            status: vec![default_status],
+            body_contains: None,
+            body_not_contains: None,
+            body_regex: None,
+            headers: Vec::new(),
+            json: Vec::new(),
+            max_response_time: None,
+        });
+    };
+    let errors_before = ctx.errors.len();
+    let spath = sub(path, "status");
+    let status = match &e.status {
+        None => vec![default_status],
+        Some(list) if list.value.is_empty() => {
+            let message = "expected at least one status code or range, e.g. [200-299]";
+            ctx.error(list.referenced, &spath, message);
+            Vec::new()
+        }
+        Some(list) => list
+            .value
+            .iter()
+            .enumerate()
+            .filter_map(|(i, t)| ctx.parse(t, &idx(&spath, i), scalar::status))
+            .collect(),
+    };
+    let mut header_regexes = Vec::new();
+    for (k, v) in e.headers.iter().flat_map(|h| &h.value.0) {
+        let key_path = sub(&sub(path, "headers"), &k.value);
+        let name = ctx.parse(k, &key_path, scalar::header_name);
+        let re = ctx.parse(v, &key_path, scalar::regex);
+        header_regexes.extend(name.zip(re));
+    }
+    let mut json = Vec::new();
+    for (i, j) in e.json.iter().flatten().enumerate() {
+        let jpath = sub(&idx(&sub(path, "json"), i), "path");
+        let Some(text) = ctx.text(&j.value.path, &jpath) else {
+            continue;
+        };
+        match scalar::json_path(&text) {
+            Ok(steps) => json.push(JsonExpect {
+                path_text: text,
+                path: steps,
+                equals: j.value.equals.clone(),
+            }),
+            Err(m) => ctx.error(j.value.path.referenced, &jpath, m),
+        }
+    }
+    let expect = Expect {
+        status,
+        body_contains: e
+            .body_contains
+            .as_ref()
+            .and_then(|t| ctx.text(t, &sub(path, "body_contains"))),
+        body_not_contains: e
+            .body_not_contains
+            .as_ref()
+            .and_then(|t| ctx.text(t, &sub(path, "body_not_contains"))),
+        body_regex: e
+            .body_regex
+            .as_ref()
+            .and_then(|t| ctx.parse(t, &sub(path, "body_regex"), scalar::regex)),
+        headers: header_regexes,
+        json,
+        max_response_time: e.max_response_time.as_ref().and_then(|t| {
+            ctx.parse(
+                t,
+                &sub(path, "max_response_time"),
+                scalar::positive_duration,
+            )
+        }),
+    };
+    (ctx.errors.len() == errors_before).then_some(expect)
+}
+
+fn tcp(ctx: &mut Ctx<'_>, t: &raw::TcpSection, path: &str) -> Option<TcpSpec> {
+    let host = ctx.parse(&t.host, &sub(path, "host"), |s| {
+        if s.is_empty() || s.contains(['/', ' ']) || s.contains("://") {
+            Err(format!(
+                "invalid host {s:?}: expected a host name or IP address, without scheme or port"
+            ))
+        } else {
+            Ok(s.to_owned())
+        }
+    });
+    let port = ctx.parse(&t.port, &sub(path, "port"), |s| {
+        scalar::integer(s, 1, u16::MAX)
+    });
+    let tls = ctx.or(t.tls.as_ref(), &sub(path, "tls"), false, scalar::boolean);
+    let insecure_path = sub(path, "insecure_skip_verify");
+    let insecure_skip_verify = ctx.or(
+        t.insecure_skip_verify.as_ref(),
+        &insecure_path,
+        false,
+        scalar::boolean,
+    );
+    if let (Some(at), true, false) = (&t.insecure_skip_verify, insecure_skip_verify, tls) {
+        ctx.error(
+            at.referenced,
+            &insecure_path,
+            "insecure_skip_verify needs `tls: true`",
+        );
+    }
+    Some(TcpSpec {
+        host: host?,
+        port: port?,
+        tls,
+        insecure_skip_verify,
+    })
+}

@@ -1,0 +1,228 @@
+//! Validates the main file, section by section, into the model (agencies aside: those
+//! come from the included files, which `load` reads).
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use serde_saphyr::Location;
+
+use super::super::model::*;
+use super::super::raw::{self, MainFile, Spanned, Text};
+use super::super::scalar;
+use super::{alerting, idx, policy, sub, Ctx};
+
+/// Everything the main file defines.
+pub struct MainParts {
+    pub server: Server,
+    pub storage: Storage,
+    pub probing: Probing,
+    /// `defaults` laid over the built-in policy: what checks inherit.
+    pub defaults: Policy,
+    pub connection: Connection,
+    pub sla: Sla,
+    pub alerting: Alerting,
+    pub maintenance: Vec<MaintenanceWindow>,
+    pub include: Vec<Include>,
+}
+
+/// One `include` glob, substituted, with where it was written.
+pub struct Include {
+    pub pattern: String,
+    pub at: Location,
+    pub path: String,
+}
+
+fn section<T>(s: &Option<Spanned<T>>) -> Option<&T> {
+    s.as_ref().map(|s| &s.value)
+}
+
+pub fn main_file(ctx: &mut Ctx<'_>, raw: &MainFile) -> MainParts {
+    let defaults = match &raw.defaults {
+        Some(d) => policy::layer(ctx, d.value.policy(), "defaults", &policy::builtin()),
+        None => policy::builtin(),
+    };
+    let include = raw
+        .include
+        .iter()
+        .flatten()
+        .enumerate()
+        .filter_map(|(i, t)| {
+            let path = idx("include", i);
+            let pattern = ctx.text(t, &path)?;
+            Some(Include {
+                pattern,
+                at: t.referenced,
+                path,
+            })
+        })
+        .collect();
+    MainParts {
+        server: server(ctx, section(&raw.server)),
+        storage: storage(ctx, section(&raw.storage)),
+        probing: probing(ctx, section(&raw.probing)),
+        defaults,
+        connection: Connection {
+            window: ctx.or(
+                section(&raw.connection).and_then(|c| c.window.as_ref()),
+                "connection.window",
+                Duration::from_secs(15 * 60),
+                scalar::positive_duration,
+            ),
+        },
+        sla: sla(ctx, section(&raw.sla)),
+        alerting: alerting::alerting(ctx, section(&raw.alerting)),
+        maintenance: raw
+            .maintenance
+            .iter()
+            .flatten()
+            .enumerate()
+            .filter_map(|(i, m)| maintenance(ctx, &m.value, &idx("maintenance", i)))
+            .collect(),
+        include,
+    }
+}
+
+/// A secret: substituted, never echoed, and not empty (an empty token would let anyone in).
+pub fn secret(ctx: &mut Ctx<'_>, t: Option<&Text>, path: &str) -> Option<Secret> {
+    let t = t?;
+    let value = ctx.text(t, path)?;
+    if value.is_empty() {
+        ctx.error(
+            t.referenced,
+            path,
+            "empty secret: remove the key, or set a value",
+        );
+        return None;
+    }
+    Some(Secret(value))
+}
+
+fn server(ctx: &mut Ctx<'_>, s: Option<&raw::ServerSection>) -> Server {
+    let default_listen = "127.0.0.1:9464".parse().expect("valid address");
+    Server {
+        listen: ctx.or(
+            s.and_then(|s| s.listen.as_ref()),
+            "server.listen",
+            default_listen,
+            scalar::socket_addr,
+        ),
+        admin_token: secret(
+            ctx,
+            s.and_then(|s| s.admin_token.as_ref()),
+            "server.admin_token",
+        ),
+        public_url: s
+            .and_then(|s| s.public_url.as_ref())
+            .and_then(|t| ctx.parse(t, "server.public_url", scalar::http_url)),
+    }
+}
+
+fn storage(ctx: &mut Ctx<'_>, s: Option<&raw::StorageSection>) -> Storage {
+    let r = s.and_then(|s| section(&s.retention));
+    let days = |d: u64| Duration::from_secs(d * 86400);
+    Storage {
+        path: ctx.or(
+            s.and_then(|s| s.path.as_ref()),
+            "storage.path",
+            PathBuf::from("data/emcd.db"),
+            |p| match p {
+                "" => Err("expected a file path, e.g. data/emcd.db".into()),
+                p => Ok(PathBuf::from(p)),
+            },
+        ),
+        retention: Retention {
+            raw: ctx.or(
+                r.and_then(|r| r.raw.as_ref()),
+                "storage.retention.raw",
+                days(14),
+                scalar::positive_duration,
+            ),
+            hourly: ctx.or(
+                r.and_then(|r| r.hourly.as_ref()),
+                "storage.retention.hourly",
+                days(90),
+                scalar::positive_duration,
+            ),
+            daily: ctx.or(
+                r.and_then(|r| r.daily.as_ref()),
+                "storage.retention.daily",
+                days(800),
+                scalar::positive_duration,
+            ),
+        },
+    }
+}
+
+fn probing(ctx: &mut Ctx<'_>, s: Option<&raw::ProbingSection>) -> Probing {
+    let user_agent = |s: &str| {
+        let ua = s.replace("{version}", env!("CARGO_PKG_VERSION"));
+        scalar::header_value(&ua)?;
+        Ok(ua)
+    };
+    Probing {
+        max_in_flight: ctx.or(
+            s.and_then(|s| s.max_in_flight.as_ref()),
+            "probing.max_in_flight",
+            1024,
+            |s| scalar::integer(s, 1, 1_000_000),
+        ),
+        user_agent: ctx.or(
+            s.and_then(|s| s.user_agent.as_ref()),
+            "probing.user_agent",
+            format!("emcd/{}", env!("CARGO_PKG_VERSION")),
+            user_agent,
+        ),
+    }
+}
+
+fn sla(ctx: &mut Ctx<'_>, s: Option<&raw::SlaSection>) -> Sla {
+    Sla {
+        timezone: ctx.or(
+            s.and_then(|s| s.timezone.as_ref()),
+            "sla.timezone",
+            chrono_tz::Asia::Ho_Chi_Minh,
+            scalar::timezone,
+        ),
+        exclude_maintenance: ctx.or(
+            s.and_then(|s| s.exclude_maintenance.as_ref()),
+            "sla.exclude_maintenance",
+            true,
+            scalar::boolean,
+        ),
+    }
+}
+
+fn maintenance(
+    ctx: &mut Ctx<'_>,
+    m: &raw::MaintenanceSection,
+    path: &str,
+) -> Option<MaintenanceWindow> {
+    let name = ctx.parse(&m.name, &sub(path, "name"), |s| match s.trim() {
+        "" => Err("expected a name".into()),
+        _ => Ok(s.to_owned()),
+    });
+    let schedule = ctx.parse(&m.schedule, &sub(path, "schedule"), scalar::cron);
+    let duration = ctx.parse(
+        &m.duration,
+        &sub(path, "duration"),
+        scalar::positive_duration,
+    );
+    let matcher = match section(&m.matcher) {
+        None => Matcher::default(),
+        Some(mm) => {
+            let mpath = sub(path, "match");
+            Matcher {
+                severity: Vec::new(),
+                agency: alerting::ids(ctx, mm.agency.as_ref(), &sub(&mpath, "agency")),
+                system: alerting::ids(ctx, mm.system.as_ref(), &sub(&mpath, "system")),
+                check: alerting::ids(ctx, mm.check.as_ref(), &sub(&mpath, "check")),
+            }
+        }
+    };
+    Some(MaintenanceWindow {
+        name: name?,
+        schedule: schedule?,
+        duration: duration?,
+        matcher,
+    })
+}

@@ -1,0 +1,116 @@
+//! Parses one file's text into its raw struct, turning a YAML or serde error (syntax,
+//! unknown key, wrong type) into a `ConfigError` with position and field path.
+
+use std::path::Path;
+
+use serde::de::DeserializeOwned;
+use serde_saphyr::{Error, MessageFormatter, UserMessageFormatter};
+
+use super::error::ConfigError;
+use super::locate::path_at;
+
+/// True when the text holds no YAML node (only blanks and comments).
+pub fn is_blank(source: &str) -> bool {
+    source
+        .lines()
+        .all(|l| l.trim().is_empty() || l.trim_start().starts_with('#'))
+}
+
+pub fn parse<T: DeserializeOwned>(file: &Path, source: &str) -> Result<T, ConfigError> {
+    serde_saphyr::from_str(source).map_err(|e| convert(file, source, &e))
+}
+
+fn convert(file: &Path, source: &str, err: &Error) -> ConfigError {
+    let inner = err.without_snippet();
+    let (message, names_key) = match inner {
+        Error::SerdeUnknownField {
+            field, expected, ..
+        } => (
+            format!(
+                "unknown key `{field}`, expected one of: {}",
+                expected.join(", ")
+            ),
+            true,
+        ),
+        Error::DuplicateMappingKey { key, .. } => (
+            match key {
+                Some(k) => format!("duplicate key `{k}`"),
+                None => "duplicate key".to_owned(),
+            },
+            true,
+        ),
+        Error::SerdeMissingField { field, .. } => (format!("missing key `{field}`"), false),
+        other => (readable(&UserMessageFormatter.format_message(other)), false),
+    };
+    let message = sanitize(&message);
+    match err.location() {
+        Some(at) if at.line() > 0 => {
+            let path = path_at(source, at.line(), at.column(), names_key);
+            ConfigError::at(file, at, path, message)
+        }
+        _ => ConfigError::file_level(file, message),
+    }
+}
+
+/// serde-saphyr speaks of parser events; say what the user has to write instead.
+fn readable(message: &str) -> String {
+    match message {
+        "expected sequence start" => "expected a list".to_owned(),
+        "expected mapping start" => "expected a mapping (key: value)".to_owned(),
+        "expected string scalar" => "expected a single value, not a list or mapping".to_owned(),
+        other => other.to_owned(),
+    }
+}
+
+/// One line, no control characters: the message goes to a terminal or a log.
+fn sanitize(message: &str) -> String {
+    message
+        .chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde::Deserialize;
+
+    #[derive(Debug, Deserialize)]
+    #[serde(deny_unknown_fields)]
+    #[allow(dead_code)]
+    struct Doc {
+        server: Option<Server>,
+    }
+
+    #[derive(Debug, Deserialize)]
+    #[serde(deny_unknown_fields)]
+    #[allow(dead_code)]
+    struct Server {
+        listen: Option<String>,
+        port: Option<String>,
+    }
+
+    fn err(src: &str) -> String {
+        parse::<Doc>(Path::new("f.yaml"), src)
+            .unwrap_err()
+            .to_string()
+    }
+
+    #[test]
+    fn errors_have_position_and_path() {
+        assert_eq!(
+            err("server:\n  lsten: x\n"),
+            "f.yaml:2:3: server.lsten: unknown key `lsten`, expected one of: listen, port"
+        );
+        assert_eq!(
+            err("server:\n  listen: [1]\n"),
+            "f.yaml:2:11: server.listen: expected a single value, not a list or mapping"
+        );
+        assert_eq!(
+            err("server:\n  listen: a\n  listen: b\n"),
+            "f.yaml:3:3: server.listen: duplicate key `listen`"
+        );
+        assert!(err("server:\n  listen: \"x\n").starts_with("f.yaml:2:11: server.listen: "));
+        assert!(is_blank("# nothing\n\n  # here\n"));
+    }
+}
