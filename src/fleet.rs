@@ -105,6 +105,8 @@ pub struct Fleet {
     pub config: Arc<Config>,
     pub checks: Vec<Arc<CheckRuntime>>,
     pub systems: Vec<Arc<SystemRuntime>>,
+    /// For each entry of `systems`, the indices of its checks in `checks`.
+    pub system_checks: Vec<Vec<usize>>,
     pub by_id: HashMap<CheckId, usize>,
 }
 
@@ -113,6 +115,7 @@ impl Fleet {
     pub fn build(config: Arc<Config>, db_ids: &HashMap<String, i64>) -> Fleet {
         let mut checks = Vec::new();
         let mut systems = Vec::new();
+        let mut system_checks = Vec::new();
         for agency in &config.agencies {
             let agency_id: Arc<str> = agency.id.as_str().into();
             for system in &agency.systems {
@@ -122,6 +125,7 @@ impl Fleet {
                     required: system.required,
                     durations: AtomicHistogram::default(),
                 });
+                system_checks.push((checks.len()..checks.len() + system.checks.len()).collect());
                 for check in &system.checks {
                     checks.push(Arc::new(CheckRuntime {
                         id: check.full_id.clone(),
@@ -146,6 +150,7 @@ impl Fleet {
             config,
             checks,
             systems,
+            system_checks,
             by_id,
         }
     }

@@ -5,6 +5,7 @@
 
 pub mod check;
 pub mod config;
+pub mod connection;
 pub mod daemon;
 pub mod fleet;
 pub mod metrics;

@@ -4,7 +4,9 @@
 //! + k x interval), never from when the previous probe ended, so nothing drifts.
 //!
 //! It knows nothing of probes or the store: it calls `launch` for each due check and
-//! runs the returned future as an owned task.
+//! runs the returned future as an owned task. A reload sends a new entry list: entries
+//! whose key and interval are unchanged keep their due time; new ones start at their
+//! hash offset within the current interval.
 
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
@@ -13,7 +15,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use prometheus_client::metrics::histogram::Histogram;
-use tokio::sync::Semaphore;
+use tokio::sync::{mpsc, Semaphore};
 use tokio::task::JoinSet;
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
@@ -55,6 +57,13 @@ pub fn offsets(entries: &[Entry]) -> Vec<Duration> {
     out
 }
 
+async fn sleep_until_or_forever(at: Option<Instant>) {
+    match at {
+        Some(at) => tokio::time::sleep_until(at).await,
+        None => std::future::pending().await,
+    }
+}
+
 /// The next due time of a check after `due`, skipping slots already missed entirely
 /// (an overloaded scheduler catches up by skipping, not by bursting).
 fn next_due(due: Instant, interval: Duration, now: Instant) -> Instant {
@@ -67,18 +76,51 @@ fn next_due(due: Instant, interval: Duration, now: Instant) -> Instant {
     next + interval * skip as u32
 }
 
+/// Where a new entry of a reload starts: its hash offset within the interval, counted
+/// from `now` (no burst of all new checks at once).
+fn first_due_after_reload(entry: &Entry, now: Instant) -> Instant {
+    let nanos = entry.interval.as_nanos().max(1);
+    now + Duration::from_nanos((u128::from(stable_hash(&entry.key)) % nanos) as u64)
+}
+
+/// Rebuilds the heap for a new entry list, keeping the due time of every entry whose
+/// key and interval did not change.
+fn replan(
+    heap: &BinaryHeap<Reverse<(Instant, usize)>>,
+    old: &[Entry],
+    new: &[Entry],
+    now: Instant,
+) -> BinaryHeap<Reverse<(Instant, usize)>> {
+    let kept: std::collections::HashMap<(&str, Duration), Instant> = heap
+        .iter()
+        .map(|Reverse((due, i))| ((&*old[*i].key, old[*i].interval), *due))
+        .collect();
+    new.iter()
+        .enumerate()
+        .map(|(i, e)| {
+            let due = kept
+                .get(&(&*e.key, e.interval))
+                .copied()
+                .unwrap_or_else(|| first_due_after_reload(e, now));
+            Reverse((due, i))
+        })
+        .collect()
+}
+
 /// Runs until `shutdown` is cancelled, then waits up to [`SHUTDOWN_GRACE`] for the
-/// tasks it started and aborts the rest. `launch(index, due)` returns the work for
-/// entry `index`, or `None` to skip this round.
+/// tasks it started and aborts the rest. `launch(entry, due)` returns the work for a
+/// due entry, or `None` to skip this round. Each list received on `updates` replaces
+/// the entries (see [`replan`]).
 pub async fn run<L, F>(
-    entries: Vec<Entry>,
+    mut entries: Vec<Entry>,
     start: Instant,
     max_in_flight: usize,
     lag: Histogram,
+    mut updates: mpsc::Receiver<Vec<Entry>>,
     shutdown: CancellationToken,
     mut launch: L,
 ) where
-    L: FnMut(usize, Instant) -> Option<F>,
+    L: FnMut(&Entry, Instant) -> Option<F>,
     F: Future<Output = ()> + Send + 'static,
 {
     let permits = Arc::new(Semaphore::new(max_in_flight.max(1)));
@@ -88,13 +130,26 @@ pub async fn run<L, F>(
         .map(|(i, off)| Reverse((start + off, i)))
         .collect();
     let mut tasks = JoinSet::new();
-    while let Some(&Reverse((due, idx))) = heap.peek() {
+    let mut updates_open = true;
+    loop {
+        let next = heap.peek().map(|Reverse((due, _))| *due);
         tokio::select! {
             biased;
             _ = shutdown.cancelled() => break,
+            update = updates.recv(), if updates_open => {
+                match update {
+                    Some(new) => {
+                        heap = replan(&heap, &entries, &new, Instant::now());
+                        entries = new;
+                    }
+                    None => updates_open = false,
+                }
+                continue;
+            }
             Some(_) = tasks.join_next(), if !tasks.is_empty() => continue,
-            _ = tokio::time::sleep_until(due) => {}
+            _ = sleep_until_or_forever(next) => {}
         }
+        let Some(&Reverse((due, idx))) = heap.peek() else { continue };
         let permit = tokio::select! {
             biased;
             _ = shutdown.cancelled() => break,
@@ -104,7 +159,7 @@ pub async fn run<L, F>(
         lag.observe(now.saturating_duration_since(due).as_secs_f64());
         heap.pop();
         heap.push(Reverse((next_due(due, entries[idx].interval, now), idx)));
-        if let Some(work) = launch(idx, due) {
+        if let Some(work) = launch(&entries[idx], due) {
             tasks.spawn(async move {
                 work.await;
                 drop(permit);
@@ -163,8 +218,11 @@ mod tests {
         let shutdown = CancellationToken::new();
         let stop = shutdown.clone();
         let log = seen.clone();
-        let sched = run(e, start, 1024, Histogram::new([0.1]), shutdown, move |i, _due| {
-            log.lock().unwrap().push((i, Instant::now()));
+        let index: std::collections::HashMap<Arc<str>, usize> =
+            e.iter().enumerate().map(|(i, e)| (e.key.clone(), i)).collect();
+        let (_tx, updates) = mpsc::channel(1);
+        let sched = run(e, start, 1024, Histogram::new([0.1]), updates, shutdown, move |entry, _due| {
+            log.lock().unwrap().push((index[&entry.key], Instant::now()));
             Some(async {})
         });
         tokio::join!(sched, async move {
@@ -215,7 +273,8 @@ mod tests {
         let shutdown = CancellationToken::new();
         let stop = shutdown.clone();
         let (r, p) = (running.clone(), peak.clone());
-        let sched = run(e, Instant::now(), 5, Histogram::new([0.1]), shutdown, move |_, _| {
+        let (_tx, updates) = mpsc::channel(1);
+        let sched = run(e, Instant::now(), 5, Histogram::new([0.1]), updates, shutdown, move |_, _| {
             let (r, p) = (r.clone(), p.clone());
             Some(async move {
                 use std::sync::atomic::Ordering::SeqCst;
@@ -231,5 +290,49 @@ mod tests {
         });
         assert_eq!(peak.load(std::sync::atomic::Ordering::SeqCst), 5);
         assert_eq!(running.load(std::sync::atomic::Ordering::SeqCst), 0, "shutdown waited for running work");
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn reload_keeps_unchanged_schedules_and_starts_new_entries() {
+        let interval = Duration::from_secs(10);
+        let old = entries(20, interval);
+        let start = Instant::now();
+        let seen = Arc::new(Mutex::new(Vec::<(Arc<str>, Instant)>::new()));
+        let (tx, updates) = mpsc::channel(1);
+        let shutdown = CancellationToken::new();
+        let stop = shutdown.clone();
+        let log = seen.clone();
+        let sched = run(old.clone(), start, 64, Histogram::new([0.1]), updates, shutdown, move |e, _| {
+            log.lock().unwrap().push((e.key.clone(), Instant::now()));
+            Some(async {})
+        });
+        // After 15 s: drop entry 0, change entry 1's interval, add a new entry.
+        let mut new: Vec<Entry> = old[2..].to_vec();
+        new.push(Entry { key: old[1].key.clone(), interval: Duration::from_secs(5) });
+        new.push(Entry { key: "new/system/check".into(), interval });
+        let off = offsets(&old);
+        tokio::join!(sched, async move {
+            tokio::time::sleep(Duration::from_secs(15)).await;
+            tx.send(new).await.unwrap();
+            tokio::time::sleep(Duration::from_secs(30)).await;
+            stop.cancel();
+        });
+        let seen = seen.lock().unwrap();
+        let times = |key: &str| -> Vec<Instant> { seen.iter().filter(|(k, _)| &**k == key).map(|(_, t)| *t).collect() };
+        // Unchanged entry 5 kept its grid: start + offset + k x 10 s, through the reload.
+        let t5 = times(&old[5].key);
+        assert_eq!(t5.len(), 5, "{t5:?}");
+        for (k, t) in t5.iter().enumerate() {
+            assert_eq!(*t, start + off[5] + interval * k as u32);
+        }
+        // Removed entry 0 stopped after the reload.
+        assert!(times(&old[0].key).iter().all(|t| *t < start + Duration::from_secs(15)));
+        // The new entry started within one interval of the reload and then every 10 s.
+        let tn = times("new/system/check");
+        assert!(tn[0] >= start + Duration::from_secs(15) && tn[0] < start + Duration::from_secs(25));
+        assert!(tn.windows(2).all(|w| w[1] - w[0] == interval));
+        // The changed entry now runs every 5 s.
+        let t1: Vec<Instant> = times(&old[1].key).into_iter().filter(|t| *t > start + Duration::from_secs(25)).collect();
+        assert!(t1.windows(2).all(|w| w[1] - w[0] == Duration::from_secs(5)), "{t1:?}");
     }
 }

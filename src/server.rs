@@ -1,6 +1,7 @@
-//! The HTTP server: `/healthz`, `/readyz`, `/metrics` (and, in later issues, the API and
-//! status page). It takes an already bound listener and a shutdown token, so tests bind
-//! `127.0.0.1:0`. Handlers only read shared state; they never probe or write results.
+//! The HTTP server and its routing: `/healthz`, `/readyz`, `/metrics` here; the JSON
+//! API in `api`, the status page in `web`, push heartbeats in `push`, reload in
+//! `reload`. It takes an already bound listener and a shutdown token, so tests bind
+//! `127.0.0.1:0`. Handlers read shared state; only push hands results to the recorder.
 
 use std::convert::Infallible;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -17,16 +18,25 @@ use tokio_util::sync::CancellationToken;
 
 use crate::fleet::FleetHandle;
 use crate::metrics::{Format, Metrics};
+use crate::recorder::Recorder;
+use crate::reload::ReloadHandle;
+use crate::store::Store;
 
 /// What handlers read.
 pub struct AppState {
     pub fleet: FleetHandle,
     pub metrics: Arc<Metrics>,
+    /// Read side of the database (reports, result history).
+    pub store: Arc<Store>,
+    /// Where push heartbeats go.
+    pub recorder: Recorder,
+    /// Asks the daemon to reload its config.
+    pub reload: ReloadHandle,
     /// Set once config is loaded, the store is open and the scheduler runs.
     pub ready: AtomicBool,
 }
 
-type Body = Full<Bytes>;
+pub type Body = Full<Bytes>;
 
 /// Serves until `shutdown` is cancelled; open connections are closed gracefully.
 pub async fn serve(listener: TcpListener, app: Arc<AppState>, shutdown: CancellationToken) {
@@ -48,7 +58,7 @@ pub async fn serve(listener: TcpListener, app: Arc<AppState>, shutdown: Cancella
         tokio::spawn(async move {
             let service = service_fn(move |req| {
                 let app = app.clone();
-                async move { Ok::<_, Infallible>(route(&app, req)) }
+                async move { Ok::<_, Infallible>(route(&app, req).await) }
             });
             let conn = hyper::server::conn::http1::Builder::new()
                 .serve_connection(TokioIo::new(stream), service);
@@ -67,8 +77,20 @@ pub async fn serve(listener: TcpListener, app: Arc<AppState>, shutdown: Cancella
     }
 }
 
-fn route(app: &AppState, req: Request<Incoming>) -> Response<Body> {
+async fn route(app: &AppState, req: Request<Incoming>) -> Response<Body> {
     let path = req.uri().path();
+    if path.starts_with("/api/v1/push/") {
+        return crate::push::handle(app, req).await;
+    }
+    if path == "/-/reload" {
+        return crate::reload::handle(app, req).await;
+    }
+    if path.starts_with("/api/") {
+        return crate::api::handle(app, req).await;
+    }
+    if path == "/" || path.starts_with("/agencies/") {
+        return crate::web::handle(app, req).await;
+    }
     let known = matches!(path, "/healthz" | "/readyz" | "/metrics");
     if known && req.method() != Method::GET && req.method() != Method::HEAD {
         return error(StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed", &format!("{} does not accept {}", path, req.method()));
@@ -89,7 +111,8 @@ fn route(app: &AppState, req: Request<Incoming>) -> Response<Body> {
     }
 }
 
-fn text(status: StatusCode, body: &'static str) -> Response<Body> {
+/// A plain-text response.
+pub fn text(status: StatusCode, body: &'static str) -> Response<Body> {
     Response::builder()
         .status(status)
         .header(header::CONTENT_TYPE, "text/plain; charset=utf-8")
@@ -97,12 +120,16 @@ fn text(status: StatusCode, body: &'static str) -> Response<Body> {
         .expect("static response parts are valid")
 }
 
-/// A JSON error in the shape of SPEC 7.
-pub fn error(status: StatusCode, code: &str, message: &str) -> Response<Body> {
-    let body = serde_json::json!({"error": {"code": code, "message": message}});
+/// A JSON response.
+pub fn json(status: StatusCode, value: &serde_json::Value) -> Response<Body> {
     Response::builder()
         .status(status)
         .header(header::CONTENT_TYPE, "application/json")
-        .body(Full::new(Bytes::from(body.to_string())))
+        .body(Full::new(Bytes::from(value.to_string())))
         .expect("static response parts are valid")
+}
+
+/// A JSON error in the shape of SPEC 7.
+pub fn error(status: StatusCode, code: &str, message: &str) -> Response<Body> {
+    json(status, &serde_json::json!({"error": {"code": code, "message": message}}))
 }

@@ -12,6 +12,7 @@ fn metrics() -> emcd::store::writer::WriterMetrics {
         config: std::sync::Arc::new(minimal_config()),
         checks: vec![],
         systems: vec![],
+        system_checks: vec![],
         by_id: Default::default(),
     });
     Metrics::new(fleet).writer.clone()
