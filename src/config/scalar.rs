@@ -34,7 +34,7 @@ pub fn id(s: &str) -> Result<String, Msg> {
 /// A humantime duration such as `30s`, `5m`, `14d`.
 pub fn duration(s: &str) -> Result<Duration, Msg> {
     humantime::parse_duration(s.trim())
-        .map_err(|e| format!("invalid duration {s:?}: {e} (expected e.g. 500ms, 30s, 5m, 2h, 14d)"))
+        .map_err(|e| format!("invalid duration {s:?}: {e}; write e.g. 500ms, 30s, 5m, 2h, 14d"))
 }
 
 /// A duration longer than zero.
@@ -62,14 +62,11 @@ pub fn boolean(s: &str) -> Result<bool, Msg> {
 }
 
 /// A whole number in `min..=max`.
-pub fn integer<T>(s: &str, min: T, max: T) -> Result<T, Msg>
-where
-    T: FromStr + PartialOrd + std::fmt::Display + Copy,
-{
-    match s.trim().parse::<T>() {
-        Ok(v) if v < min => Err(format!("{s} is too small: expected at least {min}")),
-        Ok(v) if v > max => Err(format!("{s} is too large: expected at most {max}")),
-        Ok(v) => Ok(v),
+pub fn integer(s: &str, min: u64, max: u64) -> Result<u64, Msg> {
+    match s.trim().parse::<i128>() {
+        Ok(v) if v < i128::from(min) => Err(format!("{s} is too small: expected at least {min}")),
+        Ok(v) if v > i128::from(max) => Err(format!("{s} is too large: expected at most {max}")),
+        Ok(v) => Ok(v as u64),
         Err(_) => Err(format!(
             "invalid number {s:?}: expected a whole number from {min} to {max}"
         )),
@@ -276,8 +273,8 @@ mod tests {
         assert_eq!(
             duration("10"),
             Err(
-                "invalid duration \"10\": time unit needed, for example 10sec or 10ms \
-                 (expected e.g. 500ms, 30s, 5m, 2h, 14d)"
+                "invalid duration \"10\": time unit needed, for example 10sec or 10ms; \
+                 write e.g. 500ms, 30s, 5m, 2h, 14d"
                     .into()
             )
         );
@@ -349,8 +346,16 @@ mod tests {
         assert!(cron("61 0 2 * * Sun").is_err());
         assert_eq!(method("GET"), Ok(Method::GET));
         assert!(method("get").is_err());
-        assert_eq!(integer::<u32>("3", 1, u32::MAX), Ok(3));
-        assert!(integer::<u32>("0", 1, u32::MAX).is_err());
+        assert_eq!(integer("3", 1, 10), Ok(3));
+        assert_eq!(
+            integer("0", 1, 10),
+            Err("0 is too small: expected at least 1".into())
+        );
+        assert_eq!(
+            integer("70000", 1, 65535),
+            Err("70000 is too large: expected at most 65535".into())
+        );
+        assert!(integer("-1", 0, 10).is_err() && integer("x", 0, 10).is_err());
         assert!(availability("0").is_err() && availability("100").is_ok());
         assert!(socket_addr("localhost:80").is_err());
         assert!(timezone("Asia/Ho_Chi_Minh").is_ok());
