@@ -48,9 +48,24 @@ pub fn positive_duration(s: &str) -> Result<Duration, Msg> {
     Ok(d)
 }
 
-/// Formats a duration the way it is written in the file (`1m 30s`).
+/// Formats a duration the way it is usually written in the file: in the largest of
+/// d, h, m, s, ms that divides it (`400d`, `90s`, `500ms`), else humantime's form.
 pub fn fmt_duration(d: Duration) -> String {
-    humantime::format_duration(d).to_string()
+    let ms = d.as_millis();
+    if ms == 0 {
+        return "0s".into();
+    }
+    let units = [
+        (86_400_000, "d"),
+        (3_600_000, "h"),
+        (60_000, "m"),
+        (1000, "s"),
+        (1, "ms"),
+    ];
+    match units.iter().find(|(n, _)| ms % n == 0) {
+        Some((n, unit)) if d.subsec_nanos() % 1_000_000 == 0 => format!("{}{unit}", ms / n),
+        _ => humantime::format_duration(d).to_string(),
+    }
 }
 
 pub fn boolean(s: &str) -> Result<bool, Msg> {
@@ -279,7 +294,11 @@ mod tests {
             )
         );
         assert!(duration("fast").is_err());
-        assert_eq!(fmt_duration(Duration::from_secs(90)), "1m 30s");
+        assert_eq!(fmt_duration(Duration::from_secs(90)), "90s");
+        assert_eq!(fmt_duration(Duration::from_secs(400 * 86400)), "400d");
+        assert_eq!(fmt_duration(Duration::from_secs(7200)), "2h");
+        assert_eq!(fmt_duration(Duration::from_millis(1500)), "1500ms");
+        assert_eq!(fmt_duration(Duration::ZERO), "0s");
     }
 
     #[test]
