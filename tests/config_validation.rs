@@ -205,7 +205,12 @@ fn header_regex_compiles() {
 fn routes_name_existing_receivers() {
     assert_errors(
         "route-unknown-receiver",
-        &["emcd.yaml:7:18: alerting.routes[1].receiver: unknown receiver \"pager\": expected one of ops"],
+        &[
+            // A receiver with an error still has a name routes can use.
+            "emcd.yaml:6:22: alerting.receivers[1].webhook.url: relative URL without a base",
+            "emcd.yaml:9:18: alerting.routes[1].receiver: unknown receiver \"pager\": expected one of ops, broken",
+            "emcd.yaml:10:45: alerting.routes[2].match.severity[0]: unknown severity \"info\": expected critical or warning",
+        ],
     );
 }
 
