@@ -3,8 +3,6 @@
 //! positions stay those of the file. `$${` is a literal `${`; any other `$` is literal.
 //! This module never reads the process environment itself: the caller passes a lookup.
 
-use std::fmt;
-
 /// Looks a variable up; `load` passes the process environment, tests a map.
 pub type Env<'a> = &'a dyn Fn(&str) -> Option<String>;
 
@@ -17,9 +15,14 @@ pub struct Expanded {
 }
 
 /// A problem with one reference; `offset` is the char offset of its `$` in the scalar.
-#[derive(Debug, PartialEq, Eq)]
+#[derive(Debug, PartialEq, Eq, thiserror::Error)]
 pub enum EnvError {
+    #[error("environment variable {name} is not set")]
     Unset { name: String, offset: usize },
+    #[error(
+        "invalid variable reference `{reference}`: expected ${{NAME}} with NAME made of \
+         letters, digits and _ (write $${{ for a literal ${{)"
+    )]
     Malformed { reference: String, offset: usize },
 }
 
@@ -27,19 +30,6 @@ impl EnvError {
     pub fn offset(&self) -> usize {
         match self {
             EnvError::Unset { offset, .. } | EnvError::Malformed { offset, .. } => *offset,
-        }
-    }
-}
-
-impl fmt::Display for EnvError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            EnvError::Unset { name, .. } => write!(f, "environment variable {name} is not set"),
-            EnvError::Malformed { reference, .. } => write!(
-                f,
-                "invalid variable reference `{reference}`: expected ${{NAME}} with NAME made of \
-                 letters, digits and _ (write $${{ for a literal ${{)"
-            ),
         }
     }
 }
@@ -167,6 +157,11 @@ mod tests {
                 reference: "${a-b}".into(),
                 offset: 1
             }]
+        );
+        assert_eq!(
+            errs[0].to_string(),
+            "invalid variable reference `${a-b}`: expected ${NAME} with NAME made of letters, \
+             digits and _ (write $${ for a literal ${)"
         );
         let errs = expand("${OPEN", &env).unwrap_err();
         assert_eq!(

@@ -36,7 +36,7 @@ impl ConfigError {
     }
 
     /// An error at a position in `file`.
-    pub fn at(
+    pub(crate) fn at(
         file: &Path,
         at: Location,
         path: impl Into<String>,

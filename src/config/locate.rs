@@ -9,7 +9,20 @@ struct Node {
     line: usize,
     column: usize,
     path: String,
+    /// Path of the collection holding it.
+    parent: String,
     is_key: bool,
+}
+
+/// Which node to name when several start at one position (a mapping and its first key).
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Want {
+    /// The outermost node: the value that is wrong.
+    Value,
+    /// The key: to name an unknown or duplicate key.
+    Key,
+    /// The mapping holding the key there: to name where a key is missing.
+    Container,
 }
 
 enum Frame {
@@ -24,28 +37,32 @@ enum Frame {
     },
 }
 
-/// The path of the node starting at `line:column`, or else of the last node starting
-/// before it. Several nodes can start at one position (a mapping and its first key):
-/// `prefer_key` picks the key (to name an unknown or duplicate key), otherwise the
-/// outermost node. After a syntax error, the nodes read before it are used.
-pub fn path_at(source: &str, line: u64, column: u64, prefer_key: bool) -> String {
+/// The path of the node starting at `line:column` (see [`Want`]), or else of the last
+/// node starting before it on the same line (else empty). After a syntax error, the
+/// nodes read before it are used.
+pub fn path_at(source: &str, line: u64, column: u64, want: Want) -> String {
     let target = (line as usize, column as usize);
     let nodes = nodes(source);
     let at: Vec<&Node> = nodes
         .iter()
         .filter(|n| (n.line, n.column) == target)
         .collect();
-    let chosen = if prefer_key {
-        at.iter().find(|n| n.is_key).or(at.first())
-    } else {
-        at.iter().find(|n| !n.is_key).or(at.first())
+    let key = at.iter().find(|n| n.is_key);
+    let value = at.iter().find(|n| !n.is_key);
+    let chosen = match want {
+        Want::Value => value.or(key).map(|n| &n.path),
+        Want::Key => key.or(value).map(|n| &n.path),
+        Want::Container => key.map(|n| &n.parent).or(value.map(|n| &n.path)),
     };
     match chosen {
-        Some(n) => n.path.clone(),
+        Some(path) => path.clone(),
+        // Only a node on the same line: past a line break the last node read is more
+        // likely a neighbour than the culprit (e.g. a badly indented key), so say nothing.
         None => nodes
             .iter()
             .rev()
             .find(|n| (n.line, n.column) <= target)
+            .filter(|n| n.line == target.0)
             .map(|n| n.path.clone())
             .unwrap_or_default(),
     }
@@ -77,15 +94,15 @@ fn nodes(source: &str) -> Vec<Node> {
         let Some(is_collection) = starts else {
             continue;
         };
-        // Where this node sits: its path, and whether it is a mapping key.
-        let (path, is_key) = match stack.last_mut() {
-            None => (String::new(), false),
+        // Where this node sits: its path, its parent's, and whether it is a mapping key.
+        let (path, parent, is_key) = match stack.last_mut() {
+            None => (String::new(), String::new(), false),
             Some(Frame::Seq { path, next }) => {
                 *next += 1;
-                (format!("{path}[{}]", *next - 1), false)
+                (format!("{path}[{}]", *next - 1), path.clone(), false)
             }
             Some(Frame::Map { path, key }) => match key.take() {
-                Some(k) => (join(path, &k), false),
+                Some(k) => (join(path, &k), path.clone(), false),
                 None => {
                     let text = match &event {
                         Event::Scalar(text, ..) => text.to_string(),
@@ -93,7 +110,7 @@ fn nodes(source: &str) -> Vec<Node> {
                     };
                     let key_path = join(path, &text);
                     *key = Some(text);
-                    (key_path, true)
+                    (key_path, path.clone(), true)
                 }
             },
         };
@@ -101,6 +118,7 @@ fn nodes(source: &str) -> Vec<Node> {
             line,
             column,
             path: path.clone(),
+            parent,
             is_key,
         });
         if is_collection && !is_key {
@@ -118,7 +136,7 @@ fn nodes(source: &str) -> Vec<Node> {
 
 #[cfg(test)]
 mod tests {
-    use super::path_at;
+    use super::{path_at, Want};
 
     const DOC: &str = "\
 agency:
@@ -133,20 +151,33 @@ systems:
 
     #[test]
     fn finds_values_keys_and_collections() {
-        assert_eq!(path_at(DOC, 2, 7, false), "agency.id");
-        assert_eq!(path_at(DOC, 2, 3, true), "agency.id");
-        assert_eq!(path_at(DOC, 4, 5, false), "systems[0]");
-        assert_eq!(path_at(DOC, 4, 5, true), "systems[0].id");
-        assert_eq!(path_at(DOC, 7, 15, false), "systems[0].checks[0].http");
-        assert_eq!(path_at(DOC, 7, 21, false), "systems[0].checks[0].http.url");
-        assert_eq!(path_at(DOC, 7, 26, true), "systems[0].checks[0].http.methd");
-        assert_eq!(path_at(DOC, 8, 22, false), "systems[1].checks[0]");
-        assert_eq!(path_at(DOC, 8, 27, false), "systems[1].checks[0].id");
+        assert_eq!(path_at(DOC, 2, 7, Want::Value), "agency.id");
+        assert_eq!(path_at(DOC, 2, 3, Want::Key), "agency.id");
+        assert_eq!(path_at(DOC, 4, 5, Want::Value), "systems[0]");
+        assert_eq!(path_at(DOC, 4, 5, Want::Key), "systems[0].id");
+        assert_eq!(path_at(DOC, 4, 5, Want::Container), "systems[0]");
+        assert_eq!(path_at(DOC, 2, 3, Want::Container), "agency");
+        assert_eq!(
+            path_at(DOC, 7, 15, Want::Value),
+            "systems[0].checks[0].http"
+        );
+        assert_eq!(
+            path_at(DOC, 7, 21, Want::Value),
+            "systems[0].checks[0].http.url"
+        );
+        assert_eq!(
+            path_at(DOC, 7, 26, Want::Key),
+            "systems[0].checks[0].http.methd"
+        );
+        assert_eq!(path_at(DOC, 8, 22, Want::Value), "systems[1].checks[0]");
+        assert_eq!(path_at(DOC, 8, 27, Want::Value), "systems[1].checks[0].id");
     }
 
     #[test]
     fn after_a_syntax_error_uses_what_was_read() {
         let doc = "server:\n  listen: \"abc\n";
-        assert_eq!(path_at(doc, 2, 11, false), "server.listen");
+        assert_eq!(path_at(doc, 2, 11, Want::Value), "server.listen");
+        let doc = "server:\n  listen: x\n storage: y\n";
+        assert_eq!(path_at(doc, 3, 2, Want::Value), "");
     }
 }

@@ -24,3 +24,6 @@ pub use error::{ConfigError, ConfigErrors};
 pub use load::{load, load_with_env};
 pub use model::*;
 pub use summary::summary;
+
+#[cfg(test)]
+mod tests;

@@ -7,7 +7,7 @@ use serde::de::DeserializeOwned;
 use serde_saphyr::{Error, MessageFormatter, UserMessageFormatter};
 
 use super::error::ConfigError;
-use super::locate::path_at;
+use super::locate::{path_at, Want};
 
 /// True when the text holds no YAML node (only blanks and comments).
 pub fn is_blank(source: &str) -> bool {
@@ -22,7 +22,7 @@ pub fn parse<T: DeserializeOwned>(file: &Path, source: &str) -> Result<T, Config
 
 fn convert(file: &Path, source: &str, err: &Error) -> ConfigError {
     let inner = err.without_snippet();
-    let (message, names_key) = match inner {
+    let (message, want) = match inner {
         Error::SerdeUnknownField {
             field, expected, ..
         } => (
@@ -30,22 +30,27 @@ fn convert(file: &Path, source: &str, err: &Error) -> ConfigError {
                 "unknown key `{field}`, expected one of: {}",
                 expected.join(", ")
             ),
-            true,
+            Want::Key,
         ),
         Error::DuplicateMappingKey { key, .. } => (
             match key {
                 Some(k) => format!("duplicate key `{k}`"),
                 None => "duplicate key".to_owned(),
             },
-            true,
+            Want::Key,
         ),
-        Error::SerdeMissingField { field, .. } => (format!("missing key `{field}`"), false),
-        other => (readable(&UserMessageFormatter.format_message(other)), false),
+        Error::SerdeMissingField { field, .. } => {
+            (format!("missing key `{field}`"), Want::Container)
+        }
+        other => (
+            readable(&UserMessageFormatter.format_message(other)),
+            Want::Value,
+        ),
     };
     let message = sanitize(&message);
     match err.location() {
         Some(at) if at.line() > 0 => {
-            let path = path_at(source, at.line(), at.column(), names_key);
+            let path = path_at(source, at.line(), at.column(), want);
             ConfigError::at(file, at, path, message)
         }
         _ => ConfigError::file_level(file, message),

@@ -20,6 +20,9 @@ pub fn alerting(ctx: &mut Ctx<'_>, s: Option<&raw::AlertingSection>) -> Alerting
         scalar::duration,
     );
     let mut receivers: Vec<Receiver> = Vec::new();
+    // Every well-formed name, even of a receiver with other errors: routes naming it
+    // are then not reported as well.
+    let mut names: Vec<String> = Vec::new();
     for (i, r) in s
         .and_then(|s| s.receivers.as_ref())
         .into_iter()
@@ -27,17 +30,18 @@ pub fn alerting(ctx: &mut Ctx<'_>, s: Option<&raw::AlertingSection>) -> Alerting
         .enumerate()
     {
         let path = idx("alerting.receivers", i);
-        if let Some(rcv) = receiver(ctx, r, &path) {
-            if receivers.iter().any(|o| o.name == rcv.name) {
-                let at = r.value.name.referenced;
-                ctx.error(
-                    at,
-                    &sub(&path, "name"),
-                    format!("duplicate receiver name {:?}", rcv.name),
-                );
-            } else {
-                receivers.push(rcv);
-            }
+        let npath = sub(&path, "name");
+        let name = ctx.parse(&r.value.name, &npath, scalar::id);
+        let kind = receiver_kind(ctx, r, &path);
+        let Some(name) = name else { continue };
+        if names.contains(&name) {
+            let message = format!("duplicate receiver name {name:?}");
+            ctx.error(r.value.name.referenced, &npath, message);
+            continue;
+        }
+        names.push(name.clone());
+        if let Some(kind) = kind {
+            receivers.push(Receiver { name, kind });
         }
     }
     let mut routes = Vec::new();
@@ -52,12 +56,11 @@ pub fn alerting(ctx: &mut Ctx<'_>, s: Option<&raw::AlertingSection>) -> Alerting
         let Some(name) = ctx.text(&r.value.receiver, &sub(&path, "receiver")) else {
             continue;
         };
-        if !receivers.iter().any(|rcv| rcv.name == name) {
-            let known: Vec<&str> = receivers.iter().map(|r| r.name.as_str()).collect();
-            let expected = if known.is_empty() {
+        if !names.contains(&name) {
+            let expected = if names.is_empty() {
                 "no receiver is defined".to_owned()
             } else {
-                format!("expected one of {}", known.join(", "))
+                format!("expected one of {}", names.join(", "))
             };
             let at = r.value.receiver.referenced;
             ctx.error(
@@ -112,9 +115,13 @@ fn route_match(ctx: &mut Ctx<'_>, m: Option<&raw::RouteMatch>, path: &str) -> Ma
     }
 }
 
-fn receiver(ctx: &mut Ctx<'_>, r: &Spanned<raw::ReceiverSection>, path: &str) -> Option<Receiver> {
-    let name = ctx.parse(&r.value.name, &sub(path, "name"), scalar::id);
-    let kind = match (&r.value.webhook, &r.value.alertmanager) {
+/// The kind of a receiver: exactly one of `webhook`, `alertmanager`.
+fn receiver_kind(
+    ctx: &mut Ctx<'_>,
+    r: &Spanned<raw::ReceiverSection>,
+    path: &str,
+) -> Option<ReceiverKind> {
+    match (&r.value.webhook, &r.value.alertmanager) {
         (Some(w), None) => webhook(ctx, &w.value, &sub(path, "webhook")).map(ReceiverKind::Webhook),
         (None, Some(a)) => ctx
             .parse(
@@ -132,11 +139,7 @@ fn receiver(ctx: &mut Ctx<'_>, r: &Spanned<raw::ReceiverSection>, path: &str) ->
             );
             None
         }
-    };
-    Some(Receiver {
-        name: name?,
-        kind: kind?,
-    })
+    }
 }
 
 fn webhook(ctx: &mut Ctx<'_>, w: &raw::WebhookSection, path: &str) -> Option<Webhook> {

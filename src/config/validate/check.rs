@@ -219,7 +219,7 @@ fn tcp(ctx: &mut Ctx<'_>, t: &raw::TcpSection, path: &str) -> Option<TcpSpec> {
         }
     });
     let port = ctx.parse(&t.port, &sub(path, "port"), |s| {
-        scalar::integer(s, 1, u16::MAX)
+        scalar::integer(s, 1, 65535).map(|n| n as u16)
     });
     let tls = ctx.or(t.tls.as_ref(), &sub(path, "tls"), false, scalar::boolean);
     let insecure_path = sub(path, "insecure_skip_verify");

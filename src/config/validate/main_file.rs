@@ -164,7 +164,7 @@ fn probing(ctx: &mut Ctx<'_>, s: Option<&raw::ProbingSection>) -> Probing {
             s.and_then(|s| s.max_in_flight.as_ref()),
             "probing.max_in_flight",
             1024,
-            |s| scalar::integer(s, 1, 1_000_000),
+            |s| scalar::integer(s, 1, 1_000_000).map(|n| n as usize),
         ),
         user_agent: ctx.or(
             s.and_then(|s| s.user_agent.as_ref()),

@@ -11,13 +11,13 @@ mod policy;
 
 use std::path::Path;
 
+use http::{HeaderName, HeaderValue};
 use serde_saphyr::Location;
 
 use super::env::{self, Env, Expanded};
 use super::error::ConfigError;
 use super::raw::{Headers, Spanned, Text};
 use super::scalar::{self, Msg};
-use http::{HeaderName, HeaderValue};
 
 pub use agency::agency_file;
 pub use main_file::{main_file, Include};

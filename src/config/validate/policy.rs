@@ -33,7 +33,7 @@ fn interval(s: &str) -> Result<Duration, Msg> {
 }
 
 fn threshold(s: &str) -> Result<u32, Msg> {
-    scalar::integer(s, 1, u32::MAX)
+    scalar::integer(s, 1, u64::from(u32::MAX)).map(|n| n as u32)
 }
 
 /// Lays the keys written at `prefix` (the `defaults` section or a check) over `base`.
@@ -81,7 +81,7 @@ pub fn layer(ctx: &mut Ctx<'_>, keys: PolicyRef<'_>, prefix: &str, base: &Policy
             keys.cert_min_days,
             &sub(prefix, "cert_min_days"),
             base.cert_min_days,
-            |s| scalar::integer(s, 0, 36500),
+            |s| scalar::integer(s, 0, 36500).map(|n| n as u32),
         ),
     };
     // Compare only values that parsed, and only where this layer changed one of them.
