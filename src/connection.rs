@@ -80,7 +80,13 @@ pub fn systems(fleet: &Fleet, now: i64) -> Vec<SystemStanding> {
         .map(|(index, (sys, checks))| {
             let last_ok: Vec<Option<i64>> = checks
                 .iter()
-                .map(|&i| fleet.checks[i].live.lock().unwrap_or_else(|p| p.into_inner()).last_ok_at)
+                .map(|&i| {
+                    fleet.checks[i]
+                        .live
+                        .lock()
+                        .unwrap_or_else(|p| p.into_inner())
+                        .last_ok_at
+                })
                 .collect();
             SystemStanding {
                 index,
@@ -92,7 +98,10 @@ pub fn systems(fleet: &Fleet, now: i64) -> Vec<SystemStanding> {
 }
 
 /// Per agency (by id, in config order): the mandate figures over its required systems.
-pub fn agencies(fleet: &Fleet, standings: &[SystemStanding]) -> Vec<(std::sync::Arc<str>, AgencyStanding)> {
+pub fn agencies(
+    fleet: &Fleet,
+    standings: &[SystemStanding],
+) -> Vec<(std::sync::Arc<str>, AgencyStanding)> {
     let mut out: Vec<(std::sync::Arc<str>, AgencyStanding)> = fleet
         .config
         .agencies
@@ -124,9 +133,15 @@ mod tests {
         let now = 10_000;
         assert_eq!(classify(&[], now, w), Connection::Unregistered);
         assert_eq!(classify(&[None], now, w), Connection::Disconnected);
-        assert_eq!(classify(&[Some(now - 901)], now, w), Connection::Disconnected);
+        assert_eq!(
+            classify(&[Some(now - 901)], now, w),
+            Connection::Disconnected
+        );
         assert_eq!(classify(&[Some(now - 900)], now, w), Connection::Connected);
-        assert_eq!(classify(&[None, Some(now - 5)], now, w), Connection::Connected);
+        assert_eq!(
+            classify(&[None, Some(now - 5)], now, w),
+            Connection::Connected
+        );
     }
 
     #[test]

@@ -1,12 +1,15 @@
-//! `emcd run`: wires config, store, prober, scheduler, recorder and server together,
-//! and shuts them down in order (stop scheduling, let in-flight probes finish within the
-//! grace, flush the store, stop serving).
+//! `emcd run`: wires config, store, prober, scheduler, recorder, reloader and server
+//! together, and shuts them down in order (stop scheduling, let in-flight probes finish
+//! within the grace, flush the store, stop serving).
 
+use std::path::PathBuf;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
 use anyhow::Context;
+use rustls::pki_types::CertificateDer;
 use tokio::net::TcpListener;
+use tokio::sync::mpsc;
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
@@ -15,80 +18,137 @@ use crate::fleet::{CheckRuntime, Fleet, FleetHandle};
 use crate::metrics::Metrics;
 use crate::probe::Prober;
 use crate::recorder::Recorder;
+use crate::reload::{self, Reloader};
 use crate::scheduler::{self, Entry};
 use crate::server::{self, AppState};
 use crate::store::{writer, Store};
+use crate::util::unix_now;
 
 /// Results that may wait for the writer before recorders block (backpressure).
 const WRITER_QUEUE: usize = 65_536;
 
+/// Knobs of `run` that are not in the config file.
+#[derive(Clone, Debug, Default)]
+pub struct Options {
+    /// Extra trusted root certificates for probes (the demo's own CA).
+    pub extra_roots: Vec<CertificateDer<'static>>,
+    /// Cancelled once the daemon is ready (store open, scheduler running): lets an
+    /// embedding caller (the demo) know when to print its URLs.
+    pub ready: Option<CancellationToken>,
+}
+
 /// Runs the daemon until `shutdown` is cancelled. Returns once results are flushed.
-pub async fn run(config: Config, listener: TcpListener, shutdown: CancellationToken) -> anyhow::Result<()> {
+pub async fn run(
+    config: Config,
+    listener: TcpListener,
+    shutdown: CancellationToken,
+) -> anyhow::Result<()> {
+    run_with(config, listener, shutdown, Options::default()).await
+}
+
+/// [`run`] with extra options.
+pub async fn run_with(
+    config: Config,
+    listener: TcpListener,
+    shutdown: CancellationToken,
+    options: Options,
+) -> anyhow::Result<()> {
+    let started_at = unix_now();
+    let config_path: PathBuf = config.source.clone();
     let config = Arc::new(config);
-    let (_store, mut conn) = Store::open(&config.storage.path).await?;
-    let checks: Vec<(String, &'static str)> = config
-        .checks()
-        .map(|(_, _, c)| (c.full_id.to_string(), c.kind.name()))
-        .collect();
-    let ids = writer::register(&mut conn, &checks)
+    let (store, mut conn) = Store::open(&config.storage.path).await?;
+    let ids = writer::register(&mut conn, &reload::check_list(&config))
         .await
         .context("registering checks in the database")?;
     let fleet = FleetHandle::new(Fleet::build(config.clone(), &ids));
     let metrics = Arc::new(Metrics::new(fleet.clone()));
+    metrics.reload_successful.set(1);
+    metrics.reload_success_timestamp.set(started_at);
     let (writer, writer_task) = writer::spawn(conn, metrics.writer.clone(), WRITER_QUEUE);
-    let prober = Arc::new(Prober::new(&config.probing.user_agent, &[]).context("setting up probes")?);
-    let recorder = Recorder::new(writer);
+    let prober = Arc::new(
+        Prober::new(&config.probing.user_agent, &options.extra_roots)
+            .context("setting up probes")?,
+    );
+    let recorder = Recorder::new(writer.clone());
 
+    let (schedule_tx, schedule_rx) = mpsc::channel(4);
+    let (reloader, reload_handle, reload_requests) = Reloader::new(
+        config_path,
+        fleet.clone(),
+        writer,
+        metrics.clone(),
+        schedule_tx,
+    );
     let app = Arc::new(AppState {
         fleet: fleet.clone(),
         metrics: metrics.clone(),
+        store: Arc::new(store),
+        recorder: recorder.clone(),
+        reload: reload_handle,
         ready: false.into(),
     });
     tracing::info!(
         listen = %listener.local_addr()?,
-        checks = checks.len(),
+        checks = ids.len(),
         database = %config.storage.path.display(),
         "emcd started"
     );
     let server = tokio::spawn(server::serve(listener, app.clone(), shutdown.clone()));
+    let reload_task = tokio::spawn(reload::run(reloader, reload_requests, shutdown.clone()));
 
-    let current = fleet.current();
-    let probed: Vec<Arc<CheckRuntime>> = current
-        .checks
-        .iter()
-        .filter(|c| !matches!(c.config.kind, CheckKind::Push(_)))
-        .cloned()
-        .collect();
-    let entries = probed
-        .iter()
-        .map(|c| Entry {
-            key: c.id.0.clone(),
-            interval: c.config.policy.interval,
-        })
-        .collect();
     app.ready.store(true, Ordering::Release);
+    if let Some(ready) = &options.ready {
+        ready.cancel();
+    }
     let in_flight = metrics.probes_in_flight.clone();
+    let launch_fleet = fleet.clone();
     scheduler::run(
-        entries,
+        entries(&fleet.current()),
         Instant::now(),
         config.probing.max_in_flight,
         metrics.scheduler_lag.clone(),
+        schedule_rx,
         shutdown.clone(),
-        move |i, due| {
-            let check = probed[i].clone();
+        move |entry, due| {
+            let check = launch_fleet.current().get_str(&entry.key)?.clone();
             let prober = prober.clone();
             let recorder = recorder.clone();
             let in_flight = in_flight.clone();
-            Some(async move { probe_and_record(&check, due, &prober, &recorder, &in_flight).await })
+            Some(async move {
+                let recorded = match &check.config.kind {
+                    CheckKind::Push(push) => {
+                        watch_silence(&check, push.max_silence, started_at, &recorder).await
+                    }
+                    _ => probe_and_record(&check, due, &prober, &recorder, &in_flight).await,
+                };
+                if let Err(e) = recorded {
+                    tracing::error!(check = %check.id, error = %e, "result lost");
+                }
+            })
         },
     )
     .await;
     app.ready.store(false, Ordering::Release);
     tracing::info!("scheduler stopped; flushing results");
+    reload_task.await.context("the reload task panicked")?;
+    drop(app);
     writer_task.await.context("the store writer panicked")?;
     server.await.context("the HTTP server panicked")?;
     tracing::info!("emcd stopped");
     Ok(())
+}
+
+/// The scheduler's view of a fleet: every check, push checks included (their round
+/// checks for silence).
+pub fn entries(fleet: &Fleet) -> Vec<Entry> {
+    fleet
+        .checks
+        .iter()
+        .map(|c| Entry {
+            key: c.id.0.clone(),
+            interval: c.config.policy.interval,
+        })
+        .collect()
 }
 
 async fn probe_and_record(
@@ -97,22 +157,37 @@ async fn probe_and_record(
     prober: &Prober,
     recorder: &Recorder,
     in_flight: &prometheus_client::metrics::gauge::Gauge,
-) {
+) -> Result<(), writer::WriterGone> {
     let policy = &check.config.policy;
-    let recorded = if Instant::now() > due + policy.timeout {
+    if Instant::now() > due + policy.timeout {
         // So late that the probe could not finish within its own deadline: emcd, not
         // the endpoint, is the problem, and that must not count against the agency.
-        recorder.unknown(check, "emcd overloaded: probe started after its deadline").await
+        return recorder
+            .unknown(check, "emcd overloaded: probe started after its deadline")
+            .await;
+    }
+    in_flight.inc();
+    let outcome = prober.run(&check.config.kind, policy).await;
+    in_flight.dec();
+    match outcome {
+        Some(outcome) => recorder.outcome(check, outcome).await,
+        None => Ok(()),
+    }
+}
+
+/// A push check's round: `down` (timeout) once `max_silence` has passed without a
+/// push, counting from the daemon's start for a check that never pushed.
+async fn watch_silence(
+    check: &CheckRuntime,
+    max_silence: std::time::Duration,
+    started_at: i64,
+    recorder: &Recorder,
+) -> Result<(), writer::WriterGone> {
+    let last = check.live().last_push_at.unwrap_or(started_at);
+    let silent = unix_now() - last;
+    if silent > max_silence.as_secs() as i64 {
+        recorder.silence(check, max_silence).await
     } else {
-        in_flight.inc();
-        let outcome = prober.run(&check.config.kind, policy).await;
-        in_flight.dec();
-        match outcome {
-            Some(outcome) => recorder.outcome(check, outcome).await,
-            None => return, // push checks are never scheduled
-        }
-    };
-    if let Err(e) = recorded {
-        tracing::error!(check = %check.id, error = %e, "result lost");
+        Ok(())
     }
 }

@@ -25,7 +25,10 @@ pub struct AtomicHistogram {
 
 impl AtomicHistogram {
     pub fn observe(&self, seconds: f64) {
-        let i = DURATION_BUCKETS.iter().position(|b| seconds <= *b).unwrap_or(8);
+        let i = DURATION_BUCKETS
+            .iter()
+            .position(|b| seconds <= *b)
+            .unwrap_or(8);
         self.buckets[i].fetch_add(1, Ordering::Relaxed);
         self.count.fetch_add(1, Ordering::Relaxed);
         self.sum_micros
@@ -38,7 +41,10 @@ impl AtomicHistogram {
         let mut out = Vec::with_capacity(9);
         for (i, b) in self.buckets.iter().enumerate() {
             acc += b.load(Ordering::Relaxed);
-            out.push((DURATION_BUCKETS.get(i).copied().unwrap_or(f64::INFINITY), acc));
+            out.push((
+                DURATION_BUCKETS.get(i).copied().unwrap_or(f64::INFINITY),
+                acc,
+            ));
         }
         let sum = self.sum_micros.load(Ordering::Relaxed) as f64 / 1e6;
         (sum, acc, out)
@@ -51,7 +57,8 @@ pub struct SystemRuntime {
     pub agency: Arc<str>,
     pub system: Arc<str>,
     pub required: bool,
-    pub durations: AtomicHistogram,
+    /// Shared with the previous generation's system of the same id across a reload.
+    pub durations: Arc<AtomicHistogram>,
 }
 
 /// The last result of a check, as shown in metrics and the API.
@@ -77,6 +84,8 @@ pub struct Live {
     pub counts: [u64; 5],
     /// Unix seconds of the last up or degraded result (for the connection mandate).
     pub last_ok_at: Option<i64>,
+    /// Unix seconds of the last accepted push (push checks only).
+    pub last_push_at: Option<i64>,
 }
 
 /// One configured check at run time.
@@ -90,7 +99,9 @@ pub struct CheckRuntime {
     pub db_id: i64,
     pub config: Check,
     pub system_rt: Arc<SystemRuntime>,
-    pub live: Mutex<Live>,
+    /// Shared with the previous generation's runtime when a reload left the check
+    /// unchanged, so streaks and counters survive; fresh otherwise.
+    pub live: Arc<Mutex<Live>>,
 }
 
 impl CheckRuntime {
@@ -113,20 +124,55 @@ pub struct Fleet {
 impl Fleet {
     /// Builds the runtime table; `db_ids` maps every full id to its store id.
     pub fn build(config: Arc<Config>, db_ids: &HashMap<String, i64>) -> Fleet {
+        Fleet::rebuild(config, db_ids, None).0
+    }
+
+    /// Builds the table for a new config, carrying over from `previous` the live state
+    /// of every check whose config did not change and the duration histogram of every
+    /// system that still exists.
+    pub fn rebuild(
+        config: Arc<Config>,
+        db_ids: &HashMap<String, i64>,
+        previous: Option<&Fleet>,
+    ) -> (Fleet, Diff) {
+        let mut diff = Diff::default();
         let mut checks = Vec::new();
         let mut systems = Vec::new();
         let mut system_checks = Vec::new();
         for agency in &config.agencies {
             let agency_id: Arc<str> = agency.id.as_str().into();
             for system in &agency.systems {
+                let durations = previous
+                    .and_then(|p| {
+                        p.systems
+                            .iter()
+                            .find(|s| *s.agency == *agency.id && *s.system == *system.id)
+                    })
+                    .map(|s| s.durations.clone())
+                    .unwrap_or_default();
                 let sys = Arc::new(SystemRuntime {
                     agency: agency_id.clone(),
                     system: system.id.as_str().into(),
                     required: system.required,
-                    durations: AtomicHistogram::default(),
+                    durations,
                 });
                 system_checks.push((checks.len()..checks.len() + system.checks.len()).collect());
                 for check in &system.checks {
+                    let old = previous.and_then(|p| p.get(&check.full_id));
+                    let live = match old {
+                        Some(old) if same_check(&old.config, check) => {
+                            diff.unchanged += 1;
+                            old.live.clone()
+                        }
+                        Some(_) => {
+                            diff.changed += 1;
+                            Arc::default()
+                        }
+                        None => {
+                            diff.added += 1;
+                            Arc::default()
+                        }
+                    };
                     checks.push(Arc::new(CheckRuntime {
                         id: check.full_id.clone(),
                         agency: agency_id.clone(),
@@ -135,29 +181,57 @@ impl Fleet {
                         db_id: db_ids[check.full_id.as_str()],
                         config: check.clone(),
                         system_rt: sys.clone(),
-                        live: Mutex::new(Live::default()),
+                        live,
                     }));
                 }
                 systems.push(sys);
             }
         }
-        let by_id = checks
+        let by_id: HashMap<CheckId, usize> = checks
             .iter()
             .enumerate()
             .map(|(i, c)| (c.id.clone(), i))
             .collect();
-        Fleet {
+        if let Some(p) = previous {
+            diff.removed = p
+                .checks
+                .iter()
+                .filter(|c| !by_id.contains_key(&c.id))
+                .count();
+        }
+        let fleet = Fleet {
             config,
             checks,
             systems,
             system_checks,
             by_id,
-        }
+        };
+        (fleet, diff)
+    }
+
+    /// The check with this full id (`agency/system/check`).
+    pub fn get_str(&self, id: &str) -> Option<&Arc<CheckRuntime>> {
+        self.by_id.get(id).map(|&i| &self.checks[i])
     }
 
     pub fn get(&self, id: &CheckId) -> Option<&Arc<CheckRuntime>> {
         self.by_id.get(id).map(|&i| &self.checks[i])
     }
+}
+
+/// Whether a reload changed a check: compares the whole validated config structurally
+/// (its `Debug` form covers every field, compiled regexes by their pattern).
+fn same_check(a: &Check, b: &Check) -> bool {
+    format!("{a:?}") == format!("{b:?}")
+}
+
+/// What a reload did to the checks.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Diff {
+    pub added: usize,
+    pub removed: usize,
+    pub changed: usize,
+    pub unchanged: usize,
 }
 
 /// The current fleet, swapped whole on reload; readers clone the `Arc` and never block

@@ -3,6 +3,7 @@
 //! The binary (`main.rs`) only parses the command line and calls into this library.
 //! See `ARCHITECTURE.md` for the module map and the invariants.
 
+pub mod api;
 pub mod check;
 pub mod config;
 pub mod connection;
@@ -10,10 +11,13 @@ pub mod daemon;
 pub mod fleet;
 pub mod metrics;
 pub mod probe;
+pub mod push;
 pub mod recorder;
+pub mod reload;
 pub mod result;
 pub mod scheduler;
 pub mod server;
 pub mod store;
 pub mod token;
 pub mod util;
+pub mod web;

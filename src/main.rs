@@ -9,7 +9,11 @@ use clap::{Parser, Subcommand, ValueEnum};
 use tokio_util::sync::CancellationToken;
 
 #[derive(Parser)]
-#[command(name = "emcd", version, about = "Measures the service level of public-service systems")]
+#[command(
+    name = "emcd",
+    version,
+    about = "Measures the service level of public-service systems"
+)]
 struct Cli {
     /// Log format.
     #[arg(long, value_enum, default_value_t = LogFormat::Text, global = true)]
@@ -78,7 +82,11 @@ fn execute(command: Command) -> anyhow::Result<ExitCode> {
         }
         Command::Probe(args) => {
             let ok = runtime()?.block_on(emcd::probe::cli::probe_command(args))?;
-            Ok(if ok { ExitCode::SUCCESS } else { ExitCode::FAILURE })
+            Ok(if ok {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::FAILURE
+            })
         }
         Command::Run { config, listen } => {
             let mut cfg = match emcd::config::load(&config.config) {
@@ -127,7 +135,10 @@ fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
 /// Cancels `shutdown` on SIGTERM or SIGINT.
 async fn stop_on_signal(shutdown: CancellationToken) {
     use tokio::signal::unix::{signal, SignalKind};
-    let (Ok(mut term), Ok(mut int)) = (signal(SignalKind::terminate()), signal(SignalKind::interrupt())) else {
+    let (Ok(mut term), Ok(mut int)) = (
+        signal(SignalKind::terminate()),
+        signal(SignalKind::interrupt()),
+    ) else {
         tracing::error!("cannot install signal handlers; stop emcd with SIGKILL");
         return;
     };

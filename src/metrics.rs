@@ -6,7 +6,9 @@ use std::collections::HashMap;
 
 use prometheus_client::collector::Collector;
 use prometheus_client::encoding::{DescriptorEncoder, NoLabelSet};
+use prometheus_client::metrics::counter::Counter;
 use prometheus_client::metrics::exemplar::Exemplar;
+use prometheus_client::metrics::family::Family;
 use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::metrics::histogram::Histogram;
 use prometheus_client::metrics::MetricType;
@@ -51,6 +53,12 @@ pub struct Metrics {
     pub probes_in_flight: Gauge,
     /// Handed to the store writer.
     pub writer: WriterMetrics,
+    /// 1 if the last reload succeeded, else 0.
+    pub reload_successful: Gauge,
+    /// Unix seconds of the last successful (re)load.
+    pub reload_success_timestamp: Gauge,
+    /// Push API requests by result: accepted, unauthorized, unknown_check, bad_request.
+    pub push_requests: Family<[(&'static str, &'static str); 1], Counter>,
     registry: Registry,
 }
 
@@ -62,7 +70,9 @@ impl Metrics {
         let probes_in_flight = Gauge::default();
         let writer = WriterMetrics {
             pending: Gauge::default(),
-            write_duration: Histogram::new([0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0]),
+            write_duration: Histogram::new([
+                0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0,
+            ]),
         };
         let mut registry = Registry::default();
         registry.register(
@@ -85,13 +95,41 @@ impl Metrics {
             "Results recorded but not yet committed",
             writer.pending.clone(),
         );
+        let reload_successful = Gauge::default();
+        let reload_success_timestamp = Gauge::default();
+        let push_requests = Family::default();
+        registry.register(
+            "emcd_config_last_reload_successful",
+            "1 if the last config reload succeeded",
+            reload_successful.clone(),
+        );
+        registry.register(
+            "emcd_config_last_reload_success_timestamp_seconds",
+            "Unix time of the last successful config load",
+            reload_success_timestamp.clone(),
+        );
+        registry.register(
+            "emcd_push_requests",
+            "Push API requests by result",
+            push_requests.clone(),
+        );
         registry.register_collector(Box::new(FleetCollector { fleet }));
         Metrics {
             scheduler_lag,
             probes_in_flight,
             writer,
+            reload_successful,
+            reload_success_timestamp,
+            push_requests,
             registry,
         }
+    }
+
+    /// Counts one push request by its result label.
+    pub fn push_request(&self, result: &'static str) {
+        self.push_requests
+            .get_or_create(&[("result", result)])
+            .inc();
     }
 
     /// The `/metrics` page in the given format.
@@ -205,12 +243,20 @@ impl Collector for FleetCollector {
             })
             .collect();
 
-        gauge(&mut enc, "probe_success", "1 if the last result was up or degraded", &samples, |s| {
-            s.last.as_ref().map(|l| i64::from(l.success))
-        })?;
-        gauge(&mut enc, "probe_duration_seconds", "Total duration of the last probe", &samples, |s| {
-            s.last.as_ref().map(|l| l.duration)
-        })?;
+        gauge(
+            &mut enc,
+            "probe_success",
+            "1 if the last result was up or degraded",
+            &samples,
+            |s| s.last.as_ref().map(|l| i64::from(l.success)),
+        )?;
+        gauge(
+            &mut enc,
+            "probe_duration_seconds",
+            "Total duration of the last probe",
+            &samples,
+            |s| s.last.as_ref().map(|l| l.duration),
+        )?;
         {
             let mut m = enc.encode_descriptor(
                 "probe_http_duration_seconds",
@@ -227,9 +273,18 @@ impl Collector for FleetCollector {
                 }
             }
         }
-        gauge(&mut enc, "probe_http_status_code", "Status code of the last HTTP probe (0 if none)", &samples, |s| {
-            s.last.as_ref().filter(|_| s.http).map(|l| i64::from(l.status))
-        })?;
+        gauge(
+            &mut enc,
+            "probe_http_status_code",
+            "Status code of the last HTTP probe (0 if none)",
+            &samples,
+            |s| {
+                s.last
+                    .as_ref()
+                    .filter(|_| s.http)
+                    .map(|l| i64::from(l.status))
+            },
+        )?;
         gauge(
             &mut enc,
             "probe_ssl_earliest_cert_expiry",
@@ -237,12 +292,20 @@ impl Collector for FleetCollector {
             &samples,
             |s| s.last.as_ref().and_then(|l| l.cert_expiry),
         )?;
-        gauge(&mut enc, "emcd_check_up", "1 if the check is UP or DEGRADED (after thresholds)", &samples, |s| {
-            Some(i64::from(s.up))
-        })?;
-        gauge(&mut enc, "emcd_check_degraded", "1 if the check is DEGRADED", &samples, |s| {
-            Some(i64::from(s.degraded))
-        })?;
+        gauge(
+            &mut enc,
+            "emcd_check_up",
+            "1 if the check is UP or DEGRADED (after thresholds)",
+            &samples,
+            |s| Some(i64::from(s.up)),
+        )?;
+        gauge(
+            &mut enc,
+            "emcd_check_degraded",
+            "1 if the check is DEGRADED",
+            &samples,
+            |s| Some(i64::from(s.degraded)),
+        )?;
         {
             let mut m = enc.encode_descriptor(
                 "emcd_probes",
@@ -254,7 +317,10 @@ impl Collector for FleetCollector {
                 for kind in ResultKind::ALL {
                     let labels = (&s.labels[..], [("result", kind.as_str())]);
                     m.encode_family(&labels)?
-                        .encode_counter::<NoLabelSet, _, f64>(&s.counts[usize::from(kind.code())], None)?;
+                        .encode_counter::<NoLabelSet, _, f64>(
+                            &s.counts[usize::from(kind.code())],
+                            None,
+                        )?;
                 }
             }
         }
@@ -267,7 +333,10 @@ impl Collector for FleetCollector {
             )?;
             for sys in &fleet.systems {
                 let (sum, count, buckets) = sys.durations.snapshot();
-                let labels = [("agency", sys.agency.clone()), ("system", sys.system.clone())];
+                let labels = [
+                    ("agency", sys.agency.clone()),
+                    ("system", sys.system.clone()),
+                ];
                 m.encode_family(&labels)?.encode_histogram::<NoLabelSet>(
                     sum,
                     count,
@@ -284,13 +353,24 @@ impl Collector for FleetCollector {
                     e.1 += 1;
                 }
             }
-            let mut m = enc.encode_descriptor("emcd_checks", "Configured checks by kind", None, MetricType::Gauge)?;
+            let mut m = enc.encode_descriptor(
+                "emcd_checks",
+                "Configured checks by kind",
+                None,
+                MetricType::Gauge,
+            )?;
             for (kind, n) in by_kind {
                 m.encode_family(&[("kind", kind)])?.encode_gauge(&n)?;
             }
         }
-        let mut m = enc.encode_descriptor("emcd_build_info", "Build information", None, MetricType::Gauge)?;
-        m.encode_family(&[("version", env!("CARGO_PKG_VERSION"))])?.encode_gauge(&1i64)?;
+        let mut m = enc.encode_descriptor(
+            "emcd_build_info",
+            "Build information",
+            None,
+            MetricType::Gauge,
+        )?;
+        m.encode_family(&[("version", env!("CARGO_PKG_VERSION"))])?
+            .encode_gauge(&1i64)?;
         Ok(())
     }
 }
@@ -315,7 +395,9 @@ mod tests {
         assert_eq!(Format::negotiate(None), Format::Text);
         assert_eq!(Format::negotiate(Some("*/*")), Format::Text);
         assert_eq!(
-            Format::negotiate(Some("application/openmetrics-text;version=1.0.0,text/plain;q=0.5")),
+            Format::negotiate(Some(
+                "application/openmetrics-text;version=1.0.0,text/plain;q=0.5"
+            )),
             Format::OpenMetrics
         );
     }

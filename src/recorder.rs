@@ -8,8 +8,8 @@ use crate::check::state::{self, Thresholds};
 use crate::fleet::{CheckRuntime, LastResult};
 use crate::probe::{Outcome, Phases};
 use crate::result::{ErrorKind, ResultKind};
-use crate::store::writer::{ResultRow, WriterGone, WriterHandle};
 use crate::store::pack;
+use crate::store::writer::{ResultRow, WriterGone, WriterHandle};
 use crate::util::unix_seconds;
 
 /// Records results into live state and the store.
@@ -25,6 +25,7 @@ impl Recorder {
 
     /// Records a probe outcome.
     pub async fn outcome(&self, check: &CheckRuntime, o: Outcome) -> Result<(), WriterGone> {
+        check.system_rt.durations.observe(o.duration.as_secs_f64());
         let last = LastResult {
             at: unix_seconds(SystemTime::now()),
             result: o.result,
@@ -53,15 +54,65 @@ impl Recorder {
         self.record(check, last).await
     }
 
+    /// Records a push heartbeat: `up` unless the pusher reported `down`.
+    pub async fn push(
+        &self,
+        check: &CheckRuntime,
+        up: bool,
+        duration: f64,
+        message: Option<String>,
+    ) -> Result<(), WriterGone> {
+        let now = unix_seconds(SystemTime::now());
+        check
+            .live
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .last_push_at = Some(now);
+        let last = LastResult {
+            at: now,
+            result: if up { ResultKind::Up } else { ResultKind::Down },
+            error: None,
+            status_code: None,
+            duration,
+            phases: Phases::default(),
+            cert_expiry: None,
+            message: if up {
+                message
+            } else {
+                Some(message.unwrap_or_else(|| "the system reported itself down".into()))
+            },
+        };
+        self.record(check, last).await
+    }
+
+    /// Records that a push check has been silent longer than `max_silence`.
+    pub async fn silence(
+        &self,
+        check: &CheckRuntime,
+        max_silence: std::time::Duration,
+    ) -> Result<(), WriterGone> {
+        let last = LastResult {
+            at: unix_seconds(SystemTime::now()),
+            result: ResultKind::Down,
+            error: Some(ErrorKind::Timeout),
+            status_code: None,
+            duration: 0.0,
+            phases: Phases::default(),
+            cert_expiry: None,
+            message: Some(format!(
+                "no push for more than {}",
+                humantime::format_duration(max_silence)
+            )),
+        };
+        self.record(check, last).await
+    }
+
     async fn record(&self, check: &CheckRuntime, last: LastResult) -> Result<(), WriterGone> {
         let policy = &check.config.policy;
         let thresholds = Thresholds {
             failure: policy.failure_threshold,
             success: policy.success_threshold,
         };
-        if matches!(last.result, ResultKind::Up | ResultKind::Degraded | ResultKind::Down) {
-            check.system_rt.durations.observe(last.duration);
-        }
         let row = ResultRow {
             check_id: check.db_id,
             ts: last.at,

@@ -45,7 +45,11 @@ pub fn offsets(entries: &[Entry]) -> Vec<Duration> {
     let mut order: Vec<usize> = (0..entries.len()).collect();
     order.sort_by(|&a, &b| {
         let (ea, eb) = (&entries[a], &entries[b]);
-        (ea.interval, stable_hash(&ea.key), &ea.key).cmp(&(eb.interval, stable_hash(&eb.key), &eb.key))
+        (ea.interval, stable_hash(&ea.key), &ea.key).cmp(&(
+            eb.interval,
+            stable_hash(&eb.key),
+            &eb.key,
+        ))
     });
     let mut out = vec![Duration::ZERO; entries.len()];
     for group in order.chunk_by(|&a, &b| entries[a].interval == entries[b].interval) {
@@ -149,7 +153,9 @@ pub async fn run<L, F>(
             Some(_) = tasks.join_next(), if !tasks.is_empty() => continue,
             _ = sleep_until_or_forever(next) => {}
         }
-        let Some(&Reverse((due, idx))) = heap.peek() else { continue };
+        let Some(&Reverse((due, idx))) = heap.peek() else {
+            continue;
+        };
         let permit = tokio::select! {
             biased;
             _ = shutdown.cancelled() => break,
@@ -171,7 +177,10 @@ pub async fn run<L, F>(
     })
     .await;
     if drained.is_err() {
-        tracing::warn!(abandoned = tasks.len(), "probes still running after the shutdown grace; abandoning them");
+        tracing::warn!(
+            abandoned = tasks.len(),
+            "probes still running after the shutdown grace; abandoning them"
+        );
         tasks.shutdown().await;
     }
 }
@@ -207,8 +216,14 @@ mod tests {
         let t0 = Instant::now();
         let i = Duration::from_secs(10);
         assert_eq!(next_due(t0, i, t0 + Duration::from_secs(1)), t0 + i);
-        assert_eq!(next_due(t0, i, t0 + Duration::from_secs(25)), t0 + Duration::from_secs(30));
-        assert_eq!(next_due(t0, i, t0 + Duration::from_secs(10)), t0 + Duration::from_secs(20));
+        assert_eq!(
+            next_due(t0, i, t0 + Duration::from_secs(25)),
+            t0 + Duration::from_secs(30)
+        );
+        assert_eq!(
+            next_due(t0, i, t0 + Duration::from_secs(10)),
+            t0 + Duration::from_secs(20)
+        );
     }
 
     /// Runs the scheduler under paused time for `span` and returns every start.
@@ -218,13 +233,26 @@ mod tests {
         let shutdown = CancellationToken::new();
         let stop = shutdown.clone();
         let log = seen.clone();
-        let index: std::collections::HashMap<Arc<str>, usize> =
-            e.iter().enumerate().map(|(i, e)| (e.key.clone(), i)).collect();
+        let index: std::collections::HashMap<Arc<str>, usize> = e
+            .iter()
+            .enumerate()
+            .map(|(i, e)| (e.key.clone(), i))
+            .collect();
         let (_tx, updates) = mpsc::channel(1);
-        let sched = run(e, start, 1024, Histogram::new([0.1]), updates, shutdown, move |entry, _due| {
-            log.lock().unwrap().push((index[&entry.key], Instant::now()));
-            Some(async {})
-        });
+        let sched = run(
+            e,
+            start,
+            1024,
+            Histogram::new([0.1]),
+            updates,
+            shutdown,
+            move |entry, _due| {
+                log.lock()
+                    .unwrap()
+                    .push((index[&entry.key], Instant::now()));
+                Some(async {})
+            },
+        );
         tokio::join!(sched, async move {
             tokio::time::sleep(span).await;
             stop.cancel();
@@ -236,7 +264,11 @@ mod tests {
     #[tokio::test(start_paused = true)]
     async fn thousand_checks_spread_without_bursts() {
         let interval = Duration::from_secs(10);
-        let (start, seen) = starts(entries(1000, interval), interval * 3 - Duration::from_millis(1)).await;
+        let (start, seen) = starts(
+            entries(1000, interval),
+            interval * 3 - Duration::from_millis(1),
+        )
+        .await;
         assert_eq!(seen.len(), 3000);
         let mut slots = vec![0u32; 100];
         for (_, t) in &seen {
@@ -245,7 +277,10 @@ mod tests {
         }
         let mean = 3000.0 / 100.0;
         let max = *slots.iter().max().unwrap();
-        assert!(f64::from(max) <= 2.0 * mean, "busiest 100 ms slot has {max}, mean {mean}");
+        assert!(
+            f64::from(max) <= 2.0 * mean,
+            "busiest 100 ms slot has {max}, mean {mean}"
+        );
     }
 
     #[tokio::test(start_paused = true)]
@@ -274,22 +309,34 @@ mod tests {
         let stop = shutdown.clone();
         let (r, p) = (running.clone(), peak.clone());
         let (_tx, updates) = mpsc::channel(1);
-        let sched = run(e, Instant::now(), 5, Histogram::new([0.1]), updates, shutdown, move |_, _| {
-            let (r, p) = (r.clone(), p.clone());
-            Some(async move {
-                use std::sync::atomic::Ordering::SeqCst;
-                let now = r.fetch_add(1, SeqCst) + 1;
-                p.fetch_max(now, SeqCst);
-                tokio::time::sleep(Duration::from_millis(300)).await;
-                r.fetch_sub(1, SeqCst);
-            })
-        });
+        let sched = run(
+            e,
+            Instant::now(),
+            5,
+            Histogram::new([0.1]),
+            updates,
+            shutdown,
+            move |_, _| {
+                let (r, p) = (r.clone(), p.clone());
+                Some(async move {
+                    use std::sync::atomic::Ordering::SeqCst;
+                    let now = r.fetch_add(1, SeqCst) + 1;
+                    p.fetch_max(now, SeqCst);
+                    tokio::time::sleep(Duration::from_millis(300)).await;
+                    r.fetch_sub(1, SeqCst);
+                })
+            },
+        );
         tokio::join!(sched, async move {
             tokio::time::sleep(Duration::from_secs(5)).await;
             stop.cancel();
         });
         assert_eq!(peak.load(std::sync::atomic::Ordering::SeqCst), 5);
-        assert_eq!(running.load(std::sync::atomic::Ordering::SeqCst), 0, "shutdown waited for running work");
+        assert_eq!(
+            running.load(std::sync::atomic::Ordering::SeqCst),
+            0,
+            "shutdown waited for running work"
+        );
     }
 
     #[tokio::test(start_paused = true)]
@@ -302,14 +349,28 @@ mod tests {
         let shutdown = CancellationToken::new();
         let stop = shutdown.clone();
         let log = seen.clone();
-        let sched = run(old.clone(), start, 64, Histogram::new([0.1]), updates, shutdown, move |e, _| {
-            log.lock().unwrap().push((e.key.clone(), Instant::now()));
-            Some(async {})
-        });
+        let sched = run(
+            old.clone(),
+            start,
+            64,
+            Histogram::new([0.1]),
+            updates,
+            shutdown,
+            move |e, _| {
+                log.lock().unwrap().push((e.key.clone(), Instant::now()));
+                Some(async {})
+            },
+        );
         // After 15 s: drop entry 0, change entry 1's interval, add a new entry.
         let mut new: Vec<Entry> = old[2..].to_vec();
-        new.push(Entry { key: old[1].key.clone(), interval: Duration::from_secs(5) });
-        new.push(Entry { key: "new/system/check".into(), interval });
+        new.push(Entry {
+            key: old[1].key.clone(),
+            interval: Duration::from_secs(5),
+        });
+        new.push(Entry {
+            key: "new/system/check".into(),
+            interval,
+        });
         let off = offsets(&old);
         tokio::join!(sched, async move {
             tokio::time::sleep(Duration::from_secs(15)).await;
@@ -318,7 +379,12 @@ mod tests {
             stop.cancel();
         });
         let seen = seen.lock().unwrap();
-        let times = |key: &str| -> Vec<Instant> { seen.iter().filter(|(k, _)| &**k == key).map(|(_, t)| *t).collect() };
+        let times = |key: &str| -> Vec<Instant> {
+            seen.iter()
+                .filter(|(k, _)| &**k == key)
+                .map(|(_, t)| *t)
+                .collect()
+        };
         // Unchanged entry 5 kept its grid: start + offset + k x 10 s, through the reload.
         let t5 = times(&old[5].key);
         assert_eq!(t5.len(), 5, "{t5:?}");
@@ -326,13 +392,23 @@ mod tests {
             assert_eq!(*t, start + off[5] + interval * k as u32);
         }
         // Removed entry 0 stopped after the reload.
-        assert!(times(&old[0].key).iter().all(|t| *t < start + Duration::from_secs(15)));
+        assert!(times(&old[0].key)
+            .iter()
+            .all(|t| *t < start + Duration::from_secs(15)));
         // The new entry started within one interval of the reload and then every 10 s.
         let tn = times("new/system/check");
-        assert!(tn[0] >= start + Duration::from_secs(15) && tn[0] < start + Duration::from_secs(25));
+        assert!(
+            tn[0] >= start + Duration::from_secs(15) && tn[0] < start + Duration::from_secs(25)
+        );
         assert!(tn.windows(2).all(|w| w[1] - w[0] == interval));
         // The changed entry now runs every 5 s.
-        let t1: Vec<Instant> = times(&old[1].key).into_iter().filter(|t| *t > start + Duration::from_secs(25)).collect();
-        assert!(t1.windows(2).all(|w| w[1] - w[0] == Duration::from_secs(5)), "{t1:?}");
+        let t1: Vec<Instant> = times(&old[1].key)
+            .into_iter()
+            .filter(|t| *t > start + Duration::from_secs(25))
+            .collect();
+        assert!(
+            t1.windows(2).all(|w| w[1] - w[0] == Duration::from_secs(5)),
+            "{t1:?}"
+        );
     }
 }

@@ -93,21 +93,32 @@ async fn route(app: &AppState, req: Request<Incoming>) -> Response<Body> {
     }
     let known = matches!(path, "/healthz" | "/readyz" | "/metrics");
     if known && req.method() != Method::GET && req.method() != Method::HEAD {
-        return error(StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed", &format!("{} does not accept {}", path, req.method()));
+        return error(
+            StatusCode::METHOD_NOT_ALLOWED,
+            "method_not_allowed",
+            &format!("{} does not accept {}", path, req.method()),
+        );
     }
     match path {
         "/healthz" => text(StatusCode::OK, "ok\n"),
         "/readyz" if app.ready.load(Ordering::Acquire) => text(StatusCode::OK, "ready\n"),
         "/readyz" => text(StatusCode::SERVICE_UNAVAILABLE, "not ready\n"),
         "/metrics" => {
-            let accept = req.headers().get(header::ACCEPT).and_then(|v| v.to_str().ok());
+            let accept = req
+                .headers()
+                .get(header::ACCEPT)
+                .and_then(|v| v.to_str().ok());
             let format = Format::negotiate(accept);
             Response::builder()
                 .header(header::CONTENT_TYPE, format.content_type())
                 .body(Full::new(Bytes::from(app.metrics.encode(format))))
                 .expect("static response parts are valid")
         }
-        _ => error(StatusCode::NOT_FOUND, "not_found", &format!("no route for {path}")),
+        _ => error(
+            StatusCode::NOT_FOUND,
+            "not_found",
+            &format!("no route for {path}"),
+        ),
     }
 }
 
@@ -131,5 +142,8 @@ pub fn json(status: StatusCode, value: &serde_json::Value) -> Response<Body> {
 
 /// A JSON error in the shape of SPEC 7.
 pub fn error(status: StatusCode, code: &str, message: &str) -> Response<Body> {
-    json(status, &serde_json::json!({"error": {"code": code, "message": message}}))
+    json(
+        status,
+        &serde_json::json!({"error": {"code": code, "message": message}}),
+    )
 }

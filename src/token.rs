@@ -24,9 +24,24 @@ pub fn generate() -> (String, String) {
     (token, digest)
 }
 
+/// Constant-time equality of two secrets (length may leak, content does not).
+pub fn equal(a: &[u8], b: &[u8]) -> bool {
+    if a.len() != b.len() {
+        return false;
+    }
+    a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn equal_compares_whole_secrets() {
+        assert!(equal(b"abc", b"abc"));
+        assert!(!equal(b"abc", b"abd"));
+        assert!(!equal(b"abc", b"ab"));
+    }
 
     #[test]
     fn digest_matches_known_vector() {

@@ -9,7 +9,11 @@ use std::time::{Duration, Instant};
 
 use e2e::{get, sample, samples, start_target, Daemon};
 
-fn write_config(dir: &std::path::Path, target: std::net::SocketAddr, closed_port: u16) -> std::path::PathBuf {
+fn write_config(
+    dir: &std::path::Path,
+    target: std::net::SocketAddr,
+    closed_port: u16,
+) -> std::path::PathBuf {
     std::fs::create_dir_all(dir.join("agencies")).unwrap();
     std::fs::write(
         dir.join("emcd.yaml"),
@@ -52,7 +56,11 @@ async fn run_probes_exposes_metrics_stores_results_and_stops_cleanly() {
         if bad_down && closed_down {
             break page;
         }
-        assert!(Instant::now() < deadline, "checks never went down; metrics:\n{page}\nlog:\n{}", daemon.log());
+        assert!(
+            Instant::now() < deadline,
+            "checks never went down; metrics:\n{page}\nlog:\n{}",
+            daemon.log()
+        );
         tokio::time::sleep(Duration::from_millis(200)).await;
     };
     let s = samples(&page);
@@ -61,17 +69,48 @@ async fn run_probes_exposes_metrics_stores_results_and_stops_cleanly() {
         let check_label = format!("check=\"{check}\"");
         let mut l = labels.to_vec();
         l.push(&check_label);
-        assert_eq!(sample(&s, "probe_success", &l), Some(success), "probe_success of {check}");
+        assert_eq!(
+            sample(&s, "probe_success", &l),
+            Some(success),
+            "probe_success of {check}"
+        );
     }
     assert_eq!(sample(&s, "emcd_check_up", &["check=\"good\""]), Some(1.0));
-    assert_eq!(sample(&s, "probe_http_status_code", &["check=\"bad\""]), Some(503.0));
-    assert_eq!(sample(&s, "probe_http_status_code", &["check=\"good\""]), Some(200.0));
-    assert!(sample(&s, "probe_http_duration_seconds", &["check=\"good\"", "phase=\"processing\""]).is_some());
-    assert!(sample(&s, "emcd_probes_total", &["check=\"bad\"", "result=\"down\""]).unwrap() >= 2.0);
+    assert_eq!(
+        sample(&s, "probe_http_status_code", &["check=\"bad\""]),
+        Some(503.0)
+    );
+    assert_eq!(
+        sample(&s, "probe_http_status_code", &["check=\"good\""]),
+        Some(200.0)
+    );
+    assert!(sample(
+        &s,
+        "probe_http_duration_seconds",
+        &["check=\"good\"", "phase=\"processing\""]
+    )
+    .is_some());
+    assert!(
+        sample(
+            &s,
+            "emcd_probes_total",
+            &["check=\"bad\"", "result=\"down\""]
+        )
+        .unwrap()
+            >= 2.0
+    );
     assert_eq!(sample(&s, "emcd_checks", &["kind=\"http\""]), Some(2.0));
     assert_eq!(sample(&s, "emcd_checks", &["kind=\"tcp\""]), Some(2.0));
     assert!(sample(&s, "emcd_scheduler_lag_seconds_count", &[]).unwrap() >= 4.0);
-    assert!(sample(&s, "emcd_probe_duration_seconds_count", &["system=\"ho-tich\""]).unwrap() >= 4.0);
+    assert!(
+        sample(
+            &s,
+            "emcd_probe_duration_seconds_count",
+            &["system=\"ho-tich\""]
+        )
+        .unwrap()
+            >= 4.0
+    );
     assert_eq!(sample(&s, "emcd_build_info", &[]), Some(1.0));
 
     // promtool (Debian package `prometheus`) must accept the page.
@@ -91,7 +130,11 @@ async fn run_probes_exposes_metrics_stores_results_and_stops_cleanly() {
 
     // SIGTERM: exit 0, and every probe the target answered is in the database.
     let status = daemon.terminate();
-    assert!(status.success(), "exit status {status:?}; log:\n{}", daemon.log());
+    assert!(
+        status.success(),
+        "exit status {status:?}; log:\n{}",
+        daemon.log()
+    );
     let served = target.served.load(Ordering::SeqCst);
     assert!(served >= 4);
     let db = dir.path().join("data/emcd.db");
@@ -104,8 +147,14 @@ async fn run_probes_exposes_metrics_stores_results_and_stops_cleanly() {
         assert!(!rows.is_empty(), "{check} has stored results");
         http_results += rows.len() as u64;
     }
-    assert_eq!(http_results, served, "every answered HTTP probe has its result stored");
-    let closed = store.results(ids["bo-tu-phap/ho-tich/closed"], None, None, 1).await.unwrap();
+    assert_eq!(
+        http_results, served,
+        "every answered HTTP probe has its result stored"
+    );
+    let closed = store
+        .results(ids["bo-tu-phap/ho-tich/closed"], None, None, 1)
+        .await
+        .unwrap();
     assert_eq!(closed[0].error, Some(emcd::result::ErrorKind::Connect));
     assert!(daemon.log().contains("check state changed"));
 }

@@ -76,7 +76,8 @@ async fn batched_writes_are_read_back_by_time_range() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("sub/dir/emcd.db");
     let (store, mut conn) = Store::open(&path).await.unwrap();
-    let checks: Vec<(String, &'static str)> = (0..50).map(|i| (format!("a/s/c{i}"), "http")).collect();
+    let checks: Vec<(String, &'static str)> =
+        (0..50).map(|i| (format!("a/s/c{i}"), "http")).collect();
     let ids = writer::register(&mut conn, &checks).await.unwrap();
     assert_eq!(ids.len(), 50);
     let (handle, task) = writer::spawn(conn, metrics(), 1024);
@@ -92,7 +93,10 @@ async fn batched_writes_are_read_back_by_time_range() {
         }
     }
     // Registering while results are queued keeps ids stable and order intact.
-    let again = handle.register(vec![("a/s/c0".into(), "http"), ("a/s/new".into(), "tcp")]).await.unwrap();
+    let again = handle
+        .register(vec![("a/s/c0".into(), "http"), ("a/s/new".into(), "tcp")])
+        .await
+        .unwrap();
     assert_eq!(again["a/s/c0"], ids["a/s/c0"]);
     drop(handle);
     task.await.unwrap();
@@ -107,10 +111,16 @@ async fn batched_writes_are_read_back_by_time_range() {
     // A 5-minute window in the middle holds exactly 30 results of this check.
     let from = t0 + 3000;
     let to = t0 + 3299;
-    let window = store.results(c7, Some(from), Some(to), 10_000).await.unwrap();
+    let window = store
+        .results(c7, Some(from), Some(to), 10_000)
+        .await
+        .unwrap();
     assert_eq!(window.len(), 30);
     assert!(window.iter().all(|r| r.ts >= from && r.ts <= to));
-    let down = window.iter().find(|r| r.result == ResultKind::Down).unwrap();
+    let down = window
+        .iter()
+        .find(|r| r.result == ResultKind::Down)
+        .unwrap();
     assert_eq!(down.error, Some(ErrorKind::Status));
     assert_eq!(down.status_code, Some(503));
     assert_eq!(down.message.as_deref(), Some("status 503 not in 200-399"));
@@ -118,8 +128,16 @@ async fn batched_writes_are_read_back_by_time_range() {
     assert_eq!((up.status_code, up.message.as_deref()), (Some(200), None));
 
     // Ranges outside the data are empty, not errors.
-    assert!(store.results(c7, Some(t0 + 1_000_000), None, 10).await.unwrap().is_empty());
-    assert!(store.results(c7, None, Some(t0 - 1), 10).await.unwrap().is_empty());
+    assert!(store
+        .results(c7, Some(t0 + 1_000_000), None, 10)
+        .await
+        .unwrap()
+        .is_empty());
+    assert!(store
+        .results(c7, None, Some(t0 - 1), 10)
+        .await
+        .unwrap()
+        .is_empty());
 }
 
 #[tokio::test]
@@ -128,15 +146,26 @@ async fn reopening_keeps_data_and_schema() {
     let path = dir.path().join("emcd.db");
     {
         let (_store, mut conn) = Store::open(&path).await.unwrap();
-        let ids = writer::register(&mut conn, &[("a/s/c".into(), "http")]).await.unwrap();
+        let ids = writer::register(&mut conn, &[("a/s/c".into(), "http")])
+            .await
+            .unwrap();
         let (h, task) = writer::spawn(conn, metrics(), 16);
         h.send(row(ids["a/s/c"], 1_790_000_000, 1)).await.unwrap();
         drop(h);
         task.await.unwrap();
     }
     let (store, mut conn) = Store::open(&path).await.unwrap();
-    let ids = writer::register(&mut conn, &[("a/s/c".into(), "http")]).await.unwrap();
-    assert_eq!(store.results(ids["a/s/c"], None, None, 10).await.unwrap().len(), 1);
+    let ids = writer::register(&mut conn, &[("a/s/c".into(), "http")])
+        .await
+        .unwrap();
+    assert_eq!(
+        store
+            .results(ids["a/s/c"], None, None, 10)
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
 }
 
 /// The raw table's cost on disk for a realistic fleet (1,000 checks, mostly successes):
@@ -146,7 +175,9 @@ async fn raw_result_costs_about_24_bytes_on_disk() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("emcd.db");
     let (store, mut conn) = Store::open(&path).await.unwrap();
-    let checks: Vec<(String, &'static str)> = (0..1000).map(|i| (format!("agency-{}/sys/check-{i}", i % 51), "http")).collect();
+    let checks: Vec<(String, &'static str)> = (0..1000)
+        .map(|i| (format!("agency-{}/sys/check-{i}", i % 51), "http"))
+        .collect();
     let ids: Vec<i64> = {
         let m = writer::register(&mut conn, &checks).await.unwrap();
         checks.iter().map(|c| m[&c.0]).collect()
@@ -169,7 +200,10 @@ async fn raw_result_costs_about_24_bytes_on_disk() {
             .fetch_one(&mut c)
             .await
             .unwrap_or(0);
-        let ps: i64 = sqlx::query_scalar("PRAGMA page_size").fetch_one(&mut c).await.unwrap();
+        let ps: i64 = sqlx::query_scalar("PRAGMA page_size")
+            .fetch_one(&mut c)
+            .await
+            .unwrap();
         (pages, ps)
     };
     let per_row = if pages > 0 {

@@ -67,7 +67,11 @@ pub struct Transition {
 
 /// Applies one result. `unknown` and `maintenance` results leave the state untouched:
 /// they say nothing about the endpoint.
-pub fn apply(state: CheckState, result: ResultKind, t: Thresholds) -> (CheckState, Option<Transition>) {
+pub fn apply(
+    state: CheckState,
+    result: ResultKind,
+    t: Thresholds,
+) -> (CheckState, Option<Transition>) {
     let mut next = state;
     match result {
         ResultKind::Unknown | ResultKind::Maintenance => return (state, None),
@@ -166,12 +170,18 @@ mod tests {
             ]
         );
         let (_, tr) = run(&[D, D, P, D, D, P, D], 3, 2);
-        assert!(tr.is_empty(), "flapping inside thresholds yields no transition");
+        assert!(
+            tr.is_empty(),
+            "flapping inside thresholds yields no transition"
+        );
     }
 
     #[test]
     fn streaks_saturate() {
-        let t = Thresholds { failure: 3, success: 2 };
+        let t = Thresholds {
+            failure: 3,
+            success: 2,
+        };
         let s = CheckState {
             down_streak: u32::MAX,
             ..CheckState::default()

@@ -188,6 +188,12 @@ impl CheckId {
     }
 }
 
+impl std::borrow::Borrow<str> for CheckId {
+    fn borrow(&self) -> &str {
+        &self.0
+    }
+}
+
 impl std::fmt::Display for CheckId {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(&self.0)

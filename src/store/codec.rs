@@ -57,8 +57,14 @@ mod tests {
 
     #[test]
     fn odd_status_is_dropped() {
-        assert_eq!(unpack(pack(ResultKind::Up, None, Some(99))), Some((ResultKind::Up, None, None)));
-        assert_eq!(unpack(pack(ResultKind::Up, None, Some(600))), Some((ResultKind::Up, None, None)));
+        assert_eq!(
+            unpack(pack(ResultKind::Up, None, Some(99))),
+            Some((ResultKind::Up, None, None))
+        );
+        assert_eq!(
+            unpack(pack(ResultKind::Up, None, Some(600))),
+            Some((ResultKind::Up, None, None))
+        );
         assert_eq!(unpack(-1), None);
     }
 }

@@ -32,7 +32,9 @@ pub async fn run(conn: &mut SqliteConnection, path: &Path) -> Result<(), StoreEr
         let mut tx = conn.begin().await.map_err(err)?;
         tx.execute(sql).await.map_err(err)?;
         let set_version = format!("PRAGMA user_version = {version}");
-        tx.execute(sqlx::AssertSqlSafe(set_version)).await.map_err(err)?;
+        tx.execute(sqlx::AssertSqlSafe(set_version))
+            .await
+            .map_err(err)?;
         tx.commit().await.map_err(err)?;
         tracing::info!(version, "database migrated");
     }

@@ -11,7 +11,10 @@ use std::path::{Path, PathBuf};
 use std::str::FromStr;
 use std::time::Duration;
 
-use sqlx::sqlite::{SqliteConnectOptions, SqliteConnection, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteConnection, SqliteJournalMode, SqlitePool, SqlitePoolOptions,
+    SqliteSynchronous,
+};
 use sqlx::{Connection, Row};
 
 use crate::result::{ErrorKind, ResultKind};
@@ -21,13 +24,24 @@ pub use codec::{pack, unpack};
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
     #[error("cannot create the directory of database {path}: {source}")]
-    CreateDir { path: PathBuf, source: std::io::Error },
+    CreateDir {
+        path: PathBuf,
+        source: std::io::Error,
+    },
     #[error("cannot open database {path}: {source}")]
     Open { path: PathBuf, source: sqlx::Error },
     #[error("database {path} has schema version {found}, newer than this emcd knows ({known}); upgrade emcd")]
-    TooNew { path: PathBuf, found: i64, known: i64 },
+    TooNew {
+        path: PathBuf,
+        found: i64,
+        known: i64,
+    },
     #[error("migrating database {path} to version {version}: {source}")]
-    Migrate { path: PathBuf, version: i64, source: sqlx::Error },
+    Migrate {
+        path: PathBuf,
+        version: i64,
+        source: sqlx::Error,
+    },
     #[error("database query failed: {0}")]
     Query(#[from] sqlx::Error),
 }
@@ -100,8 +114,13 @@ impl Store {
 
     /// The integer ids of the given checks, from the `checks` table.
     pub async fn check_ids(&self) -> Result<HashMap<String, i64>, StoreError> {
-        let rows = sqlx::query("SELECT full_id, id FROM checks").fetch_all(&self.reader).await?;
-        Ok(rows.iter().map(|r| (r.get::<String, _>(0), r.get::<i64, _>(1))).collect())
+        let rows = sqlx::query("SELECT full_id, id FROM checks")
+            .fetch_all(&self.reader)
+            .await?;
+        Ok(rows
+            .iter()
+            .map(|r| (r.get::<String, _>(0), r.get::<i64, _>(1)))
+            .collect())
     }
 
     /// Raw results of one check, newest first, with `from <= ts <= to` (unix seconds).

@@ -156,7 +156,9 @@ async fn commit_until_done(
         let started = Instant::now();
         match commit(conn, batch, marks).await {
             Ok(()) => {
-                metrics.write_duration.observe(started.elapsed().as_secs_f64());
+                metrics
+                    .write_duration
+                    .observe(started.elapsed().as_secs_f64());
                 metrics.pending.dec_by(batch.len() as i64);
                 batch.clear();
             }
@@ -169,7 +171,11 @@ async fn commit_until_done(
     }
 }
 
-async fn commit(conn: &mut SqliteConnection, batch: &[ResultRow], marks: &mut Marks) -> Result<(), sqlx::Error> {
+async fn commit(
+    conn: &mut SqliteConnection,
+    batch: &[ResultRow],
+    marks: &mut Marks,
+) -> Result<(), sqlx::Error> {
     let mut tx = conn.begin().await?;
     let mut new_marks = Vec::new();
     for chunk in batch.chunks(ROWS_PER_INSERT) {
@@ -207,9 +213,14 @@ async fn commit(conn: &mut SqliteConnection, batch: &[ResultRow], marks: &mut Ma
 /// The SQL of a multi-row insert of `n` (1..=100) rows, built once per process.
 fn insert_sql(n: usize) -> &'static str {
     fn build(n: usize) -> String {
-        let mut s = String::from("INSERT INTO results (check_id, ts, code, duration_ms, message) VALUES ");
+        let mut s =
+            String::from("INSERT INTO results (check_id, ts, code, duration_ms, message) VALUES ");
         for i in 0..n {
-            s.push_str(if i == 0 { "(?,?,?,?,?)" } else { ",(?,?,?,?,?)" });
+            s.push_str(if i == 0 {
+                "(?,?,?,?,?)"
+            } else {
+                ",(?,?,?,?,?)"
+            });
         }
         s
     }

@@ -7,5 +7,9 @@ use hyper::body::Incoming;
 use crate::server::{error, AppState, Body};
 
 pub async fn handle(_app: &AppState, req: Request<Incoming>) -> Response<Body> {
-    error(StatusCode::NOT_FOUND, "not_found", &format!("no route for {}", req.uri().path()))
+    error(
+        StatusCode::NOT_FOUND,
+        "not_found",
+        &format!("no route for {}", req.uri().path()),
+    )
 }

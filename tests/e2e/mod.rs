@@ -27,7 +27,9 @@ pub async fn start_target() -> Target {
     let counter = served.clone();
     tokio::spawn(async move {
         loop {
-            let Ok((mut s, _)) = listener.accept().await else { return };
+            let Ok((mut s, _)) = listener.accept().await else {
+                return;
+            };
             let counter = counter.clone();
             tokio::spawn(async move {
                 let mut buf = vec![0u8; 4096];
@@ -127,7 +129,11 @@ impl Daemon {
             if let Some(status) = self.child.try_wait().unwrap() {
                 return status;
             }
-            assert!(Instant::now() < deadline, "emcd did not exit within 20 s of SIGTERM; log:\n{}", self.log());
+            assert!(
+                Instant::now() < deadline,
+                "emcd did not exit within 20 s of SIGTERM; log:\n{}",
+                self.log()
+            );
             std::thread::sleep(Duration::from_millis(50));
         }
     }
@@ -142,7 +148,8 @@ impl Drop for Daemon {
 
 /// A minimal HTTP/1.1 GET over loopback: (status, body).
 pub async fn get(addr: &str, path: &str) -> std::io::Result<(u16, String)> {
-    let mut s = tokio::time::timeout(Duration::from_secs(5), tokio::net::TcpStream::connect(addr)).await??;
+    let mut s = tokio::time::timeout(Duration::from_secs(5), tokio::net::TcpStream::connect(addr))
+        .await??;
     let req = format!("GET {path} HTTP/1.1\r\nhost: {addr}\r\nconnection: close\r\n\r\n");
     s.write_all(req.as_bytes()).await?;
     let mut raw = Vec::new();
@@ -155,7 +162,10 @@ pub async fn get(addr: &str, path: &str) -> std::io::Result<(u16, String)> {
         .ok_or_else(|| std::io::Error::other(format!("not an HTTP response: {text:.80}")))?;
     let body = text.split_once("\r\n\r\n").map(|(_, b)| b).unwrap_or("");
     // Our server may answer chunked; de-chunk simply.
-    let body = if text.to_ascii_lowercase().contains("transfer-encoding: chunked") {
+    let body = if text
+        .to_ascii_lowercase()
+        .contains("transfer-encoding: chunked")
+    {
         dechunk(body)
     } else {
         body.to_owned()

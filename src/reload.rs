@@ -1,0 +1,209 @@
+//! Config reload (SPEC 3.3) on SIGHUP and `POST /-/reload`. The new config is parsed
+//! and validated completely first; a bad one leaves the running one untouched. A good
+//! one is applied as a difference: the fleet is rebuilt carrying over the live state of
+//! unchanged checks, the scheduler gets the new entry list (unchanged checks keep their
+//! due times), new checks get store ids. Removed checks' series leave `/metrics` with
+//! the old fleet; their history stays in the database.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use http::{header, Method, Request, Response, StatusCode};
+use hyper::body::Incoming;
+use tokio::sync::{mpsc, oneshot};
+use tokio_util::sync::CancellationToken;
+
+use crate::config::{self, Config, ConfigErrors};
+use crate::fleet::{Diff, Fleet, FleetHandle};
+use crate::metrics::Metrics;
+use crate::scheduler::Entry;
+use crate::server::{error, json, AppState, Body};
+use crate::store::writer::WriterHandle;
+use crate::util::unix_now;
+
+/// Why a reload did not apply.
+#[derive(Debug, thiserror::Error)]
+pub enum ReloadError {
+    #[error("the new config is invalid:\n{0}")]
+    Invalid(ConfigErrors),
+    #[error("reload failed: {0}")]
+    Failed(String),
+}
+
+type Request_ = oneshot::Sender<Result<Diff, ReloadError>>;
+
+/// Asks the reload task for a reload and waits for its answer.
+#[derive(Clone, Debug)]
+pub struct ReloadHandle(mpsc::Sender<Request_>);
+
+impl ReloadHandle {
+    pub async fn reload(&self) -> Result<Diff, ReloadError> {
+        let gone = || ReloadError::Failed("emcd is shutting down".into());
+        let (tx, rx) = oneshot::channel();
+        self.0.send(tx).await.map_err(|_| gone())?;
+        rx.await.map_err(|_| gone())?
+    }
+}
+
+/// Owns what a reload changes.
+pub struct Reloader {
+    path: PathBuf,
+    fleet: FleetHandle,
+    writer: WriterHandle,
+    metrics: Arc<Metrics>,
+    schedule: mpsc::Sender<Vec<Entry>>,
+}
+
+/// `(full id, kind)` of every check, as the store registers them.
+pub fn check_list(config: &Config) -> Vec<(String, &'static str)> {
+    config
+        .checks()
+        .map(|(_, _, c)| (c.full_id.to_string(), c.kind.name()))
+        .collect()
+}
+
+impl Reloader {
+    pub fn new(
+        path: PathBuf,
+        fleet: FleetHandle,
+        writer: WriterHandle,
+        metrics: Arc<Metrics>,
+        schedule: mpsc::Sender<Vec<Entry>>,
+    ) -> (Reloader, ReloadHandle, mpsc::Receiver<Request_>) {
+        let (tx, rx) = mpsc::channel(8);
+        let reloader = Reloader {
+            path,
+            fleet,
+            writer,
+            metrics,
+            schedule,
+        };
+        (reloader, ReloadHandle(tx), rx)
+    }
+
+    /// Loads, validates and applies the config file.
+    pub async fn reload(&self) -> Result<Diff, ReloadError> {
+        let path = self.path.clone();
+        let loaded = tokio::task::spawn_blocking(move || config::load(&path))
+            .await
+            .map_err(|e| ReloadError::Failed(e.to_string()))?;
+        let new = match loaded {
+            Ok(new) => new,
+            Err(errors) => {
+                self.metrics.reload_successful.set(0);
+                for e in &errors.0 {
+                    tracing::error!(error = %e, "config reload rejected");
+                }
+                return Err(ReloadError::Invalid(errors));
+            }
+        };
+        let old = self.fleet.current();
+        if new.storage.path != old.config.storage.path
+            || new.server.listen != old.config.server.listen
+        {
+            tracing::warn!(
+                "storage.path and server.listen changes take effect at the next restart"
+            );
+        }
+        let ids = self.writer.register(check_list(&new)).await.map_err(|e| {
+            self.metrics.reload_successful.set(0);
+            ReloadError::Failed(e.to_string())
+        })?;
+        let (fleet, diff) = Fleet::rebuild(Arc::new(new), &ids, Some(&old));
+        let entries = crate::daemon::entries(&fleet);
+        self.fleet.replace(fleet);
+        // The scheduler ends only at shutdown; a failed send means we are stopping.
+        let _ = self.schedule.send(entries).await;
+        self.metrics.reload_successful.set(1);
+        self.metrics.reload_success_timestamp.set(unix_now());
+        tracing::info!(
+            added = diff.added,
+            removed = diff.removed,
+            changed = diff.changed,
+            unchanged = diff.unchanged,
+            "config reloaded"
+        );
+        Ok(diff)
+    }
+}
+
+/// Serves reload requests from SIGHUP and the HTTP handler until shutdown.
+pub async fn run(
+    reloader: Reloader,
+    mut requests: mpsc::Receiver<Request_>,
+    shutdown: CancellationToken,
+) {
+    let mut hup = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup()) {
+        Ok(s) => Some(s),
+        Err(e) => {
+            tracing::warn!(error = %e, "cannot listen for SIGHUP; reload with POST /-/reload");
+            None
+        }
+    };
+    loop {
+        tokio::select! {
+            _ = shutdown.cancelled() => return,
+            Some(reply) = requests.recv() => {
+                let _ = reply.send(reloader.reload().await);
+            }
+            Some(()) = async { match hup.as_mut() { Some(h) => h.recv().await, None => std::future::pending().await } } => {
+                tracing::info!("SIGHUP: reloading the config");
+                let _ = reloader.reload().await;
+            }
+        }
+    }
+}
+
+/// `POST /-/reload`, with `Authorization: Bearer <server.admin_token>`.
+pub async fn handle(app: &AppState, req: Request<Incoming>) -> Response<Body> {
+    if req.method() != Method::POST {
+        return error(
+            StatusCode::METHOD_NOT_ALLOWED,
+            "method_not_allowed",
+            "use POST /-/reload",
+        );
+    }
+    let fleet = app.fleet.current();
+    let Some(expected) = &fleet.config.server.admin_token else {
+        return error(
+            StatusCode::FORBIDDEN,
+            "admin_disabled",
+            "reload over HTTP needs server.admin_token in the config; send SIGHUP instead",
+        );
+    };
+    let given = req
+        .headers()
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "));
+    if !given.is_some_and(|g| crate::token::equal(g.as_bytes(), expected.0.as_bytes())) {
+        return error(
+            StatusCode::UNAUTHORIZED,
+            "unauthorized",
+            "missing or wrong admin bearer token",
+        );
+    }
+    drop(fleet);
+    match app.reload.reload().await {
+        Ok(diff) => json(
+            StatusCode::OK,
+            &serde_json::json!({"status": "reloaded", "checks": {
+                "added": diff.added, "removed": diff.removed,
+                "changed": diff.changed, "unchanged": diff.unchanged,
+            }}),
+        ),
+        Err(ReloadError::Invalid(errors)) => json(
+            StatusCode::BAD_REQUEST,
+            &serde_json::json!({"error": {
+                "code": "invalid_config",
+                "message": format!("the new config is invalid ({} errors); the running config is kept", errors.0.len()),
+                "details": errors.0.iter().map(|e| e.to_string()).collect::<Vec<_>>(),
+            }}),
+        ),
+        Err(e @ ReloadError::Failed(_)) => error(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "reload_failed",
+            &e.to_string(),
+        ),
+    }
+}
