@@ -345,6 +345,51 @@ impl Collector for FleetCollector {
                 )?;
             }
         }
+        let standings = crate::connection::systems(&fleet, crate::util::unix_now());
+        {
+            let mut m = enc.encode_descriptor(
+                "emcd_system_connected",
+                "1 if the system produced an up or degraded result within connection.window",
+                None,
+                MetricType::Gauge,
+            )?;
+            for st in &standings {
+                let sys = &fleet.systems[st.index];
+                let labels = [
+                    ("agency", sys.agency.clone()),
+                    ("system", sys.system.clone()),
+                ];
+                let connected = st.connection == crate::connection::Connection::Connected;
+                m.encode_family(&labels)?
+                    .encode_gauge(&i64::from(connected))?;
+            }
+        }
+        let agencies = crate::connection::agencies(&fleet, &standings);
+        type AgencyValue = fn(&crate::connection::AgencyStanding) -> f64;
+        let per_agency: [(&str, &str, AgencyValue); 3] = [
+            (
+                "emcd_agency_systems_required",
+                "Required systems of the agency",
+                |a| f64::from(a.required),
+            ),
+            (
+                "emcd_agency_systems_connected",
+                "Required systems of the agency that are connected",
+                |a| f64::from(a.connected),
+            ),
+            (
+                "emcd_agency_connection_ratio",
+                "Connected required systems / required systems",
+                |a| a.ratio(),
+            ),
+        ];
+        for (name, help, value) in per_agency {
+            let mut m = enc.encode_descriptor(name, help, None, MetricType::Gauge)?;
+            for (agency, standing) in &agencies {
+                m.encode_family(&[("agency", agency.clone())])?
+                    .encode_gauge(&value(standing))?;
+            }
+        }
         {
             let mut by_kind: Vec<(&'static str, i64)> = vec![("http", 0), ("tcp", 0), ("push", 0)];
             for c in &fleet.checks {

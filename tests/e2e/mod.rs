@@ -79,6 +79,11 @@ pub struct Daemon {
 impl Daemon {
     /// Starts `emcd run` on `main_config` with `--listen` on a free port.
     pub fn start(dir: &Path, main_config: &Path) -> Daemon {
+        Daemon::start_with_env(dir, main_config, &[])
+    }
+
+    /// [`Daemon::start`] with extra environment variables.
+    pub fn start_with_env(dir: &Path, main_config: &Path, env: &[(&str, &str)]) -> Daemon {
         let port = free_port();
         let addr = format!("127.0.0.1:{port}");
         let log = std::fs::File::create(dir.join("emcd.log")).unwrap();
@@ -87,6 +92,7 @@ impl Daemon {
             .arg(main_config)
             .args(["--listen", &addr, "--log-level", "debug"])
             .current_dir(dir)
+            .envs(env.iter().copied())
             .stdin(Stdio::null())
             .stdout(log.try_clone().unwrap())
             .stderr(log)
@@ -119,6 +125,16 @@ impl Daemon {
         panic!("emcd never became ready; log:\n{}", self.log());
     }
 
+    /// Sends a signal (`HUP`, `TERM`, ...) to the process.
+    pub fn signal(&self, name: &str) {
+        let pid = self.child.id().to_string();
+        let ok = Command::new("kill")
+            .args([&format!("-{name}"), &pid])
+            .status()
+            .unwrap();
+        assert!(ok.success(), "kill -{name} {pid}");
+    }
+
     /// Sends SIGTERM and waits (bounded) for the exit status.
     pub fn terminate(&mut self) -> std::process::ExitStatus {
         let pid = self.child.id().to_string();
@@ -148,10 +164,30 @@ impl Drop for Daemon {
 
 /// A minimal HTTP/1.1 GET over loopback: (status, body).
 pub async fn get(addr: &str, path: &str) -> std::io::Result<(u16, String)> {
+    request(addr, "GET", path, &[], b"").await
+}
+
+/// A minimal HTTP/1.1 request over loopback: (status, body).
+pub async fn request(
+    addr: &str,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: &[u8],
+) -> std::io::Result<(u16, String)> {
     let mut s = tokio::time::timeout(Duration::from_secs(5), tokio::net::TcpStream::connect(addr))
         .await??;
-    let req = format!("GET {path} HTTP/1.1\r\nhost: {addr}\r\nconnection: close\r\n\r\n");
+    let mut req = format!(
+        "{method} {path} HTTP/1.1\r\nhost: {addr}\r\nconnection: close\r\ncontent-length: {}\r\n",
+        body.len()
+    );
+    for (k, v) in headers {
+        req.push_str(&format!("{k}: {v}\r\n"));
+    }
+    req.push_str("\r\n");
     s.write_all(req.as_bytes()).await?;
+    // A server may answer (e.g. 413) before reading a large body: ignore write errors.
+    let _ = s.write_all(body).await;
     let mut raw = Vec::new();
     tokio::time::timeout(Duration::from_secs(10), s.read_to_end(&mut raw)).await??;
     let text = String::from_utf8_lossy(&raw).into_owned();
@@ -161,7 +197,6 @@ pub async fn get(addr: &str, path: &str) -> std::io::Result<(u16, String)> {
         .and_then(|c| c.parse().ok())
         .ok_or_else(|| std::io::Error::other(format!("not an HTTP response: {text:.80}")))?;
     let body = text.split_once("\r\n\r\n").map(|(_, b)| b).unwrap_or("");
-    // Our server may answer chunked; de-chunk simply.
     let body = if text
         .to_ascii_lowercase()
         .contains("transfer-encoding: chunked")
@@ -171,6 +206,27 @@ pub async fn get(addr: &str, path: &str) -> std::io::Result<(u16, String)> {
         body.to_owned()
     };
     Ok((status, body))
+}
+
+/// Polls `/metrics` (bounded) until `ready` holds on its samples; returns the page.
+pub async fn wait_metrics(
+    d: &Daemon,
+    what: &str,
+    ready: impl Fn(&HashMap<String, f64>) -> bool,
+) -> String {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let (_, page) = get(&d.addr, "/metrics").await.unwrap();
+        if ready(&samples(&page)) {
+            return page;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "timed out waiting for {what}; metrics:\n{page}\nlog:\n{}",
+            d.log()
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
 }
 
 fn dechunk(mut s: &str) -> String {
