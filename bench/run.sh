@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# The performance harness of issue 7, one command (docs/BENCHMARKS.md):
+#
+#   bench/run.sh --checks 5000 --interval 5 --seconds 30 [--repeat 3] [--peer yes|no|auto]
+#   bench/run.sh --smoke            # about 2,000 checks for 20 s; what CI runs
+#
+# Starts nginx (its own config, pid file and temp dirs, on a free 127.0.0.1 port), runs
+# target/release/emcd against N loopback checks for a fixed window, then the same load
+# through prometheus-blackbox-exporter scraped by a real prometheus, and prints one
+# table with both and their ratios. Loopback only; every process it starts is stopped
+# when it exits, however it exits. Needs: python3, nginx, and for the peer
+# prometheus + prometheus-blackbox-exporter (Debian packages).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+harness=
+cleanup() {
+  # The harness stops its children itself; this covers it being killed on the way.
+  if [ -n "$harness" ] && kill -0 "$harness" 2>/dev/null; then
+    kill -TERM "$harness" 2>/dev/null || true
+    wait "$harness" 2>/dev/null || true
+  fi
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+python3 bench/harness.py "$@" &
+harness=$!
+wait "$harness"
