@@ -144,7 +144,11 @@ fn write_config(dir: &Path, checks: usize) -> std::path::PathBuf {
             if lo >= hi {
                 break;
             }
-            writeln!(f, "  - {{id: s{s:02}, name: \"System {s}\", kind: tthc, checks: [").unwrap();
+            writeln!(
+                f,
+                "  - {{id: s{s:02}, name: \"System {s}\", kind: tthc, checks: ["
+            )
+            .unwrap();
             for i in lo..hi {
                 writeln!(
                     f,

@@ -131,7 +131,10 @@ pub async fn run_with(
     }
     let in_flight = metrics.probes_in_flight.clone();
     let launch_fleet = fleet.clone();
-    scheduler::run(
+    // The scheduler runs as a task on the runtime's workers, like the probes it starts:
+    // awaited in place it would run on the thread that called `block_on`, and every
+    // probe it hands over would wake a worker thread from there.
+    let scheduler = tokio::spawn(scheduler::run(
         entries(&fleet.current()),
         Instant::now(),
         config.probing.max_in_flight,
@@ -155,8 +158,8 @@ pub async fn run_with(
                 }
             })
         },
-    )
-    .await;
+    ));
+    scheduler.await.context("the scheduler panicked")?;
     app.ready.store(false, Ordering::Release);
     tracing::info!("scheduler stopped; flushing results");
     reload_task.await.context("the reload task panicked")?;

@@ -35,19 +35,18 @@ impl AtomicHistogram {
             .fetch_add((seconds * 1e6) as u64, Ordering::Relaxed);
     }
 
-    /// (sum, count, cumulative buckets) as the encoder wants them.
+    /// (sum, count, per-bucket counts) as prometheus-client's encoder wants them: it
+    /// makes the buckets cumulative itself.
     pub fn snapshot(&self) -> (f64, u64, Vec<(f64, u64)>) {
-        let mut acc = 0;
+        let mut count = 0;
         let mut out = Vec::with_capacity(9);
         for (i, b) in self.buckets.iter().enumerate() {
-            acc += b.load(Ordering::Relaxed);
-            out.push((
-                DURATION_BUCKETS.get(i).copied().unwrap_or(f64::INFINITY),
-                acc,
-            ));
+            let n = b.load(Ordering::Relaxed);
+            count += n;
+            out.push((DURATION_BUCKETS.get(i).copied().unwrap_or(f64::INFINITY), n));
         }
         let sum = self.sum_micros.load(Ordering::Relaxed) as f64 / 1e6;
-        (sum, acc, out)
+        (sum, count, out)
     }
 }
 

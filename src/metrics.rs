@@ -1,6 +1,8 @@
 //! Every metric emcd exposes (SPEC 5), in one place. Per-check and per-system series are
-//! encoded at scrape time from the live fleet (a custom collector), not mirrored into a
-//! second registry; process-level metrics are ordinary prometheus-client metrics.
+//! encoded at scrape time from the live fleet, not mirrored into a second registry: the
+//! per-check families (most of the page) by `page`, a direct writer, the per-system and
+//! per-agency ones by a custom prometheus-client collector. Process-level metrics are
+//! ordinary prometheus-client metrics.
 
 use std::collections::HashMap;
 
@@ -15,9 +17,9 @@ use prometheus_client::metrics::MetricType;
 use prometheus_client::registry::Registry;
 
 use crate::fleet::FleetHandle;
-use crate::probe::Phases;
-use crate::result::ResultKind;
 use crate::store::writer::WriterMetrics;
+
+mod page;
 
 /// The two exposition formats `/metrics` speaks, chosen by the scraper's `Accept`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -64,6 +66,10 @@ pub struct Metrics {
     /// Push API requests by result: accepted, unauthorized, unknown_check, bad_request.
     pub push_requests: Family<[(&'static str, &'static str); 1], Counter>,
     registry: Registry,
+    /// The per-system and per-agency families, encoded after the per-check ones.
+    fleet_registry: Registry,
+    /// Read at each scrape for the per-check families.
+    fleet: FleetHandle,
 }
 
 impl Metrics {
@@ -129,7 +135,10 @@ impl Metrics {
             "Push API requests by result",
             push_requests.clone(),
         );
-        registry.register_collector(Box::new(FleetCollector { fleet }));
+        let mut fleet_registry = Registry::default();
+        fleet_registry.register_collector(Box::new(FleetCollector {
+            fleet: fleet.clone(),
+        }));
         Metrics {
             scheduler_lag,
             probes_in_flight,
@@ -140,6 +149,8 @@ impl Metrics {
             notifications_total,
             notification_queue_depth,
             registry,
+            fleet_registry,
+            fleet,
         }
     }
 
@@ -150,15 +161,32 @@ impl Metrics {
             .inc();
     }
 
-    /// The `/metrics` page in the given format.
+    /// The `/metrics` page in the given format: the process metrics and the per-system
+    /// and per-agency families through prometheus-client, the per-check families (most
+    /// of the page) written directly by `page`.
     pub fn encode(&self, format: Format) -> String {
-        let mut out = String::with_capacity(64 * 1024);
-        prometheus_client::encoding::text::encode(&mut out, &self.registry)
-            .expect("writing to a String cannot fail");
-        match format {
-            Format::OpenMetrics => out,
-            Format::Text => openmetrics_to_text(&out),
-        }
+        let fleet = self.fleet.current();
+        let snapshot = page::snapshot(&fleet);
+        let mut out = String::with_capacity(page::estimate(snapshot.samples.len()));
+        let mut part = String::with_capacity(64 * 1024);
+        let mut registry_part = |out: &mut String, registry: &Registry, eof: bool| {
+            part.clear();
+            prometheus_client::encoding::text::encode_registry(&mut part, registry)
+                .expect("writing to a String cannot fail");
+            match format {
+                Format::OpenMetrics => {
+                    out.push_str(&part);
+                    if eof {
+                        out.push_str("# EOF\n");
+                    }
+                }
+                Format::Text => out.push_str(&openmetrics_to_text(&part)),
+            }
+        };
+        registry_part(&mut out, &self.registry, false);
+        page::encode_checks(&mut out, &fleet, &snapshot, format);
+        registry_part(&mut out, &self.fleet_registry, true);
+        out
     }
 }
 
@@ -190,205 +218,15 @@ fn openmetrics_to_text(om: &str) -> String {
     out
 }
 
-/// What one check contributes to a scrape, copied out under its lock once.
-struct Sample {
-    labels: [(&'static str, std::sync::Arc<str>); 3],
-    http: bool,
-    up: bool,
-    degraded: bool,
-    counts: [u64; 5],
-    in_maintenance: bool,
-    /// Which of the check's alerts fire, by `AlertName::slot`.
-    firing: [bool; 3],
-    last: Option<LastSample>,
-}
-
-struct LastSample {
-    success: bool,
-    duration: f64,
-    phases: Phases,
-    status: u16,
-    cert_expiry: Option<i64>,
-}
-
+/// The per-system and per-agency families, read from the fleet at each scrape.
 #[derive(Debug)]
 struct FleetCollector {
     fleet: FleetHandle,
 }
 
-fn gauge<'a, T>(
-    enc: &mut DescriptorEncoder,
-    name: &str,
-    help: &str,
-    samples: &'a [Sample],
-    value: impl Fn(&'a Sample) -> Option<T>,
-) -> std::fmt::Result
-where
-    T: prometheus_client::encoding::EncodeGaugeValue,
-{
-    let mut m = enc.encode_descriptor(name, help, None, MetricType::Gauge)?;
-    for s in samples {
-        if let Some(v) = value(s) {
-            m.encode_family(&s.labels)?.encode_gauge(&v)?;
-        }
-    }
-    Ok(())
-}
-
 impl Collector for FleetCollector {
     fn encode(&self, mut enc: DescriptorEncoder) -> std::fmt::Result {
         let fleet = self.fleet.current();
-        let samples: Vec<Sample> = fleet
-            .checks
-            .iter()
-            .map(|c| {
-                let live = c.live.lock().unwrap_or_else(|p| p.into_inner());
-                Sample {
-                    labels: [
-                        ("agency", c.agency.clone()),
-                        ("system", c.system.clone()),
-                        ("check", c.check.clone()),
-                    ],
-                    http: matches!(c.config.kind, crate::config::CheckKind::Http(_)),
-                    up: live.state.status.is_up(),
-                    degraded: live.state.status == crate::check::state::Status::Degraded,
-                    counts: live.counts,
-                    in_maintenance: live.in_maintenance,
-                    firing: live.alerts.map(|a| a.is_some()),
-                    last: live.last.as_ref().map(|l| LastSample {
-                        success: l.result.is_available(),
-                        duration: l.duration,
-                        phases: l.phases,
-                        status: l.status_code.unwrap_or(0),
-                        cert_expiry: l.cert_expiry,
-                    }),
-                }
-            })
-            .collect();
-
-        gauge(
-            &mut enc,
-            "probe_success",
-            "1 if the last result was up or degraded",
-            &samples,
-            |s| s.last.as_ref().map(|l| i64::from(l.success)),
-        )?;
-        gauge(
-            &mut enc,
-            "probe_duration_seconds",
-            "Total duration of the last probe",
-            &samples,
-            |s| s.last.as_ref().map(|l| l.duration),
-        )?;
-        {
-            let mut m = enc.encode_descriptor(
-                "probe_http_duration_seconds",
-                "Phase durations of the last HTTP probe",
-                None,
-                MetricType::Gauge,
-            )?;
-            for s in samples.iter().filter(|s| s.http) {
-                if let Some(l) = &s.last {
-                    for (phase, d) in Phases::NAMES.iter().zip(l.phases.as_array()) {
-                        let labels = (&s.labels[..], [("phase", *phase)]);
-                        m.encode_family(&labels)?.encode_gauge(&d.as_secs_f64())?;
-                    }
-                }
-            }
-        }
-        gauge(
-            &mut enc,
-            "probe_http_status_code",
-            "Status code of the last HTTP probe (0 if none)",
-            &samples,
-            |s| {
-                s.last
-                    .as_ref()
-                    .filter(|_| s.http)
-                    .map(|l| i64::from(l.status))
-            },
-        )?;
-        gauge(
-            &mut enc,
-            "probe_ssl_earliest_cert_expiry",
-            "Unix time of the earliest certificate expiry in the chain",
-            &samples,
-            |s| s.last.as_ref().and_then(|l| l.cert_expiry),
-        )?;
-        gauge(
-            &mut enc,
-            "emcd_check_up",
-            "1 if the check is UP or DEGRADED (after thresholds)",
-            &samples,
-            |s| Some(i64::from(s.up)),
-        )?;
-        gauge(
-            &mut enc,
-            "emcd_check_degraded",
-            "1 if the check is DEGRADED",
-            &samples,
-            |s| Some(i64::from(s.degraded)),
-        )?;
-        gauge(
-            &mut enc,
-            "emcd_check_in_maintenance",
-            "1 if the last result was taken inside a maintenance window",
-            &samples,
-            |s| Some(i64::from(s.in_maintenance)),
-        )?;
-        {
-            // Firing alerts by (alertname, severity, agency); every agency has a series
-            // for every alertname, so a dashboard sees 0 rather than nothing.
-            let names = crate::alert::AlertName::PER_CHECK;
-            let agencies: Vec<std::sync::Arc<str>> = fleet
-                .config
-                .agencies
-                .iter()
-                .map(|a| a.id.as_str().into())
-                .collect();
-            let mut counts = vec![[0i64; 3]; agencies.len()];
-            for s in &samples {
-                if let Some(i) = agencies.iter().position(|a| *a == s.labels[0].1) {
-                    for name in names {
-                        counts[i][name.slot()] += i64::from(s.firing[name.slot()]);
-                    }
-                }
-            }
-            let mut m = enc.encode_descriptor(
-                "emcd_alerts_firing",
-                "Firing alerts",
-                None,
-                MetricType::Gauge,
-            )?;
-            for (agency, n) in agencies.iter().zip(&counts) {
-                for name in names {
-                    let labels = [
-                        ("alertname", name.as_str()),
-                        ("severity", name.severity()),
-                        ("agency", agency.as_ref()),
-                    ];
-                    m.encode_family(&labels)?.encode_gauge(&n[name.slot()])?;
-                }
-            }
-        }
-        {
-            let mut m = enc.encode_descriptor(
-                "emcd_probes",
-                "Results by result",
-                None,
-                MetricType::Counter,
-            )?;
-            for s in &samples {
-                for kind in ResultKind::ALL {
-                    let labels = (&s.labels[..], [("result", kind.as_str())]);
-                    m.encode_family(&labels)?
-                        .encode_counter::<NoLabelSet, _, f64>(
-                            &s.counts[usize::from(kind.code())],
-                            None,
-                        )?;
-                }
-            }
-        }
         {
             let mut m = enc.encode_descriptor(
                 "emcd_probe_duration_seconds",

@@ -150,9 +150,11 @@ pub async fn run<L, F>(
                 }
                 continue;
             }
-            Some(_) = tasks.join_next(), if !tasks.is_empty() => continue,
             _ = sleep_until_or_forever(next) => {}
         }
+        // Finished probes are reaped here rather than awaited in the select above, so
+        // that a probe ending does not wake the scheduler (a wake-up per probe).
+        while tasks.try_join_next().is_some() {}
         let Some(&Reverse((due, idx))) = heap.peek() else {
             continue;
         };

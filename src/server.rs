@@ -112,9 +112,15 @@ async fn route(app: &AppState, req: Request<Incoming>) -> Response<Body> {
                 .get(header::ACCEPT)
                 .and_then(|v| v.to_str().ok());
             let format = Format::negotiate(accept);
+            // Encoding a large fleet's page takes tens of milliseconds: do it off the
+            // runtime's workers, so the scheduler and the probes are not held up.
+            let metrics = app.metrics.clone();
+            let page = tokio::task::spawn_blocking(move || metrics.encode(format))
+                .await
+                .expect("encoding /metrics does not panic");
             Response::builder()
                 .header(header::CONTENT_TYPE, format.content_type())
-                .body(Full::new(Bytes::from(app.metrics.encode(format))))
+                .body(Full::new(Bytes::from(page)))
                 .expect("static response parts are valid")
         }
         _ => error(
