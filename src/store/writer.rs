@@ -313,20 +313,32 @@ pub async fn register(
     let now = crate::util::unix_now();
     let mut tx = conn.begin().await?;
     let mut ids = HashMap::with_capacity(checks.len());
-    for (full_id, kind) in checks {
-        let id: i64 = sqlx::query_scalar(
-            "INSERT INTO checks (full_id, kind, first_seen, last_seen) VALUES (?, ?, ?, ?) \
-             ON CONFLICT(full_id) DO UPDATE SET kind = excluded.kind, last_seen = excluded.last_seen \
-             RETURNING id",
-        )
-        .bind(full_id)
-        .bind(kind)
-        .bind(now)
-        .bind(now)
-        .fetch_one(&mut *tx)
-        .await?;
-        ids.insert(full_id.clone(), id);
+    // Many rows per statement: 100,000 checks are 1,000 statements, not 100,000.
+    for chunk in checks.chunks(ROWS_PER_INSERT) {
+        let mut q = sqlx::query_as::<_, (String, i64)>(register_sql(chunk.len()));
+        for (full_id, kind) in chunk {
+            q = q.bind(full_id).bind(kind).bind(now).bind(now);
+        }
+        ids.extend(q.fetch_all(&mut *tx).await?);
     }
     tx.commit().await?;
     Ok(ids)
+}
+
+/// The SQL of a multi-row upsert of `n` (1..=100) checks, built once per process.
+fn register_sql(n: usize) -> &'static str {
+    fn build(n: usize) -> String {
+        let mut s =
+            String::from("INSERT INTO checks (full_id, kind, first_seen, last_seen) VALUES ");
+        for i in 0..n {
+            s.push_str(if i == 0 { "(?,?,?,?)" } else { ",(?,?,?,?)" });
+        }
+        s.push_str(
+            " ON CONFLICT(full_id) DO UPDATE SET kind = excluded.kind, last_seen = excluded.last_seen \
+             RETURNING full_id, id",
+        );
+        s
+    }
+    static ALL: std::sync::OnceLock<Vec<String>> = std::sync::OnceLock::new();
+    &ALL.get_or_init(|| (0..=ROWS_PER_INSERT).map(build).collect())[n]
 }
