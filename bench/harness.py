@@ -97,6 +97,18 @@ def status_kib(pid, key):
     return 0
 
 
+def context_switches(pid):
+    """Voluntary context switches of all the process's live threads (each is a thread
+    going to sleep: a park, an epoll_wait, a futex wait)."""
+    total = 0
+    for tid in os.listdir(f"/proc/{pid}/task"):
+        try:
+            total += status_kib(f"{pid}/task/{tid}", "voluntary_ctxt_switches")
+        except FileNotFoundError:
+            pass
+    return total
+
+
 def io_counters(pid):
     with open(f"/proc/{pid}/io") as f:
         return {k: int(v) for k, v in (line.split(": ") for line in f)}
@@ -355,6 +367,7 @@ def run_emcd(args, procs, nginx, work, log):
                                         "-p", str(p.pid), "-o", args.perf],
                                os.path.join(d, "perf.log"))
         time.sleep(1.0)
+    cs0 = context_switches(p.pid)
     cpu0, io0, req0, t0 = cpu_seconds(p.pid), io_counters(p.pid), nginx.requests(), time.monotonic()
     m0 = http_get(base + "/metrics")[1]
     lag0 = lag_buckets(m0)
@@ -376,6 +389,7 @@ def run_emcd(args, procs, nginx, work, log):
             del body
         time.sleep(min(0.2, max(0.0, min(next_scrape, t0 + args.seconds) - time.monotonic())))
     cpu1, io1, req1, t1 = cpu_seconds(p.pid), io_counters(p.pid), nginx.requests(), time.monotonic()
+    cs1 = context_switches(p.pid)
     if profiler:
         profiler.send_signal(signal.SIGINT)
         profiler.wait(30)
@@ -414,6 +428,7 @@ def run_emcd(args, procs, nginx, work, log):
         "cpu_s": cpu1 - cpu0,
         "cpu_ms_per_probe": 1000 * (cpu1 - cpu0) / max(probes, 1),
         "cores": (cpu1 - cpu0) / window,
+        "sleeps_per_probe": (cs1 - cs0) / max(probes, 1),
         "rss_mib": hwm / 1024,
         "rss_kib_per_check": hwm / args.checks,
         "lag_p50_ms": 1000 * quantile(0.5, whole),
@@ -557,7 +572,7 @@ def table(args, runs):
                    f"({fmt(med(peer, 'prometheus_rss_kib_per_check'))} KiB/target); "
                    "peer lag = |p99 scrape interval - interval|")
     out.append("")
-    extra = [("first probe s", "first_probe_s"), ("lag p99 1st half ms", "lag_p99_first_half_ms"),
+    extra = [("first probe s", "first_probe_s"), ("thread sleeps/probe", "sleeps_per_probe"), ("lag p99 1st half ms", "lag_p99_first_half_ms"),
              ("lag p99 2nd half ms", "lag_p99_second_half_ms"),
              ("DB bytes/result", "db_bytes_per_result"),
              ("written bytes/result", "write_bytes_per_result"),

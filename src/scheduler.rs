@@ -1,7 +1,9 @@
 //! The scheduler: runs each check on its own interval, from a start offset spread
 //! deterministically over the interval, bounded by `probing.max_in_flight`, and measures
 //! how late each probe starts. Due times are computed from the schedule (start + offset
-//! + k x interval), never from when the previous probe ended, so nothing drifts.
+//! + k x interval), never from when the previous probe ended, so nothing drifts. It
+//! wakes on a 5 ms grid and starts every check then due, so probes start in small
+//! groups (a wake-up of their own each costs more CPU than a loopback probe).
 //!
 //! It knows nothing of probes or the store: it calls `launch` for each due check and
 //! runs the returned future as an owned task. A reload sends a new entry list: entries
@@ -66,6 +68,18 @@ async fn sleep_until_or_forever(at: Option<Instant>) {
         Some(at) => tokio::time::sleep_until(at).await,
         None => std::future::pending().await,
     }
+}
+
+/// The scheduler wakes on a grid of `TICK` from its start and then launches every
+/// check that is due: probes start in small groups, up to `TICK` late, rather than
+/// each on its own wake-up, which at 1,000 probes/s costs more than the probe.
+const TICK: Duration = Duration::from_millis(5);
+
+/// The first tick at or after `due`.
+fn on_tick(start: Instant, due: Instant) -> Instant {
+    let since = due.saturating_duration_since(start).as_nanos();
+    let tick = TICK.as_nanos();
+    start + Duration::from_nanos((since.div_ceil(tick) * tick) as u64)
 }
 
 /// The next due time of a check after `due`, skipping slots already missed entirely
@@ -136,7 +150,7 @@ pub async fn run<L, F>(
     let mut tasks = JoinSet::new();
     let mut updates_open = true;
     loop {
-        let next = heap.peek().map(|Reverse((due, _))| *due);
+        let next = heap.peek().map(|Reverse((due, _))| on_tick(start, *due));
         tokio::select! {
             biased;
             _ = shutdown.cancelled() => break,
@@ -211,6 +225,39 @@ mod tests {
         sorted.sort();
         sorted.dedup();
         assert_eq!(sorted.len(), 500, "no two checks share a start");
+    }
+
+    #[test]
+    fn wake_ups_are_on_the_tick_grid() {
+        let t0 = Instant::now();
+        assert_eq!(on_tick(t0, t0), t0);
+        assert_eq!(on_tick(t0, t0 + Duration::from_nanos(1)), t0 + TICK);
+        assert_eq!(on_tick(t0, t0 + TICK), t0 + TICK);
+        assert_eq!(
+            on_tick(t0, t0 + Duration::from_millis(12)),
+            t0 + Duration::from_millis(15)
+        );
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn checks_start_in_groups_at_most_a_tick_late() {
+        // 1,000 checks every second are due 1 ms apart: they start in groups of five.
+        let e = entries(1000, Duration::from_secs(1));
+        let off = offsets(&e);
+        let (start, seen) = starts(e, Duration::from_millis(1004)).await;
+        let mut first = vec![None; 1000];
+        for (i, t) in seen {
+            first[i].get_or_insert(t);
+        }
+        let first: Vec<Instant> = first.into_iter().map(|t| t.expect("started")).collect();
+        for (i, t) in first.iter().enumerate() {
+            let late = *t - (start + off[i]);
+            assert!(late < TICK, "check {i} started {late:?} late");
+        }
+        let mut times = first.clone();
+        times.sort();
+        times.dedup();
+        assert_eq!(times.len(), 201, "one wake-up per 5 ms tick from 0 to 1 s");
     }
 
     #[test]
