@@ -613,6 +613,8 @@ def parse_args(argv):
 
 def main(argv):
     args = parse_args(argv)
+    if not shutil.which("nginx"):  # Debian's is in /usr/sbin, not always on PATH
+        os.environ["PATH"] += os.pathsep + "/usr/sbin"
     for need in ["nginx", args.emcd]:
         if not shutil.which(need):
             sys.exit(f"harness: {need} not found (apt-get install nginx; cargo build --release)")
