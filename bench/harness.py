@@ -531,7 +531,7 @@ def fmt(v, digits=3):
         return v
     if v is None or math.isnan(v):
         return "-"
-    if abs(v) >= 1000:
+    if abs(v) >= 100:
         return f"{v:,.0f}"
     return f"{v:.{digits}g}"
 
