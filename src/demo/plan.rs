@@ -37,7 +37,7 @@ impl Target {
         let secs = |d: Duration| d.as_secs();
         Some(match self {
             Target::Http { tls: true, .. } => format!(
-                "HTTPS, certificate from the demo CA expiring in {} days: UP, near expiry in probe_ssl_earliest_cert_expiry",
+                "HTTPS, its certificate (demo CA) expires in {} days: UP, see probe_ssl_earliest_cert_expiry",
                 secs(CERT_VALIDITY) / 86_400
             ),
             Target::Http { page, .. } => match page {
@@ -164,6 +164,14 @@ fn portal(agency: &Agency, place: &str) -> PlannedSystem {
         },
         _ => page(Page::Portal),
     };
+    // The flapping portal is probed more often, so each flap shows within seconds.
+    let overrides: &[_] = match target {
+        Target::Http {
+            page: Page::Flapping,
+            ..
+        } => &[("interval", "5s"), ("timeout", "4s")],
+        _ => &[],
+    };
     PlannedSystem {
         id: "cong-dich-vu-cong".into(),
         name: format!("Cổng Dịch vụ công {place}"),
@@ -172,7 +180,7 @@ fn portal(agency: &Agency, place: &str) -> PlannedSystem {
         checks: vec![PlannedCheck {
             id: "trang-chu",
             target,
-            overrides: &[],
+            overrides,
         }],
     }
 }
