@@ -3,6 +3,7 @@
 //! The binary (`main.rs`) only parses the command line and calls into this library.
 //! See `ARCHITECTURE.md` for the module map and the invariants.
 
+pub mod alert;
 pub mod api;
 pub mod check;
 pub mod config;

@@ -45,6 +45,14 @@ impl ReloadHandle {
     }
 }
 
+/// What a reload needs to start senders for receivers it adds.
+pub struct Senders {
+    pub ctx: crate::alert::sender::Ctx,
+    pub dispatcher: Arc<crate::alert::sender::Dispatcher>,
+    pub tasks: tokio_util::task::TaskTracker,
+    pub shutdown: CancellationToken,
+}
+
 /// Owns what a reload changes.
 pub struct Reloader {
     path: PathBuf,
@@ -52,6 +60,7 @@ pub struct Reloader {
     writer: WriterHandle,
     metrics: Arc<Metrics>,
     schedule: mpsc::Sender<Vec<Entry>>,
+    senders: Senders,
 }
 
 /// `(full id, kind)` of every check, as the store registers them.
@@ -69,6 +78,7 @@ impl Reloader {
         writer: WriterHandle,
         metrics: Arc<Metrics>,
         schedule: mpsc::Sender<Vec<Entry>>,
+        senders: Senders,
     ) -> (Reloader, ReloadHandle, mpsc::Receiver<Request_>) {
         let (tx, rx) = mpsc::channel(8);
         let reloader = Reloader {
@@ -77,6 +87,7 @@ impl Reloader {
             writer,
             metrics,
             schedule,
+            senders,
         };
         (reloader, ReloadHandle(tx), rx)
     }
@@ -112,6 +123,8 @@ impl Reloader {
         let (fleet, diff) = Fleet::rebuild(Arc::new(new), &ids, Some(&old));
         let entries = crate::daemon::entries(&fleet);
         self.fleet.replace(fleet);
+        let s = &self.senders;
+        crate::alert::sender::start(&s.ctx, &s.dispatcher, Vec::new(), &s.tasks, &s.shutdown);
         // The scheduler ends only at shutdown; a failed send means we are stopping.
         let _ = self.schedule.send(entries).await;
         self.metrics.reload_successful.set(1);
