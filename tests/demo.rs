@@ -1,8 +1,9 @@
 //! End to end: the real `emcd demo` binary on a free loopback port with a temporary data
 //! dir. Within a minute its simulated fleet must show every story the demo tells (a check
 //! DOWN, one DEGRADED, the push-only system UP through its heartbeats, the HTTPS check's
-//! certificate about 5 days from expiry, 51 agencies, the unregistered system), and on
-//! SIGTERM it must exit 0. Everything stays on 127.0.0.1 and every wait is bounded.
+//! certificate about 5 days from expiry, 51 agencies, the unregistered system and a
+//! disconnected one), and on SIGTERM it must exit 0. Everything stays on 127.0.0.1 and
+//! every wait is bounded.
 
 mod e2e;
 
@@ -160,7 +161,7 @@ async fn demo_tells_its_stories_within_a_minute_and_stops_on_sigterm() {
         .as_secs_f64();
     let days = (expiry - now) / 86_400.0;
     assert!(
-        (4.99..=5.0).contains(&days),
+        (5.0..=5.05).contains(&days),
         "certificate expires in {days} days"
     );
     assert_eq!(sample(&s, "probe_success", &TLS), Some(1.0));
@@ -184,13 +185,28 @@ async fn demo_tells_its_stories_within_a_minute_and_stops_on_sigterm() {
         .unwrap();
     assert!(mot_cua.contains("    checks: []\n"), "{mot_cua}");
     assert!(!mot_cua.contains("required: false"), "{mot_cua}");
-    if s.keys().any(|k| k.starts_with("emcd_system_connected{")) {
-        let unregistered = ["agency=\"thanh-tra-chinh-phu\"", "system=\"mot-cua\""];
-        assert_eq!(
-            sample(&s, "emcd_system_connected", &unregistered),
-            Some(0.0)
-        );
-    }
+    let unregistered = ["agency=\"thanh-tra-chinh-phu\"", "system=\"mot-cua\""];
+    assert_eq!(
+        sample(&s, "emcd_system_connected", &unregistered),
+        Some(0.0)
+    );
+    let ttcp = ["agency=\"thanh-tra-chinh-phu\""];
+    assert_eq!(sample(&s, "emcd_agency_systems_required", &ttcp), Some(2.0));
+    assert_eq!(
+        sample(&s, "emcd_agency_systems_connected", &ttcp),
+        Some(1.0)
+    );
+    // Lai Châu's one-stop system only ever answers 503: disconnected.
+    let lai_chau = ["agency=\"lai-chau\""];
+    assert_eq!(
+        sample(&s, "emcd_agency_connection_ratio", &lai_chau),
+        Some(0.5)
+    );
+    let per_agency = s
+        .keys()
+        .filter(|k| k.starts_with("emcd_agency_systems_required{"))
+        .count();
+    assert_eq!(per_agency, 51);
 
     let out = demo.output();
     for url in [

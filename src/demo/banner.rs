@@ -50,7 +50,7 @@ impl Banner {
             database.display()
         );
         out.push_str(
-            "Simulated behaviours (state changes are logged as \"check state changed\"):\n",
+            "Simulated behaviours (state changes and alerts are logged below, as \"check state changed\" and \"alert\"):\n",
         );
         for a in plan {
             for s in &a.systems {

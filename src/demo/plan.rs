@@ -16,8 +16,9 @@ pub const PUSH_CHECK: (&str, &str, &str) = ("bo-quoc-phong", "mot-cua", "heartbe
 pub const UNREGISTERED: (&str, &str) = ("thanh-tra-chinh-phu", "mot-cua");
 /// The HTTPS check whose certificate expires soon.
 pub const TLS_CHECK: (&str, &str, &str) = ("bo-cong-an", "cong-dich-vu-cong", "trang-chu");
-/// How long before expiry the demo's TLS certificate is issued.
-pub const CERT_VALIDITY: Duration = Duration::from_secs(5 * 86_400);
+/// How long the demo's TLS certificate has left when the demo starts: 5 days, and an
+/// hour so that "expires in 5 days" stays true (rounded down) for the first hour.
+pub const CERT_VALIDITY: Duration = Duration::from_secs(5 * 86_400 + 3_600);
 
 /// Where a check points.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
