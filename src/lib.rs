@@ -19,6 +19,7 @@ pub mod reload;
 pub mod result;
 pub mod scheduler;
 pub mod server;
+pub mod sla;
 pub mod store;
 pub mod token;
 pub mod util;

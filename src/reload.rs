@@ -18,7 +18,7 @@ use crate::fleet::{Diff, Fleet, FleetHandle};
 use crate::metrics::Metrics;
 use crate::scheduler::Entry;
 use crate::server::{error, json, AppState, Body};
-use crate::store::writer::WriterHandle;
+use crate::store::writer::{CheckReg, WriterHandle};
 use crate::util::unix_now;
 
 /// Why a reload did not apply.
@@ -63,11 +63,11 @@ pub struct Reloader {
     senders: Senders,
 }
 
-/// `(full id, kind)` of every check, as the store registers them.
-pub fn check_list(config: &Config) -> Vec<(String, &'static str)> {
+/// Every check, as the store registers them.
+pub fn check_list(config: &Config) -> Vec<CheckReg> {
     config
         .checks()
-        .map(|(_, _, c)| (c.full_id.to_string(), c.kind.name()))
+        .map(|(_, _, c)| CheckReg::new(c.full_id.as_str(), c.kind.name(), c.policy.interval.as_secs() as i64))
         .collect()
 }
 

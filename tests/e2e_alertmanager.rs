@@ -21,7 +21,9 @@ impl Drop for Alertmanager {
 }
 
 fn keys(v: &serde_json::Value) -> BTreeSet<String> {
-    v.as_object().map(|o| o.keys().cloned().collect()).unwrap_or_default()
+    v.as_object()
+        .map(|o| o.keys().cloned().collect())
+        .unwrap_or_default()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -41,8 +43,14 @@ async fn alerts_reach_a_real_alertmanager_and_webhook_bodies_match_its_own() {
     )
     .unwrap();
     let am = Command::new("prometheus-alertmanager")
-        .arg(format!("--config.file={}", dir.path().join("am.yml").display()))
-        .arg(format!("--storage.path={}", dir.path().join("am-data").display()))
+        .arg(format!(
+            "--config.file={}",
+            dir.path().join("am.yml").display()
+        ))
+        .arg(format!(
+            "--storage.path={}",
+            dir.path().join("am-data").display()
+        ))
         .arg(format!("--web.listen-address=127.0.0.1:{am_port}"))
         .arg("--cluster.listen-address=")
         .stdout(Stdio::null())
@@ -53,7 +61,11 @@ async fn alerts_reach_a_real_alertmanager_and_webhook_bodies_match_its_own() {
     let am_addr = format!("127.0.0.1:{am_port}");
     let deadline = Instant::now() + Duration::from_secs(20);
     while !matches!(get(&am_addr, "/-/ready").await, Ok((200, _))) {
-        assert!(Instant::now() < deadline, "alertmanager not ready: {}", std::fs::read_to_string(dir.path().join("am.log")).unwrap_or_default());
+        assert!(
+            Instant::now() < deadline,
+            "alertmanager not ready: {}",
+            std::fs::read_to_string(dir.path().join("am.log")).unwrap_or_default()
+        );
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
 
@@ -90,14 +102,21 @@ async fn alerts_reach_a_real_alertmanager_and_webhook_bodies_match_its_own() {
         if let Some(a) = v.as_array().and_then(|a| a.first()).cloned() {
             break a;
         }
-        assert!(Instant::now() < deadline, "alertmanager never listed the alert; emcd log:\n{}", d.log());
+        assert!(
+            Instant::now() < deadline,
+            "alertmanager never listed the alert; emcd log:\n{}",
+            d.log()
+        );
         tokio::time::sleep(Duration::from_millis(200)).await;
     };
     assert_eq!(listed["labels"]["alertname"], "CheckDown");
     assert_eq!(listed["labels"]["agency"], "ha-noi");
     assert_eq!(listed["labels"]["severity"], "critical");
     assert_eq!(listed["status"]["state"], "active");
-    assert!(listed["annotations"]["summary"].as_str().unwrap().contains("ha-noi/mot-cua/portal"));
+    assert!(listed["annotations"]["summary"]
+        .as_str()
+        .unwrap()
+        .contains("ha-noi/mot-cua/portal"));
     assert_eq!(
         listed["generatorURL"],
         "https://emc.example.gov.vn/api/v1/checks/ha-noi/mot-cua/portal"
@@ -114,14 +133,28 @@ async fn alerts_reach_a_real_alertmanager_and_webhook_bodies_match_its_own() {
         assert!(Instant::now() < deadline, "webhooks missing: {got:#?}");
         tokio::time::sleep(Duration::from_millis(200)).await;
     };
-    assert_eq!(keys(&ours), keys(&theirs), "top-level fields\nours: {ours:#}\ntheirs: {theirs:#}");
-    assert_eq!(keys(&ours["alerts"][0]), keys(&theirs["alerts"][0]), "alert fields");
+    assert_eq!(
+        keys(&ours),
+        keys(&theirs),
+        "top-level fields\nours: {ours:#}\ntheirs: {theirs:#}"
+    );
+    assert_eq!(
+        keys(&ours["alerts"][0]),
+        keys(&theirs["alerts"][0]),
+        "alert fields"
+    );
     for field in ["version", "status"] {
         assert_eq!(ours[field], theirs[field], "{field}");
     }
     assert_eq!(ours["alerts"][0]["labels"], theirs["alerts"][0]["labels"]);
-    assert_eq!(ours["alerts"][0]["annotations"], theirs["alerts"][0]["annotations"]);
-    assert_eq!(ours["alerts"][0]["startsAt"].as_str().map(|s| &s[..19]), theirs["alerts"][0]["startsAt"].as_str().map(|s| &s[..19]));
+    assert_eq!(
+        ours["alerts"][0]["annotations"],
+        theirs["alerts"][0]["annotations"]
+    );
+    assert_eq!(
+        ours["alerts"][0]["startsAt"].as_str().map(|s| &s[..19]),
+        theirs["alerts"][0]["startsAt"].as_str().map(|s| &s[..19])
+    );
     assert_eq!(ours["commonLabels"], theirs["commonLabels"]);
     assert_eq!(ours["groupLabels"], theirs["groupLabels"]);
 }

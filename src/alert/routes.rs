@@ -19,3 +19,64 @@ pub fn receivers<'a>(alerting: &'a Alerting, e: &Event) -> Vec<&'a str> {
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::alert::{AlertName, Named, Status};
+    use crate::config::{Matcher, Route};
+
+    fn event(severity: &str, agency: &str) -> Event {
+        Event {
+            name: AlertName::CheckDown,
+            severity: severity.into(),
+            fingerprint: "f".into(),
+            status: Status::Firing,
+            repeat: false,
+            agency: Named {
+                id: agency.into(),
+                name: agency.into(),
+            },
+            system: Named {
+                id: "s".into(),
+                name: "s".into(),
+            },
+            check: "c".into(),
+            summary: String::new(),
+            description: String::new(),
+            starts_at: 0,
+            ends_at: None,
+            last_result: None,
+        }
+    }
+
+    #[test]
+    fn every_matching_route_once_in_order() {
+        let route = |receiver: &str, severity: &[&str], agency: &[&str]| Route {
+            receiver: receiver.into(),
+            matcher: Matcher {
+                severity: severity.iter().map(|s| s.to_string()).collect(),
+                agency: agency.iter().map(|s| s.to_string()).collect(),
+                ..Matcher::default()
+            },
+        };
+        let alerting = Alerting {
+            repeat_interval: std::time::Duration::ZERO,
+            receivers: vec![],
+            routes: vec![
+                route("ops", &["critical"], &[]),
+                route("btp", &[], &["bo-tu-phap"]),
+                route("all", &[], &[]),
+                route("ops", &[], &[]),
+            ],
+        };
+        assert_eq!(
+            receivers(&alerting, &event("critical", "bo-tu-phap")),
+            ["ops", "btp", "all"]
+        );
+        assert_eq!(
+            receivers(&alerting, &event("warning", "ha-noi")),
+            ["all", "ops"]
+        );
+    }
+}

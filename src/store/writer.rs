@@ -22,6 +22,35 @@ pub const MAX_DELAY: Duration = Duration::from_secs(1);
 /// Rows per multi-row INSERT statement (5 parameters each).
 const ROWS_PER_INSERT: usize = 100;
 
+/// Work run on the writer's connection between batches (housekeeping writes). It gets
+/// the connection for its duration; keep it short, since results wait meanwhile.
+pub type Job = Box<
+    dyn for<'c> FnOnce(
+            &'c mut SqliteConnection,
+        ) -> std::pin::Pin<Box<dyn std::future::Future<Output = Result<(), sqlx::Error>> + Send + 'c>>
+        + Send,
+>;
+
+/// A check as the store registers it.
+#[derive(Clone, Debug)]
+pub struct CheckReg {
+    pub full_id: String,
+    /// http, tcp or push.
+    pub kind: &'static str,
+    /// For time-weighted rollups.
+    pub interval_s: i64,
+}
+
+impl CheckReg {
+    pub fn new(full_id: impl Into<String>, kind: &'static str, interval_s: i64) -> CheckReg {
+        CheckReg {
+            full_id: full_id.into(),
+            kind,
+            interval_s,
+        }
+    }
+}
+
 /// One result row, ready to store.
 #[derive(Clone, Debug)]
 pub struct ResultRow {
@@ -41,8 +70,12 @@ enum Msg {
         reply: oneshot::Sender<Result<Vec<Notification>, StoreError>>,
     },
     Delivery(DeliveryUpdate),
+    Job {
+        job: Job,
+        reply: oneshot::Sender<Result<(), StoreError>>,
+    },
     Register {
-        checks: Vec<(String, &'static str)>,
+        checks: Vec<CheckReg>,
         reply: oneshot::Sender<Result<HashMap<String, i64>, StoreError>>,
     },
 }
@@ -90,6 +123,14 @@ impl WriterHandle {
         rx.await.map_err(|_| gone())?
     }
 
+    /// Runs `job` on the writer's connection after the results queued before it.
+    pub async fn job(&self, job: Job) -> Result<(), StoreError> {
+        let (reply, rx) = oneshot::channel();
+        let gone = || StoreError::Query(sqlx::Error::PoolClosed);
+        self.tx.send(Msg::Job { job, reply }).await.map_err(|_| gone())?;
+        rx.await.map_err(|_| gone())?
+    }
+
     /// Queues a delivery outcome; it is committed with the next batch.
     pub async fn delivery(&self, update: DeliveryUpdate) -> Result<(), WriterGone> {
         self.tx
@@ -99,10 +140,7 @@ impl WriterHandle {
     }
 
     /// Makes sure every check has an integer id; returns full id -> id for all of them.
-    pub async fn register(
-        &self,
-        checks: Vec<(String, &'static str)>,
-    ) -> Result<HashMap<String, i64>, StoreError> {
+    pub async fn register(&self, checks: Vec<CheckReg>) -> Result<HashMap<String, i64>, StoreError> {
         let (reply, rx) = oneshot::channel();
         let gone = || StoreError::Query(sqlx::Error::PoolClosed);
         self.tx
@@ -149,6 +187,10 @@ async fn run(mut conn: SqliteConnection, mut rx: mpsc::Receiver<Msg>, metrics: W
                         // Commit first so ids and results stay in one order.
                         commit_until_done(&mut conn, &mut batch, &mut marks, &metrics).await;
                         let _ = reply.send(register(&mut conn, &checks).await);
+                    }
+                    Msg::Job { job, reply } => {
+                        commit_until_done(&mut conn, &mut batch, &mut marks, &metrics).await;
+                        let _ = reply.send(job(&mut conn).await.map_err(StoreError::from));
                     }
                     Msg::Alerts { writes, reply } => {
                         // The results that led to these transitions are stored first.
@@ -306,26 +348,24 @@ impl Marks {
 
 /// Inserts missing checks and returns the ids of all of them. Used directly at start,
 /// before the writer task owns the connection, and by the writer afterwards.
-pub async fn register(
-    conn: &mut SqliteConnection,
-    checks: &[(String, &'static str)],
-) -> Result<HashMap<String, i64>, StoreError> {
+pub async fn register(conn: &mut SqliteConnection, checks: &[CheckReg]) -> Result<HashMap<String, i64>, StoreError> {
     let now = crate::util::unix_now();
     let mut tx = conn.begin().await?;
     let mut ids = HashMap::with_capacity(checks.len());
-    for (full_id, kind) in checks {
+    for c in checks {
         let id: i64 = sqlx::query_scalar(
-            "INSERT INTO checks (full_id, kind, first_seen, last_seen) VALUES (?, ?, ?, ?) \
-             ON CONFLICT(full_id) DO UPDATE SET kind = excluded.kind, last_seen = excluded.last_seen \
-             RETURNING id",
+            "INSERT INTO checks (full_id, kind, first_seen, last_seen, interval_s) VALUES (?, ?, ?, ?, ?) \
+             ON CONFLICT(full_id) DO UPDATE SET kind = excluded.kind, last_seen = excluded.last_seen, \
+             interval_s = excluded.interval_s RETURNING id",
         )
-        .bind(full_id)
-        .bind(kind)
+        .bind(&c.full_id)
+        .bind(c.kind)
         .bind(now)
         .bind(now)
+        .bind(c.interval_s)
         .fetch_one(&mut *tx)
         .await?;
-        ids.insert(full_id.clone(), id);
+        ids.insert(c.full_id.clone(), id);
     }
     tx.commit().await?;
     Ok(ids)
