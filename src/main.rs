@@ -55,6 +55,8 @@ enum Command {
     },
     /// Probe one URL now and print its phases, status, certificate and verdict.
     Probe(emcd::probe::cli::ProbeArgs),
+    /// Run the daemon against a simulated fleet of 51 agencies on loopback.
+    Demo(emcd::demo::DemoArgs),
     /// Print a new random push token and the `sha256:` digest to put in the config.
     Token,
     /// SLA or compliance report from the database, without a running daemon.
@@ -143,6 +145,14 @@ fn execute(command: Command) -> anyhow::Result<ExitCode> {
             } else {
                 ExitCode::FAILURE
             })
+        }
+        Command::Demo(args) => {
+            runtime()?.block_on(async {
+                let shutdown = CancellationToken::new();
+                tokio::spawn(stop_on_signal(shutdown.clone()));
+                emcd::demo::run(args, shutdown).await
+            })?;
+            Ok(ExitCode::SUCCESS)
         }
         Command::Run { config, listen } => {
             let mut cfg = match emcd::config::load(&config.config) {
