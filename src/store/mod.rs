@@ -4,6 +4,7 @@
 
 mod codec;
 mod migrate;
+mod queries;
 pub mod writer;
 
 use std::collections::HashMap;
@@ -19,6 +20,7 @@ use sqlx::{Connection, Row};
 
 use crate::result::{ErrorKind, ResultKind};
 pub use codec::{pack, unpack};
+pub use queries::Sample;
 
 /// Errors of the storage layer, naming the database file.
 #[derive(Debug, thiserror::Error)]
