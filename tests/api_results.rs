@@ -147,34 +147,6 @@ async fn bad_parameters_are_400_naming_the_parameter() {
     f.daemon.stop().await;
 }
 
-/// Seconds of `[from, to)` by kind, deciding each second on its own: the latest result
-/// at or before it counts if it is less than 2 x interval old, else the second is unknown.
-fn per_second(history: &[(i64, ResultKind)], from: i64, to: i64) -> [i64; 5] {
-    let cap = 2 * HB_INTERVAL;
-    let mut out = [0; 5]; // up, degraded, down, maintenance, unknown
-    let mut latest: Option<usize> = None;
-    let mut next = 0;
-    for s in from..to {
-        while next < history.len() && history[next].0 <= s {
-            latest = Some(next);
-            next += 1;
-        }
-        let kind = latest
-            .map(|i| history[i])
-            .filter(|&(t, _)| s < t + cap)
-            .map(|(_, k)| k);
-        let slot = match kind {
-            Some(ResultKind::Up) => 0,
-            Some(ResultKind::Degraded) => 1,
-            Some(ResultKind::Down) => 2,
-            Some(ResultKind::Maintenance) => 3,
-            Some(ResultKind::Unknown) | None => 4,
-        };
-        out[slot] += 1;
-    }
-    out
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn availability_windows_match_an_independent_computation() {
     let f = fixture::start().await;
@@ -193,7 +165,7 @@ async fn availability_windows_match_an_independent_computation() {
         let w = &a["windows"][name];
         let (from, to) = (daemon::unix(&w["from"]), daemon::unix(&w["to"]));
         assert_eq!(to - from, len, "{name}");
-        let want = per_second(&f.history, from, to);
+        let want = daemon::per_second(&f.history, 2 * HB_INTERVAL, from, to);
         let got = ["up", "degraded", "down", "maintenance", "unknown"]
             .map(|k| w[format!("{k}_seconds")].as_i64().unwrap());
         assert_eq!(got, want, "{name}: {w}");

@@ -252,3 +252,31 @@ pub fn unix(rfc3339: &serde_json::Value) -> i64 {
 pub fn crate_file(path: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join(path)
 }
+
+/// Seconds of `[from, to)` by kind (up, degraded, down, maintenance, unknown), deciding
+/// each second on its own: the latest result at or before it counts while it is less
+/// than `cap` old, else the second is unknown. An independent check of SPEC 4.4.
+pub fn per_second(history: &[(i64, ResultKind)], cap: i64, from: i64, to: i64) -> [i64; 5] {
+    let mut out = [0; 5];
+    let mut latest: Option<usize> = None;
+    let mut next = 0;
+    for s in from..to {
+        while next < history.len() && history[next].0 <= s {
+            latest = Some(next);
+            next += 1;
+        }
+        let kind = latest
+            .map(|i| history[i])
+            .filter(|&(t, _)| s < t + cap)
+            .map(|(_, k)| k);
+        let slot = match kind {
+            Some(ResultKind::Up) => 0,
+            Some(ResultKind::Degraded) => 1,
+            Some(ResultKind::Down) => 2,
+            Some(ResultKind::Maintenance) => 3,
+            Some(ResultKind::Unknown) | None => 4,
+        };
+        out[slot] += 1;
+    }
+    out
+}
