@@ -153,6 +153,8 @@ if [ "$ready" != 1 ]; then
 fi
 
 echo "== schemathesis $(schemathesis --version | awk '{print $NF}') against $base/api/v1/openapi.json"
+# One worker: Python 3.11's ast module is not thread-safe under Hypothesis' lambda
+# introspection ("AST constructor recursion depth mismatch").
 status=0
 (cd "$work" && timeout --kill-after=10 300 schemathesis --config-file "$work/schemathesis.toml" \
   run "$base/api/v1/openapi.json" \
@@ -161,7 +163,7 @@ status=0
   --seed "${ST_SEED:-20261101}" \
   --generation-database none \
   --request-timeout 10 \
-  --no-color) || status=$?
+  --no-color) 2>&1 | tee "$work/schemathesis.log" || status=$?
 
 echo "== stopping emcd"
 kill -TERM "$pid"
@@ -181,9 +183,12 @@ if [ "$stopped" != 1 ] || [ "$emcd_status" != 0 ]; then
   tail -50 "$work/emcd.log" >&2
   status=1
 fi
+# A closing line CI reads: test cases passed and failures found.
+passed=$(grep -oE '[0-9]+ passed' "$work/schemathesis.log" | tail -1 | cut -d" " -f1 || true)
+failed=$(grep -oE '[0-9]+ found [0-9]+ unique failures?' "$work/schemathesis.log" | tail -1 | cut -d" " -f1 || true)
 if [ "$status" != 0 ]; then
-  echo "schemathesis: FAILED (exit $status)" >&2
   grep -iE "panic|error" "$work/emcd.log" | tail -20 >&2 || true
+  echo "schemathesis: ${passed:-0} passed, ${failed:-1} failed"
   exit "$status"
 fi
-echo "schemathesis: passed"
+echo "schemathesis: ${passed:-0} passed, 0 failed"
