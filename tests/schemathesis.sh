@@ -159,7 +159,7 @@ status=0
 (cd "$work" && timeout --kill-after=10 300 schemathesis --config-file "$work/schemathesis.toml" \
   run "$base/api/v1/openapi.json" \
   --workers 1 \
-  --max-examples "${ST_MAX_EXAMPLES:-40}" \
+  --max-examples "${ST_MAX_EXAMPLES:-100}" \
   --seed "${ST_SEED:-20261101}" \
   --generation-database none \
   --request-timeout 10 \

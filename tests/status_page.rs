@@ -13,12 +13,21 @@ const EVIL: &str = "<script>alert(1)</script>";
 
 fn assert_self_contained(page: &str, what: &str) {
     assert!(page.starts_with("<!DOCTYPE html>"), "{what}");
-    assert!(page.contains("<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"), "{what}");
-    assert!(!page.to_ascii_lowercase().contains("<script"), "{what} has a script");
+    assert!(
+        page.contains("<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"),
+        "{what}"
+    );
+    assert!(
+        !page.to_ascii_lowercase().contains("<script"),
+        "{what} has a script"
+    );
     assert!(!page.contains("src="), "{what} loads something");
     for href in page.split("href=\"").skip(1) {
         let target = &href[..href.find('"').unwrap()];
-        assert!(target.starts_with('/') || target == "data:,", "{what} links to {target}");
+        assert!(
+            target.starts_with('/') || target == "data:,",
+            "{what} links to {target}"
+        );
     }
 }
 
@@ -39,13 +48,20 @@ async fn names_from_config_are_escaped() {
         let r = d.fetch(path).await;
         assert_eq!(r.status, 200, "{path}");
         assert_eq!(r.header("content-type"), Some("text/html; charset=utf-8"));
-        assert!(r.body.contains("&lt;script&gt;alert(1)&lt;/script&gt;"), "{path}:\n{}", r.body);
+        assert!(
+            r.body.contains("&lt;script&gt;alert(1)&lt;/script&gt;"),
+            "{path}:\n{}",
+            r.body
+        );
         assert!(!r.body.contains(EVIL), "{path} shows the name unescaped");
         assert_self_contained(&r.body, path);
     }
     let page = d.fetch("/agencies/bo-xss").await.body;
     assert!(page.contains("<title>&lt;script&gt;alert(1)&lt;/script&gt;</title>"));
-    assert!(page.contains("A &quot;quoted&quot; &lt;b&gt;bold&lt;/b&gt; &amp; co"), "{page}");
+    assert!(
+        page.contains("A &quot;quoted&quot; &lt;b&gt;bold&lt;/b&gt; &amp; co"),
+        "{page}"
+    );
     assert!(!page.contains("<b>bold"));
     // The JSON API returns names as they are: escaping is the page's job.
     let v = d.json("/api/v1/agencies/bo-xss").await;
@@ -61,11 +77,23 @@ async fn unknown_agency_is_an_html_404() {
         "agency: {id: ha-noi, code: \"01\", name: Hà Nội, kind: city}\nsystems: []\n",
     );
     let d = Running::start(&dir).await;
-    for path in ["/agencies/khong-co", "/agencies/", "/agencies/ha-noi/x", "/agencies/%3Cscript%3E"] {
+    for path in [
+        "/agencies/khong-co",
+        "/agencies/",
+        "/agencies/ha-noi/x",
+        "/agencies/%3Cscript%3E",
+    ] {
         let r = d.fetch(path).await;
         assert_eq!(r.status, 404, "{path}");
-        assert_eq!(r.header("content-type"), Some("text/html; charset=utf-8"), "{path}");
-        assert!(r.body.contains("<h1>Not found</h1>") && r.body.contains("href=\"/\""), "{path}");
+        assert_eq!(
+            r.header("content-type"),
+            Some("text/html; charset=utf-8"),
+            "{path}"
+        );
+        assert!(
+            r.body.contains("<h1>Not found</h1>") && r.body.contains("href=\"/\""),
+            "{path}"
+        );
         assert_self_contained(&r.body, path);
     }
     let r = d.fetch("/agencies/ha-noi").await;
@@ -89,7 +117,12 @@ fn percent(r: f64) -> String {
 async fn agency_page_shows_systems_checks_and_daily_bars() {
     let f = fixture::start().await;
     let d = &f.daemon;
-    d.wait_json("/api/v1/checks/bo-tu-phap/ho-tich/bad", "bad went down", |v| v["state"]["status"] == "down").await;
+    d.wait_json(
+        "/api/v1/checks/bo-tu-phap/ho-tich/bad",
+        "bad went down",
+        |v| v["state"]["status"] == "down",
+    )
+    .await;
     let page = d.fetch("/agencies/bo-tu-phap").await.body;
     assert_self_contained(&page, "agency page");
     for text in [
@@ -117,12 +150,20 @@ async fn agency_page_shows_systems_checks_and_daily_bars() {
         .map(|s| &s[..s.find('"').unwrap()])
         .collect();
     assert_eq!(titles.len(), 3 * 90);
-    let generated = page.split("Generated ").nth(1).unwrap().split(' ').next().unwrap();
+    let generated = page
+        .split("Generated ")
+        .nth(1)
+        .unwrap()
+        .split(' ')
+        .next()
+        .unwrap();
     let now = daemon::unix(&serde_json::json!(generated));
     let tz = chrono_tz::Asia::Ho_Chi_Minh;
     let today = tz.timestamp_opt(now, 0).unwrap().date_naive();
     let start = |date: chrono::NaiveDate| {
-        tz.from_local_datetime(&date.and_hms_opt(0, 0, 0).unwrap()).unwrap().timestamp()
+        tz.from_local_datetime(&date.and_hms_opt(0, 0, 0).unwrap())
+            .unwrap()
+            .timestamp()
     };
     let mut with_data = 0;
     for (i, title) in titles[180..].iter().enumerate() {
@@ -140,7 +181,11 @@ async fn agency_page_shows_systems_checks_and_daily_bars() {
     }
     assert!(with_data >= 2, "the seeded history spans at least two days");
     // good has been up since the start: today's bar is green, earlier ones grey.
-    assert!(titles[89].ends_with(": 100% available, 0 min down"), "{}", titles[89]);
+    assert!(
+        titles[89].ends_with(": 100% available, 0 min down"),
+        "{}",
+        titles[89]
+    );
     assert!(titles[0].ends_with(": no data"), "{}", titles[0]);
     assert!(page.contains("<li class=\"ok\" role=\"img\""));
     f.daemon.stop().await;

@@ -41,7 +41,11 @@ fn write_fleet(dir: &ConfigDir, target: SocketAddr) -> Vec<String> {
     let data: Data = serde_saphyr::from_str(&text).expect("data/agencies.yaml parses");
     assert_eq!((data.ministries.len(), data.provinces.len()), (17, 34));
     let mut names = Vec::new();
-    let all = data.ministries.iter().map(|e| (e, "ministry")).chain(data.provinces.iter().map(|e| (e, "province")));
+    let all = data
+        .ministries
+        .iter()
+        .map(|e| (e, "ministry"))
+        .chain(data.provinces.iter().map(|e| (e, "province")));
     for (i, (e, default_kind)) in all.enumerate() {
         let path = if i % 7 == 3 { "fail" } else { "ok" };
         let mut yaml = format!(
@@ -57,7 +61,9 @@ fn write_fleet(dir: &ConfigDir, target: SocketAddr) -> Vec<String> {
             port = target.port(),
         );
         if i % 11 == 5 {
-            yaml.push_str("  - id: dang-ky\n    name: \"Đăng ký\"\n    kind: tthc\n    checks: []\n");
+            yaml.push_str(
+                "  - id: dang-ky\n    name: \"Đăng ký\"\n    kind: tthc\n    checks: []\n",
+            );
         }
         dir.agency(&e.id, &yaml);
         names.push(e.name.clone());
@@ -78,7 +84,10 @@ async fn recording_proxy(upstream: SocketAddr) -> (SocketAddr, Log) {
     tokio::spawn(async move {
         while let Ok((client, _)) = listener.accept().await {
             let log = log.clone();
-            tokio::spawn(tokio::time::timeout(Duration::from_secs(30), relay(client, upstream, log)));
+            tokio::spawn(tokio::time::timeout(
+                Duration::from_secs(30),
+                relay(client, upstream, log),
+            ));
         }
     });
     (addr, out)
@@ -97,7 +106,10 @@ async fn relay(mut client: TcpStream, upstream: SocketAddr, log: Log) -> std::io
     let head = String::from_utf8_lossy(&buf).into_owned();
     let mut lines = head.split("\r\n");
     let mut first = lines.next().unwrap_or_default().split(' ');
-    let (method, path) = (first.next().unwrap_or_default(), first.next().unwrap_or_default());
+    let (method, path) = (
+        first.next().unwrap_or_default(),
+        first.next().unwrap_or_default(),
+    );
     let mut forwarded = format!("{method} {path} HTTP/1.1\r\n");
     for line in lines.take_while(|l| !l.is_empty()) {
         if !line.to_ascii_lowercase().starts_with("connection:") {
@@ -115,7 +127,9 @@ async fn relay(mut client: TcpStream, upstream: SocketAddr, log: Log) -> std::io
         .nth(1)
         .and_then(|s| s.parse().ok())
         .unwrap_or(0);
-    log.lock().unwrap().push((method.to_owned(), path.to_owned(), status));
+    log.lock()
+        .unwrap()
+        .push((method.to_owned(), path.to_owned(), status));
     client.write_all(&response).await?;
     client.shutdown().await
 }
@@ -141,10 +155,20 @@ async fn chromium(profile: &Path, args: &[String], url: &str) -> String {
         .arg(format!("--user-data-dir={}", profile.display()))
         .args(args)
         .arg(url);
-    let out = tokio::task::spawn_blocking(move || cmd.output()).await.unwrap().expect("chromium runs");
+    let out = tokio::task::spawn_blocking(move || cmd.output())
+        .await
+        .unwrap()
+        .expect("chromium runs");
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(out.status.success(), "chromium failed ({}):\n{stderr}", out.status);
-    assert!(!stderr.contains("net::ERR_"), "chromium saw a network error:\n{stderr}");
+    assert!(
+        out.status.success(),
+        "chromium failed ({}):\n{stderr}",
+        out.status
+    );
+    assert!(
+        !stderr.contains("net::ERR_"),
+        "chromium saw a network error:\n{stderr}"
+    );
     String::from_utf8(out.stdout).unwrap()
 }
 
@@ -177,7 +201,10 @@ async fn chromium_renders_all_51_agencies_with_no_other_request() {
     let dom = chromium(profile.path(), &["--dump-dom".into()], &url).await;
     assert!(dom.contains("Connection to the EMC system"), "{dom:.2000}");
     let missing: Vec<&String> = names.iter().filter(|n| !dom.contains(n.as_str())).collect();
-    assert!(missing.is_empty(), "agencies missing from the page: {missing:?}");
+    assert!(
+        missing.is_empty(),
+        "agencies missing from the page: {missing:?}"
+    );
     assert_eq!(dom.matches("<a href=\"/agencies/").count(), 51);
     assert!(dom.contains("Partially connected") && dom.contains("Connected"));
 
@@ -185,18 +212,32 @@ async fn chromium_renders_all_51_agencies_with_no_other_request() {
     let _ = std::fs::remove_file(&shot);
     chromium(
         profile.path(),
-        &["--window-size=412,2400".into(), "--hide-scrollbars".into(), format!("--screenshot={}", shot.display())],
+        &[
+            "--window-size=412,2400".into(),
+            "--hide-scrollbars".into(),
+            format!("--screenshot={}", shot.display()),
+        ],
         &url,
     )
     .await;
-    let png = std::fs::read(&shot).unwrap_or_else(|e| panic!("no screenshot at {}: {e}", shot.display()));
+    let png =
+        std::fs::read(&shot).unwrap_or_else(|e| panic!("no screenshot at {}: {e}", shot.display()));
     let (w, h) = png_size(&png);
     assert!(w >= 400 && h >= 1000, "screenshot is {w}x{h}");
     assert!(png.len() > 20_000, "screenshot is only {} bytes", png.len());
 
     let requests = log.lock().unwrap().clone();
-    assert_eq!(requests.len(), 2, "one request per page load, nothing else: {requests:?}");
-    assert!(requests.iter().all(|(m, p, s)| m == "GET" && p == "/" && *s == 200), "{requests:?}");
+    assert_eq!(
+        requests.len(),
+        2,
+        "one request per page load, nothing else: {requests:?}"
+    );
+    assert!(
+        requests
+            .iter()
+            .all(|(m, p, s)| m == "GET" && p == "/" && *s == 200),
+        "{requests:?}"
+    );
     eprintln!("screenshot: {}", shot.display());
     d.stop().await;
 }
