@@ -94,27 +94,34 @@ pub struct Running {
 }
 
 impl Running {
-    /// Starts the daemon on the config of `dir` and waits (bounded) until `/readyz`.
+    /// Starts the daemon on the config of `dir` and waits (bounded) until it is ready.
     pub async fn start(dir: &ConfigDir) -> Running {
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         let shutdown = CancellationToken::new();
-        let task = tokio::spawn(emcd::daemon::run(dir.config(), listener, shutdown.clone()));
-        let running = Running {
+        let ready = CancellationToken::new();
+        let options = emcd::daemon::Options {
+            ready: Some(ready.clone()),
+            ..Default::default()
+        };
+        let task = tokio::spawn(emcd::daemon::run_with(
+            dir.config(),
+            listener,
+            shutdown.clone(),
+            options,
+        ));
+        let mut running = Running {
             addr,
             shutdown,
             task,
         };
-        let deadline = Instant::now() + Duration::from_secs(20);
-        loop {
-            if let Ok(r) = running.get("/readyz").await {
-                if r.status == 200 {
-                    return running;
-                }
-            }
-            assert!(Instant::now() < deadline, "emcd never became ready");
-            tokio::time::sleep(Duration::from_millis(20)).await;
+        tokio::select! {
+            _ = ready.cancelled() => {}
+            ended = &mut running.task => panic!("emcd stopped before it was ready: {ended:?}"),
+            _ = tokio::time::sleep(Duration::from_secs(20)) => panic!("emcd not ready within 20 s"),
         }
+        assert_eq!(running.fetch("/readyz").await.status, 200);
+        running
     }
 
     pub async fn get(&self, path: &str) -> std::io::Result<Response> {
