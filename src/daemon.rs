@@ -12,7 +12,9 @@ use tokio::net::TcpListener;
 use tokio::sync::mpsc;
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
 
+use crate::alert::sender::{self, Dispatcher};
 use crate::config::{CheckKind, Config};
 use crate::fleet::{CheckRuntime, Fleet, FleetHandle};
 use crate::metrics::Metrics;
@@ -60,7 +62,14 @@ pub async fn run_with(
     let ids = writer::register(&mut conn, &reload::check_list(&config))
         .await
         .context("registering checks in the database")?;
-    let fleet = FleetHandle::new(Fleet::build(config.clone(), &ids));
+    let fleet = Fleet::build(config.clone(), &ids);
+    let firing = store.alerts(true).await.context("reading alert state")?;
+    let restored = crate::alert::restore(&fleet, &firing);
+    let pending = store
+        .pending_notifications()
+        .await
+        .context("reading the outbox")?;
+    let fleet = FleetHandle::new(fleet);
     let metrics = Arc::new(Metrics::new(fleet.clone()));
     metrics.reload_successful.set(1);
     metrics.reload_success_timestamp.set(started_at);
@@ -69,7 +78,22 @@ pub async fn run_with(
         Prober::new(&config.probing.user_agent, &options.extra_roots)
             .context("setting up probes")?,
     );
-    let recorder = Recorder::new(writer.clone());
+    let dispatcher = Arc::new(Dispatcher::default());
+    let senders = TaskTracker::new();
+    let sender_ctx = sender::Ctx {
+        fleet: fleet.clone(),
+        prober: prober.clone(),
+        writer: writer.clone(),
+        metrics: metrics.clone(),
+    };
+    tracing::info!(
+        firing = restored,
+        pending = pending.len(),
+        "alert state restored"
+    );
+    sender::start(&sender_ctx, &dispatcher, pending, &senders, &shutdown);
+    let recorder = Recorder::new(writer.clone(), fleet.clone(), dispatcher.clone());
+    let housekeeping_writer = writer.clone();
 
     let (schedule_tx, schedule_rx) = mpsc::channel(4);
     let (reloader, reload_handle, reload_requests) = Reloader::new(
@@ -78,6 +102,12 @@ pub async fn run_with(
         writer,
         metrics.clone(),
         schedule_tx,
+        reload::Senders {
+            ctx: sender_ctx,
+            dispatcher,
+            tasks: senders.clone(),
+            shutdown: shutdown.clone(),
+        },
     );
     let app = Arc::new(AppState {
         fleet: fleet.clone(),
@@ -94,6 +124,15 @@ pub async fn run_with(
         "emcd started"
     );
     let server = tokio::spawn(server::serve(listener, app.clone(), shutdown.clone()));
+    let housekeeping = tokio::spawn(crate::sla::housekeeping::run(
+        crate::sla::housekeeping::Housekeeper {
+            store: app.store.clone(),
+            writer: housekeeping_writer,
+            fleet: fleet.clone(),
+            metrics: metrics.clone(),
+        },
+        shutdown.clone(),
+    ));
     let reload_task = tokio::spawn(reload::run(reloader, reload_requests, shutdown.clone()));
 
     app.ready.store(true, Ordering::Release);
@@ -131,6 +170,16 @@ pub async fn run_with(
     app.ready.store(false, Ordering::Release);
     tracing::info!("scheduler stopped; flushing results");
     reload_task.await.context("the reload task panicked")?;
+    housekeeping
+        .await
+        .context("the housekeeping task panicked")?;
+    senders.close();
+    if tokio::time::timeout(scheduler::SHUTDOWN_GRACE, senders.wait())
+        .await
+        .is_err()
+    {
+        tracing::warn!("notification senders did not stop in time");
+    }
     drop(app);
     writer_task.await.context("the store writer panicked")?;
     server.await.context("the HTTP server panicked")?;

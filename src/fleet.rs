@@ -86,6 +86,12 @@ pub struct Live {
     pub last_ok_at: Option<i64>,
     /// Unix seconds of the last accepted push (push checks only).
     pub last_push_at: Option<i64>,
+    /// Earliest certificate expiry last reported (kept through results without TLS).
+    pub cert_expiry: Option<i64>,
+    /// The check's alerts that are firing, by `AlertName::slot`.
+    pub alerts: crate::alert::Slots,
+    /// Whether the last result was taken inside a maintenance window.
+    pub in_maintenance: bool,
 }
 
 /// One configured check at run time.

@@ -3,11 +3,13 @@
 //! The binary (`main.rs`) only parses the command line and calls into this library.
 //! See `ARCHITECTURE.md` for the module map and the invariants.
 
+pub mod alert;
 pub mod api;
 pub mod check;
 pub mod config;
 pub mod connection;
 pub mod daemon;
+pub mod demo;
 pub mod fleet;
 pub mod metrics;
 pub mod probe;
@@ -17,6 +19,7 @@ pub mod reload;
 pub mod result;
 pub mod scheduler;
 pub mod server;
+pub mod sla;
 pub mod store;
 pub mod token;
 pub mod util;

@@ -57,6 +57,12 @@ pub struct Metrics {
     pub reload_successful: Gauge,
     /// Unix seconds of the last successful (re)load.
     pub reload_success_timestamp: Gauge,
+    /// Notification deliveries by receiver and result (delivered, retried, dead).
+    pub notifications_total: Family<[(&'static str, String); 2], Counter>,
+    /// Undelivered notifications per receiver.
+    pub notification_queue_depth: Family<[(&'static str, String); 1], Gauge>,
+    /// Unix seconds of each housekeeping job's last success.
+    pub housekeeping_last_success: Family<[(&'static str, &'static str); 1], Gauge>,
     /// Push API requests by result: accepted, unauthorized, unknown_check, bad_request.
     pub push_requests: Family<[(&'static str, &'static str); 1], Counter>,
     registry: Registry,
@@ -98,6 +104,24 @@ impl Metrics {
         let reload_successful = Gauge::default();
         let reload_success_timestamp = Gauge::default();
         let push_requests = Family::default();
+        let notifications_total = Family::default();
+        let housekeeping_last_success = Family::default();
+        registry.register(
+            "emcd_housekeeping_last_success_timestamp_seconds",
+            "Unix time of each housekeeping job's last success",
+            housekeeping_last_success.clone(),
+        );
+        let notification_queue_depth = Family::default();
+        registry.register(
+            "emcd_notifications",
+            "Notification deliveries by receiver and result",
+            notifications_total.clone(),
+        );
+        registry.register(
+            "emcd_notification_queue_depth",
+            "Undelivered notifications per receiver",
+            notification_queue_depth.clone(),
+        );
         registry.register(
             "emcd_config_last_reload_successful",
             "1 if the last config reload succeeded",
@@ -121,6 +145,9 @@ impl Metrics {
             reload_successful,
             reload_success_timestamp,
             push_requests,
+            notifications_total,
+            notification_queue_depth,
+            housekeeping_last_success,
             registry,
         }
     }
@@ -179,6 +206,9 @@ struct Sample {
     up: bool,
     degraded: bool,
     counts: [u64; 5],
+    in_maintenance: bool,
+    /// Which of the check's alerts fire, by `AlertName::slot`.
+    firing: [bool; 3],
     last: Option<LastSample>,
 }
 
@@ -232,6 +262,8 @@ impl Collector for FleetCollector {
                     up: live.state.status.is_up(),
                     degraded: live.state.status == crate::check::state::Status::Degraded,
                     counts: live.counts,
+                    in_maintenance: live.in_maintenance,
+                    firing: live.alerts.map(|a| a.is_some()),
                     last: live.last.as_ref().map(|l| LastSample {
                         success: l.result.is_available(),
                         duration: l.duration,
@@ -306,6 +338,48 @@ impl Collector for FleetCollector {
             &samples,
             |s| Some(i64::from(s.degraded)),
         )?;
+        gauge(
+            &mut enc,
+            "emcd_check_in_maintenance",
+            "1 if the last result was taken inside a maintenance window",
+            &samples,
+            |s| Some(i64::from(s.in_maintenance)),
+        )?;
+        {
+            // Firing alerts by (alertname, severity, agency); every agency has a series
+            // for every alertname, so a dashboard sees 0 rather than nothing.
+            let names = crate::alert::AlertName::PER_CHECK;
+            let agencies: Vec<std::sync::Arc<str>> = fleet
+                .config
+                .agencies
+                .iter()
+                .map(|a| a.id.as_str().into())
+                .collect();
+            let mut counts = vec![[0i64; 3]; agencies.len()];
+            for s in &samples {
+                if let Some(i) = agencies.iter().position(|a| *a == s.labels[0].1) {
+                    for name in names {
+                        counts[i][name.slot()] += i64::from(s.firing[name.slot()]);
+                    }
+                }
+            }
+            let mut m = enc.encode_descriptor(
+                "emcd_alerts_firing",
+                "Firing alerts",
+                None,
+                MetricType::Gauge,
+            )?;
+            for (agency, n) in agencies.iter().zip(&counts) {
+                for name in names {
+                    let labels = [
+                        ("alertname", name.as_str()),
+                        ("severity", name.severity()),
+                        ("agency", agency.as_ref()),
+                    ];
+                    m.encode_family(&labels)?.encode_gauge(&n[name.slot()])?;
+                }
+            }
+        }
         {
             let mut m = enc.encode_descriptor(
                 "emcd_probes",
@@ -343,6 +417,51 @@ impl Collector for FleetCollector {
                     &buckets,
                     None::<&HashMap<usize, Exemplar<NoLabelSet, f64>>>,
                 )?;
+            }
+        }
+        let standings = crate::connection::systems(&fleet, crate::util::unix_now());
+        {
+            let mut m = enc.encode_descriptor(
+                "emcd_system_connected",
+                "1 if the system produced an up or degraded result within connection.window",
+                None,
+                MetricType::Gauge,
+            )?;
+            for st in &standings {
+                let sys = &fleet.systems[st.index];
+                let labels = [
+                    ("agency", sys.agency.clone()),
+                    ("system", sys.system.clone()),
+                ];
+                let connected = st.connection == crate::connection::Connection::Connected;
+                m.encode_family(&labels)?
+                    .encode_gauge(&i64::from(connected))?;
+            }
+        }
+        let agencies = crate::connection::agencies(&fleet, &standings);
+        type AgencyValue = fn(&crate::connection::AgencyStanding) -> f64;
+        let per_agency: [(&str, &str, AgencyValue); 3] = [
+            (
+                "emcd_agency_systems_required",
+                "Required systems of the agency",
+                |a| f64::from(a.required),
+            ),
+            (
+                "emcd_agency_systems_connected",
+                "Required systems of the agency that are connected",
+                |a| f64::from(a.connected),
+            ),
+            (
+                "emcd_agency_connection_ratio",
+                "Connected required systems / required systems",
+                |a| a.ratio(),
+            ),
+        ];
+        for (name, help, value) in per_agency {
+            let mut m = enc.encode_descriptor(name, help, None, MetricType::Gauge)?;
+            for (agency, standing) in &agencies {
+                m.encode_family(&[("agency", agency.clone())])?
+                    .encode_gauge(&value(standing))?;
             }
         }
         {

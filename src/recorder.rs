@@ -1,8 +1,15 @@
-//! The one place a result becomes observable: it updates the check's live state (and
-//! with it `/metrics`), queues the result for the store, and logs state changes. Probes
-//! and push handlers produce results; only the recorder acts on them.
+//! The one place a result becomes observable: it marks results taken in maintenance,
+//! updates the check's live state (and with it `/metrics`), decides its alerts, makes
+//! alert changes durable with their notifications and hands those to the senders,
+//! queues the result for the store, and logs state changes. Probes and push handlers
+//! produce results; only the recorder acts on them.
 
+use std::sync::Arc;
 use std::time::SystemTime;
+
+use crate::alert::evaluate;
+use crate::alert::sender::Dispatcher;
+use crate::fleet::FleetHandle;
 
 use crate::check::state::{self, Thresholds};
 use crate::fleet::{CheckRuntime, LastResult};
@@ -16,11 +23,18 @@ use crate::util::unix_seconds;
 #[derive(Clone)]
 pub struct Recorder {
     writer: WriterHandle,
+    /// For the current config (alerting, maintenance) at each result.
+    fleet: FleetHandle,
+    dispatcher: Arc<Dispatcher>,
 }
 
 impl Recorder {
-    pub fn new(writer: WriterHandle) -> Recorder {
-        Recorder { writer }
+    pub fn new(writer: WriterHandle, fleet: FleetHandle, dispatcher: Arc<Dispatcher>) -> Recorder {
+        Recorder {
+            writer,
+            fleet,
+            dispatcher,
+        }
     }
 
     /// Records a probe outcome.
@@ -107,7 +121,18 @@ impl Recorder {
         self.record(check, last).await
     }
 
-    async fn record(&self, check: &CheckRuntime, last: LastResult) -> Result<(), WriterGone> {
+    async fn record(&self, check: &CheckRuntime, mut last: LastResult) -> Result<(), WriterGone> {
+        let config = self.fleet.current().config.clone();
+        let maintenance = crate::alert::maintenance::active(
+            &config.maintenance,
+            config.sla.timezone,
+            (&check.agency, &check.system, &check.check),
+            chrono::Utc::now(),
+        )
+        .is_some();
+        if maintenance && last.result != ResultKind::Unknown {
+            last.result = ResultKind::Maintenance;
+        }
         let policy = &check.config.policy;
         let thresholds = Thresholds {
             failure: policy.failure_threshold,
@@ -123,7 +148,7 @@ impl Recorder {
                 _ => last.message.as_deref().map(Into::into),
             },
         };
-        let transition = {
+        let (transition, changes, cert_expiry) = {
             let mut live = check.live.lock().unwrap_or_else(|p| p.into_inner());
             let (next, transition) = state::apply(live.state, last.result, thresholds);
             live.state = next;
@@ -131,13 +156,49 @@ impl Recorder {
             if last.result.is_available() {
                 live.last_ok_at = Some(last.at);
             }
+            if last.cert_expiry.is_some() {
+                live.cert_expiry = last.cert_expiry;
+            }
+            live.in_maintenance = maintenance;
             live.last = Some(last.clone());
-            transition
+            let changes = evaluate::decide(&mut live, check, &config, maintenance, last.at);
+            (transition, changes, live.cert_expiry)
         };
+        self.writer.send(row).await?;
         if let Some(t) = transition {
             log_transition(check, t, &last);
+            let incident = match (t.from, t.to) {
+                (_, state::Status::Down) => Some(true),
+                (state::Status::Down, _) => Some(false),
+                _ => None,
+            };
+            if let Some(down) = incident {
+                if let Err(e) =
+                    crate::store::rollups::incident(&self.writer, check.db_id, down, last.at).await
+                {
+                    tracing::error!(check = %check.id, error = %e, "incident not stored");
+                }
+            }
         }
-        self.writer.send(row).await
+        if !changes.is_empty() {
+            let writes = evaluate::writes(&changes, check, &config, &last, cert_expiry, last.at);
+            for w in &writes {
+                tracing::info!(
+                    alert = w.event.name.as_str(),
+                    status = w.event.status.as_str(),
+                    repeat = w.event.repeat,
+                    check = %check.id,
+                    receivers = w.notifications.len(),
+                    summary = %w.event.summary,
+                    "alert"
+                );
+            }
+            match self.writer.alerts(writes).await {
+                Ok(created) => self.dispatcher.dispatch(created),
+                Err(e) => tracing::error!(check = %check.id, error = %e, "alert state not stored"),
+            }
+        }
+        Ok(())
     }
 }
 

@@ -18,7 +18,7 @@ use crate::fleet::{Diff, Fleet, FleetHandle};
 use crate::metrics::Metrics;
 use crate::scheduler::Entry;
 use crate::server::{error, json, AppState, Body};
-use crate::store::writer::WriterHandle;
+use crate::store::writer::{CheckReg, WriterHandle};
 use crate::util::unix_now;
 
 /// Why a reload did not apply.
@@ -45,6 +45,14 @@ impl ReloadHandle {
     }
 }
 
+/// What a reload needs to start senders for receivers it adds.
+pub struct Senders {
+    pub ctx: crate::alert::sender::Ctx,
+    pub dispatcher: Arc<crate::alert::sender::Dispatcher>,
+    pub tasks: tokio_util::task::TaskTracker,
+    pub shutdown: CancellationToken,
+}
+
 /// Owns what a reload changes.
 pub struct Reloader {
     path: PathBuf,
@@ -52,13 +60,20 @@ pub struct Reloader {
     writer: WriterHandle,
     metrics: Arc<Metrics>,
     schedule: mpsc::Sender<Vec<Entry>>,
+    senders: Senders,
 }
 
-/// `(full id, kind)` of every check, as the store registers them.
-pub fn check_list(config: &Config) -> Vec<(String, &'static str)> {
+/// Every check, as the store registers them.
+pub fn check_list(config: &Config) -> Vec<CheckReg> {
     config
         .checks()
-        .map(|(_, _, c)| (c.full_id.to_string(), c.kind.name()))
+        .map(|(_, _, c)| {
+            CheckReg::new(
+                c.full_id.as_str(),
+                c.kind.name(),
+                c.policy.interval.as_secs() as i64,
+            )
+        })
         .collect()
 }
 
@@ -69,6 +84,7 @@ impl Reloader {
         writer: WriterHandle,
         metrics: Arc<Metrics>,
         schedule: mpsc::Sender<Vec<Entry>>,
+        senders: Senders,
     ) -> (Reloader, ReloadHandle, mpsc::Receiver<Request_>) {
         let (tx, rx) = mpsc::channel(8);
         let reloader = Reloader {
@@ -77,6 +93,7 @@ impl Reloader {
             writer,
             metrics,
             schedule,
+            senders,
         };
         (reloader, ReloadHandle(tx), rx)
     }
@@ -112,6 +129,8 @@ impl Reloader {
         let (fleet, diff) = Fleet::rebuild(Arc::new(new), &ids, Some(&old));
         let entries = crate::daemon::entries(&fleet);
         self.fleet.replace(fleet);
+        let s = &self.senders;
+        crate::alert::sender::start(&s.ctx, &s.dispatcher, Vec::new(), &s.tasks, &s.shutdown);
         // The scheduler ends only at shutdown; a failed send means we are stopping.
         let _ = self.schedule.send(entries).await;
         self.metrics.reload_successful.set(1);

@@ -129,6 +129,18 @@ pub struct Matcher {
     pub check: Vec<String>,
 }
 
+impl Matcher {
+    /// Whether the labels match: each non-empty list must contain the label's value.
+    /// `severity` is `None` where there is none (maintenance windows).
+    pub fn matches(&self, severity: Option<&str>, agency: &str, system: &str, check: &str) -> bool {
+        let ok = |list: &[String], v: &str| list.is_empty() || list.iter().any(|x| x == v);
+        severity.is_none_or(|s| ok(&self.severity, s))
+            && ok(&self.agency, agency)
+            && ok(&self.system, system)
+            && ok(&self.check, check)
+    }
+}
+
 #[derive(Clone, Debug)]
 pub struct MaintenanceWindow {
     pub name: String,

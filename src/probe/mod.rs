@@ -18,6 +18,7 @@ use crate::result::{ErrorKind, ResultKind};
 
 mod cert;
 pub mod cli;
+pub mod client;
 mod clock;
 mod dns;
 mod expect;

@@ -9,7 +9,11 @@ use sqlx::{Connection, Executor};
 use super::StoreError;
 
 /// (version, SQL). Append only; never edit a released migration.
-const MIGRATIONS: &[(i64, &str)] = &[(1, include_str!("migrations/0001_init.sql"))];
+const MIGRATIONS: &[(i64, &str)] = &[
+    (1, include_str!("migrations/0001_init.sql")),
+    (2, include_str!("migrations/0002_alerts.sql")),
+    (3, include_str!("migrations/0003_rollups.sql")),
+];
 
 pub async fn run(conn: &mut SqliteConnection, path: &Path) -> Result<(), StoreError> {
     let current: i64 = sqlx::query_scalar("PRAGMA user_version")

@@ -12,6 +12,7 @@ use sqlx::sqlite::SqliteConnection;
 use sqlx::{Connection, Executor};
 use tokio::sync::{mpsc, oneshot};
 
+use super::alerts::{self, AlertWrite, DeliveryUpdate, Notification};
 use super::StoreError;
 
 /// Largest batch committed in one transaction.
@@ -20,6 +21,36 @@ pub const MAX_BATCH: usize = 1000;
 pub const MAX_DELAY: Duration = Duration::from_secs(1);
 /// Rows per multi-row INSERT statement (5 parameters each).
 const ROWS_PER_INSERT: usize = 100;
+
+/// Work run on the writer's connection between batches (housekeeping writes). It gets
+/// the connection for its duration; keep it short, since results wait meanwhile.
+pub type Job = Box<
+    dyn for<'c> FnOnce(
+            &'c mut SqliteConnection,
+        ) -> std::pin::Pin<
+            Box<dyn std::future::Future<Output = Result<(), sqlx::Error>> + Send + 'c>,
+        > + Send,
+>;
+
+/// A check as the store registers it.
+#[derive(Clone, Debug)]
+pub struct CheckReg {
+    pub full_id: String,
+    /// http, tcp or push.
+    pub kind: &'static str,
+    /// For time-weighted rollups.
+    pub interval_s: i64,
+}
+
+impl CheckReg {
+    pub fn new(full_id: impl Into<String>, kind: &'static str, interval_s: i64) -> CheckReg {
+        CheckReg {
+            full_id: full_id.into(),
+            kind,
+            interval_s,
+        }
+    }
+}
 
 /// One result row, ready to store.
 #[derive(Clone, Debug)]
@@ -35,8 +66,17 @@ pub struct ResultRow {
 
 enum Msg {
     Result(ResultRow),
+    Alerts {
+        writes: Vec<AlertWrite>,
+        reply: oneshot::Sender<Result<Vec<Notification>, StoreError>>,
+    },
+    Delivery(DeliveryUpdate),
+    Job {
+        job: Job,
+        reply: oneshot::Sender<Result<(), StoreError>>,
+    },
     Register {
-        checks: Vec<(String, &'static str)>,
+        checks: Vec<CheckReg>,
         reply: oneshot::Sender<Result<HashMap<String, i64>, StoreError>>,
     },
 }
@@ -72,10 +112,41 @@ impl WriterHandle {
         })
     }
 
+    /// Commits alert transitions with their outbox rows in one transaction (after the
+    /// results queued before them); returns the notifications created.
+    pub async fn alerts(&self, writes: Vec<AlertWrite>) -> Result<Vec<Notification>, StoreError> {
+        let (reply, rx) = oneshot::channel();
+        let gone = || StoreError::Query(sqlx::Error::PoolClosed);
+        self.tx
+            .send(Msg::Alerts { writes, reply })
+            .await
+            .map_err(|_| gone())?;
+        rx.await.map_err(|_| gone())?
+    }
+
+    /// Runs `job` on the writer's connection after the results queued before it.
+    pub async fn job(&self, job: Job) -> Result<(), StoreError> {
+        let (reply, rx) = oneshot::channel();
+        let gone = || StoreError::Query(sqlx::Error::PoolClosed);
+        self.tx
+            .send(Msg::Job { job, reply })
+            .await
+            .map_err(|_| gone())?;
+        rx.await.map_err(|_| gone())?
+    }
+
+    /// Queues a delivery outcome; it is committed with the next batch.
+    pub async fn delivery(&self, update: DeliveryUpdate) -> Result<(), WriterGone> {
+        self.tx
+            .send(Msg::Delivery(update))
+            .await
+            .map_err(|_| WriterGone)
+    }
+
     /// Makes sure every check has an integer id; returns full id -> id for all of them.
     pub async fn register(
         &self,
-        checks: Vec<(String, &'static str)>,
+        checks: Vec<CheckReg>,
     ) -> Result<HashMap<String, i64>, StoreError> {
         let (reply, rx) = oneshot::channel();
         let gone = || StoreError::Query(sqlx::Error::PoolClosed);
@@ -104,7 +175,7 @@ pub fn spawn(
 }
 
 async fn run(mut conn: SqliteConnection, mut rx: mpsc::Receiver<Msg>, metrics: WriterMetrics) {
-    let mut batch: Vec<ResultRow> = Vec::with_capacity(MAX_BATCH);
+    let mut batch = Batch::default();
     let mut marks = Marks::load(&mut conn).await;
     let mut msgs = Vec::with_capacity(MAX_BATCH);
     loop {
@@ -117,19 +188,33 @@ async fn run(mut conn: SqliteConnection, mut rx: mpsc::Receiver<Msg>, metrics: W
         loop {
             for msg in msgs.drain(..) {
                 match msg {
-                    Msg::Result(row) => batch.push(row),
+                    Msg::Result(row) => batch.results.push(row),
+                    Msg::Delivery(update) => batch.updates.push(update),
                     Msg::Register { checks, reply } => {
                         // Commit first so ids and results stay in one order.
                         commit_until_done(&mut conn, &mut batch, &mut marks, &metrics).await;
                         let _ = reply.send(register(&mut conn, &checks).await);
                     }
+                    Msg::Job { job, reply } => {
+                        commit_until_done(&mut conn, &mut batch, &mut marks, &metrics).await;
+                        let _ = reply.send(job(&mut conn).await.map_err(StoreError::from));
+                    }
+                    Msg::Alerts { writes, reply } => {
+                        // The results that led to these transitions are stored first.
+                        commit_until_done(&mut conn, &mut batch, &mut marks, &metrics).await;
+                        let _ = reply.send(
+                            alerts::commit_alerts(&mut conn, &writes)
+                                .await
+                                .map_err(StoreError::from),
+                        );
+                    }
                 }
             }
-            if batch.len() >= MAX_BATCH || !open {
+            if batch.results.len() >= MAX_BATCH || !open {
                 break;
             }
             tokio::select! {
-                n = rx.recv_many(&mut msgs, MAX_BATCH - batch.len()) => open = n > 0,
+                n = rx.recv_many(&mut msgs, MAX_BATCH.saturating_sub(batch.results.len()).max(1)) => open = n > 0,
                 _ = tokio::time::sleep_until(deadline) => break,
             }
         }
@@ -144,26 +229,34 @@ async fn run(mut conn: SqliteConnection, mut rx: mpsc::Receiver<Msg>, metrics: W
     }
 }
 
+/// What the next commit writes: results, and delivery outcomes of the outbox.
+#[derive(Default)]
+struct Batch {
+    results: Vec<ResultRow>,
+    updates: Vec<DeliveryUpdate>,
+}
+
 /// Retries a failing commit with backoff; results are never dropped.
 async fn commit_until_done(
     conn: &mut SqliteConnection,
-    batch: &mut Vec<ResultRow>,
+    batch: &mut Batch,
     marks: &mut Marks,
     metrics: &WriterMetrics,
 ) {
     let mut backoff = Duration::from_millis(100);
-    while !batch.is_empty() {
+    while !batch.results.is_empty() || !batch.updates.is_empty() {
         let started = Instant::now();
         match commit(conn, batch, marks).await {
             Ok(()) => {
                 metrics
                     .write_duration
                     .observe(started.elapsed().as_secs_f64());
-                metrics.pending.dec_by(batch.len() as i64);
-                batch.clear();
+                metrics.pending.dec_by(batch.results.len() as i64);
+                batch.results.clear();
+                batch.updates.clear();
             }
             Err(e) => {
-                tracing::error!(error = %e, results = batch.len(), "committing results failed; retrying");
+                tracing::error!(error = %e, results = batch.results.len(), "committing results failed; retrying");
                 tokio::time::sleep(backoff).await;
                 backoff = (backoff * 2).min(Duration::from_secs(10));
             }
@@ -173,12 +266,13 @@ async fn commit_until_done(
 
 async fn commit(
     conn: &mut SqliteConnection,
-    batch: &[ResultRow],
+    batch: &Batch,
     marks: &mut Marks,
 ) -> Result<(), sqlx::Error> {
     let mut tx = conn.begin().await?;
+    alerts::apply_updates(&mut tx, &batch.updates).await?;
     let mut new_marks = Vec::new();
-    for chunk in batch.chunks(ROWS_PER_INSERT) {
+    for chunk in batch.results.chunks(ROWS_PER_INSERT) {
         let mut q = sqlx::query(insert_sql(chunk.len()));
         for r in chunk {
             q = q
@@ -263,24 +357,25 @@ impl Marks {
 /// before the writer task owns the connection, and by the writer afterwards.
 pub async fn register(
     conn: &mut SqliteConnection,
-    checks: &[(String, &'static str)],
+    checks: &[CheckReg],
 ) -> Result<HashMap<String, i64>, StoreError> {
     let now = crate::util::unix_now();
     let mut tx = conn.begin().await?;
     let mut ids = HashMap::with_capacity(checks.len());
-    for (full_id, kind) in checks {
+    for c in checks {
         let id: i64 = sqlx::query_scalar(
-            "INSERT INTO checks (full_id, kind, first_seen, last_seen) VALUES (?, ?, ?, ?) \
-             ON CONFLICT(full_id) DO UPDATE SET kind = excluded.kind, last_seen = excluded.last_seen \
-             RETURNING id",
+            "INSERT INTO checks (full_id, kind, first_seen, last_seen, interval_s) VALUES (?, ?, ?, ?, ?) \
+             ON CONFLICT(full_id) DO UPDATE SET kind = excluded.kind, last_seen = excluded.last_seen, \
+             interval_s = excluded.interval_s RETURNING id",
         )
-        .bind(full_id)
-        .bind(kind)
+        .bind(&c.full_id)
+        .bind(c.kind)
         .bind(now)
         .bind(now)
+        .bind(c.interval_s)
         .fetch_one(&mut *tx)
         .await?;
-        ids.insert(full_id.clone(), id);
+        ids.insert(c.full_id.clone(), id);
     }
     tx.commit().await?;
     Ok(ids)

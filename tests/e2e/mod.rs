@@ -13,17 +13,20 @@ use std::time::{Duration, Instant};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpListener;
 
-/// A loopback HTTP/1.1 server: `/ok` answers 200, `/fail` 503, anything else 404.
-/// `served` counts responses fully written.
+/// A loopback HTTP/1.1 server: `/ok` answers 200, `/fail` 503, `/dyn` the status in
+/// `dyn_status` (200 at first), anything else 404. `served` counts responses written.
 pub struct Target {
     pub addr: std::net::SocketAddr,
     pub served: Arc<AtomicU64>,
+    pub dyn_status: Arc<std::sync::atomic::AtomicU16>,
 }
 
 pub async fn start_target() -> Target {
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     let served = Arc::new(AtomicU64::new(0));
+    let dyn_status = Arc::new(std::sync::atomic::AtomicU16::new(200));
+    let dynamic = dyn_status.clone();
     let counter = served.clone();
     tokio::spawn(async move {
         loop {
@@ -31,6 +34,7 @@ pub async fn start_target() -> Target {
                 return;
             };
             let counter = counter.clone();
+            let dynamic = dynamic.clone();
             tokio::spawn(async move {
                 let mut buf = vec![0u8; 4096];
                 let mut n = 0;
@@ -42,9 +46,14 @@ pub async fn start_target() -> Target {
                 }
                 let head = String::from_utf8_lossy(&buf[..n]);
                 let path = head.split_whitespace().nth(1).unwrap_or("/");
+                let dyn_line;
                 let (status, body) = match path {
                     "/ok" => ("200 OK", "all good"),
                     "/fail" => ("503 Service Unavailable", "down for maintenance"),
+                    "/dyn" => {
+                        dyn_line = format!("{} Dynamic", dynamic.load(Ordering::SeqCst));
+                        (dyn_line.as_str(), "dynamic")
+                    }
                     _ => ("404 Not Found", "no such page"),
                 };
                 let resp = format!(
@@ -57,7 +66,151 @@ pub async fn start_target() -> Target {
             });
         }
     });
-    Target { addr, served }
+    Target {
+        addr,
+        served,
+        dyn_status,
+    }
+}
+
+/// One request a [`Hook`] received.
+#[derive(Clone, Debug)]
+pub struct Received {
+    pub at: Instant,
+    pub path: String,
+    /// Header names lower-cased.
+    pub headers: HashMap<String, String>,
+    pub body: String,
+}
+
+impl Received {
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_str(&self.body).unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.body))
+    }
+}
+
+/// A loopback webhook receiver that records every request and answers from a script:
+/// each entry is (status, Retry-After); once the script is used up it answers 200.
+#[derive(Clone)]
+pub struct Hook {
+    pub addr: std::net::SocketAddr,
+    pub received: Arc<std::sync::Mutex<Vec<Received>>>,
+}
+
+impl Hook {
+    pub async fn start(script: Vec<(u16, Option<&'static str>)>) -> Hook {
+        Hook::start_on(TcpListener::bind("127.0.0.1:0").await.unwrap(), script)
+    }
+
+    pub fn start_on(listener: TcpListener, script: Vec<(u16, Option<&'static str>)>) -> Hook {
+        let addr = listener.local_addr().unwrap();
+        let received = Arc::new(std::sync::Mutex::new(Vec::new()));
+        let log = received.clone();
+        let script = Arc::new(std::sync::Mutex::new(std::collections::VecDeque::from(
+            script,
+        )));
+        tokio::spawn(async move {
+            loop {
+                let Ok((mut s, _)) = listener.accept().await else {
+                    return;
+                };
+                let log = log.clone();
+                let script = script.clone();
+                tokio::spawn(async move {
+                    let Some((head, body)) = read_request(&mut s).await else {
+                        return;
+                    };
+                    let mut lines = head.lines();
+                    let path = lines
+                        .next()
+                        .and_then(|l| l.split_whitespace().nth(1))
+                        .unwrap_or("")
+                        .to_owned();
+                    let headers: HashMap<String, String> = lines
+                        .filter_map(|l| l.split_once(':'))
+                        .map(|(k, v)| (k.trim().to_ascii_lowercase(), v.trim().to_owned()))
+                        .collect();
+                    let (status, retry_after) =
+                        script.lock().unwrap().pop_front().unwrap_or((200, None));
+                    log.lock().unwrap().push(Received {
+                        at: Instant::now(),
+                        path,
+                        headers,
+                        body,
+                    });
+                    let extra = retry_after
+                        .map(|r| format!("retry-after: {r}\r\n"))
+                        .unwrap_or_default();
+                    let resp = format!("HTTP/1.1 {status} Scripted\r\n{extra}content-length: 0\r\nconnection: close\r\n\r\n");
+                    let _ = s.write_all(resp.as_bytes()).await;
+                    let _ = s.shutdown().await;
+                });
+            }
+        });
+        Hook { addr, received }
+    }
+
+    pub fn requests(&self) -> Vec<Received> {
+        self.received.lock().unwrap().clone()
+    }
+
+    /// Waits (bounded) until at least `n` requests arrived; returns them all.
+    pub async fn wait_for(&self, n: usize, within: Duration) -> Vec<Received> {
+        let deadline = Instant::now() + within;
+        loop {
+            let got = self.requests();
+            if got.len() >= n {
+                return got;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "hook got {} requests, expected {n}: {got:#?}",
+                got.len()
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+}
+
+/// Reads one HTTP/1.1 request with a content-length body: (head, body).
+async fn read_request(s: &mut tokio::net::TcpStream) -> Option<(String, String)> {
+    let mut buf = Vec::new();
+    let mut chunk = [0u8; 4096];
+    let head_end = loop {
+        if let Some(i) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
+            break i;
+        }
+        let n = tokio::time::timeout(Duration::from_secs(5), s.read(&mut chunk))
+            .await
+            .ok()?
+            .ok()?;
+        if n == 0 {
+            return None;
+        }
+        buf.extend_from_slice(&chunk[..n]);
+    };
+    let head = String::from_utf8_lossy(&buf[..head_end]).into_owned();
+    let len: usize = head
+        .lines()
+        .find_map(|l| {
+            let (k, v) = l.split_once(':')?;
+            k.trim()
+                .eq_ignore_ascii_case("content-length")
+                .then(|| v.trim().parse().ok())?
+        })
+        .unwrap_or(0);
+    let mut body = buf[head_end + 4..].to_vec();
+    while body.len() < len {
+        let n = tokio::time::timeout(Duration::from_secs(5), s.read(&mut chunk))
+            .await
+            .ok()?
+            .ok()?;
+        if n == 0 {
+            break;
+        }
+        body.extend_from_slice(&chunk[..n]);
+    }
+    Some((head, String::from_utf8_lossy(&body).into_owned()))
 }
 
 /// A free loopback port (bound then released).
@@ -79,6 +232,11 @@ pub struct Daemon {
 impl Daemon {
     /// Starts `emcd run` on `main_config` with `--listen` on a free port.
     pub fn start(dir: &Path, main_config: &Path) -> Daemon {
+        Daemon::start_with_env(dir, main_config, &[])
+    }
+
+    /// [`Daemon::start`] with extra environment variables.
+    pub fn start_with_env(dir: &Path, main_config: &Path, env: &[(&str, &str)]) -> Daemon {
         let port = free_port();
         let addr = format!("127.0.0.1:{port}");
         let log = std::fs::File::create(dir.join("emcd.log")).unwrap();
@@ -87,6 +245,7 @@ impl Daemon {
             .arg(main_config)
             .args(["--listen", &addr, "--log-level", "debug"])
             .current_dir(dir)
+            .envs(env.iter().copied())
             .stdin(Stdio::null())
             .stdout(log.try_clone().unwrap())
             .stderr(log)
@@ -119,6 +278,16 @@ impl Daemon {
         panic!("emcd never became ready; log:\n{}", self.log());
     }
 
+    /// Sends a signal (`HUP`, `TERM`, ...) to the process.
+    pub fn signal(&self, name: &str) {
+        let pid = self.child.id().to_string();
+        let ok = Command::new("kill")
+            .args([&format!("-{name}"), &pid])
+            .status()
+            .unwrap();
+        assert!(ok.success(), "kill -{name} {pid}");
+    }
+
     /// Sends SIGTERM and waits (bounded) for the exit status.
     pub fn terminate(&mut self) -> std::process::ExitStatus {
         let pid = self.child.id().to_string();
@@ -148,10 +317,30 @@ impl Drop for Daemon {
 
 /// A minimal HTTP/1.1 GET over loopback: (status, body).
 pub async fn get(addr: &str, path: &str) -> std::io::Result<(u16, String)> {
+    request(addr, "GET", path, &[], b"").await
+}
+
+/// A minimal HTTP/1.1 request over loopback: (status, body).
+pub async fn request(
+    addr: &str,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: &[u8],
+) -> std::io::Result<(u16, String)> {
     let mut s = tokio::time::timeout(Duration::from_secs(5), tokio::net::TcpStream::connect(addr))
         .await??;
-    let req = format!("GET {path} HTTP/1.1\r\nhost: {addr}\r\nconnection: close\r\n\r\n");
+    let mut req = format!(
+        "{method} {path} HTTP/1.1\r\nhost: {addr}\r\nconnection: close\r\ncontent-length: {}\r\n",
+        body.len()
+    );
+    for (k, v) in headers {
+        req.push_str(&format!("{k}: {v}\r\n"));
+    }
+    req.push_str("\r\n");
     s.write_all(req.as_bytes()).await?;
+    // A server may answer (e.g. 413) before reading a large body: ignore write errors.
+    let _ = s.write_all(body).await;
     let mut raw = Vec::new();
     tokio::time::timeout(Duration::from_secs(10), s.read_to_end(&mut raw)).await??;
     let text = String::from_utf8_lossy(&raw).into_owned();
@@ -161,7 +350,6 @@ pub async fn get(addr: &str, path: &str) -> std::io::Result<(u16, String)> {
         .and_then(|c| c.parse().ok())
         .ok_or_else(|| std::io::Error::other(format!("not an HTTP response: {text:.80}")))?;
     let body = text.split_once("\r\n\r\n").map(|(_, b)| b).unwrap_or("");
-    // Our server may answer chunked; de-chunk simply.
     let body = if text
         .to_ascii_lowercase()
         .contains("transfer-encoding: chunked")
@@ -171,6 +359,27 @@ pub async fn get(addr: &str, path: &str) -> std::io::Result<(u16, String)> {
         body.to_owned()
     };
     Ok((status, body))
+}
+
+/// Polls `/metrics` (bounded) until `ready` holds on its samples; returns the page.
+pub async fn wait_metrics(
+    d: &Daemon,
+    what: &str,
+    ready: impl Fn(&HashMap<String, f64>) -> bool,
+) -> String {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let (_, page) = get(&d.addr, "/metrics").await.unwrap();
+        if ready(&samples(&page)) {
+            return page;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "timed out waiting for {what}; metrics:\n{page}\nlog:\n{}",
+            d.log()
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
 }
 
 fn dechunk(mut s: &str) -> String {

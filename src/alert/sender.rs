@@ -1,0 +1,408 @@
+//! Delivery (SPEC 6): one task per receiver works through that receiver's outbox, in
+//! order per alert, with exponential backoff and jitter (1 s doubling to 5 min),
+//! honouring `Retry-After`, for at most 24 h; a 4xx other than 408/429 is dead at once.
+//! Outcomes go back to the store writer. A slow or dead receiver only delays its own
+//! queue: probing and other receivers never wait for it. Alertmanager receivers also
+//! re-send their firing alerts every minute, as Prometheus does.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use bytes::Bytes;
+use http::{HeaderName, HeaderValue};
+use tokio::sync::mpsc;
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
+
+use super::payload;
+use super::{Event, Status};
+use crate::config::{ReceiverKind, WebhookFormat};
+use crate::fleet::FleetHandle;
+use crate::metrics::Metrics;
+use crate::probe::client::{self, Answer};
+use crate::probe::Prober;
+use crate::store::alerts::{DeliveryUpdate, Notification};
+use crate::store::writer::WriterHandle;
+use crate::util::unix_now;
+
+/// First retry delay; it doubles per attempt up to [`MAX_BACKOFF`].
+pub const FIRST_BACKOFF: Duration = Duration::from_secs(1);
+pub const MAX_BACKOFF: Duration = Duration::from_secs(300);
+/// A notification not delivered within this is dead.
+pub const GIVE_UP_AFTER: Duration = Duration::from_secs(24 * 3600);
+
+/// Hands committed notifications to their receiver's task.
+#[derive(Default)]
+pub struct Dispatcher {
+    queues: Mutex<HashMap<String, mpsc::UnboundedSender<Notification>>>,
+}
+
+impl Dispatcher {
+    pub fn dispatch(&self, notifications: Vec<Notification>) {
+        let queues = self.queues.lock().unwrap_or_else(|p| p.into_inner());
+        for n in notifications {
+            match queues.get(&n.receiver) {
+                Some(q) => {
+                    let _ = q.send(n);
+                }
+                None => {
+                    tracing::warn!(receiver = %n.receiver, delivery_id = %n.delivery_id, "no sender for receiver; notification stays pending")
+                }
+            }
+        }
+    }
+}
+
+/// What every sender task shares.
+#[derive(Clone)]
+pub struct Ctx {
+    pub fleet: FleetHandle,
+    pub prober: Arc<Prober>,
+    pub writer: WriterHandle,
+    pub metrics: Arc<Metrics>,
+}
+
+/// Starts (or, on reload, tops up) one sender per configured receiver, seeding each
+/// with its pending notifications.
+pub fn start(
+    ctx: &Ctx,
+    dispatcher: &Dispatcher,
+    pending: Vec<Notification>,
+    tasks: &TaskTracker,
+    shutdown: &CancellationToken,
+) {
+    let config = ctx.fleet.current().config.clone();
+    let mut by_receiver: HashMap<String, Vec<Notification>> = HashMap::new();
+    for n in pending {
+        by_receiver.entry(n.receiver.clone()).or_default().push(n);
+    }
+    let mut queues = dispatcher.queues.lock().unwrap_or_else(|p| p.into_inner());
+    for r in &config.alerting.receivers {
+        if queues.contains_key(&r.name) {
+            continue;
+        }
+        let (tx, rx) = mpsc::unbounded_channel();
+        queues.insert(r.name.clone(), tx);
+        let initial = by_receiver.remove(&r.name).unwrap_or_default();
+        tasks.spawn(run(
+            r.name.clone(),
+            ctx.clone(),
+            initial,
+            rx,
+            shutdown.clone(),
+        ));
+    }
+    for (receiver, left) in by_receiver {
+        tracing::warn!(%receiver, pending = left.len(), "pending notifications for a receiver no longer configured");
+    }
+}
+
+/// A queued notification and when it may next be tried (unix milliseconds).
+struct Item {
+    n: Notification,
+    next_ms: i64,
+}
+
+fn now_ms() -> i64 {
+    crate::util::unix_millis()
+}
+
+async fn run(
+    name: String,
+    ctx: Ctx,
+    initial: Vec<Notification>,
+    mut rx: mpsc::UnboundedReceiver<Notification>,
+    shutdown: CancellationToken,
+) {
+    let mut queue: Vec<Item> = initial
+        .into_iter()
+        .map(|n| Item {
+            next_ms: n.next_attempt_at * 1000,
+            n,
+        })
+        .collect();
+    // Alertmanager receivers: alerts delivered as firing and not yet resolved.
+    let mut firing: HashMap<String, Event> = HashMap::new();
+    let mut resend = tokio::time::interval(Duration::from_secs(payload::AM_RESEND as u64));
+    let depth = ctx
+        .metrics
+        .notification_queue_depth
+        .get_or_create(&[("receiver", name.clone())])
+        .clone();
+    loop {
+        depth.set(queue.len() as i64);
+        let now = now_ms();
+        if let Some(i) = ready(&queue, now) {
+            let item = queue.remove(i);
+            if let Some(retry) = deliver(&name, &ctx, item, &mut firing).await {
+                queue.push(retry);
+                queue.sort_by_key(|it| it.n.id);
+            }
+            continue;
+        }
+        let wake = next_wake(&queue).map(|ms| Duration::from_millis((ms - now).max(0) as u64));
+        tokio::select! {
+            _ = shutdown.cancelled() => return,
+            n = rx.recv() => match n {
+                Some(n) => queue.push(Item { next_ms: n.next_attempt_at * 1000, n }),
+                None => return,
+            },
+            _ = sleep_opt(wake) => {}
+            _ = resend.tick(), if !firing.is_empty() => resend_firing(&name, &ctx, &firing).await,
+        }
+    }
+}
+
+async fn sleep_opt(d: Option<Duration>) {
+    match d {
+        Some(d) => tokio::time::sleep(d).await,
+        None => std::future::pending().await,
+    }
+}
+
+/// The first notification (by id) due now whose alert has no earlier one queued: in
+/// order per alert, while other alerts may pass a retrying one.
+fn ready(queue: &[Item], now: i64) -> Option<usize> {
+    (0..queue.len()).find(|&i| {
+        let it = &queue[i];
+        it.next_ms <= now
+            && !queue[..i]
+                .iter()
+                .any(|e| e.n.fingerprint == it.n.fingerprint)
+    })
+}
+
+/// When the head of some alert's queue becomes due.
+fn next_wake(queue: &[Item]) -> Option<i64> {
+    (0..queue.len())
+        .filter(|&i| {
+            !queue[..i]
+                .iter()
+                .any(|e| e.n.fingerprint == queue[i].n.fingerprint)
+        })
+        .map(|i| queue[i].next_ms)
+        .min()
+}
+
+/// The delay before attempt `attempts + 1` (attempts >= 1), with ±20% jitter.
+pub fn backoff(attempts: i64, jitter: f64) -> Duration {
+    let exp = (attempts - 1).clamp(0, 20) as u32;
+    let base = FIRST_BACKOFF.saturating_mul(1 << exp).min(MAX_BACKOFF);
+    base.mul_f64(1.0 + 0.2 * jitter.clamp(-1.0, 1.0))
+}
+
+fn jitter() -> f64 {
+    use ring::rand::SecureRandom;
+    let mut b = [0u8; 2];
+    let _ = ring::rand::SystemRandom::new().fill(&mut b);
+    f64::from(u16::from_le_bytes(b)) / f64::from(u16::MAX) * 2.0 - 1.0
+}
+
+/// Tries one notification; returns it for a retry, or `None` when it is done
+/// (delivered or dead).
+async fn deliver(
+    name: &str,
+    ctx: &Ctx,
+    mut item: Item,
+    firing: &mut HashMap<String, Event>,
+) -> Option<Item> {
+    let n = &item.n;
+    let result = attempt(name, ctx, n).await;
+    let now = unix_now();
+    let attempts = n.attempts + 1;
+    let (state, error, retry_at) = match result {
+        Ok(Answer { status, .. }) if (200..300).contains(&status) => ("delivered", None, None),
+        Ok(Answer { status, .. })
+            if (400..500).contains(&status) && status != 408 && status != 429 =>
+        {
+            ("dead", Some(format!("HTTP {status}: not retried")), None)
+        }
+        other => {
+            let (error, retry_after) = match other {
+                Ok(a) => (format!("HTTP {}", a.status), a.retry_after),
+                Err(e) => (e, None),
+            };
+            let delay = backoff(attempts, jitter()).max(retry_after.unwrap_or_default());
+            if now + delay.as_secs() as i64 - n.created_at > GIVE_UP_AFTER.as_secs() as i64 {
+                ("dead", Some(format!("{error}; gave up after 24 h")), None)
+            } else {
+                (
+                    "pending",
+                    Some(error),
+                    Some(now_ms() + delay.as_millis() as i64),
+                )
+            }
+        }
+    };
+    let metric = match state {
+        "delivered" => "delivered",
+        "dead" => "dead",
+        _ => "retried",
+    };
+    ctx.metrics
+        .notifications_total
+        .get_or_create(&[("receiver", name.to_owned()), ("result", metric.to_owned())])
+        .inc();
+    match state {
+        "delivered" => {
+            tracing::info!(receiver = name, delivery_id = %n.delivery_id, alert = n.event.name.as_str(), status = n.status, "notification delivered")
+        }
+        "dead" => {
+            tracing::error!(receiver = name, delivery_id = %n.delivery_id, error = error.as_deref(), "notification dead")
+        }
+        _ => {
+            tracing::warn!(receiver = name, delivery_id = %n.delivery_id, attempts, error = error.as_deref(), "notification delivery failed; will retry")
+        }
+    }
+    if state == "delivered" && is_alertmanager(ctx, name) {
+        match n.event.status {
+            Status::Firing => firing.insert(n.fingerprint.clone(), n.event.clone()),
+            Status::Resolved => firing.remove(&n.fingerprint),
+        };
+    }
+    let update = DeliveryUpdate {
+        id: n.id,
+        state,
+        attempts,
+        next_attempt_at: retry_at.map_or(now, |ms| (ms + 999) / 1000),
+        last_error: error,
+        delivered_at: (state == "delivered").then_some(now),
+    };
+    let _ = ctx.writer.delivery(update).await;
+    let retry_at = retry_at?;
+    item.n.attempts = attempts;
+    item.next_ms = retry_at;
+    Some(item)
+}
+
+fn is_alertmanager(ctx: &Ctx, name: &str) -> bool {
+    let fleet = ctx.fleet.current();
+    fleet
+        .config
+        .alerting
+        .receivers
+        .iter()
+        .any(|r| r.name == name && matches!(r.kind, ReceiverKind::Alertmanager { .. }))
+}
+
+/// Where links in notifications point.
+fn urls(ctx: &Ctx, e: &Event) -> (String, String) {
+    let cfg = &ctx.fleet.current().config;
+    let base = match &cfg.server.public_url {
+        Some(u) => u.as_str().trim_end_matches('/').to_owned(),
+        None => format!("http://{}", cfg.server.listen),
+    };
+    let generator = format!(
+        "{base}/api/v1/checks/{}/{}/{}",
+        e.agency.id, e.system.id, e.check
+    );
+    (base, generator)
+}
+
+/// One HTTP attempt of a notification, built for the receiver's current config.
+async fn attempt(name: &str, ctx: &Ctx, n: &Notification) -> Result<Answer, String> {
+    let fleet = ctx.fleet.current();
+    let Some(receiver) = fleet
+        .config
+        .alerting
+        .receivers
+        .iter()
+        .find(|r| r.name == name)
+    else {
+        return Err(format!("receiver {name:?} is no longer configured"));
+    };
+    let (external, generator) = urls(ctx, &n.event);
+    let json = HeaderValue::from_static("application/json");
+    let content_type = HeaderName::from_static("content-type");
+    match &receiver.kind {
+        ReceiverKind::Webhook(w) => {
+            let now = unix_now();
+            let body = match w.format {
+                WebhookFormat::Emcd => payload::emcd(&n.event, &n.delivery_id, now),
+                WebhookFormat::Alertmanager => {
+                    payload::alertmanager_webhook(&n.event, name, &external, &generator)
+                }
+            };
+            let body = Bytes::from(body.to_string());
+            let mut headers: Vec<(HeaderName, HeaderValue)> = w.headers.clone();
+            headers.push((content_type, json));
+            headers.push((
+                HeaderName::from_static("x-emcd-delivery"),
+                HeaderValue::from_str(&n.delivery_id).map_err(|e| e.to_string())?,
+            ));
+            if let Some(secret) = &w.secret {
+                headers.push((
+                    HeaderName::from_static("x-emcd-timestamp"),
+                    HeaderValue::from(now),
+                ));
+                let sig = payload::signature(&secret.0, now, &body);
+                headers.push((
+                    HeaderName::from_static("x-emcd-signature"),
+                    HeaderValue::from_str(&sig).map_err(|e| e.to_string())?,
+                ));
+            }
+            client::post(&ctx.prober, &w.url, &headers, body, w.timeout).await
+        }
+        ReceiverKind::Alertmanager { url } => {
+            let body = payload::alertmanager_api(&[&n.event], &generator, unix_now());
+            post_alertmanager(ctx, url, body).await
+        }
+    }
+}
+
+async fn post_alertmanager(
+    ctx: &Ctx,
+    base: &url::Url,
+    body: serde_json::Value,
+) -> Result<Answer, String> {
+    let url = base
+        .join("api/v2/alerts")
+        .map_err(|e| format!("bad Alertmanager URL {base}: {e}"))?;
+    let headers = [(
+        HeaderName::from_static("content-type"),
+        HeaderValue::from_static("application/json"),
+    )];
+    client::post(
+        &ctx.prober,
+        &url,
+        &headers,
+        Bytes::from(body.to_string()),
+        Duration::from_secs(10),
+    )
+    .await
+}
+
+/// The minutely re-send of firing alerts to an Alertmanager (best effort).
+async fn resend_firing(name: &str, ctx: &Ctx, firing: &HashMap<String, Event>) {
+    let fleet = ctx.fleet.current();
+    let Some(ReceiverKind::Alertmanager { url }) = fleet
+        .config
+        .alerting
+        .receivers
+        .iter()
+        .find(|r| r.name == name)
+        .map(|r| &r.kind)
+    else {
+        return;
+    };
+    let events: Vec<&Event> = firing.values().collect();
+    let generator = events.first().map(|e| urls(ctx, e).1).unwrap_or_default();
+    let body = payload::alertmanager_api(&events, &generator, unix_now());
+    if let Err(e) = post_alertmanager(ctx, url, body).await {
+        tracing::warn!(receiver = name, error = %e, "re-sending firing alerts to Alertmanager failed");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_doubles_from_one_second_to_five_minutes() {
+        let secs: Vec<u64> = (1..=12).map(|a| backoff(a, 0.0).as_secs()).collect();
+        assert_eq!(secs, [1, 2, 4, 8, 16, 32, 64, 128, 256, 300, 300, 300]);
+        assert_eq!(backoff(1, 1.0), Duration::from_millis(1200));
+        assert_eq!(backoff(1, -1.0), Duration::from_millis(800));
+    }
+}

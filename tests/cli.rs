@@ -1,0 +1,104 @@
+//! The command line of the real binary: `emcd check`, `emcd token`, `emcd probe`.
+
+use std::process::Command;
+
+fn emcd(args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_emcd"))
+        .args(args)
+        .env_remove("EMCD_CONFIG")
+        .output()
+        .expect("emcd runs")
+}
+
+#[test]
+fn check_passes_on_the_example_config_with_a_summary() {
+    let out = emcd(&["check", "--config", "config/emcd.yaml"]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "stderr: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        stdout.contains("51"),
+        "summary counts 51 agencies:\n{stdout}"
+    );
+}
+
+#[test]
+fn check_fails_on_a_broken_file_with_file_line_col() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(dir.path().join("agencies")).unwrap();
+    let main = dir.path().join("emcd.yaml");
+    std::fs::write(&main, "include: [agencies/*.yaml]\n").unwrap();
+    std::fs::write(
+        dir.path().join("agencies/bo-tu-phap.yaml"),
+        "agency: {id: bo-tu-phap, code: BTP, name: Bộ Tư pháp, kind: ministry}\n\
+         systems:\n  - id: ho-tich\n    name: Hộ tịch\n    kind: tthc\n    checks:\n\
+         \x20     - id: portal\n        http: {url: \"/relative\"}\n\
+         \x20     - id: slow\n        interval: 5s\n        timeout: 10s\n        tcp: {host: h.example.gov.vn, port: 443}\n",
+    )
+    .unwrap();
+    let out = emcd(&["check", "--config", main.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let file = dir.path().join("agencies/bo-tu-phap.yaml");
+    let file = file.display();
+    assert!(
+        stderr.contains(&format!(
+            "{file}:8:21: systems[0].checks[0].http.url: relative URL without a base"
+        )),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains(&format!("{file}:11:18: systems[0].checks[1].timeout:")),
+        "{stderr}"
+    );
+    assert_eq!(stderr.lines().count(), 2, "one line per error:\n{stderr}");
+}
+
+#[test]
+fn check_names_a_missing_file() {
+    let out = emcd(&["check", "--config", "/nonexistent/emcd.yaml"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("/nonexistent/emcd.yaml"));
+}
+
+#[test]
+fn token_prints_a_token_and_its_digest() {
+    let out = emcd(&["token"]);
+    assert!(out.status.success());
+    let text = String::from_utf8_lossy(&out.stdout);
+    let token = text
+        .lines()
+        .find_map(|l| l.strip_prefix("token:  "))
+        .unwrap();
+    let digest = format!("sha256:{}", emcd::token::hex(&emcd::token::digest(token)));
+    assert!(text.contains(&digest), "{text}");
+}
+
+#[test]
+fn probe_reports_a_loopback_endpoint_and_exit_code() {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    std::thread::spawn(move || {
+        use std::io::{Read, Write};
+        for stream in listener.incoming().take(1) {
+            let mut s = stream.unwrap();
+            let mut buf = [0u8; 2048];
+            let _ = s.read(&mut buf);
+            let _ = s.write_all(b"HTTP/1.1 503 Service Unavailable\r\ncontent-length: 0\r\nconnection: close\r\n\r\n");
+        }
+    });
+    let out = emcd(&["probe", &format!("http://{addr}/"), "--timeout", "2s"]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{stdout}");
+    assert!(stdout.contains("503"), "{stdout}");
+    let closed = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        l.local_addr().unwrap()
+    };
+    let out = emcd(&["probe", &format!("http://{closed}/")]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("connect"));
+}

@@ -1,0 +1,160 @@
+//! End to end with a real Alertmanager (Debian `prometheus-alertmanager`) on loopback:
+//! emcd's alerts reach it through `/api/v2/alerts` and it lists them; and the body of
+//! emcd's `format: alertmanager` webhook has the same shape as the webhook the real
+//! Alertmanager sends for the same alert.
+
+mod e2e;
+
+use std::collections::BTreeSet;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use e2e::{get, start_target, Daemon, Hook};
+
+struct Alertmanager(std::process::Child);
+
+impl Drop for Alertmanager {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn keys(v: &serde_json::Value) -> BTreeSet<String> {
+    v.as_object()
+        .map(|o| o.keys().cloned().collect())
+        .unwrap_or_default()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn alerts_reach_a_real_alertmanager_and_webhook_bodies_match_its_own() {
+    let dir = tempfile::tempdir().unwrap();
+    let target = start_target().await;
+    let hook = Hook::start(vec![]).await;
+
+    let am_port = e2e::free_port();
+    std::fs::write(
+        dir.path().join("am.yml"),
+        format!(
+            "route:\n  receiver: hook\n  group_by: [alertname]\n  group_wait: 1s\n  group_interval: 1s\n  repeat_interval: 1h\n\
+             receivers:\n  - name: hook\n    webhook_configs:\n      - url: http://{}/from-alertmanager\n        send_resolved: true\n",
+            hook.addr
+        ),
+    )
+    .unwrap();
+    let am = Command::new("prometheus-alertmanager")
+        .arg(format!(
+            "--config.file={}",
+            dir.path().join("am.yml").display()
+        ))
+        .arg(format!(
+            "--storage.path={}",
+            dir.path().join("am-data").display()
+        ))
+        .arg(format!("--web.listen-address=127.0.0.1:{am_port}"))
+        .arg("--cluster.listen-address=")
+        .stdout(Stdio::null())
+        .stderr(std::fs::File::create(dir.path().join("am.log")).unwrap())
+        .spawn()
+        .expect("prometheus-alertmanager is installed (Debian package; .ci/run installs it)");
+    let _am = Alertmanager(am);
+    let am_addr = format!("127.0.0.1:{am_port}");
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while !matches!(get(&am_addr, "/-/ready").await, Ok((200, _))) {
+        assert!(
+            Instant::now() < deadline,
+            "alertmanager not ready: {}",
+            std::fs::read_to_string(dir.path().join("am.log")).unwrap_or_default()
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+
+    std::fs::create_dir_all(dir.path().join("agencies")).unwrap();
+    std::fs::write(
+        dir.path().join("emcd.yaml"),
+        format!(
+            "server: {{public_url: \"https://emc.example.gov.vn\"}}\nstorage: {{path: emcd.db}}\nalerting:\n  receivers:\n\
+             \x20   - {{name: am, alertmanager: {{url: \"http://{am_addr}\"}}}}\n\
+             \x20   - {{name: am-format, webhook: {{url: \"http://{}/from-emcd\", format: alertmanager}}}}\n\
+             \x20 routes: [{{receiver: am}}, {{receiver: am-format}}]\ninclude: [agencies/*.yaml]\n",
+            hook.addr
+        ),
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("agencies/ha-noi.yaml"),
+        format!(
+            "agency: {{id: ha-noi, code: \"01\", name: Hà Nội, kind: city}}\nsystems:\n  - id: mot-cua\n    name: Một cửa\n    kind: tthc\n    checks:\n\
+             \x20     - id: portal\n        interval: 1s\n        timeout: 500ms\n        failure_threshold: 1\n        http: {{url: \"http://{}/fail\"}}\n",
+            target.addr
+        ),
+    )
+    .unwrap();
+    let d = Daemon::start(dir.path(), &dir.path().join("emcd.yaml"));
+    d.wait_ready().await;
+
+    // Alertmanager lists emcd's alert through its own API.
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let listed = loop {
+        let (status, body) = get(&am_addr, "/api/v2/alerts").await.unwrap();
+        assert_eq!(status, 200);
+        let v: serde_json::Value = serde_json::from_str(&body).unwrap();
+        if let Some(a) = v.as_array().and_then(|a| a.first()).cloned() {
+            break a;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "alertmanager never listed the alert; emcd log:\n{}",
+            d.log()
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    };
+    assert_eq!(listed["labels"]["alertname"], "CheckDown");
+    assert_eq!(listed["labels"]["agency"], "ha-noi");
+    assert_eq!(listed["labels"]["severity"], "critical");
+    assert_eq!(listed["status"]["state"], "active");
+    assert!(listed["annotations"]["summary"]
+        .as_str()
+        .unwrap()
+        .contains("ha-noi/mot-cua/portal"));
+    assert_eq!(
+        listed["generatorURL"],
+        "https://emc.example.gov.vn/api/v1/checks/ha-noi/mot-cua/portal"
+    );
+
+    // Both webhooks arrive: Alertmanager's own and emcd's `format: alertmanager`.
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let (theirs, ours) = loop {
+        let got = hook.requests();
+        let find = |p: &str| got.iter().find(|r| r.path == p).map(|r| r.json());
+        if let (Some(a), Some(b)) = (find("/from-alertmanager"), find("/from-emcd")) {
+            break (a, b);
+        }
+        assert!(Instant::now() < deadline, "webhooks missing: {got:#?}");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    };
+    assert_eq!(
+        keys(&ours),
+        keys(&theirs),
+        "top-level fields\nours: {ours:#}\ntheirs: {theirs:#}"
+    );
+    assert_eq!(
+        keys(&ours["alerts"][0]),
+        keys(&theirs["alerts"][0]),
+        "alert fields"
+    );
+    for field in ["version", "status"] {
+        assert_eq!(ours[field], theirs[field], "{field}");
+    }
+    assert_eq!(ours["alerts"][0]["labels"], theirs["alerts"][0]["labels"]);
+    assert_eq!(
+        ours["alerts"][0]["annotations"],
+        theirs["alerts"][0]["annotations"]
+    );
+    assert_eq!(
+        ours["alerts"][0]["startsAt"].as_str().map(|s| &s[..19]),
+        theirs["alerts"][0]["startsAt"].as_str().map(|s| &s[..19])
+    );
+    assert_eq!(ours["commonLabels"], theirs["commonLabels"]);
+    assert_eq!(ours["groupLabels"], theirs["groupLabels"]);
+}
