@@ -34,8 +34,16 @@ async fn settled(d: &Running) {
 async fn status_has_totals_and_one_row_per_agency() {
     let f = fixture::start().await;
     settled(&f.daemon).await;
+    // bad is DOWN, so CheckDown fires; the status counts what /api/v1/alerts lists.
+    let alerts = f
+        .daemon
+        .wait_json("/api/v1/alerts?state=firing", "CheckDown fired", |v| {
+            v["alerts"].as_array().is_some_and(|a| !a.is_empty())
+        })
+        .await;
     let v = f.daemon.json("/api/v1/status").await;
     daemon::unix(&v["generated_at"]);
+    let firing = alerts["alerts"].as_array().unwrap().len();
     assert_eq!(
         v["totals"],
         json!({
@@ -44,7 +52,7 @@ async fn status_has_totals_and_one_row_per_agency() {
             "checks": {"total": 4, "up": 3, "degraded": 0, "down": 1},
             // ho-tich and cong-dvc connected; heartbeat has no recent result; mot-cua no check.
             "systems": {"total": 4, "connected": 2, "disconnected": 1, "unregistered": 1},
-            "alerts": {"firing": 0},
+            "alerts": {"firing": firing},
         })
     );
     assert_eq!(

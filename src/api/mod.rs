@@ -53,10 +53,13 @@ pub async fn handle(app: &AppState, req: Request<Incoming>) -> Response<Body> {
     }
     let fleet = app.fleet.current();
     match segments[..] {
-        ["status"] => json(
-            StatusCode::OK,
-            &views::status(&Snapshot::take(fleet, unix_now())),
-        ),
+        ["status"] => match app.store.alerts(true).await {
+            Ok(firing) => json(
+                StatusCode::OK,
+                &views::status(&Snapshot::take(fleet, unix_now()), firing.len()),
+            ),
+            Err(e) => store_error(&e),
+        },
         ["agencies"] => json(
             StatusCode::OK,
             &views::agencies(&Snapshot::take(fleet, unix_now())),
@@ -92,14 +95,7 @@ pub async fn handle(app: &AppState, req: Request<Incoming>) -> Response<Body> {
             };
             match read {
                 Ok(body) => json(StatusCode::OK, &body),
-                Err(e) => {
-                    tracing::error!(error = %e, "reading results for the API");
-                    error(
-                        StatusCode::INTERNAL_SERVER_ERROR,
-                        "store_error",
-                        "reading the database failed",
-                    )
-                }
+                Err(e) => store_error(&e),
             }
         }
         _ => not_found(path),
@@ -123,6 +119,15 @@ fn unknown_check(
         Some(_) => ("unknown_check", format!("no check {full_id:?}")),
     };
     error(StatusCode::NOT_FOUND, code, &message)
+}
+
+fn store_error(e: &crate::store::StoreError) -> Response<Body> {
+    tracing::error!(error = %e, "reading the database for the API");
+    error(
+        StatusCode::INTERNAL_SERVER_ERROR,
+        "store_error",
+        "reading the database failed",
+    )
 }
 
 fn not_found(path: &str) -> Response<Body> {

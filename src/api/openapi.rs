@@ -136,6 +136,7 @@ pub fn document(fleet: &Fleet) -> Value {
         }})),
         "/api/v1/status": get("Totals and one row per agency", vec![], json!({
             "200": response("Status", "Status"),
+            "500": store_error(),
         })),
         "/api/v1/agencies": get("Every agency with its systems and checks", vec![], json!({
             "200": response("Agencies", "Agencies"),

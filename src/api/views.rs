@@ -7,8 +7,8 @@ use super::snapshot::{agency_kind, system_kind, AgencyView, CheckView, Snapshot,
 use super::time::rfc3339;
 use crate::fleet::LastResult;
 
-/// `GET /api/v1/status`.
-pub fn status(snap: &Snapshot) -> Value {
+/// `GET /api/v1/status`, with the number of firing alerts from the store.
+pub fn status(snap: &Snapshot, alerts_firing: usize) -> Value {
     let t = snap.totals();
     let agencies: Vec<Value> = snap
         .agencies
@@ -48,8 +48,7 @@ pub fn status(snap: &Snapshot) -> Value {
                 "disconnected": t.systems_disconnected,
                 "unregistered": t.systems_unregistered,
             },
-            // Alerting comes with a later issue; until then nothing fires.
-            "alerts": {"firing": 0},
+            "alerts": {"firing": alerts_firing},
         },
         "agencies": agencies,
     })
