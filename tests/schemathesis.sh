@@ -107,9 +107,7 @@ systems:
         http: {url: "$base/readyz"}
 EOF
 # Per-operation settings: the tokens for push and reload, so Schemathesis reaches past
-# authentication. The routes served by server.rs, push.rs and reload.rs answer 405
-# without an `Allow` header for now, so the undeclared-method check is off for them
-# (only); /api/v1 and the status page answer 405 with `Allow`.
+# authentication. Every route answers 405 with an `Allow` header.
 # Every check is on (`checks.enabled`); `--checks all` on the command line would
 # override the per-operation settings below.
 cat >"$work/schemathesis.toml" <<EOF
@@ -122,16 +120,11 @@ enabled = true
 [[operations]]
 include-path = "/api/v1/push/{agency}/{system}/{check}"
 headers = { Authorization = "Bearer $push_token" }
-checks.unsupported_method.enabled = false
 
 [[operations]]
 include-path = "/-/reload"
 headers = { Authorization = "Bearer $admin_token" }
-checks.unsupported_method.enabled = false
 
-[[operations]]
-include-path-regex = "^/(healthz|readyz|metrics)$"
-checks.unsupported_method.enabled = false
 EOF
 
 echo "== starting $bin on $base"

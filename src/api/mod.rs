@@ -15,7 +15,7 @@ pub mod snapshot;
 pub mod time;
 mod views;
 
-use http::{header, HeaderValue, Method, Request, Response, StatusCode};
+use http::{Method, Request, Response, StatusCode};
 use hyper::body::Incoming;
 
 use crate::server::{error, json, AppState, Body};
@@ -139,14 +139,10 @@ fn not_found(path: &str) -> Response<Body> {
 }
 
 fn method_not_allowed(path: &str, method: &Method) -> Response<Body> {
-    let mut r = error(
-        StatusCode::METHOD_NOT_ALLOWED,
-        "method_not_allowed",
+    crate::server::method_not_allowed(
+        "GET, HEAD",
         &format!("{path} accepts GET and HEAD, not {method}"),
-    );
-    r.headers_mut()
-        .insert(header::ALLOW, HeaderValue::from_static("GET, HEAD"));
-    r
+    )
 }
 
 /// The query of a results request, validated.

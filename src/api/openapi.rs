@@ -48,6 +48,55 @@ fn get(summary: &str, params: Vec<Value>, responses: Value) -> Value {
     json!({"get": {"summary": summary, "parameters": params, "responses": responses}})
 }
 
+/// An optional query parameter taking one of `values`.
+fn query_enum(name: &str, values: &[&str], example: &str) -> Value {
+    json!({"name": name, "in": "query", "required": false,
+           "schema": {"type": "string", "enum": values}, "example": example})
+}
+
+/// Period, agency and format of the report routes.
+fn report_params(agency: Option<&str>) -> Vec<Value> {
+    let text = |name: &str, description: &str, example: &str| {
+        json!({"name": name, "in": "query", "required": false, "description": description,
+               "schema": {"type": "string"}, "example": example})
+    };
+    let mut agency_param = json!({"name": "agency", "in": "query", "required": false,
+        "description": "Only this agency", "schema": {"type": "string", "pattern": "^[a-z0-9-]{1,63}$"}});
+    if let Some(a) = agency {
+        agency_param["example"] = json!(a);
+    }
+    vec![
+        text(
+            "month",
+            "A calendar month in sla.timezone (YYYY-MM); the default period is the current month",
+            "2026-11",
+        ),
+        text(
+            "from",
+            "Start: a date (YYYY-MM-DD, in sla.timezone) or RFC 3339",
+            "2026-11-01",
+        ),
+        text(
+            "to",
+            "End: a date (included) or RFC 3339 (excluded)",
+            "2026-11-30",
+        ),
+        agency_param,
+        query_enum("format", &["json", "csv"], "json"),
+    ]
+}
+
+fn report_responses() -> Value {
+    json!({
+        "200": {"description": "The report (JSON states its policy and period; CSV has them in every row)",
+                "content": {"application/json": {"schema": {"type": "object", "required": ["report", "policy", "period"]}},
+                            "text/csv": {"schema": {"type": "string"}}}},
+        "400": error("Bad period or format"),
+        "404": error("Unknown agency"),
+        "500": error("The database could not be read"),
+    })
+}
+
 /// Ids of the config to use as parameter examples.
 struct Examples<'a> {
     agency: Option<&'a str>,
@@ -172,6 +221,24 @@ pub fn document(fleet: &Fleet) -> Value {
                 "500": error("The reload failed"),
             },
         }},
+        "/api/v1/alerts": get("Alerts, newest first", vec![query_enum("state", &["firing", "all"], "firing")], json!({
+            "200": {"description": "Alerts", "content": {"application/json": {"schema": {
+                "type": "object", "required": ["alerts"],
+                "properties": {"alerts": {"type": "array", "items": {"type": "object"}}},
+            }}}},
+            "400": error("Bad state"),
+            "500": store_error(),
+        })),
+        "/api/v1/notifications": get("The notification outbox, newest first", vec![query_enum("state", &["pending", "dead", "delivered"], "dead")], json!({
+            "200": {"description": "Notifications", "content": {"application/json": {"schema": {
+                "type": "object", "required": ["notifications"],
+                "properties": {"notifications": {"type": "array", "items": {"type": "object"}}},
+            }}}},
+            "400": error("Bad state"),
+            "500": store_error(),
+        })),
+        "/api/v1/reports/sla": get("SLA report per check, system and agency (policy emcd-sla-v1)", report_params(ex.agency), report_responses()),
+        "/api/v1/reports/compliance": get("Compliance with the connection mandate, ranked", report_params(ex.agency), report_responses()),
         "/api/v1/openapi.json": get("This document", vec![], json!({"200": {
             "description": "OpenAPI 3.0 document",
             "content": {"application/json": {"schema": {"type": "object"}}},
