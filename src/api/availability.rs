@@ -4,6 +4,7 @@
 //! pass the results and the window.
 
 use crate::result::ResultKind;
+use crate::sla::rollup::{compute, Rollup, Sample};
 
 /// Seconds of a window by what the check's results say about them.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -29,44 +30,38 @@ impl Seconds {
             };
         (ok + bad > 0).then(|| ok as f64 / (ok + bad) as f64)
     }
-
-    fn add(&mut self, kind: ResultKind, secs: i64) {
-        match kind {
-            ResultKind::Up => self.up += secs,
-            ResultKind::Degraded => self.degraded += secs,
-            ResultKind::Down => self.down += secs,
-            ResultKind::Maintenance => self.maintenance += secs,
-            ResultKind::Unknown => self.unknown += secs,
-        }
-    }
 }
 
 /// Accounts the window `[from, to)` from one check's results, given as `(ts, result)`
 /// sorted by `ts`. Results before `from` count for the part of the window they cover.
+/// The arithmetic is the rollups' (`sla::rollup`), so pages, API and reports agree.
 pub fn weigh(results: &[(i64, ResultKind)], cap: i64, from: i64, to: i64) -> Seconds {
-    let mut out = Seconds::default();
     if to <= from {
-        return out;
+        return Seconds::default();
     }
     // Only results at or after `from - cap` can reach into the window.
     let start = results.partition_point(|&(ts, _)| ts < from.saturating_sub(cap));
-    let mut known = 0;
-    for (i, &(ts, kind)) in results.iter().enumerate().skip(start) {
-        if ts >= to {
-            break;
-        }
-        let reach = ts.saturating_add(cap);
-        let end = results
-            .get(i + 1)
-            .map_or(reach, |&(next, _)| next.min(reach));
-        let secs = end.min(to) - ts.max(from);
-        if secs > 0 && kind != ResultKind::Unknown {
-            out.add(kind, secs);
-            known += secs;
-        }
+    let samples: Vec<Sample> = results[start..]
+        .iter()
+        .map(|&(ts, kind)| Sample {
+            ts,
+            kind,
+            duration_ms: 0,
+        })
+        .collect();
+    from_rollup(&compute(&samples, cap / 2, from, to))
+}
+
+/// The seconds of a rollup, whole.
+pub fn from_rollup(r: &Rollup) -> Seconds {
+    let s = |k: ResultKind| r.seconds[usize::from(k.code())].round() as i64;
+    Seconds {
+        up: s(ResultKind::Up),
+        degraded: s(ResultKind::Degraded),
+        down: s(ResultKind::Down),
+        maintenance: s(ResultKind::Maintenance),
+        unknown: s(ResultKind::Unknown),
     }
-    out.unknown = (to - from) - known;
-    out
 }
 
 #[cfg(test)]

@@ -1,5 +1,6 @@
 //! `GET /agencies/{agency}`: per system its connection, and per check its state, last
-//! result, latency and 90 daily availability bars (from raw results for now).
+//! result, latency and 90 daily availability bars (from daily rollups, and from raw
+//! results for the days not rolled up yet).
 
 use std::collections::HashMap;
 use std::fmt::Write;
@@ -17,8 +18,53 @@ use crate::api::time::rfc3339;
 use crate::fleet::LastResult;
 use crate::result::ResultKind;
 
-/// Results by store id of the check, in time order.
-pub type History = HashMap<i64, Vec<(i64, ResultKind)>>;
+/// What the bars are drawn from: daily rollups by (check id, day start), and raw
+/// results by check id (time order) for the days after the last rolled-up day.
+#[derive(Debug, Default)]
+pub struct History {
+    pub daily: HashMap<(i64, i64), Seconds>,
+    pub raw: HashMap<i64, Vec<(i64, ResultKind)>>,
+}
+
+/// Reads the history of these checks for `days`.
+pub async fn history(
+    store: &crate::store::Store,
+    ids: &[i64],
+    days: &[Day],
+    from: i64,
+    now: i64,
+    max_cap: i64,
+) -> Result<History, crate::store::StoreError> {
+    let mut h = History::default();
+    let first = days.first().map_or(now, |d| d.start);
+    let mut raw_from = from;
+    if let Some((done, _)) = store.housekeeping("rollup_daily").await? {
+        let wanted: std::collections::HashSet<i64> = ids.iter().copied().collect();
+        for (check, day, r) in store
+            .rollups(crate::store::rollups::Grain::Daily, first, done + 1)
+            .await?
+        {
+            if wanted.contains(&check) {
+                h.daily
+                    .insert((check, day), crate::api::availability::from_rollup(&r));
+            }
+        }
+        // Raw results are needed only after the last rolled-up day.
+        raw_from = raw_from.max(
+            days.iter()
+                .find(|d| d.start > done)
+                .map_or(now, |d| d.start)
+                - max_cap,
+        );
+    }
+    for s in store.samples(ids, raw_from, now).await? {
+        h.raw.entry(s.check_id).or_default().push((s.ts, s.result));
+    }
+    for results in h.raw.values_mut() {
+        results.sort_by_key(|r| r.0);
+    }
+    Ok(h)
+}
 
 /// The days shown and the first instant whose results they need.
 pub fn range(now: i64, tz: Tz, max_cap: i64) -> (Vec<Day>, i64) {
@@ -113,8 +159,9 @@ fn check_block(
         last = last_result(c.live.last.as_ref(), tz),
     );
     let empty = Vec::new();
-    let results = history.and_then(|h| h.get(&rt.db_id)).unwrap_or(&empty);
-    let secs: Vec<Seconds> = bars::daily(results, cap(rt), days);
+    let results = history.and_then(|h| h.raw.get(&rt.db_id)).unwrap_or(&empty);
+    let rolled = |day: i64| history.and_then(|h| h.daily.get(&(rt.db_id, day)).copied());
+    let secs: Vec<Seconds> = bars::daily(results, cap(rt), days, rolled);
     let total = secs.iter().fold(Seconds::default(), |acc, s| Seconds {
         up: acc.up + s.up,
         degraded: acc.degraded + s.degraded,

@@ -41,10 +41,16 @@ pub fn last_days(now: i64, tz: Tz, n: usize) -> Vec<Day> {
     days
 }
 
-/// Each day's accounting from one check's results (sorted by time).
-pub fn daily(results: &[(i64, ResultKind)], cap: i64, days: &[Day]) -> Vec<Seconds> {
+/// Each day's accounting: its daily rollup where `rolled` has one, else from the
+/// check's raw results (sorted by time).
+pub fn daily(
+    results: &[(i64, ResultKind)],
+    cap: i64,
+    days: &[Day],
+    rolled: impl Fn(i64) -> Option<Seconds>,
+) -> Vec<Seconds> {
     days.iter()
-        .map(|d| weigh(results, cap, d.start, d.end))
+        .map(|d| rolled(d.start).unwrap_or_else(|| weigh(results, cap, d.start, d.end)))
         .collect()
 }
 

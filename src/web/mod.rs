@@ -10,8 +10,6 @@ mod bars;
 mod html;
 mod index;
 
-use std::collections::HashMap;
-
 use bytes::Bytes;
 use http::{header, HeaderValue, Method, Request, Response, StatusCode};
 use http_body_util::Full;
@@ -60,17 +58,8 @@ pub async fn handle(app: &AppState, req: Request<Incoming>) -> Response<Body> {
         .unwrap_or(0);
     let (days, from) = agency::range(snap.now, snap.fleet.config.sla.timezone, max_cap);
     let ids: Vec<i64> = checks.iter().map(|c| c.runtime.db_id).collect();
-    let history = match app.store.samples(&ids, from, snap.now).await {
-        Ok(samples) => {
-            let mut h: agency::History = HashMap::new();
-            for s in samples {
-                h.entry(s.check_id).or_default().push((s.ts, s.result));
-            }
-            for results in h.values_mut() {
-                results.sort_by_key(|r| r.0);
-            }
-            Some(h)
-        }
+    let history = match agency::history(&app.store, &ids, &days, from, snap.now, max_cap).await {
+        Ok(h) => Some(h),
         Err(e) => {
             tracing::error!(error = %e, agency = id, "reading results for the status page");
             None
