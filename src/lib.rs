@@ -9,6 +9,7 @@ pub mod check;
 pub mod config;
 pub mod connection;
 pub mod daemon;
+pub mod demo;
 pub mod fleet;
 pub mod metrics;
 pub mod probe;

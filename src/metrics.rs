@@ -61,6 +61,8 @@ pub struct Metrics {
     pub notifications_total: Family<[(&'static str, String); 2], Counter>,
     /// Undelivered notifications per receiver.
     pub notification_queue_depth: Family<[(&'static str, String); 1], Gauge>,
+    /// Unix seconds of each housekeeping job's last success.
+    pub housekeeping_last_success: Family<[(&'static str, &'static str); 1], Gauge>,
     /// Push API requests by result: accepted, unauthorized, unknown_check, bad_request.
     pub push_requests: Family<[(&'static str, &'static str); 1], Counter>,
     registry: Registry,
@@ -103,6 +105,12 @@ impl Metrics {
         let reload_success_timestamp = Gauge::default();
         let push_requests = Family::default();
         let notifications_total = Family::default();
+        let housekeeping_last_success = Family::default();
+        registry.register(
+            "emcd_housekeeping_last_success_timestamp_seconds",
+            "Unix time of each housekeeping job's last success",
+            housekeeping_last_success.clone(),
+        );
         let notification_queue_depth = Family::default();
         registry.register(
             "emcd_notifications",
@@ -139,6 +147,7 @@ impl Metrics {
             push_requests,
             notifications_total,
             notification_queue_depth,
+            housekeeping_last_success,
             registry,
         }
     }

@@ -67,7 +67,13 @@ pub struct Reloader {
 pub fn check_list(config: &Config) -> Vec<CheckReg> {
     config
         .checks()
-        .map(|(_, _, c)| CheckReg::new(c.full_id.as_str(), c.kind.name(), c.policy.interval.as_secs() as i64))
+        .map(|(_, _, c)| {
+            CheckReg::new(
+                c.full_id.as_str(),
+                c.kind.name(),
+                c.policy.interval.as_secs() as i64,
+            )
+        })
         .collect()
 }
 

@@ -85,6 +85,9 @@ async fn route(app: &AppState, req: Request<Incoming>) -> Response<Body> {
     if path == "/-/reload" {
         return crate::reload::handle(app, req).await;
     }
+    if path == "/api/v1/reports/sla" || path == "/api/v1/reports/compliance" {
+        return crate::sla::report::http::handle(app, req).await;
+    }
     if path == "/api/v1/alerts" || path == "/api/v1/notifications" {
         return crate::alert::api::handle(app, req).await;
     }

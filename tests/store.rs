@@ -76,7 +76,9 @@ async fn batched_writes_are_read_back_by_time_range() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("sub/dir/emcd.db");
     let (store, mut conn) = Store::open(&path).await.unwrap();
-    let checks: Vec<CheckReg> = (0..50).map(|i| CheckReg::new(format!("a/s/c{i}"), "http", 10)).collect();
+    let checks: Vec<CheckReg> = (0..50)
+        .map(|i| CheckReg::new(format!("a/s/c{i}"), "http", 10))
+        .collect();
     let ids = writer::register(&mut conn, &checks).await.unwrap();
     assert_eq!(ids.len(), 50);
     let (handle, task) = writer::spawn(conn, metrics(), 1024);
@@ -93,7 +95,10 @@ async fn batched_writes_are_read_back_by_time_range() {
     }
     // Registering while results are queued keeps ids stable and order intact.
     let again = handle
-        .register(vec![CheckReg::new("a/s/c0", "http", 10), CheckReg::new("a/s/new", "tcp", 10)])
+        .register(vec![
+            CheckReg::new("a/s/c0", "http", 10),
+            CheckReg::new("a/s/new", "tcp", 10),
+        ])
         .await
         .unwrap();
     assert_eq!(again["a/s/c0"], ids["a/s/c0"]);
@@ -174,7 +179,9 @@ async fn raw_result_costs_about_24_bytes_on_disk() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("emcd.db");
     let (store, mut conn) = Store::open(&path).await.unwrap();
-    let checks: Vec<CheckReg> = (0..1000).map(|i| CheckReg::new(format!("agency-{}/sys/check-{i}", i % 51), "http", 60)).collect();
+    let checks: Vec<CheckReg> = (0..1000)
+        .map(|i| CheckReg::new(format!("agency-{}/sys/check-{i}", i % 51), "http", 60))
+        .collect();
     let ids: Vec<i64> = {
         let m = writer::register(&mut conn, &checks).await.unwrap();
         checks.iter().map(|c| m[&c.full_id]).collect()

@@ -138,13 +138,18 @@ mod tests {
 
     #[test]
     fn quantiles_are_within_the_bucket_error() {
-        let values: Vec<f64> = (1..=10_000).map(|i| (i as f64).powf(1.3) / 10.0 + 1.0).collect();
+        let values: Vec<f64> = (1..=10_000)
+            .map(|i| (i as f64).powf(1.3) / 10.0 + 1.0)
+            .collect();
         let mut h = LatencyHistogram::default();
         values.iter().for_each(|v| h.add(*v));
         for q in [0.5, 0.95, 0.99] {
             let exact = values[((q * values.len() as f64).ceil() as usize) - 1];
             let got = h.quantile(q).unwrap();
-            assert!((got - exact).abs() / exact <= BUCKET_ERROR + 1e-9, "q{q}: {got} vs {exact}");
+            assert!(
+                (got - exact).abs() / exact <= BUCKET_ERROR + 1e-9,
+                "q{q}: {got} vs {exact}"
+            );
         }
         assert_eq!(LatencyHistogram::default().quantile(0.5), None);
     }

@@ -61,7 +61,11 @@ impl Rollup {
     /// Seconds counted against availability: down, plus maintenance when it is not
     /// excluded (SPEC 4.4: unknown never counts).
     pub fn unavailable(&self, exclude_maintenance: bool) -> f64 {
-        let maint = if exclude_maintenance { 0.0 } else { secs(self, ResultKind::Maintenance) };
+        let maint = if exclude_maintenance {
+            0.0
+        } else {
+            secs(self, ResultKind::Maintenance)
+        };
         secs(self, ResultKind::Down) + maint
     }
 
@@ -155,7 +159,11 @@ mod tests {
     use ResultKind::*;
 
     fn s(ts: i64, kind: ResultKind) -> Sample {
-        Sample { ts, kind, duration_ms: 100 }
+        Sample {
+            ts,
+            kind,
+            duration_ms: 100,
+        }
     }
 
     #[test]
@@ -230,7 +238,11 @@ mod tests {
             let mut summed = Rollup::default();
             for h in 0..hours {
                 let hour = compute(&samples, interval, start + h * 3600, start + (h + 1) * 3600);
-                assert_eq!(hour, compute(&samples, interval, start + h * 3600, start + (h + 1) * 3600), "rebuilding gives the same row");
+                assert_eq!(
+                    hour,
+                    compute(&samples, interval, start + h * 3600, start + (h + 1) * 3600),
+                    "rebuilding gives the same row"
+                );
                 summed.merge(&hour);
             }
             for excl in [true, false] {
@@ -240,7 +252,10 @@ mod tests {
                 }
             }
             for k in 0..5 {
-                assert!((raw.seconds[k] - summed.seconds[k]).abs() < 1e-6, "case {case} seconds[{k}]");
+                assert!(
+                    (raw.seconds[k] - summed.seconds[k]).abs() < 1e-6,
+                    "case {case} seconds[{k}]"
+                );
             }
             assert_eq!(raw.counts, summed.counts);
             assert_eq!(raw.hist, summed.hist);

@@ -97,7 +97,9 @@ impl Store {
             .map_err(open_err)?;
         // Free pages are returned to the file system by retention (incremental vacuum);
         // a new file gets the mode before any table, an older one is converted once.
-        let auto_vacuum: i64 = sqlx::query_scalar("PRAGMA auto_vacuum").fetch_one(&mut conn).await?;
+        let auto_vacuum: i64 = sqlx::query_scalar("PRAGMA auto_vacuum")
+            .fetch_one(&mut conn)
+            .await?;
         if auto_vacuum != 2 {
             sqlx::raw_sql("PRAGMA auto_vacuum = INCREMENTAL; VACUUM;")
                 .execute(&mut conn)

@@ -61,7 +61,10 @@ impl Store {
         let rows = sqlx::query("SELECT id, full_id, interval_s FROM checks")
             .fetch_all(&self.reader)
             .await?;
-        Ok(rows.iter().map(|r| (r.get(0), (r.get(1), r.get(2)))).collect())
+        Ok(rows
+            .iter()
+            .map(|r| (r.get(0), (r.get(1), r.get(2))))
+            .collect())
     }
 
     /// The first rowid recorded at or after `ts` (through `result_marks`).
@@ -104,7 +107,14 @@ impl Store {
                     continue;
                 }
                 if let Some((kind, _, _)) = unpack(r.get(3)) {
-                    f(r.get(1), Sample { ts, kind, duration_ms: r.get(4) });
+                    f(
+                        r.get(1),
+                        Sample {
+                            ts,
+                            kind,
+                            duration_ms: r.get(4),
+                        },
+                    );
                 }
             }
         }
@@ -113,13 +123,20 @@ impl Store {
 
     /// The earliest recorded result time, if any.
     pub async fn first_result_ts(&self) -> Result<Option<i64>, StoreError> {
-        Ok(sqlx::query_scalar("SELECT ts FROM results ORDER BY rowid LIMIT 1")
-            .fetch_optional(&self.reader)
-            .await?)
+        Ok(
+            sqlx::query_scalar("SELECT ts FROM results ORDER BY rowid LIMIT 1")
+                .fetch_optional(&self.reader)
+                .await?,
+        )
     }
 
     /// Rollups of `grain` with key in `[from, to)`: (check id, key, rollup).
-    pub async fn rollups(&self, grain: Grain, from: i64, to: i64) -> Result<Vec<(i64, i64, Rollup)>, StoreError> {
+    pub async fn rollups(
+        &self,
+        grain: Grain,
+        from: i64,
+        to: i64,
+    ) -> Result<Vec<(i64, i64, Rollup)>, StoreError> {
         let sql = format!(
             "SELECT *, {key} AS k FROM {table} WHERE {key} >= ? AND {key} < ?",
             key = grain.key(),
@@ -130,20 +147,29 @@ impl Store {
             .bind(to)
             .fetch_all(&self.reader)
             .await?;
-        Ok(rows.iter().map(|r| (r.get("check_id"), r.get("k"), decode_rollup(r))).collect())
+        Ok(rows
+            .iter()
+            .map(|r| (r.get("check_id"), r.get("k"), decode_rollup(r)))
+            .collect())
     }
 
     /// A housekeeping job's cursor and last success.
     pub async fn housekeeping(&self, job: &str) -> Result<Option<(i64, Option<i64>)>, StoreError> {
-        Ok(sqlx::query("SELECT cursor, last_success FROM housekeeping WHERE job = ?")
-            .bind(job)
-            .fetch_optional(&self.reader)
-            .await?
-            .map(|r| (r.get(0), r.get(1))))
+        Ok(
+            sqlx::query("SELECT cursor, last_success FROM housekeeping WHERE job = ?")
+                .bind(job)
+                .fetch_optional(&self.reader)
+                .await?
+                .map(|r| (r.get(0), r.get(1))),
+        )
     }
 
     /// Incidents of a check overlapping `[from, to)`: (started_at, ended_at).
-    pub async fn incidents(&self, from: i64, to: i64) -> Result<Vec<(i64, i64, Option<i64>)>, StoreError> {
+    pub async fn incidents(
+        &self,
+        from: i64,
+        to: i64,
+    ) -> Result<Vec<(i64, i64, Option<i64>)>, StoreError> {
         let rows = sqlx::query(
             "SELECT check_id, started_at, ended_at FROM incidents \
              WHERE started_at < ? AND (ended_at IS NULL OR ended_at > ?)",
@@ -152,13 +178,20 @@ impl Store {
         .bind(from)
         .fetch_all(&self.reader)
         .await?;
-        Ok(rows.iter().map(|r| (r.get(0), r.get(1), r.get(2))).collect())
+        Ok(rows
+            .iter()
+            .map(|r| (r.get(0), r.get(1), r.get(2)))
+            .collect())
     }
 
     /// Bytes the database file takes (pages in use and free).
     pub async fn file_pages(&self) -> Result<(i64, i64), StoreError> {
-        let count: i64 = sqlx::query_scalar("PRAGMA page_count").fetch_one(&self.reader).await?;
-        let free: i64 = sqlx::query_scalar("PRAGMA freelist_count").fetch_one(&self.reader).await?;
+        let count: i64 = sqlx::query_scalar("PRAGMA page_count")
+            .fetch_one(&self.reader)
+            .await?;
+        let free: i64 = sqlx::query_scalar("PRAGMA freelist_count")
+            .fetch_one(&self.reader)
+            .await?;
         Ok((count, free))
     }
 }
@@ -177,7 +210,9 @@ async fn insert_rollups(
     );
     let mut tx = conn.begin().await?;
     for (check, key, r) in rows {
-        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql.clone())).bind(check).bind(key);
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql.clone()))
+            .bind(check)
+            .bind(key);
         for c in r.counts {
             q = q.bind(c);
         }
@@ -214,7 +249,11 @@ pub async fn write_rollups(
         .await
 }
 
-async fn set_cursor(conn: &mut SqliteConnection, job: &str, cursor: i64) -> Result<(), sqlx::Error> {
+async fn set_cursor(
+    conn: &mut SqliteConnection,
+    job: &str,
+    cursor: i64,
+) -> Result<(), sqlx::Error> {
     sqlx::query(
         "INSERT INTO housekeeping (job, cursor, last_success) VALUES (?, ?, ?) \
          ON CONFLICT(job) DO UPDATE SET cursor = excluded.cursor, last_success = excluded.last_success",
@@ -228,7 +267,12 @@ async fn set_cursor(conn: &mut SqliteConnection, job: &str, cursor: i64) -> Resu
 }
 
 /// Opens or closes a check's incident (a DOWN period).
-pub async fn incident(writer: &WriterHandle, check_id: i64, down: bool, at: i64) -> Result<(), StoreError> {
+pub async fn incident(
+    writer: &WriterHandle,
+    check_id: i64,
+    down: bool,
+    at: i64,
+) -> Result<(), StoreError> {
     writer
         .job(Box::new(move |conn| {
             Box::pin(async move {
@@ -239,11 +283,13 @@ pub async fn incident(writer: &WriterHandle, check_id: i64, down: bool, at: i64)
                         .execute(conn)
                         .await?;
                 } else {
-                    sqlx::query("UPDATE incidents SET ended_at = ? WHERE check_id = ? AND ended_at IS NULL")
-                        .bind(at)
-                        .bind(check_id)
-                        .execute(conn)
-                        .await?;
+                    sqlx::query(
+                        "UPDATE incidents SET ended_at = ? WHERE check_id = ? AND ended_at IS NULL",
+                    )
+                    .bind(at)
+                    .bind(check_id)
+                    .execute(conn)
+                    .await?;
                 }
                 Ok(())
             })

@@ -27,8 +27,9 @@ const ROWS_PER_INSERT: usize = 100;
 pub type Job = Box<
     dyn for<'c> FnOnce(
             &'c mut SqliteConnection,
-        ) -> std::pin::Pin<Box<dyn std::future::Future<Output = Result<(), sqlx::Error>> + Send + 'c>>
-        + Send,
+        ) -> std::pin::Pin<
+            Box<dyn std::future::Future<Output = Result<(), sqlx::Error>> + Send + 'c>,
+        > + Send,
 >;
 
 /// A check as the store registers it.
@@ -127,7 +128,10 @@ impl WriterHandle {
     pub async fn job(&self, job: Job) -> Result<(), StoreError> {
         let (reply, rx) = oneshot::channel();
         let gone = || StoreError::Query(sqlx::Error::PoolClosed);
-        self.tx.send(Msg::Job { job, reply }).await.map_err(|_| gone())?;
+        self.tx
+            .send(Msg::Job { job, reply })
+            .await
+            .map_err(|_| gone())?;
         rx.await.map_err(|_| gone())?
     }
 
@@ -140,7 +144,10 @@ impl WriterHandle {
     }
 
     /// Makes sure every check has an integer id; returns full id -> id for all of them.
-    pub async fn register(&self, checks: Vec<CheckReg>) -> Result<HashMap<String, i64>, StoreError> {
+    pub async fn register(
+        &self,
+        checks: Vec<CheckReg>,
+    ) -> Result<HashMap<String, i64>, StoreError> {
         let (reply, rx) = oneshot::channel();
         let gone = || StoreError::Query(sqlx::Error::PoolClosed);
         self.tx
@@ -348,7 +355,10 @@ impl Marks {
 
 /// Inserts missing checks and returns the ids of all of them. Used directly at start,
 /// before the writer task owns the connection, and by the writer afterwards.
-pub async fn register(conn: &mut SqliteConnection, checks: &[CheckReg]) -> Result<HashMap<String, i64>, StoreError> {
+pub async fn register(
+    conn: &mut SqliteConnection,
+    checks: &[CheckReg],
+) -> Result<HashMap<String, i64>, StoreError> {
     let now = crate::util::unix_now();
     let mut tx = conn.begin().await?;
     let mut ids = HashMap::with_capacity(checks.len());
