@@ -3,7 +3,7 @@
 emcd-overview (national overview), emcd-agency (agency drill-down), emcd-check (check
 detail) and emcd-self (emcd's own health).
 
-Run from anywhere:  python3 tools/gen-dashboards.py
+Run from anywhere:  python3 tools/gen-dashboards.py [--out DIR]
 Deterministic; Python 3 standard library only. Edit this script, not the JSON.
 
 Every panel and every query target uses the `datasource` template variable
@@ -16,6 +16,7 @@ tests/deploy_kit.rs evaluates every expression against a real Prometheus scrapin
 
 import json
 import os
+import sys
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 OUT = os.path.join(ROOT, "deploy", "grafana", "dashboards")
@@ -585,7 +586,7 @@ def self_health():
              unit="dateTimeFromNow", description="When the running configuration was loaded."),
         stat("Checks configured", [target(f"sum by (kind) (emcd_checks{{{j}}})", legend="{{kind}}")],
              text_mode="value_and_name"),
-        stat("Probes in flight", [target(f"sum(emcd_probes_in_flight{{{j}}})")]),
+        stat("Probes in flight now", [target(f"sum(emcd_probes_in_flight{{{j}}})")]),
         row("Probing"),
         timeseries("Scheduler lag", [
             target(f"histogram_quantile({q}, sum by (instance, le) "
@@ -652,14 +653,19 @@ def self_health():
 
 
 def main():
-    os.makedirs(OUT, exist_ok=True)
+    out = OUT
+    if len(sys.argv) == 3 and sys.argv[1] == "--out":
+        out = sys.argv[2]
+    elif len(sys.argv) != 1:
+        raise SystemExit("usage: gen-dashboards.py [--out DIR]")
+    os.makedirs(out, exist_ok=True)
     for name, build in (("emcd-overview", overview), ("emcd-agency", agency),
                         ("emcd-check", check), ("emcd-self", self_health)):
-        path = os.path.join(OUT, name + ".json")
+        path = os.path.join(out, name + ".json")
         with open(path, "w", encoding="utf-8") as f:
             json.dump(build(), f, indent=2, ensure_ascii=False)
             f.write("\n")
-        print("wrote", os.path.relpath(path, ROOT))
+        print("wrote", path)
 
 
 if __name__ == "__main__":
