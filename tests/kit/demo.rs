@@ -46,7 +46,7 @@ impl Demo {
     /// a check DOWN, one DEGRADED, a firing alert, a certificate expiry, an accepted
     /// push and housekeeping done.
     pub async fn wait_for_its_stories(&self) {
-        let stories: [(&str, fn(&HashMap<String, f64>) -> bool); 6] = [
+        let stories: [(&str, Seen); 6] = [
             ("a check DOWN", |s| any(s, "emcd_check_up{", |v| v == 0.0)),
             ("a check DEGRADED", |s| any(s, "emcd_check_degraded{", |v| v == 1.0)),
             ("an alert firing", |s| any(s, "emcd_alerts_firing{", |v| v > 0.0)),
@@ -75,6 +75,9 @@ impl Demo {
         }
     }
 }
+
+/// Whether a story shows in a page of samples.
+type Seen = fn(&HashMap<String, f64>) -> bool;
 
 fn any(s: &HashMap<String, f64>, prefix: &str, ok: impl Fn(f64) -> bool) -> bool {
     s.iter().any(|(k, v)| k.starts_with(prefix) && ok(*v))
