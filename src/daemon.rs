@@ -93,6 +93,12 @@ pub async fn run_with(
     );
     sender::start(&sender_ctx, &dispatcher, pending, &senders, &shutdown);
     let recorder = Recorder::new(writer.clone(), fleet.clone(), dispatcher.clone());
+    let periodic = tokio::spawn(crate::alert::periodic::run(
+        fleet.clone(),
+        writer.clone(),
+        dispatcher.clone(),
+        shutdown.clone(),
+    ));
     let housekeeping_writer = writer.clone();
 
     let (schedule_tx, schedule_rx) = mpsc::channel(4);
@@ -173,6 +179,9 @@ pub async fn run_with(
     housekeeping
         .await
         .context("the housekeeping task panicked")?;
+    periodic
+        .await
+        .context("the periodic alerts task panicked")?;
     senders.close();
     if tokio::time::timeout(scheduler::SHUTDOWN_GRACE, senders.wait())
         .await

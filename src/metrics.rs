@@ -63,6 +63,8 @@ pub struct Metrics {
     pub notification_queue_depth: Family<[(&'static str, String); 1], Gauge>,
     /// Unix seconds of each housekeeping job's last success.
     pub housekeeping_last_success: Family<[(&'static str, &'static str); 1], Gauge>,
+    /// Rolled-up availability sums, refreshed by housekeeping.
+    pub availability: crate::sla::availability::Table,
     /// Push API requests by result: accepted, unauthorized, unknown_check, bad_request.
     pub push_requests: Family<[(&'static str, &'static str); 1], Counter>,
     registry: Registry,
@@ -137,7 +139,11 @@ impl Metrics {
             "Push API requests by result",
             push_requests.clone(),
         );
-        registry.register_collector(Box::new(FleetCollector { fleet }));
+        let availability = crate::sla::availability::Table::default();
+        registry.register_collector(Box::new(FleetCollector {
+            fleet,
+            availability: availability.clone(),
+        }));
         Metrics {
             scheduler_lag,
             probes_in_flight,
@@ -148,6 +154,7 @@ impl Metrics {
             notifications_total,
             notification_queue_depth,
             housekeeping_last_success,
+            availability,
             registry,
         }
     }
@@ -207,8 +214,10 @@ struct Sample {
     degraded: bool,
     counts: [u64; 5],
     in_maintenance: bool,
+    /// Seconds per availability window (`sla::availability::WINDOWS`).
+    windows: [crate::sla::live::Seconds; 4],
     /// Which of the check's alerts fire, by `AlertName::slot`.
-    firing: [bool; 3],
+    firing: [bool; 4],
     last: Option<LastSample>,
 }
 
@@ -223,6 +232,7 @@ struct LastSample {
 #[derive(Debug)]
 struct FleetCollector {
     fleet: FleetHandle,
+    availability: crate::sla::availability::Table,
 }
 
 fn gauge<'a, T>(
@@ -247,6 +257,12 @@ where
 impl Collector for FleetCollector {
     fn encode(&self, mut enc: DescriptorEncoder) -> std::fmt::Result {
         let fleet = self.fleet.current();
+        let sums = self
+            .availability
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone();
+        let now = crate::util::unix_now();
         let samples: Vec<Sample> = fleet
             .checks
             .iter()
@@ -263,6 +279,18 @@ impl Collector for FleetCollector {
                     degraded: live.state.status == crate::check::state::Status::Degraded,
                     counts: live.counts,
                     in_maintenance: live.in_maintenance,
+                    windows: {
+                        let mut w = [live.recent.seconds(now - 3600, now); 4];
+                        let extra = live.recent.seconds(sums.covered_until, now);
+                        let rolled = sums.by_check.get(&c.db_id);
+                        for i in 1..4 {
+                            w[i] = extra;
+                            if let Some(r) = rolled {
+                                w[i].add(r[i - 1]);
+                            }
+                        }
+                        w
+                    },
                     firing: live.alerts.map(|a| a.is_some()),
                     last: live.last.as_ref().map(|l| LastSample {
                         success: l.result.is_available(),
@@ -338,6 +366,53 @@ impl Collector for FleetCollector {
             &samples,
             |s| Some(i64::from(s.degraded)),
         )?;
+        let exclude = fleet.config.sla.exclude_maintenance;
+        {
+            let mut m = enc.encode_descriptor(
+                "emcd_check_availability_ratio",
+                "Time-weighted availability over the window",
+                None,
+                MetricType::Gauge,
+            )?;
+            for s in &samples {
+                for (i, (window, _)) in crate::sla::availability::WINDOWS.iter().enumerate() {
+                    if let Some(a) = s.windows[i].availability(exclude) {
+                        m.encode_family(&(&s.labels[..], [("window", *window)]))?
+                            .encode_gauge(&a)?;
+                    }
+                }
+            }
+        }
+        {
+            let agencies: Vec<std::sync::Arc<str>> = fleet
+                .config
+                .agencies
+                .iter()
+                .map(|a| a.id.as_str().into())
+                .collect();
+            let mut sums = vec![[crate::sla::live::Seconds::default(); 4]; agencies.len()];
+            for s in &samples {
+                if let Some(i) = agencies.iter().position(|a| *a == s.labels[0].1) {
+                    for w in 0..4 {
+                        sums[i][w].add(s.windows[w]);
+                    }
+                }
+            }
+            let mut m = enc.encode_descriptor(
+                "emcd_agency_availability_ratio",
+                "Time-weighted availability over the agency's checks",
+                None,
+                MetricType::Gauge,
+            )?;
+            for (agency, w) in agencies.iter().zip(&sums) {
+                for (i, (window, _)) in crate::sla::availability::WINDOWS.iter().enumerate() {
+                    if let Some(a) = w[i].availability(exclude) {
+                        m.encode_family(&[("agency", agency.as_ref()), ("window", *window)])?
+                            .encode_gauge(&a)?;
+                    }
+                }
+            }
+        }
         gauge(
             &mut enc,
             "emcd_check_in_maintenance",
@@ -349,18 +424,30 @@ impl Collector for FleetCollector {
             // Firing alerts by (alertname, severity, agency); every agency has a series
             // for every alertname, so a dashboard sees 0 rather than nothing.
             let names = crate::alert::AlertName::PER_CHECK;
+            let system_alert = crate::alert::AlertName::SystemNotConnected;
             let agencies: Vec<std::sync::Arc<str>> = fleet
                 .config
                 .agencies
                 .iter()
                 .map(|a| a.id.as_str().into())
                 .collect();
-            let mut counts = vec![[0i64; 3]; agencies.len()];
+            let mut counts = vec![[0i64; 5]; agencies.len()];
             for s in &samples {
                 if let Some(i) = agencies.iter().position(|a| *a == s.labels[0].1) {
                     for name in names {
                         counts[i][name.slot()] += i64::from(s.firing[name.slot()]);
                     }
+                }
+            }
+            for sys in &fleet.systems {
+                let firing = sys
+                    .live
+                    .lock()
+                    .unwrap_or_else(|p| p.into_inner())
+                    .alert
+                    .is_some();
+                if let Some(i) = agencies.iter().position(|a| *a == sys.agency) {
+                    counts[i][4] += i64::from(firing);
                 }
             }
             let mut m = enc.encode_descriptor(
@@ -370,13 +457,14 @@ impl Collector for FleetCollector {
                 MetricType::Gauge,
             )?;
             for (agency, n) in agencies.iter().zip(&counts) {
-                for name in names {
+                for name in names.into_iter().chain([system_alert]) {
                     let labels = [
                         ("alertname", name.as_str()),
                         ("severity", name.severity()),
                         ("agency", agency.as_ref()),
                     ];
-                    m.encode_family(&labels)?.encode_gauge(&n[name.slot()])?;
+                    let index = if name == system_alert { 4 } else { name.slot() };
+                    m.encode_family(&labels)?.encode_gauge(&n[index])?;
                 }
             }
         }

@@ -160,6 +160,8 @@ impl Recorder {
                 live.cert_expiry = last.cert_expiry;
             }
             live.in_maintenance = maintenance;
+            live.recent
+                .push(last.at, last.result, policy.interval.as_secs() as i64);
             live.last = Some(last.clone());
             let changes = evaluate::decide(&mut live, check, &config, maintenance, last.at);
             (transition, changes, live.cert_expiry)

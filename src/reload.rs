@@ -176,11 +176,7 @@ pub async fn run(
 /// `POST /-/reload`, with `Authorization: Bearer <server.admin_token>`.
 pub async fn handle(app: &AppState, req: Request<Incoming>) -> Response<Body> {
     if req.method() != Method::POST {
-        return error(
-            StatusCode::METHOD_NOT_ALLOWED,
-            "method_not_allowed",
-            "use POST /-/reload",
-        );
+        return crate::server::method_not_allowed("POST", "use POST /-/reload");
     }
     let fleet = app.fleet.current();
     let Some(expected) = &fleet.config.server.admin_token else {

@@ -84,6 +84,12 @@ impl Housekeeper {
             hour += 3600;
         }
         self.daily_pass(tz, hour - 3600).await?;
+        let sums = super::availability::compute(&self.store, tz, hour).await?;
+        *self
+            .metrics
+            .availability
+            .write()
+            .unwrap_or_else(|p| p.into_inner()) = Arc::new(sums);
         self.done("rollup");
         Ok(hours)
     }

@@ -3,8 +3,10 @@
 //! (`time`), the housekeeping jobs that build rollups and enforce retention
 //! (`housekeeping`), and the SLA and compliance reports (`report`).
 
+pub mod availability;
 pub mod histogram;
 pub mod housekeeping;
+pub mod live;
 pub mod report;
 pub mod rollup;
 pub mod time;

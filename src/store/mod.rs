@@ -5,6 +5,7 @@
 pub mod alerts;
 mod codec;
 mod migrate;
+mod queries;
 pub mod rollups;
 pub mod writer;
 
@@ -21,6 +22,7 @@ use sqlx::{Connection, Row};
 
 use crate::result::{ErrorKind, ResultKind};
 pub use codec::{pack, unpack};
+pub use queries::Sample;
 
 /// Errors of the storage layer, naming the database file.
 #[derive(Debug, thiserror::Error)]

@@ -64,11 +64,7 @@ fn param<'a>(req: &'a Request<Incoming>, name: &str) -> Option<&'a str> {
 
 pub async fn handle(app: &AppState, req: Request<Incoming>) -> Response<Body> {
     if req.method() != Method::GET {
-        return error(
-            StatusCode::METHOD_NOT_ALLOWED,
-            "method_not_allowed",
-            "use GET",
-        );
+        return crate::server::method_not_allowed("GET", "use GET");
     }
     let config = app.fleet.current().config.clone();
     let now = crate::util::unix_now();
