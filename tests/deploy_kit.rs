@@ -21,7 +21,11 @@ const ALERTMANAGER: &str = "Debian's `prometheus-alertmanager` package (.ci/run 
 fn promtool_checks_the_config_and_the_rules_and_passes_the_rule_tests() {
     let prom = repo("deploy/prometheus");
     let p = |rel: &str| prom.join(rel).to_string_lossy().into_owned();
-    run_ok("promtool", &["check", "config", &p("prometheus.yml")], PROMETHEUS);
+    run_ok(
+        "promtool",
+        &["check", "config", &p("prometheus.yml")],
+        PROMETHEUS,
+    );
     let rules: Vec<String> = files(&prom.join("rules"), ".yml")
         .iter()
         .map(|f| f.to_string_lossy().into_owned())
@@ -47,7 +51,11 @@ fn promtool_checks_the_config_and_the_rules_and_passes_the_rule_tests() {
     let mut fires = BTreeSet::new();
     let mut silent = BTreeSet::new();
     for file in &tests {
-        for test in yaml(Path::new(file))["tests"].as_array().into_iter().flatten() {
+        for test in yaml(Path::new(file))["tests"]
+            .as_array()
+            .into_iter()
+            .flatten()
+        {
             for case in test["alert_rule_test"].as_array().into_iter().flatten() {
                 let name = case["alertname"].as_str().unwrap_or_default().to_owned();
                 match case["exp_alerts"].as_array() {
@@ -58,8 +66,14 @@ fn promtool_checks_the_config_and_the_rules_and_passes_the_rule_tests() {
         }
     }
     for alert in &alerts {
-        assert!(fires.contains(alert), "no promtool test where {alert} fires");
-        assert!(silent.contains(alert), "no promtool test where {alert} does not fire");
+        assert!(
+            fires.contains(alert),
+            "no promtool test where {alert} fires"
+        );
+        assert!(
+            silent.contains(alert),
+            "no promtool test where {alert} does not fire"
+        );
     }
 }
 
@@ -70,14 +84,38 @@ fn alertmanager_config_is_valid_and_routes_by_severity_and_agency() {
     run_ok("amtool", &["check-config", &config], ALERTMANAGER);
     let flag = format!("--config.file={config}");
     for (labels, receivers) in [
-        ("alertname=CheckDown severity=critical agency=hue", "noc-critical"),
-        ("alertname=CheckDown severity=critical agency=bo-tu-phap", "bo-tu-phap,noc-critical"),
-        ("alertname=CheckDegraded severity=warning agency=bo-tu-phap", "bo-tu-phap,noc-warning"),
-        ("alertname=CheckDegraded severity=warning agency=ha-noi", "noc-warning"),
-        ("alertname=CheckDown severity=critical agency=ha-noi", "ha-noi,noc-critical"),
-        ("alertname=CheckErrorBudgetBurnSlow severity=warning agency=hue", "noc-warning"),
-        ("alertname=EmcdDown severity=critical job=emcd", "emcd-operators"),
-        ("alertname=EmcdNotificationsDead severity=warning receiver=ops", "emcd-operators"),
+        (
+            "alertname=CheckDown severity=critical agency=hue",
+            "noc-critical",
+        ),
+        (
+            "alertname=CheckDown severity=critical agency=bo-tu-phap",
+            "bo-tu-phap,noc-critical",
+        ),
+        (
+            "alertname=CheckDegraded severity=warning agency=bo-tu-phap",
+            "bo-tu-phap,noc-warning",
+        ),
+        (
+            "alertname=CheckDegraded severity=warning agency=ha-noi",
+            "noc-warning",
+        ),
+        (
+            "alertname=CheckDown severity=critical agency=ha-noi",
+            "ha-noi,noc-critical",
+        ),
+        (
+            "alertname=CheckErrorBudgetBurnSlow severity=warning agency=hue",
+            "noc-warning",
+        ),
+        (
+            "alertname=EmcdDown severity=critical job=emcd",
+            "emcd-operators",
+        ),
+        (
+            "alertname=EmcdNotificationsDead severity=warning receiver=ops",
+            "emcd-operators",
+        ),
     ] {
         let mut args = vec!["config", "routes", "test", flag.as_str()];
         args.extend(labels.split(' '));
@@ -99,7 +137,12 @@ fn dashboards_are_valid_json_with_unique_panel_ids_and_only_the_datasource_varia
     assert_eq!(uids.len(), all.len(), "dashboard uids are unique");
     for (path, d) in paths.iter().zip(&all) {
         let problems = dashboards::problems(d, &uids);
-        assert!(problems.is_empty(), "{}:\n{}", path.display(), problems.join("\n"));
+        assert!(
+            problems.is_empty(),
+            "{}:\n{}",
+            path.display(),
+            problems.join("\n")
+        );
     }
     // The provider loads them from where compose mounts them.
     let provider = yaml(&repo("deploy/grafana/provisioning/dashboards/emcd.yaml"));
@@ -118,7 +161,11 @@ fn dashboards_are_what_their_generator_writes() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().to_string_lossy().into_owned();
     let script = repo("tools/gen-dashboards.py");
-    run_ok("python3", &[&script.to_string_lossy(), "--out", &out], "python3");
+    run_ok(
+        "python3",
+        &[&script.to_string_lossy(), "--out", &out],
+        "python3",
+    );
     for path in files(&repo("deploy/grafana/dashboards"), ".json") {
         let generated = dir.path().join(path.file_name().unwrap());
         assert!(
@@ -162,7 +209,11 @@ fn kubernetes_config_maps_hold_the_example_config_and_the_statefulset_mounts_the
         let name = f.file_name().unwrap().to_string_lossy().into_owned();
         expected.push((format!("agencies/{name}"), f));
     }
-    assert_eq!(mounted.len(), expected.len(), "one mounted ConfigMap per config file");
+    assert_eq!(
+        mounted.len(),
+        expected.len(),
+        "one mounted ConfigMap per config file"
+    );
     let kustomization = read(&k8s.join("kustomization.yaml"));
     for (path, source) in expected {
         let (name, key) = mounted
@@ -181,7 +232,10 @@ fn kubernetes_config_maps_hold_the_example_config_and_the_statefulset_mounts_the
             "{file} does not hold {} verbatim: run tools/gen-kubernetes.py",
             source.display()
         );
-        assert!(kustomization.contains(&format!("  - {file}\n")), "{file} not in kustomization");
+        assert!(
+            kustomization.contains(&format!("  - {file}\n")),
+            "{file} not in kustomization"
+        );
     }
     // The PrometheusRules are the rule files.
     for (object, rules) in [
@@ -195,26 +249,41 @@ fn kubernetes_config_maps_hold_the_example_config_and_the_statefulset_mounts_the
         );
     }
     for f in ["service.yaml", "servicemonitor.yaml", "namespace.yaml"] {
-        assert!(kustomization.contains(&format!("  - {f}\n")), "{f} not in kustomization");
+        assert!(
+            kustomization.contains(&format!("  - {f}\n")),
+            "{f} not in kustomization"
+        );
     }
     let monitor = yaml(&k8s.join("servicemonitor.yaml"));
     let service = yaml(&k8s.join("service.yaml"));
-    assert_eq!(monitor["spec"]["endpoints"][0]["port"], service["spec"]["ports"][0]["name"]);
-    assert_eq!(service["metadata"]["name"], "emcd", "the job label the alerts expect");
+    assert_eq!(
+        monitor["spec"]["endpoints"][0]["port"],
+        service["spec"]["ports"][0]["name"]
+    );
+    assert_eq!(
+        service["metadata"]["name"], "emcd",
+        "the job label the alerts expect"
+    );
 }
 
 #[test]
 fn compose_file_is_valid_and_its_emcd_config_loads() {
     let compose = yaml(&repo("deploy/compose.yaml"));
     for service in ["emcd", "prometheus", "alertmanager", "grafana"] {
-        assert!(compose["services"][service].is_object(), "service {service}");
+        assert!(
+            compose["services"][service].is_object(),
+            "service {service}"
+        );
     }
     // Every bind-mounted path exists.
     for (name, service) in compose["services"].as_object().unwrap() {
         for v in service["volumes"].as_array().into_iter().flatten() {
             let source = v.as_str().unwrap().split(':').next().unwrap();
             if source.starts_with('.') {
-                assert!(repo("deploy").join(source).exists(), "{name}: {source} is missing");
+                assert!(
+                    repo("deploy").join(source).exists(),
+                    "{name}: {source} is missing"
+                );
             }
         }
     }
@@ -224,15 +293,26 @@ fn compose_file_is_valid_and_its_emcd_config_loads() {
     for f in files(&repo("config/agencies"), ".yaml") {
         std::fs::copy(&f, dir.path().join("agencies").join(f.file_name().unwrap())).unwrap();
     }
-    std::fs::copy(repo("deploy/compose/emcd.yaml"), dir.path().join("emcd.yaml")).unwrap();
+    std::fs::copy(
+        repo("deploy/compose/emcd.yaml"),
+        dir.path().join("emcd.yaml"),
+    )
+    .unwrap();
     let main = dir.path().join("emcd.yaml");
-    run_ok(env!("CARGO_BIN_EXE_emcd"), &["check", "--config", &main.to_string_lossy()], "emcd");
+    run_ok(
+        env!("CARGO_BIN_EXE_emcd"),
+        &["check", "--config", &main.to_string_lossy()],
+        "emcd",
+    );
 
     if !on_path("docker-compose") {
         println!("SKIPPED: docker-compose is not installed; compose.yaml not validated by it");
         return;
     }
-    for files in [vec!["compose.yaml"], vec!["compose.yaml", "compose.demo.yaml"]] {
+    for files in [
+        vec!["compose.yaml"],
+        vec!["compose.yaml", "compose.demo.yaml"],
+    ] {
         let mut args = Vec::new();
         for f in &files {
             args.push("-f".to_owned());
@@ -252,32 +332,47 @@ fn systemd_accepts_the_unit() {
     }
     // verify wants the executables to exist: point the unit at the built binary.
     let dir = tempfile::tempdir().unwrap();
-    let unit = read(&repo("deploy/emcd.service")).replace("/usr/local/bin/emcd", env!("CARGO_BIN_EXE_emcd"));
+    let unit = read(&repo("deploy/emcd.service"))
+        .replace("/usr/local/bin/emcd", env!("CARGO_BIN_EXE_emcd"));
     let path = dir.path().join("emcd.service");
     std::fs::write(&path, unit).unwrap();
-    let out = run("systemd-analyze", &["verify", &path.to_string_lossy()], "systemd");
+    let out = run(
+        "systemd-analyze",
+        &["verify", &path.to_string_lossy()],
+        "systemd",
+    );
     let text = format!(
         "{}{}",
         String::from_utf8_lossy(&out.stdout),
         String::from_utf8_lossy(&out.stderr)
     );
     assert!(out.status.success(), "systemd-analyze verify:\n{text}");
-    assert!(!text.contains("emcd.service:"), "systemd-analyze verify warns:\n{text}");
+    assert!(
+        !text.contains("emcd.service:"),
+        "systemd-analyze verify warns:\n{text}"
+    );
 }
 
 /// Alerts that must not fire while the demo runs: their expressions must return nothing.
 const MUST_BE_EMPTY: &[(&str, &str)] = &[
     ("alert EmcdDown", "the demo is up and scraped"),
-    ("alert EmcdSchedulerLagging", "a few hundred checks start on time"),
+    (
+        "alert EmcdSchedulerLagging",
+        "a few hundred checks start on time",
+    ),
     ("alert EmcdNotProbing", "the demo probes all the time"),
     ("alert EmcdConfigReloadFailed", "nothing reloads"),
     ("alert EmcdNotificationsDead", NO_RECEIVERS),
     ("alert EmcdNotificationsBacklogged", NO_RECEIVERS),
-    ("alert EmcdStoreBacklog", "commits keep up with a few hundred checks"),
+    (
+        "alert EmcdStoreBacklog",
+        "commits keep up with a few hundred checks",
+    ),
     ("alert EmcdHousekeepingStale", "housekeeping runs at start"),
 ];
 
-const NO_RECEIVERS: &str = "the demo's config has no alert receivers, so emcd exposes no notification series";
+const NO_RECEIVERS: &str =
+    "the demo's config has no alert receivers, so emcd exposes no notification series";
 /// Expressions that may return nothing here, and why. Everything else must return data.
 const MAY_BE_EMPTY: &[(&str, &str)] = &[
     ("emcd-self / Notification queue depth / A", NO_RECEIVERS),
@@ -313,15 +408,25 @@ async fn every_dashboard_and_rule_expression_returns_data_from_prometheus_scrapi
         .iter()
         .map(|p| json(p))
         .collect();
-    let mut exprs: Vec<kit::promql::Expr> =
-        dashboards.iter().flat_map(kit::promql::dashboard_exprs).collect();
+    let mut exprs: Vec<kit::promql::Expr> = dashboards
+        .iter()
+        .flat_map(kit::promql::dashboard_exprs)
+        .collect();
     exprs.extend(kit::promql::rules_in(&repo("deploy/prometheus/rules")));
     let ids: BTreeSet<&str> = exprs.iter().map(|e| e.id.as_str()).collect();
     assert_eq!(ids.len(), exprs.len(), "expression ids are unique");
     for (id, _) in MUST_BE_EMPTY.iter().chain(MAY_BE_EMPTY) {
-        assert!(ids.contains(id), "{id} is listed as empty but is no expression of the kit");
+        assert!(
+            ids.contains(id),
+            "{id} is listed as empty but is no expression of the kit"
+        );
     }
-    let listed = |id: &str| MUST_BE_EMPTY.iter().chain(MAY_BE_EMPTY).any(|(l, _)| *l == id);
+    let listed = |id: &str| {
+        MUST_BE_EMPTY
+            .iter()
+            .chain(MAY_BE_EMPTY)
+            .any(|(l, _)| *l == id)
+    };
 
     // Rounds until every expression that should has data (two scrapes and a rule
     // evaluation at least; rates need two samples), bounded.
@@ -355,14 +460,20 @@ async fn every_dashboard_and_rule_expression_returns_data_from_prometheus_scrapi
     };
     for (id, why) in MUST_BE_EMPTY {
         let (q, r) = &results[id];
-        assert!(r.is_empty(), "{id} must return nothing ({why}), but\n{q}\nreturns {r:?}");
+        assert!(
+            r.is_empty(),
+            "{id} must return nothing ({why}), but\n{q}\nreturns {r:?}"
+        );
     }
     let may: Vec<&str> = MAY_BE_EMPTY
         .iter()
         .filter(|(id, _)| results[id].1.is_empty())
         .map(|(id, _)| *id)
         .collect();
-    println!("{} expressions evaluated; empty as allowed: {may:?}", results.len());
+    println!(
+        "{} expressions evaluated; empty as allowed: {may:?}",
+        results.len()
+    );
 
     // Every variable's query offers the value used above.
     for d in &dashboards {
@@ -376,7 +487,11 @@ async fn every_dashboard_and_rule_expression_returns_data_from_prometheus_scrapi
                 .iter()
                 .filter_map(|s| s["metric"][label.as_str()].as_str().map(str::to_owned))
                 .collect();
-            assert!(offered.contains(&vars[name]), "{id} offers {offered:?}, not {}", vars[name]);
+            assert!(
+                offered.contains(&vars[name]),
+                "{id} offers {offered:?}, not {}",
+                vars[name]
+            );
         }
     }
 
@@ -391,7 +506,10 @@ async fn every_dashboard_and_rule_expression_returns_data_from_prometheus_scrapi
     let argv: Vec<String> = serde_json::from_str::<Vec<String>>(check)
         .expect("HEALTHCHECK CMD in exec (JSON) form")
         .into_iter()
-        .map(|a| a.replace("/usr/local/bin/emcd", env!("CARGO_BIN_EXE_emcd")).replace("127.0.0.1:9464", &demo.addr))
+        .map(|a| {
+            a.replace("/usr/local/bin/emcd", env!("CARGO_BIN_EXE_emcd"))
+                .replace("127.0.0.1:9464", &demo.addr)
+        })
         .collect();
     let argv: Vec<&str> = argv.iter().map(String::as_str).collect();
     run_ok(argv[0], &argv[1..], "emcd");

@@ -19,14 +19,25 @@ pub fn problems(d: &Value, uids: &BTreeSet<String>) -> Vec<String> {
     let mut out = Vec::new();
     let ds = datasource();
 
-    let vars = d["templating"]["list"].as_array().cloned().unwrap_or_default();
+    let vars = d["templating"]["list"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
     let ds_vars: Vec<&Value> = vars.iter().filter(|v| v["type"] == "datasource").collect();
-    if ds_vars.len() != 1 || ds_vars[0]["name"] != "datasource" || ds_vars[0]["query"] != "prometheus" {
-        out.push("needs exactly one variable `datasource` of type datasource, query prometheus".into());
+    if ds_vars.len() != 1
+        || ds_vars[0]["name"] != "datasource"
+        || ds_vars[0]["query"] != "prometheus"
+    {
+        out.push(
+            "needs exactly one variable `datasource` of type datasource, query prometheus".into(),
+        );
     }
     for v in vars.iter().filter(|v| v["type"] == "query") {
         if v["datasource"] != ds {
-            out.push(format!("variable {}: datasource is not the variable", v["name"]));
+            out.push(format!(
+                "variable {}: datasource is not the variable",
+                v["name"]
+            ));
         }
     }
 
@@ -55,7 +66,10 @@ pub fn problems(d: &Value, uids: &BTreeSet<String>) -> Vec<String> {
             continue;
         }
         if p["datasource"] != ds {
-            out.push(format!("panel {title:?}: datasource is {}", p["datasource"]));
+            out.push(format!(
+                "panel {title:?}: datasource is {}",
+                p["datasource"]
+            ));
         }
         let targets = p["targets"].as_array().cloned().unwrap_or_default();
         if targets.is_empty() {
@@ -63,7 +77,10 @@ pub fn problems(d: &Value, uids: &BTreeSet<String>) -> Vec<String> {
         }
         for t in &targets {
             if t["datasource"] != ds {
-                out.push(format!("panel {title:?} target {}: datasource is {}", t["refId"], t["datasource"]));
+                out.push(format!(
+                    "panel {title:?} target {}: datasource is {}",
+                    t["refId"], t["datasource"]
+                ));
             }
             if t["expr"].as_str().is_none_or(|e| e.trim().is_empty()) {
                 out.push(format!("panel {title:?} target {}: no expr", t["refId"]));

@@ -48,15 +48,34 @@ impl Demo {
     pub async fn wait_for_its_stories(&self) {
         let stories: [(&str, Seen); 6] = [
             ("a check DOWN", |s| any(s, "emcd_check_up{", |v| v == 0.0)),
-            ("a check DEGRADED", |s| any(s, "emcd_check_degraded{", |v| v == 1.0)),
-            ("an alert firing", |s| any(s, "emcd_alerts_firing{", |v| v > 0.0)),
-            ("a certificate expiry", |s| any(s, "probe_ssl_earliest_cert_expiry{", |v| v > 0.0)),
-            ("an accepted push", |s| any(s, "emcd_push_requests_total{result=\"accepted\"}", |v| v > 0.0)),
-            ("housekeeping done", |s| any(s, "emcd_housekeeping_last_success_timestamp_seconds{", |v| v > 0.0)),
+            ("a check DEGRADED", |s| {
+                any(s, "emcd_check_degraded{", |v| v == 1.0)
+            }),
+            ("an alert firing", |s| {
+                any(s, "emcd_alerts_firing{", |v| v > 0.0)
+            }),
+            ("a certificate expiry", |s| {
+                any(s, "probe_ssl_earliest_cert_expiry{", |v| v > 0.0)
+            }),
+            ("an accepted push", |s| {
+                any(s, "emcd_push_requests_total{result=\"accepted\"}", |v| {
+                    v > 0.0
+                })
+            }),
+            ("housekeeping done", |s| {
+                any(
+                    s,
+                    "emcd_housekeeping_last_success_timestamp_seconds{",
+                    |v| v > 0.0,
+                )
+            }),
         ];
         let deadline = Instant::now() + Duration::from_secs(120);
         loop {
-            let page = get(&self.addr, "/metrics").await.map(|(_, p)| p).unwrap_or_default();
+            let page = get(&self.addr, "/metrics")
+                .await
+                .map(|(_, p)| p)
+                .unwrap_or_default();
             let s = samples(&page);
             let missing: Vec<&str> = stories
                 .iter()

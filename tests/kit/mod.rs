@@ -29,7 +29,8 @@ pub fn yaml(path: &Path) -> Value {
 }
 
 pub fn json(path: &Path) -> Value {
-    serde_json::from_str(&read(path)).unwrap_or_else(|e| panic!("{}: not JSON: {e}", path.display()))
+    serde_json::from_str(&read(path))
+        .unwrap_or_else(|e| panic!("{}: not JSON: {e}", path.display()))
 }
 
 /// The files of a directory whose names end with `suffix`, sorted.
@@ -45,9 +46,8 @@ pub fn files(dir: &Path, suffix: &str) -> Vec<PathBuf> {
 
 /// Whether an executable of that name is on PATH.
 pub fn on_path(name: &str) -> bool {
-    std::env::var_os("PATH").is_some_and(|paths| {
-        std::env::split_paths(&paths).any(|dir| dir.join(name).is_file())
-    })
+    std::env::var_os("PATH")
+        .is_some_and(|paths| std::env::split_paths(&paths).any(|dir| dir.join(name).is_file()))
 }
 
 /// Runs a tool to completion and returns its output; panics, with the output, when it
@@ -114,9 +114,15 @@ impl Prometheus {
         std::fs::write(dir.join("prometheus.yml"), config.to_string()).unwrap();
         let addr = format!("127.0.0.1:{}", crate::e2e::free_port());
         let mut cmd = Command::new("prometheus");
-        cmd.arg(format!("--config.file={}", dir.join("prometheus.yml").display()))
-            .arg(format!("--storage.tsdb.path={}", dir.join("prometheus-data").display()))
-            .arg(format!("--web.listen-address={addr}"));
+        cmd.arg(format!(
+            "--config.file={}",
+            dir.join("prometheus.yml").display()
+        ))
+        .arg(format!(
+            "--storage.tsdb.path={}",
+            dir.join("prometheus-data").display()
+        ))
+        .arg(format!("--web.listen-address={addr}"));
         let process = Process::spawn(&mut cmd, dir.join("prometheus.log"));
         let p = Prometheus { addr, process };
         let deadline = Instant::now() + Duration::from_secs(30);

@@ -50,7 +50,11 @@ pub fn dashboard_exprs(dashboard: &Value) -> Vec<Expr> {
 pub fn variable_queries(dashboard: &Value) -> Vec<(String, String, String)> {
     let uid = dashboard["uid"].as_str().unwrap_or("?");
     let mut out = Vec::new();
-    for v in dashboard["templating"]["list"].as_array().into_iter().flatten() {
+    for v in dashboard["templating"]["list"]
+        .as_array()
+        .into_iter()
+        .flatten()
+    {
         if v["type"] != "query" {
             continue;
         }
