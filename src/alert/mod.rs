@@ -220,13 +220,7 @@ pub fn restore(fleet: &crate::fleet::Fleet, firing: &[crate::store::alerts::Aler
     restored
 }
 
-/// Unix seconds as RFC 3339 UTC (`2026-11-23T08:00:00Z`).
-pub fn rfc3339(secs: i64) -> String {
-    chrono::DateTime::from_timestamp(secs, 0)
-        .unwrap_or_default()
-        .format("%Y-%m-%dT%H:%M:%SZ")
-        .to_string()
-}
+pub use crate::util::rfc3339;
 
 /// A new delivery id: a ULID (48-bit millisecond time + 80 random bits, Crockford
 /// base32), sortable by creation time and stable across retries of one notification.

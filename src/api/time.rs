@@ -1,15 +1,10 @@
 //! Times as the API shows and accepts them (SPEC 7): RFC 3339 in UTC out; RFC 3339 or a
 //! calendar date in `sla.timezone` in. Pure functions, no clock.
 
-use chrono::{DateTime, LocalResult, NaiveDate, NaiveTime, SecondsFormat, TimeZone, Utc};
+use chrono::{DateTime, NaiveDate};
 use chrono_tz::Tz;
 
-/// Unix seconds as RFC 3339 UTC (`2026-11-01T00:00:00Z`).
-pub fn rfc3339(ts: i64) -> String {
-    DateTime::<Utc>::from_timestamp(ts, 0)
-        .unwrap_or_default()
-        .to_rfc3339_opts(SecondsFormat::Secs, true)
-}
+pub use crate::util::rfc3339;
 
 /// Which end of a range a parameter is: a date means the start of that day for `from`
 /// and its end for `to`, and a fractional second rounds inward.
@@ -64,26 +59,12 @@ fn is_date_shape(value: &str) -> bool {
 /// Unix seconds of local midnight starting `date` in `tz` (the first instant of the day
 /// if midnight does not exist there).
 pub fn day_start(date: NaiveDate, tz: Tz) -> Option<i64> {
-    let midnight = date.and_time(NaiveTime::MIN);
-    match tz.from_local_datetime(&midnight) {
-        LocalResult::Single(t) | LocalResult::Ambiguous(t, _) => Some(t.timestamp()),
-        LocalResult::None => {
-            // A DST gap at midnight: the day starts at the first valid local time.
-            (1..=24 * 4).find_map(|q| {
-                tz.from_local_datetime(&(midnight + chrono::Duration::minutes(15 * q)))
-                    .earliest()
-                    .map(|t| t.timestamp())
-            })
-        }
-    }
+    Some(crate::sla::time::midnight(tz, date))
 }
 
 /// The calendar date of `ts` in `tz`.
 pub fn local_date(ts: i64, tz: Tz) -> NaiveDate {
-    DateTime::<Utc>::from_timestamp(ts, 0)
-        .unwrap_or_default()
-        .with_timezone(&tz)
-        .date_naive()
+    crate::sla::time::local_date(tz, ts)
 }
 
 #[cfg(test)]

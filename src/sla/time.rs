@@ -4,16 +4,19 @@
 use chrono::{DateTime, Datelike, NaiveDate, TimeZone, Utc};
 use chrono_tz::Tz;
 
-/// Unix seconds of local midnight starting `date` (the earliest, should a zone skip it).
+/// Unix seconds of local midnight starting `date`; where a zone skips midnight (a DST
+/// gap), the first valid local time of that day.
 pub fn midnight(tz: Tz, date: NaiveDate) -> i64 {
     let naive = date.and_hms_opt(0, 0, 0).expect("midnight exists");
     match tz.from_local_datetime(&naive) {
         chrono::LocalResult::Single(t) | chrono::LocalResult::Ambiguous(t, _) => t.timestamp(),
-        // A zone that skips midnight: the first instant of that day.
-        chrono::LocalResult::None => tz
-            .from_local_datetime(&(naive + chrono::Duration::hours(1)))
-            .earliest()
-            .map_or(naive.and_utc().timestamp(), |t| t.timestamp()),
+        chrono::LocalResult::None => (1..=24 * 4)
+            .find_map(|q| {
+                tz.from_local_datetime(&(naive + chrono::Duration::minutes(15 * q)))
+                    .earliest()
+                    .map(|t| t.timestamp())
+            })
+            .unwrap_or_else(|| naive.and_utc().timestamp()),
     }
 }
 
