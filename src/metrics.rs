@@ -393,8 +393,8 @@ impl Collector for FleetCollector {
             let mut sums = vec![[crate::sla::live::Seconds::default(); 4]; agencies.len()];
             for s in &samples {
                 if let Some(i) = agencies.iter().position(|a| *a == s.labels[0].1) {
-                    for w in 0..4 {
-                        sums[i][w].add(s.windows[w]);
+                    for (sum, w) in sums[i].iter_mut().zip(&s.windows) {
+                        sum.add(*w);
                     }
                 }
             }

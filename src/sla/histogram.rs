@@ -25,7 +25,7 @@ impl Default for LatencyHistogram {
 
 /// The bucket of a latency in milliseconds.
 pub fn bucket(ms: f64) -> usize {
-    if !(ms >= 1.0) {
+    if ms.is_nan() || ms < 1.0 {
         return 0;
     }
     ((ms.log2() * PER_OCTAVE).floor() as usize + 1).min(BUCKETS - 1)

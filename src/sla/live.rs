@@ -96,7 +96,7 @@ impl RecentHour {
         for b in self
             .buckets
             .iter()
-            .filter(|b| b.start != 0 && b.start >= since.max(horizon) - BUCKET + 1)
+            .filter(|b| b.start != 0 && b.start > since.max(horizon) - BUCKET)
         {
             s.available += f64::from(b.available);
             s.down += f64::from(b.down);
