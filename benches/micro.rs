@@ -26,7 +26,7 @@ use emcd::fleet::{Fleet, FleetHandle, LastResult};
 use emcd::metrics::{Format, Metrics};
 use emcd::probe::Phases;
 use emcd::result::{ErrorKind, ResultKind};
-use emcd::store::writer::{self, ResultRow};
+use emcd::store::writer::{self, CheckReg, ResultRow};
 use emcd::store::{pack, Store};
 
 const RUNS: usize = 5;
@@ -76,10 +76,11 @@ fn store_writer(rt: &tokio::runtime::Runtime) {
         let dir = tempfile::tempdir().expect("temp dir");
         let rate = rt.block_on(async {
             let (_store, mut conn) = Store::open(&dir.path().join("emcd.db")).await.unwrap();
-            let checks: Vec<(String, &'static str)> =
-                (0..CHECKS).map(|i| (format!("a/s/c{i}"), "http")).collect();
+            let checks: Vec<CheckReg> = (0..CHECKS)
+                .map(|i| CheckReg::new(format!("a/s/c{i}"), "http", 60))
+                .collect();
             let ids = writer::register(&mut conn, &checks).await.unwrap();
-            let ids: Vec<i64> = checks.iter().map(|(c, _)| ids[c]).collect();
+            let ids: Vec<i64> = checks.iter().map(|c| ids[&c.full_id]).collect();
             let metrics = Metrics::new(empty_fleet()).writer.clone();
             let (handle, task) = writer::spawn(conn, metrics, 65_536);
             let ts = emcd::util::unix_now();
@@ -177,7 +178,7 @@ fn metrics_encode(_rt: &tokio::runtime::Runtime) {
         let ids: std::collections::HashMap<String, i64> = emcd::reload::check_list(&config)
             .into_iter()
             .enumerate()
-            .map(|(i, (id, _))| (id, i as i64 + 1))
+            .map(|(i, c)| (c.full_id, i as i64 + 1))
             .collect();
         let built = Fleet::build(Arc::new(config), &ids);
         load.push(started.elapsed().as_secs_f64() * 1000.0);

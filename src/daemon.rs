@@ -93,6 +93,13 @@ pub async fn run_with(
     );
     sender::start(&sender_ctx, &dispatcher, pending, &senders, &shutdown);
     let recorder = Recorder::new(writer.clone(), fleet.clone(), dispatcher.clone());
+    let periodic = tokio::spawn(crate::alert::periodic::run(
+        fleet.clone(),
+        writer.clone(),
+        dispatcher.clone(),
+        shutdown.clone(),
+    ));
+    let housekeeping_writer = writer.clone();
 
     let (schedule_tx, schedule_rx) = mpsc::channel(4);
     let (reloader, reload_handle, reload_requests) = Reloader::new(
@@ -123,6 +130,15 @@ pub async fn run_with(
         "emcd started"
     );
     let server = tokio::spawn(server::serve(listener, app.clone(), shutdown.clone()));
+    let housekeeping = tokio::spawn(crate::sla::housekeeping::run(
+        crate::sla::housekeeping::Housekeeper {
+            store: app.store.clone(),
+            writer: housekeeping_writer,
+            fleet: fleet.clone(),
+            metrics: metrics.clone(),
+        },
+        shutdown.clone(),
+    ));
     let reload_task = tokio::spawn(reload::run(reloader, reload_requests, shutdown.clone()));
 
     app.ready.store(true, Ordering::Release);
@@ -163,6 +179,12 @@ pub async fn run_with(
     app.ready.store(false, Ordering::Release);
     tracing::info!("scheduler stopped; flushing results");
     reload_task.await.context("the reload task panicked")?;
+    housekeeping
+        .await
+        .context("the housekeeping task panicked")?;
+    periodic
+        .await
+        .context("the periodic alerts task panicked")?;
     senders.close();
     if tokio::time::timeout(scheduler::SHUTDOWN_GRACE, senders.wait())
         .await

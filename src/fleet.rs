@@ -58,6 +58,17 @@ pub struct SystemRuntime {
     pub required: bool,
     /// Shared with the previous generation's system of the same id across a reload.
     pub durations: Arc<AtomicHistogram>,
+    /// Mandate state, shared across reloads like `durations`.
+    pub live: Arc<Mutex<SystemLive>>,
+}
+
+/// A system's runtime state under the connection mandate.
+#[derive(Clone, Debug, Default)]
+pub struct SystemLive {
+    /// Unix seconds since which a required system has not been connected.
+    pub not_connected_since: Option<i64>,
+    /// `SystemNotConnected`, while it fires.
+    pub alert: Option<crate::alert::Firing>,
 }
 
 /// The last result of a check, as shown in metrics and the API.
@@ -91,6 +102,8 @@ pub struct Live {
     pub alerts: crate::alert::Slots,
     /// Whether the last result was taken inside a maintenance window.
     pub in_maintenance: bool,
+    /// Time-weighted seconds of the last hour (availability windows, SLO burn).
+    pub recent: crate::sla::live::RecentHour,
 }
 
 /// One configured check at run time.
@@ -147,19 +160,17 @@ impl Fleet {
         for agency in &config.agencies {
             let agency_id: Arc<str> = agency.id.as_str().into();
             for system in &agency.systems {
-                let durations = previous
-                    .and_then(|p| {
-                        p.systems
-                            .iter()
-                            .find(|s| *s.agency == *agency.id && *s.system == *system.id)
-                    })
-                    .map(|s| s.durations.clone())
-                    .unwrap_or_default();
+                let old = previous.and_then(|p| {
+                    p.systems
+                        .iter()
+                        .find(|s| *s.agency == *agency.id && *s.system == *system.id)
+                });
                 let sys = Arc::new(SystemRuntime {
                     agency: agency_id.clone(),
                     system: system.id.as_str().into(),
                     required: system.required,
-                    durations,
+                    durations: old.map(|s| s.durations.clone()).unwrap_or_default(),
+                    live: old.map(|s| s.live.clone()).unwrap_or_default(),
                 });
                 system_checks.push((checks.len()..checks.len() + system.checks.len()).collect());
                 for check in &system.checks {

@@ -55,8 +55,32 @@ enum Command {
     },
     /// Probe one URL now and print its phases, status, certificate and verdict.
     Probe(emcd::probe::cli::ProbeArgs),
+    /// Run the daemon against a simulated fleet of 51 agencies on loopback.
+    Demo(emcd::demo::DemoArgs),
     /// Print a new random push token and the `sha256:` digest to put in the config.
     Token,
+    /// SLA or compliance report from the database, without a running daemon.
+    Report {
+        /// Which report.
+        #[arg(value_parser = ["sla", "compliance"])]
+        kind: String,
+        #[command(flatten)]
+        config: ConfigArg,
+        /// A calendar month in sla.timezone (default: the current month).
+        #[arg(long, conflicts_with_all = ["from", "to"])]
+        month: Option<String>,
+        /// Start: a date (2026-11-01) or RFC 3339 time.
+        #[arg(long)]
+        from: Option<String>,
+        /// End: a date (included) or RFC 3339 time (excluded).
+        #[arg(long)]
+        to: Option<String>,
+        /// Only this agency.
+        #[arg(long)]
+        agency: Option<String>,
+        #[arg(long, value_enum, default_value_t = emcd::sla::report::format::Format::Table)]
+        format: emcd::sla::report::format::Format,
+    },
 }
 
 fn main() -> ExitCode {
@@ -80,6 +104,40 @@ fn execute(command: Command) -> anyhow::Result<ExitCode> {
             println!("config: token: \"{digest}\"");
             Ok(ExitCode::SUCCESS)
         }
+        Command::Report {
+            kind,
+            config,
+            month,
+            from,
+            to,
+            agency,
+            format,
+        } => {
+            let cfg = match emcd::config::load(&config.config) {
+                Ok(cfg) => cfg,
+                Err(errors) => {
+                    eprintln!("{errors}");
+                    return Ok(ExitCode::FAILURE);
+                }
+            };
+            let period = emcd::sla::report::http::period(
+                cfg.sla.timezone,
+                month.as_deref(),
+                from.as_deref(),
+                to.as_deref(),
+                emcd::util::unix_now(),
+            )
+            .map_err(anyhow::Error::msg)?;
+            let out = runtime()?.block_on(emcd::sla::report::http::command(
+                &kind,
+                &cfg,
+                period,
+                agency.as_deref(),
+                format,
+            ))?;
+            print!("{out}");
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Probe(args) => {
             let ok = runtime()?.block_on(emcd::probe::cli::probe_command(args))?;
             Ok(if ok {
@@ -87,6 +145,14 @@ fn execute(command: Command) -> anyhow::Result<ExitCode> {
             } else {
                 ExitCode::FAILURE
             })
+        }
+        Command::Demo(args) => {
+            runtime()?.block_on(async {
+                let shutdown = CancellationToken::new();
+                tokio::spawn(stop_on_signal(shutdown.clone()));
+                emcd::demo::run(args, shutdown).await
+            })?;
+            Ok(ExitCode::SUCCESS)
         }
         Command::Run { config, listen } => {
             let mut cfg = match emcd::config::load(&config.config) {

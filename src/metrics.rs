@@ -63,6 +63,10 @@ pub struct Metrics {
     pub notifications_total: Family<[(&'static str, String); 2], Counter>,
     /// Undelivered notifications per receiver.
     pub notification_queue_depth: Family<[(&'static str, String); 1], Gauge>,
+    /// Unix seconds of each housekeeping job's last success.
+    pub housekeeping_last_success: Family<[(&'static str, &'static str); 1], Gauge>,
+    /// Rolled-up availability sums, refreshed by housekeeping.
+    pub availability: crate::sla::availability::Table,
     /// Push API requests by result: accepted, unauthorized, unknown_check, bad_request.
     pub push_requests: Family<[(&'static str, &'static str); 1], Counter>,
     registry: Registry,
@@ -109,6 +113,12 @@ impl Metrics {
         let reload_success_timestamp = Gauge::default();
         let push_requests = Family::default();
         let notifications_total = Family::default();
+        let housekeeping_last_success = Family::default();
+        registry.register(
+            "emcd_housekeeping_last_success_timestamp_seconds",
+            "Unix time of each housekeeping job's last success",
+            housekeeping_last_success.clone(),
+        );
         let notification_queue_depth = Family::default();
         registry.register(
             "emcd_notifications",
@@ -135,6 +145,7 @@ impl Metrics {
             "Push API requests by result",
             push_requests.clone(),
         );
+        let availability = crate::sla::availability::Table::default();
         let mut fleet_registry = Registry::default();
         fleet_registry.register_collector(Box::new(FleetCollector {
             fleet: fleet.clone(),
@@ -148,6 +159,8 @@ impl Metrics {
             push_requests,
             notifications_total,
             notification_queue_depth,
+            housekeeping_last_success,
+            availability,
             registry,
             fleet_registry,
             fleet,
@@ -166,7 +179,12 @@ impl Metrics {
     /// of the page) written directly by `page`.
     pub fn encode(&self, format: Format) -> String {
         let fleet = self.fleet.current();
-        let snapshot = page::snapshot(&fleet);
+        let sums = self
+            .availability
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone();
+        let snapshot = page::snapshot(&fleet, &sums, crate::util::unix_now());
         let mut out = String::with_capacity(page::estimate(snapshot.samples.len()));
         let mut part = String::with_capacity(64 * 1024);
         let mut registry_part = |out: &mut String, registry: &Registry, eof: bool| {

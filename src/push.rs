@@ -34,11 +34,7 @@ enum PushStatus {
 
 pub async fn handle(app: &AppState, req: Request<Incoming>) -> Response<Body> {
     if req.method() != Method::POST {
-        return error(
-            StatusCode::METHOD_NOT_ALLOWED,
-            "method_not_allowed",
-            "push with POST",
-        );
+        return crate::server::method_not_allowed("POST", "push with POST");
     }
     let id = req
         .uri()

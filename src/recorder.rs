@@ -160,14 +160,28 @@ impl Recorder {
                 live.cert_expiry = last.cert_expiry;
             }
             live.in_maintenance = maintenance;
+            live.recent
+                .push(last.at, last.result, policy.interval.as_secs() as i64);
             live.last = Some(last.clone());
             let changes = evaluate::decide(&mut live, check, &config, maintenance, last.at);
             (transition, changes, live.cert_expiry)
         };
+        self.writer.send(row).await?;
         if let Some(t) = transition {
             log_transition(check, t, &last);
+            let incident = match (t.from, t.to) {
+                (_, state::Status::Down) => Some(true),
+                (state::Status::Down, _) => Some(false),
+                _ => None,
+            };
+            if let Some(down) = incident {
+                if let Err(e) =
+                    crate::store::rollups::incident(&self.writer, check.db_id, down, last.at).await
+                {
+                    tracing::error!(check = %check.id, error = %e, "incident not stored");
+                }
+            }
         }
-        self.writer.send(row).await?;
         if !changes.is_empty() {
             let writes = evaluate::writes(&changes, check, &config, &last, cert_expiry, last.at);
             for w in &writes {

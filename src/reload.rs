@@ -18,7 +18,7 @@ use crate::fleet::{Diff, Fleet, FleetHandle};
 use crate::metrics::Metrics;
 use crate::scheduler::Entry;
 use crate::server::{error, json, AppState, Body};
-use crate::store::writer::WriterHandle;
+use crate::store::writer::{CheckReg, WriterHandle};
 use crate::util::unix_now;
 
 /// Why a reload did not apply.
@@ -63,11 +63,17 @@ pub struct Reloader {
     senders: Senders,
 }
 
-/// `(full id, kind)` of every check, as the store registers them.
-pub fn check_list(config: &Config) -> Vec<(String, &'static str)> {
+/// Every check, as the store registers them.
+pub fn check_list(config: &Config) -> Vec<CheckReg> {
     config
         .checks()
-        .map(|(_, _, c)| (c.full_id.to_string(), c.kind.name()))
+        .map(|(_, _, c)| {
+            CheckReg::new(
+                c.full_id.as_str(),
+                c.kind.name(),
+                c.policy.interval.as_secs() as i64,
+            )
+        })
         .collect()
 }
 
@@ -170,11 +176,7 @@ pub async fn run(
 /// `POST /-/reload`, with `Authorization: Bearer <server.admin_token>`.
 pub async fn handle(app: &AppState, req: Request<Incoming>) -> Response<Body> {
     if req.method() != Method::POST {
-        return error(
-            StatusCode::METHOD_NOT_ALLOWED,
-            "method_not_allowed",
-            "use POST /-/reload",
-        );
+        return crate::server::method_not_allowed("POST", "use POST /-/reload");
     }
     let fleet = app.fleet.current();
     let Some(expected) = &fleet.config.server.admin_token else {

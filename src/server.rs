@@ -85,6 +85,9 @@ async fn route(app: &AppState, req: Request<Incoming>) -> Response<Body> {
     if path == "/-/reload" {
         return crate::reload::handle(app, req).await;
     }
+    if path == "/api/v1/reports/sla" || path == "/api/v1/reports/compliance" {
+        return crate::sla::report::http::handle(app, req).await;
+    }
     if path == "/api/v1/alerts" || path == "/api/v1/notifications" {
         return crate::alert::api::handle(app, req).await;
     }
@@ -96,9 +99,8 @@ async fn route(app: &AppState, req: Request<Incoming>) -> Response<Body> {
     }
     let known = matches!(path, "/healthz" | "/readyz" | "/metrics");
     if known && req.method() != Method::GET && req.method() != Method::HEAD {
-        return error(
-            StatusCode::METHOD_NOT_ALLOWED,
-            "method_not_allowed",
+        return crate::server::method_not_allowed(
+            "GET, HEAD",
             &format!("{} does not accept {}", path, req.method()),
         );
     }
@@ -138,6 +140,18 @@ pub fn text(status: StatusCode, body: &'static str) -> Response<Body> {
         .header(header::CONTENT_TYPE, "text/plain; charset=utf-8")
         .body(Full::new(Bytes::from_static(body.as_bytes())))
         .expect("static response parts are valid")
+}
+
+/// 405 with the `Allow` header naming the accepted methods.
+pub fn method_not_allowed(allow: &'static str, message: &str) -> Response<Body> {
+    let mut r = error(
+        StatusCode::METHOD_NOT_ALLOWED,
+        "method_not_allowed",
+        message,
+    );
+    r.headers_mut()
+        .insert(header::ALLOW, http::HeaderValue::from_static(allow));
+    r
 }
 
 /// A JSON response.

@@ -22,3 +22,12 @@ pub fn unix_millis() -> i64 {
         Err(e) => -(e.duration().as_millis() as i64),
     }
 }
+
+/// Unix seconds as RFC 3339 in UTC (`2026-11-23T08:00:00Z`): the one time format emcd
+/// writes in the API, notifications and messages.
+pub fn rfc3339(secs: i64) -> String {
+    match chrono::DateTime::from_timestamp(secs, 0) {
+        Some(t) => t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+        None => format!("@{secs}"),
+    }
+}

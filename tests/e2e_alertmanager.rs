@@ -76,7 +76,7 @@ async fn alerts_reach_a_real_alertmanager_and_webhook_bodies_match_its_own() {
             "server: {{public_url: \"https://emc.example.gov.vn\"}}\nstorage: {{path: emcd.db}}\nalerting:\n  receivers:\n\
              \x20   - {{name: am, alertmanager: {{url: \"http://{am_addr}\"}}}}\n\
              \x20   - {{name: am-format, webhook: {{url: \"http://{}/from-emcd\", format: alertmanager}}}}\n\
-             \x20 routes: [{{receiver: am}}, {{receiver: am-format}}]\ninclude: [agencies/*.yaml]\n",
+             \x20 routes: [{{receiver: am, match: {{severity: [critical]}}}}, {{receiver: am-format, match: {{severity: [critical]}}}}]\ninclude: [agencies/*.yaml]\n",
             hook.addr
         ),
     )

@@ -174,9 +174,9 @@ async fn retries_keep_the_delivery_id_honour_retry_after_and_give_up_on_400() {
              \x20   - {{name: busy, webhook: {{url: \"http://{}/\"}}}}\n\
              \x20   - {{name: broken, webhook: {{url: \"http://{}/\"}}}}\n\
              \x20 routes:\n\
-             \x20   - {{receiver: flaky, match: {{check: [a]}}}}\n\
-             \x20   - {{receiver: busy, match: {{check: [b]}}}}\n\
-             \x20   - {{receiver: broken, match: {{check: [c]}}}}\n\
+             \x20   - {{receiver: flaky, match: {{check: [a], severity: [critical]}}}}\n\
+             \x20   - {{receiver: busy, match: {{check: [b], severity: [critical]}}}}\n\
+             \x20   - {{receiver: broken, match: {{check: [c], severity: [critical]}}}}\n\
              include: [agencies/*.yaml]\n",
             flaky.addr, busy.addr, broken.addr
         ),
@@ -280,7 +280,7 @@ async fn a_notification_survives_sigkill_and_is_not_sent_twice() {
         format!(
             "storage: {{path: emcd.db}}\nalerting:\n  repeat_interval: 0s\n  receivers:\n\
              \x20   - {{name: ops, webhook: {{url: \"http://127.0.0.1:{port}/\"}}}}\n\
-             \x20 routes: [{{receiver: ops}}]\ninclude: [agencies/*.yaml]\n"
+             \x20 routes: [{{receiver: ops, match: {{severity: [critical]}}}}]\ninclude: [agencies/*.yaml]\n"
         ),
     )
     .unwrap();
@@ -367,7 +367,7 @@ async fn inside_a_maintenance_window_results_are_maintenance_and_nothing_alerts(
         dir.path().join("emcd.yaml"),
         format!(
             "storage: {{path: emcd.db}}\nsla: {{timezone: UTC}}\nalerting:\n  receivers:\n\
-             \x20   - {{name: ops, webhook: {{url: \"http://{}/\"}}}}\n  routes: [{{receiver: ops}}]\n\
+             \x20   - {{name: ops, webhook: {{url: \"http://{}/\"}}}}\n  routes: [{{receiver: ops, match: {{severity: [critical]}}}}]\n\
              maintenance:\n  - {{name: patching, schedule: \"{cron}\", duration: 5s, match: {{agency: [bo-tu-phap]}}}}\n\
              include: [agencies/*.yaml]\n",
             hook.addr

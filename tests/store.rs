@@ -3,7 +3,7 @@
 
 use emcd::metrics::Metrics;
 use emcd::result::{ErrorKind, ResultKind};
-use emcd::store::writer::{self, ResultRow};
+use emcd::store::writer::{self, CheckReg, ResultRow};
 use emcd::store::{pack, Store};
 
 fn metrics() -> emcd::store::writer::WriterMetrics {
@@ -76,8 +76,9 @@ async fn batched_writes_are_read_back_by_time_range() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("sub/dir/emcd.db");
     let (store, mut conn) = Store::open(&path).await.unwrap();
-    let checks: Vec<(String, &'static str)> =
-        (0..50).map(|i| (format!("a/s/c{i}"), "http")).collect();
+    let checks: Vec<CheckReg> = (0..50)
+        .map(|i| CheckReg::new(format!("a/s/c{i}"), "http", 10))
+        .collect();
     let ids = writer::register(&mut conn, &checks).await.unwrap();
     assert_eq!(ids.len(), 50);
     let (handle, task) = writer::spawn(conn, metrics(), 1024);
@@ -94,7 +95,10 @@ async fn batched_writes_are_read_back_by_time_range() {
     }
     // Registering while results are queued keeps ids stable and order intact.
     let again = handle
-        .register(vec![("a/s/c0".into(), "http"), ("a/s/new".into(), "tcp")])
+        .register(vec![
+            CheckReg::new("a/s/c0", "http", 10),
+            CheckReg::new("a/s/new", "tcp", 10),
+        ])
         .await
         .unwrap();
     assert_eq!(again["a/s/c0"], ids["a/s/c0"]);
@@ -146,7 +150,7 @@ async fn reopening_keeps_data_and_schema() {
     let path = dir.path().join("emcd.db");
     {
         let (_store, mut conn) = Store::open(&path).await.unwrap();
-        let ids = writer::register(&mut conn, &[("a/s/c".into(), "http")])
+        let ids = writer::register(&mut conn, &[CheckReg::new("a/s/c", "http", 60)])
             .await
             .unwrap();
         let (h, task) = writer::spawn(conn, metrics(), 16);
@@ -155,7 +159,7 @@ async fn reopening_keeps_data_and_schema() {
         task.await.unwrap();
     }
     let (store, mut conn) = Store::open(&path).await.unwrap();
-    let ids = writer::register(&mut conn, &[("a/s/c".into(), "http")])
+    let ids = writer::register(&mut conn, &[CheckReg::new("a/s/c", "http", 60)])
         .await
         .unwrap();
     assert_eq!(
@@ -175,12 +179,12 @@ async fn raw_result_costs_about_24_bytes_on_disk() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("emcd.db");
     let (store, mut conn) = Store::open(&path).await.unwrap();
-    let checks: Vec<(String, &'static str)> = (0..1000)
-        .map(|i| (format!("agency-{}/sys/check-{i}", i % 51), "http"))
+    let checks: Vec<CheckReg> = (0..1000)
+        .map(|i| CheckReg::new(format!("agency-{}/sys/check-{i}", i % 51), "http", 60))
         .collect();
     let ids: Vec<i64> = {
         let m = writer::register(&mut conn, &checks).await.unwrap();
-        checks.iter().map(|c| m[&c.0]).collect()
+        checks.iter().map(|c| m[&c.full_id]).collect()
     };
     let (handle, task) = writer::spawn(conn, metrics(), 4096);
     let n = 200_000i64;

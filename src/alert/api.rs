@@ -22,11 +22,7 @@ fn query_param<'a>(req: &'a Request<Incoming>, name: &str) -> Option<&'a str> {
 
 pub async fn handle(app: &AppState, req: Request<Incoming>) -> Response<Body> {
     if req.method() != Method::GET {
-        return error(
-            StatusCode::METHOD_NOT_ALLOWED,
-            "method_not_allowed",
-            "use GET",
-        );
+        return crate::server::method_not_allowed("GET", "use GET");
     }
     let state = query_param(&req, "state");
     match req.uri().path() {

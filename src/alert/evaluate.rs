@@ -28,6 +28,7 @@ fn holds(name: AlertName, live: &Live, cert_min_days: u32, now: i64) -> bool {
         AlertName::CertificateExpiring => live
             .cert_expiry
             .is_some_and(|e| e - now < i64::from(cert_min_days) * 86_400),
+        AlertName::SloBudgetBurn | AlertName::SystemNotConnected => false,
     }
 }
 
@@ -44,7 +45,7 @@ pub fn decide(
         in_maintenance,
     };
     let mut changes = Vec::new();
-    for name in AlertName::PER_CHECK {
+    for name in AlertName::ON_RESULT {
         let cond = holds(name, live, check.config.policy.cert_min_days, now);
         let before = live.alerts[name.slot()];
         let (after, action) = rules::decide(before, cond, now, policy);
@@ -106,11 +107,88 @@ fn texts(
                 ),
             )
         }
+        AlertName::SloBudgetBurn | AlertName::SystemNotConnected => {
+            unreachable!(
+                "{} is evaluated periodically, not per result",
+                name.as_str()
+            )
+        }
     }
 }
 
-/// The durable writes for the changes: alert state and one notification per routed
+/// Who an alert is about: names for the notification, ids for the labels.
+pub struct Subject<'a> {
+    pub agency: &'a str,
+    pub system: &'a str,
+    /// Empty for a system-level alert.
+    pub check: &'a str,
+}
+
+/// The durable write of one alert change: its state and one notification per routed
 /// receiver.
+pub fn write(
+    config: &Config,
+    who: Subject<'_>,
+    change: Change,
+    summary: String,
+    description: String,
+    last_result: Option<LastResultView>,
+    now: i64,
+) -> AlertWrite {
+    let agency = config.agencies.iter().find(|a| a.id == who.agency);
+    let system = agency.and_then(|a| a.systems.iter().find(|s| s.id == who.system));
+    let status = match change.action {
+        Action::Resolve => Status::Resolved,
+        Action::Fire | Action::Repeat => Status::Firing,
+    };
+    let event = Event {
+        name: change.name,
+        severity: change.name.severity().to_owned(),
+        fingerprint: fingerprint(change.name, who.agency, who.system, who.check),
+        status,
+        repeat: change.action == Action::Repeat,
+        agency: Named {
+            id: who.agency.to_owned(),
+            name: agency.map_or_else(|| who.agency.to_owned(), |a| a.name.clone()),
+        },
+        system: Named {
+            id: who.system.to_owned(),
+            name: system.map_or_else(|| who.system.to_owned(), |s| s.name.clone()),
+        },
+        check: who.check.to_owned(),
+        summary,
+        description,
+        starts_at: change.starts_at,
+        ends_at: (status == Status::Resolved).then_some(now),
+        last_result,
+    };
+    let notifications = super::routes::receivers(&config.alerting, &event)
+        .into_iter()
+        .map(|r| NewNotification {
+            delivery_id: super::delivery_id(),
+            receiver: r.to_owned(),
+        })
+        .collect();
+    AlertWrite {
+        event,
+        notified_at: now,
+        notifications,
+    }
+}
+
+/// The last result as notifications show it.
+pub fn view(last: &LastResult) -> LastResultView {
+    LastResultView {
+        at: last.at,
+        result: last.result.as_str().to_owned(),
+        error_kind: last.error.map(|e| e.as_str().to_owned()),
+        status_code: last.status_code,
+        duration_seconds: last.duration,
+        message: last.message.clone(),
+    }
+}
+
+/// The durable writes for the result-driven changes of a check.
 pub fn writes(
     changes: &[Change],
     check: &CheckRuntime,
@@ -119,66 +197,35 @@ pub fn writes(
     cert_expiry: Option<i64>,
     now: i64,
 ) -> Vec<AlertWrite> {
-    let agency = config.agencies.iter().find(|a| *a.id == *check.agency);
-    let system = agency.and_then(|a| a.systems.iter().find(|s| *s.id == *check.system));
-    let agency_name = agency.map_or_else(|| check.agency.to_string(), |a| a.name.clone());
-    let system_name = system.map_or_else(|| check.system.to_string(), |s| s.name.clone());
+    let agency_name = config
+        .agencies
+        .iter()
+        .find(|a| *a.id == *check.agency)
+        .map_or("", |a| a.name.as_str());
+    let system_name = config
+        .agencies
+        .iter()
+        .find(|a| *a.id == *check.agency)
+        .and_then(|a| a.systems.iter().find(|s| *s.id == *check.system))
+        .map_or("", |s| s.name.as_str());
     changes
         .iter()
         .map(|c| {
             let (summary, description) = texts(
                 c.name,
                 check,
-                &agency_name,
-                &system_name,
+                agency_name,
+                system_name,
                 last,
                 cert_expiry,
                 now,
             );
-            let status = match c.action {
-                Action::Resolve => Status::Resolved,
-                Action::Fire | Action::Repeat => Status::Firing,
+            let who = Subject {
+                agency: &check.agency,
+                system: &check.system,
+                check: &check.check,
             };
-            let event = Event {
-                name: c.name,
-                severity: c.name.severity().to_owned(),
-                fingerprint: fingerprint(c.name, &check.agency, &check.system, &check.check),
-                status,
-                repeat: c.action == Action::Repeat,
-                agency: Named {
-                    id: check.agency.to_string(),
-                    name: agency_name.clone(),
-                },
-                system: Named {
-                    id: check.system.to_string(),
-                    name: system_name.clone(),
-                },
-                check: check.check.to_string(),
-                summary,
-                description,
-                starts_at: c.starts_at,
-                ends_at: (status == Status::Resolved).then_some(now),
-                last_result: Some(LastResultView {
-                    at: last.at,
-                    result: last.result.as_str().to_owned(),
-                    error_kind: last.error.map(|e| e.as_str().to_owned()),
-                    status_code: last.status_code,
-                    duration_seconds: last.duration,
-                    message: last.message.clone(),
-                }),
-            };
-            let notifications = super::routes::receivers(&config.alerting, &event)
-                .into_iter()
-                .map(|r| NewNotification {
-                    delivery_id: super::delivery_id(),
-                    receiver: r.to_owned(),
-                })
-                .collect();
-            AlertWrite {
-                event,
-                notified_at: now,
-                notifications,
-            }
+            write(config, who, *c, summary, description, Some(view(last)), now)
         })
         .collect()
 }

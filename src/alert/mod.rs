@@ -8,25 +8,44 @@ pub mod api;
 pub mod evaluate;
 pub mod maintenance;
 pub mod payload;
+pub mod periodic;
 pub mod routes;
 pub mod rules;
 pub mod sender;
 
 use serde::{Deserialize, Serialize};
 
-/// The built-in alerts evaluated per check.
+/// The built-in alerts (SPEC 6).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum AlertName {
     CheckDown,
     CheckDegraded,
     CertificateExpiring,
+    #[serde(rename = "SLOBudgetBurn")]
+    SloBudgetBurn,
+    SystemNotConnected,
 }
 
 impl AlertName {
-    pub const PER_CHECK: [AlertName; 3] = [
+    /// The alerts of a check, in slot order.
+    pub const PER_CHECK: [AlertName; 4] = [
         AlertName::CheckDown,
         AlertName::CheckDegraded,
         AlertName::CertificateExpiring,
+        AlertName::SloBudgetBurn,
+    ];
+    /// The check alerts decided on each result (the others are evaluated periodically).
+    pub const ON_RESULT: [AlertName; 3] = [
+        AlertName::CheckDown,
+        AlertName::CheckDegraded,
+        AlertName::CertificateExpiring,
+    ];
+    pub const ALL: [AlertName; 5] = [
+        AlertName::CheckDown,
+        AlertName::CheckDegraded,
+        AlertName::CertificateExpiring,
+        AlertName::SloBudgetBurn,
+        AlertName::SystemNotConnected,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -34,23 +53,30 @@ impl AlertName {
             AlertName::CheckDown => "CheckDown",
             AlertName::CheckDegraded => "CheckDegraded",
             AlertName::CertificateExpiring => "CertificateExpiring",
+            AlertName::SloBudgetBurn => "SLOBudgetBurn",
+            AlertName::SystemNotConnected => "SystemNotConnected",
         }
     }
 
     pub fn parse(s: &str) -> Option<AlertName> {
-        Self::PER_CHECK.into_iter().find(|a| a.as_str() == s)
+        Self::ALL.into_iter().find(|a| a.as_str() == s)
     }
 
     pub fn severity(self) -> &'static str {
         match self {
-            AlertName::CheckDown => "critical",
-            AlertName::CheckDegraded | AlertName::CertificateExpiring => "warning",
+            AlertName::CheckDown | AlertName::SystemNotConnected => "critical",
+            AlertName::CheckDegraded
+            | AlertName::CertificateExpiring
+            | AlertName::SloBudgetBurn => "warning",
         }
     }
 
-    /// Index into a check's alert slots.
+    /// Index into a check's alert slots (`SystemNotConnected` has the system's one slot).
     pub fn slot(self) -> usize {
-        self as usize
+        match self {
+            AlertName::SystemNotConnected => 0,
+            other => other as usize,
+        }
     }
 }
 
@@ -71,7 +97,7 @@ pub struct Firing {
 }
 
 /// The per-check alert slots, indexed by [`AlertName::slot`].
-pub type Slots = [Option<Firing>; 3];
+pub type Slots = [Option<Firing>; 4];
 
 /// A change of an alert that must be notified.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -148,18 +174,33 @@ pub fn restore(fleet: &crate::fleet::Fleet, firing: &[crate::store::alerts::Aler
     use crate::check::state::Status as S;
     let mut restored = 0;
     for row in firing.iter().filter(|r| r.state == "firing") {
-        let (Some(name), Some(check)) = (
-            AlertName::parse(&row.alertname),
-            fleet.get_str(&format!("{}/{}/{}", row.agency, row.system, row.check)),
-        ) else {
+        let Some(name) = AlertName::parse(&row.alertname) else {
+            continue;
+        };
+        let firing = Firing {
+            starts_at: row.starts_at,
+            last_notified_at: row.last_notified_at,
+        };
+        if name == AlertName::SystemNotConnected {
+            if let Some(sys) = fleet
+                .systems
+                .iter()
+                .find(|s| *s.agency == *row.agency && *s.system == *row.system)
+            {
+                let mut live = sys.live.lock().unwrap_or_else(|p| p.into_inner());
+                live.alert = Some(firing);
+                live.not_connected_since = Some(row.starts_at);
+                restored += 1;
+            }
+            continue;
+        }
+        let Some(check) = fleet.get_str(&format!("{}/{}/{}", row.agency, row.system, row.check))
+        else {
             continue;
         };
         let policy = &check.config.policy;
         let mut live = check.live.lock().unwrap_or_else(|p| p.into_inner());
-        live.alerts[name.slot()] = Some(Firing {
-            starts_at: row.starts_at,
-            last_notified_at: row.last_notified_at,
-        });
+        live.alerts[name.slot()] = Some(firing);
         match name {
             AlertName::CheckDown => {
                 live.state.status = S::Down;
@@ -170,20 +211,16 @@ pub fn restore(fleet: &crate::fleet::Fleet, firing: &[crate::store::alerts::Aler
                 live.state.degraded_streak = policy.failure_threshold;
                 live.state.ok_streak = policy.success_threshold;
             }
-            AlertName::CertificateExpiring => {}
+            AlertName::CertificateExpiring
+            | AlertName::SloBudgetBurn
+            | AlertName::SystemNotConnected => {}
         }
         restored += 1;
     }
     restored
 }
 
-/// Unix seconds as RFC 3339 UTC (`2026-11-23T08:00:00Z`).
-pub fn rfc3339(secs: i64) -> String {
-    chrono::DateTime::from_timestamp(secs, 0)
-        .unwrap_or_default()
-        .format("%Y-%m-%dT%H:%M:%SZ")
-        .to_string()
-}
+pub use crate::util::rfc3339;
 
 /// A new delivery id: a ULID (48-bit millisecond time + 80 random bits, Crockford
 /// base32), sortable by creation time and stable across retries of one notification.

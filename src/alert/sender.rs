@@ -84,6 +84,13 @@ pub fn start(
         }
         let (tx, rx) = mpsc::unbounded_channel();
         queues.insert(r.name.clone(), tx);
+        // Every receiver's series exist from the start, so a first increase shows.
+        for result in ["delivered", "retried", "dead"] {
+            let _ = ctx
+                .metrics
+                .notifications_total
+                .get_or_create(&[("receiver", r.name.clone()), ("result", result.to_owned())]);
+        }
         let initial = by_receiver.remove(&r.name).unwrap_or_default();
         tasks.spawn(run(
             r.name.clone(),

@@ -1,15 +1,253 @@
 //! The JSON API (SPEC 7) under `/api/v1/`: status, agencies, checks and their results,
-//! and the OpenAPI document. Read-only: handlers read the fleet and the store.
+//! and the OpenAPI document. Read-only: handlers read the fleet and the store, never
+//! change them. (Push and reload have their own modules; the server routes them.)
+//!
+//! Map: `snapshot` is one consistent read of the fleet (shared with the status page);
+//! `views` renders status and agencies; `check` a check and its results;
+//! `availability` is the time-weighted arithmetic of SPEC 4.4; `time` parses and formats
+//! times; `openapi` and `schemas` are the OpenAPI document.
 
-use http::{Request, Response, StatusCode};
+pub mod availability;
+mod check;
+mod openapi;
+mod schemas;
+pub mod snapshot;
+pub mod time;
+mod views;
+
+use http::{Method, Request, Response, StatusCode};
 use hyper::body::Incoming;
 
-use crate::server::{error, AppState, Body};
+use crate::server::{error, json, AppState, Body};
+use crate::util::unix_now;
+use snapshot::Snapshot;
+use time::{parse_bound, Bound};
 
-pub async fn handle(_app: &AppState, req: Request<Incoming>) -> Response<Body> {
+pub use check::{cap, POLICY, WINDOWS};
+
+/// Largest `limit` of a results query.
+pub const MAX_LIMIT: u32 = 10_000;
+/// `limit` when none is given.
+pub const DEFAULT_LIMIT: u32 = 100;
+
+pub async fn handle(app: &AppState, req: Request<Incoming>) -> Response<Body> {
+    let path = req.uri().path();
+    let Some(rest) = path.strip_prefix("/api/v1/") else {
+        return not_found(path);
+    };
+    let segments: Vec<&str> = rest.split('/').collect();
+    let known = matches!(
+        segments[..],
+        ["status"]
+            | ["agencies"]
+            | ["openapi.json"]
+            | ["agencies", _]
+            | ["checks", _, _, _]
+            | ["checks", _, _, _, "results"]
+    ) && segments.iter().all(|s| !s.is_empty());
+    if !known {
+        return not_found(path);
+    }
+    if req.method() != Method::GET && req.method() != Method::HEAD {
+        return method_not_allowed(path, req.method());
+    }
+    let fleet = app.fleet.current();
+    match segments[..] {
+        ["status"] => match app.store.alerts(true).await {
+            Ok(firing) => json(
+                StatusCode::OK,
+                &views::status(&Snapshot::take(fleet, unix_now()), firing.len()),
+            ),
+            Err(e) => store_error(&e),
+        },
+        ["agencies"] => json(
+            StatusCode::OK,
+            &views::agencies(&Snapshot::take(fleet, unix_now())),
+        ),
+        ["openapi.json"] => json(StatusCode::OK, &openapi::document(&fleet)),
+        ["agencies", id] => match Snapshot::take(fleet, unix_now()).agency(id) {
+            Some(a) => json(StatusCode::OK, &views::agency(a)),
+            None => error(
+                StatusCode::NOT_FOUND,
+                "unknown_agency",
+                &format!("no agency {id:?}"),
+            ),
+        },
+        ["checks", a, s, c, ..] => {
+            let full_id = format!("{a}/{s}/{c}");
+            let Some(check) = fleet.get_str(&full_id).cloned() else {
+                return unknown_check(&fleet, a, s, &full_id);
+            };
+            let read = if segments.len() == 4 {
+                check::detail(&app.store, &fleet.config, &check, unix_now()).await
+            } else {
+                let q = match ResultsQuery::parse(req.uri().query(), fleet.config.sla.timezone) {
+                    Ok(q) => q,
+                    Err((param, message)) => {
+                        return error(
+                            StatusCode::BAD_REQUEST,
+                            "bad_parameter",
+                            &format!("{param}: {message}"),
+                        )
+                    }
+                };
+                check::results(&app.store, &check, q.from, q.to, q.limit).await
+            };
+            match read {
+                Ok(body) => json(StatusCode::OK, &body),
+                Err(e) => store_error(&e),
+            }
+        }
+        _ => not_found(path),
+    }
+}
+
+/// The 404 that names what is missing: the agency, the system or the check.
+fn unknown_check(
+    fleet: &crate::fleet::Fleet,
+    agency: &str,
+    system: &str,
+    full_id: &str,
+) -> Response<Body> {
+    let config = &fleet.config;
+    let (code, message) = match config.agencies.iter().find(|x| x.id == agency) {
+        None => ("unknown_agency", format!("no agency {agency:?}")),
+        Some(a) if !a.systems.iter().any(|x| x.id == system) => (
+            "unknown_system",
+            format!("agency {agency:?} has no system {system:?}"),
+        ),
+        Some(_) => ("unknown_check", format!("no check {full_id:?}")),
+    };
+    error(StatusCode::NOT_FOUND, code, &message)
+}
+
+fn store_error(e: &crate::store::StoreError) -> Response<Body> {
+    tracing::error!(error = %e, "reading the database for the API");
+    error(
+        StatusCode::INTERNAL_SERVER_ERROR,
+        "store_error",
+        "reading the database failed",
+    )
+}
+
+fn not_found(path: &str) -> Response<Body> {
     error(
         StatusCode::NOT_FOUND,
         "not_found",
-        &format!("no route for {}", req.uri().path()),
+        &format!("no route for {path}"),
     )
+}
+
+fn method_not_allowed(path: &str, method: &Method) -> Response<Body> {
+    crate::server::method_not_allowed(
+        "GET, HEAD",
+        &format!("{path} accepts GET and HEAD, not {method}"),
+    )
+}
+
+/// The query of a results request, validated.
+#[derive(Debug, PartialEq)]
+struct ResultsQuery {
+    from: Option<i64>,
+    to: Option<i64>,
+    limit: u32,
+}
+
+impl ResultsQuery {
+    /// Parses `from`, `to` and `limit`; an error names the parameter and the accepted
+    /// forms. Other parameters are ignored.
+    fn parse(
+        query: Option<&str>,
+        tz: chrono_tz::Tz,
+    ) -> Result<ResultsQuery, (&'static str, String)> {
+        let mut q = ResultsQuery {
+            from: None,
+            to: None,
+            limit: DEFAULT_LIMIT,
+        };
+        let pairs = url::form_urlencoded::parse(query.unwrap_or("").as_bytes());
+        for (key, value) in pairs {
+            match &*key {
+                "from" | "to" => {
+                    let (name, bound) = if key == "from" {
+                        ("from", Bound::From)
+                    } else {
+                        ("to", Bound::To)
+                    };
+                    let t = parse_bound(&value, tz, bound).ok_or_else(|| {
+                        (
+                            name,
+                            format!(
+                                "{value:?} is neither an RFC 3339 time (2026-11-01T08:00:00Z, \
+                             2026-11-01T15:00:00+07:00) nor a date (2026-11-01, a day in {tz})"
+                            ),
+                        )
+                    })?;
+                    if bound == Bound::From {
+                        q.from = Some(t)
+                    } else {
+                        q.to = Some(t)
+                    }
+                }
+                "limit" => {
+                    q.limit = value
+                        .parse::<u32>()
+                        .ok()
+                        .filter(|n| (1..=MAX_LIMIT).contains(n))
+                        .ok_or_else(|| {
+                            (
+                                "limit",
+                                format!("{value:?} is not an integer from 1 to {MAX_LIMIT}"),
+                            )
+                        })?;
+                }
+                _ => {}
+            }
+        }
+        Ok(q)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const TZ: chrono_tz::Tz = chrono_tz::Asia::Ho_Chi_Minh;
+
+    #[test]
+    fn results_query() {
+        assert_eq!(
+            ResultsQuery::parse(None, TZ),
+            Ok(ResultsQuery {
+                from: None,
+                to: None,
+                limit: 100
+            })
+        );
+        let q = ResultsQuery::parse(Some("from=2026-11-01&to=2026-11-01&limit=5&x=y"), TZ).unwrap();
+        assert_eq!(q.from, Some(1_793_466_000));
+        assert_eq!(q.to, Some(1_793_466_000 + 86_399));
+        assert_eq!(q.limit, 5);
+        let q = ResultsQuery::parse(Some("from=2026-11-01T00%3A00%3A00%2B07%3A00"), TZ).unwrap();
+        assert_eq!(q.from, Some(1_793_466_000));
+        for (query, param) in [
+            ("limit=0", "limit"),
+            ("limit=10001", "limit"),
+            ("limit=-1", "limit"),
+            ("limit=ten", "limit"),
+            ("limit=", "limit"),
+            ("from=yesterday", "from"),
+            ("to=2026-02-30", "to"),
+            ("from=", "from"),
+        ] {
+            let err = ResultsQuery::parse(Some(query), TZ).unwrap_err();
+            assert_eq!(err.0, param, "{query}");
+        }
+        let err = ResultsQuery::parse(Some("to=x"), TZ).unwrap_err();
+        assert!(
+            err.1.contains("RFC 3339") && err.1.contains("2026-11-01"),
+            "{}",
+            err.1
+        );
+    }
 }

@@ -18,6 +18,8 @@ use crate::config::CheckKind;
 use crate::fleet::{CheckRuntime, Fleet};
 use crate::probe::Phases;
 use crate::result::ResultKind;
+use crate::sla::availability::{WindowSums, WINDOWS};
+use crate::sla::live::Seconds;
 
 use super::Format;
 
@@ -31,8 +33,10 @@ pub(super) struct Sample<'a> {
     pub(super) degraded: bool,
     pub(super) counts: [u64; 5],
     pub(super) in_maintenance: bool,
+    /// Seconds per availability window (`sla::availability::WINDOWS`).
+    pub(super) windows: [Seconds; 4],
     /// Which of the check's alerts fire, by `AlertName::slot`.
-    pub(super) firing: [bool; 3],
+    pub(super) firing: [bool; 4],
     pub(super) last: Option<LastSample>,
 }
 
@@ -51,7 +55,7 @@ pub(super) struct Snapshot<'a> {
     labels: String,
 }
 
-pub(super) fn snapshot(fleet: &Fleet) -> Snapshot<'_> {
+pub(super) fn snapshot<'a>(fleet: &'a Fleet, sums: &WindowSums, now: i64) -> Snapshot<'a> {
     let mut labels = String::with_capacity(fleet.checks.len() * 48);
     let samples = fleet
         .checks
@@ -74,6 +78,20 @@ pub(super) fn snapshot(fleet: &Fleet) -> Snapshot<'_> {
                 degraded: live.state.status == crate::check::state::Status::Degraded,
                 counts: live.counts,
                 in_maintenance: live.in_maintenance,
+                windows: {
+                    // The last hour from live state; the longer windows are the rollups
+                    // plus what came after the last rolled-up hour.
+                    let mut w = [live.recent.seconds(now - 3600, now); 4];
+                    let extra = live.recent.seconds(sums.covered_until, now);
+                    let rolled = sums.by_check.get(&c.db_id);
+                    for i in 1..4 {
+                        w[i] = extra;
+                        if let Some(r) = rolled {
+                            w[i].add(r[i - 1]);
+                        }
+                    }
+                    w
+                },
                 firing: live.alerts.map(|a| a.is_some()),
                 last: live.last.as_ref().map(|l| LastSample {
                     success: l.result.is_available(),
@@ -90,7 +108,7 @@ pub(super) fn snapshot(fleet: &Fleet) -> Snapshot<'_> {
 
 /// A rough size of the page for `checks` checks, to allocate it once.
 pub(super) fn estimate(checks: usize) -> usize {
-    checks * 1400 + 64 * 1024
+    checks * 1800 + 64 * 1024
 }
 
 /// A sample value, formatted as prometheus-client formats it.
@@ -234,6 +252,7 @@ pub(super) fn encode_checks(out: &mut String, fleet: &Fleet, snap: &Snapshot<'_>
         ("emcd_check_degraded", "1 if the check is DEGRADED"),
         |s| int(s.degraded),
     );
+    availability(&mut page, fleet, samples);
     page.gauge(
         samples,
         (
@@ -258,17 +277,71 @@ pub(super) fn encode_checks(out: &mut String, fleet: &Fleet, snap: &Snapshot<'_>
     }
 }
 
-/// Firing alerts by (alertname, severity, agency); every agency has a series for every
-/// alertname, so a dashboard sees 0 rather than nothing.
-fn alerts_firing(page: &mut Page<'_>, fleet: &Fleet, samples: &[Sample<'_>]) {
-    let agencies: Vec<&str> = fleet
+/// The agencies in config order, and where each one is in that order.
+fn agencies(fleet: &Fleet) -> (Vec<&str>, HashMap<&str, usize>) {
+    let ids: Vec<&str> = fleet
         .config
         .agencies
         .iter()
         .map(|a| a.id.as_str())
         .collect();
-    let index: HashMap<&str, usize> = agencies.iter().enumerate().map(|(i, a)| (*a, i)).collect();
-    let mut counts = vec![[0i64; 3]; agencies.len()];
+    let index = ids.iter().enumerate().map(|(i, a)| (*a, i)).collect();
+    (ids, index)
+}
+
+/// Time-weighted availability per check and window, then per agency and window (over
+/// the agency's checks); a window with no measured time has no line.
+fn availability(page: &mut Page<'_>, fleet: &Fleet, samples: &[Sample<'_>]) {
+    let exclude = fleet.config.sla.exclude_maintenance;
+    let name = "emcd_check_availability_ratio";
+    page.descriptor(name, "Time-weighted availability over the window", "gauge");
+    let windows = WINDOWS.map(|(w, _)| closing("window", w));
+    for s in samples {
+        for (close, seconds) in windows.iter().zip(&s.windows) {
+            if let Some(a) = seconds.availability(exclude) {
+                page.sample(name, s, close, Value::Float(a));
+            }
+        }
+    }
+    let (ids, index) = agencies(fleet);
+    let mut sums = vec![[Seconds::default(); 4]; ids.len()];
+    for s in samples {
+        if let Some(&i) = index.get(&*s.check.agency) {
+            for (sum, w) in sums[i].iter_mut().zip(&s.windows) {
+                sum.add(*w);
+            }
+        }
+    }
+    let name = "emcd_agency_availability_ratio";
+    page.descriptor(
+        name,
+        "Time-weighted availability over the agency's checks",
+        "gauge",
+    );
+    let out = &mut *page.out;
+    for (agency, w) in ids.iter().zip(&sums) {
+        for (i, (window, _)) in WINDOWS.iter().enumerate() {
+            if let Some(a) = w[i].availability(exclude) {
+                out.push_str(name);
+                out.push_str("{agency=\"");
+                escaped(out, agency);
+                out.push_str("\",window=\"");
+                out.push_str(window);
+                out.push_str("\"} ");
+                out.push_str(dtoa::Buffer::new().format(a));
+                out.push('\n');
+            }
+        }
+    }
+}
+
+/// Firing alerts by (alertname, severity, agency), the check alerts and the system one;
+/// every agency has a series for every alertname, so a dashboard sees 0 rather than
+/// nothing.
+fn alerts_firing(page: &mut Page<'_>, fleet: &Fleet, samples: &[Sample<'_>]) {
+    const SYSTEM: usize = AlertName::PER_CHECK.len();
+    let (ids, index) = agencies(fleet);
+    let mut counts = vec![[0i64; SYSTEM + 1]; ids.len()];
     for s in samples {
         if let Some(&i) = index.get(&*s.check.agency) {
             for (n, firing) in counts[i].iter_mut().zip(s.firing) {
@@ -276,11 +349,22 @@ fn alerts_firing(page: &mut Page<'_>, fleet: &Fleet, samples: &[Sample<'_>]) {
             }
         }
     }
+    for sys in &fleet.systems {
+        let live = sys.live.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(&i) = index.get(&*sys.agency) {
+            counts[i][SYSTEM] += i64::from(live.alert.is_some());
+        }
+    }
     let name = "emcd_alerts_firing";
     page.descriptor(name, "Firing alerts", "gauge");
     let out = &mut *page.out;
-    for (agency, n) in agencies.iter().zip(&counts) {
-        for alert in AlertName::PER_CHECK {
+    let alerts: Vec<(AlertName, usize)> = AlertName::PER_CHECK
+        .into_iter()
+        .map(|a| (a, a.slot()))
+        .chain([(AlertName::SystemNotConnected, SYSTEM)])
+        .collect();
+    for (agency, n) in ids.iter().zip(&counts) {
+        for &(alert, at) in &alerts {
             out.push_str(name);
             out.push_str("{alertname=\"");
             escaped(out, alert.as_str());
@@ -289,7 +373,7 @@ fn alerts_firing(page: &mut Page<'_>, fleet: &Fleet, samples: &[Sample<'_>]) {
             out.push_str("\",agency=\"");
             escaped(out, agency);
             out.push_str("\"} ");
-            out.push_str(itoa::Buffer::new().format(n[alert.slot()]));
+            out.push_str(itoa::Buffer::new().format(n[at]));
             out.push('\n');
         }
     }
@@ -315,13 +399,15 @@ mod tests {
     use crate::metrics::openmetrics_to_text;
     use crate::result::ErrorKind;
 
+    const NOW: i64 = 1_700_000_000;
+
     #[derive(Debug)]
-    struct Oracle(FleetHandle);
+    struct Oracle(FleetHandle, WindowSums);
 
     impl Collector for Oracle {
         fn encode(&self, mut enc: DescriptorEncoder) -> std::fmt::Result {
             let fleet = self.0.current();
-            let samples = snapshot(&fleet).samples;
+            let samples = snapshot(&fleet, &self.1, NOW).samples;
             let labels = |s: &Sample<'_>| {
                 [
                     ("agency", s.check.agency.clone()),
@@ -330,7 +416,7 @@ mod tests {
                 ]
             };
             type Get = fn(&Sample<'_>) -> Option<Result<i64, f64>>;
-            let gauges: [(&str, &str, Get); 8] = [
+            let gauges: [(&str, &str, Get); 9] = [
                 (
                     "probe_success",
                     "1 if the last result was up or degraded",
@@ -369,13 +455,52 @@ mod tests {
                 ("emcd_check_degraded", "1 if the check is DEGRADED", |s| {
                     Some(Ok(i64::from(s.degraded)))
                 }),
+                ("availability", "", |_| None),
                 (
                     "emcd_check_in_maintenance",
                     "1 if the last result was taken inside a maintenance window",
                     |s| Some(Ok(i64::from(s.in_maintenance))),
                 ),
             ];
+            let exclude = fleet.config.sla.exclude_maintenance;
             for (name, help, get) in gauges {
+                if name == "availability" {
+                    let mut m = enc.encode_descriptor(
+                        "emcd_check_availability_ratio",
+                        "Time-weighted availability over the window",
+                        None,
+                        MetricType::Gauge,
+                    )?;
+                    for s in &samples {
+                        for (i, (window, _)) in WINDOWS.iter().enumerate() {
+                            if let Some(a) = s.windows[i].availability(exclude) {
+                                m.encode_family(&(&labels(s)[..], [("window", *window)]))?
+                                    .encode_gauge(&a)?;
+                            }
+                        }
+                    }
+                    let mut m = enc.encode_descriptor(
+                        "emcd_agency_availability_ratio",
+                        "Time-weighted availability over the agency's checks",
+                        None,
+                        MetricType::Gauge,
+                    )?;
+                    for a in &fleet.config.agencies {
+                        let mut w = [Seconds::default(); 4];
+                        for s in samples.iter().filter(|s| *s.check.agency == *a.id) {
+                            for (sum, x) in w.iter_mut().zip(&s.windows) {
+                                sum.add(*x);
+                            }
+                        }
+                        for (i, (window, _)) in WINDOWS.iter().enumerate() {
+                            if let Some(v) = w[i].availability(exclude) {
+                                m.encode_family(&[("agency", a.id.as_str()), ("window", *window)])?
+                                    .encode_gauge(&v)?;
+                            }
+                        }
+                    }
+                    continue;
+                }
                 let mut m = enc.encode_descriptor(name, help, None, MetricType::Gauge)?;
                 for s in &samples {
                     if name == "probe_http_duration_seconds" {
@@ -402,11 +527,24 @@ mod tests {
                 MetricType::Gauge,
             )?;
             for a in &fleet.config.agencies {
-                for name in AlertName::PER_CHECK {
-                    let n = samples
-                        .iter()
-                        .filter(|s| *s.check.agency == *a.id && s.firing[name.slot()])
-                        .count() as i64;
+                for name in AlertName::PER_CHECK
+                    .into_iter()
+                    .chain([AlertName::SystemNotConnected])
+                {
+                    let n = if name == AlertName::SystemNotConnected {
+                        fleet
+                            .systems
+                            .iter()
+                            .filter(|s| {
+                                *s.agency == *a.id && s.live.lock().unwrap().alert.is_some()
+                            })
+                            .count()
+                    } else {
+                        samples
+                            .iter()
+                            .filter(|s| *s.check.agency == *a.id && s.firing[name.slot()])
+                            .count()
+                    } as i64;
                     let l = [
                         ("alertname", name.as_str()),
                         ("severity", name.severity()),
@@ -452,7 +590,7 @@ mod tests {
         let ids = crate::reload::check_list(&config)
             .into_iter()
             .enumerate()
-            .map(|(i, (id, _))| (id, i as i64))
+            .map(|(i, c)| (c.full_id, i as i64))
             .collect();
         Fleet::build(Arc::new(config), &ids)
     }
@@ -469,7 +607,13 @@ mod tests {
             live.counts = [i as u64, 0, 7, u64::from(i == 1), 1 << 40];
             live.in_maintenance = i % 2 == 0;
             live.state.status = [Status::Up, Status::Degraded, Status::Down][i % 3];
-            live.alerts[i % 3] = Some(Firing {
+            for k in 0..3 {
+                // Results over the last hour (some down, some in maintenance), so that
+                // the availability windows have data.
+                let kind = [ResultKind::Up, ResultKind::Down, ResultKind::Maintenance][(i + k) % 3];
+                live.recent.push(NOW - 3000 + 1000 * k as i64, kind, 60);
+            }
+            live.alerts[i % 4] = Some(Firing {
                 starts_at: 1,
                 last_notified_at: 2,
             });
@@ -491,22 +635,41 @@ mod tests {
                 message: None,
             });
         }
+        fleet.systems[1].live.lock().unwrap().alert = Some(Firing {
+            starts_at: 1,
+            last_notified_at: 2,
+        });
+        let first = fleet.checks[0].db_id;
+        let rolled = Seconds {
+            available: 3600.0,
+            down: 7.5,
+            maintenance: 60.0,
+        };
+        let sums = WindowSums {
+            covered_until: NOW - 1800,
+            by_check: [(first, [rolled; 3])].into(),
+        };
         let handle = FleetHandle::new(fleet);
         let mut oracle = Registry::default();
-        oracle.register_collector(Box::new(Oracle(handle.clone())));
+        oracle.register_collector(Box::new(Oracle(handle.clone(), sums.clone())));
         let mut expected = String::new();
         prometheus_client::encoding::text::encode_registry(&mut expected, &oracle).unwrap();
         let fleet = handle.current();
-        let snap = snapshot(&fleet);
+        let snap = snapshot(&fleet, &sums, NOW);
         let mut om = String::new();
         encode_checks(&mut om, &fleet, &snap, Format::OpenMetrics);
         assert_eq!(om, expected);
         let mut text = String::new();
         encode_checks(&mut text, &fleet, &snap, Format::Text);
         assert_eq!(text, openmetrics_to_text(&expected));
-        assert!(om.contains(
-            "probe_duration_seconds{agency=\"a-one\",system=\"s\",check=\"web\"} 1e-7\n"
-        ));
+        for line in [
+            "probe_duration_seconds{agency=\"a-one\",system=\"s\",check=\"web\"} 1e-7\n",
+            "emcd_check_availability_ratio{agency=\"a-one\",system=\"s\",check=\"web\",window=\"30d\"} ",
+            "emcd_agency_availability_ratio{agency=\"b-two\",window=\"1h\"} ",
+            "emcd_alerts_firing{alertname=\"SystemNotConnected\",severity=\"critical\",agency=\"b-two\"} 1\n",
+        ] {
+            assert!(om.contains(line), "{line}");
+        }
     }
 
     #[test]

@@ -9,7 +9,6 @@ use std::fmt;
 use std::io;
 use std::sync::Arc;
 
-use chrono::{DateTime, SecondsFormat};
 use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
 use rustls::client::{Resumption, WebPkiServerVerifier};
 use rustls::crypto::{self, CryptoProvider};
@@ -199,13 +198,7 @@ fn classify(err: &io::Error) -> (Failure, Option<i64>) {
     (failure, rejected.not_after)
 }
 
-/// Unix seconds as RFC 3339 in UTC, e.g. `2024-01-01T00:00:00Z`.
-pub(crate) fn rfc3339(secs: i64) -> String {
-    match DateTime::from_timestamp(secs, 0) {
-        Some(t) => t.to_rfc3339_opts(SecondsFormat::Secs, true),
-        None => format!("@{secs}"),
-    }
-}
+pub(crate) use crate::util::rfc3339;
 
 /// Why a chain was rejected, and when the earliest of its certificates expires.
 #[derive(Debug)]

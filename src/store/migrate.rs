@@ -12,6 +12,7 @@ use super::StoreError;
 const MIGRATIONS: &[(i64, &str)] = &[
     (1, include_str!("migrations/0001_init.sql")),
     (2, include_str!("migrations/0002_alerts.sql")),
+    (3, include_str!("migrations/0003_rollups.sql")),
 ];
 
 pub async fn run(conn: &mut SqliteConnection, path: &Path) -> Result<(), StoreError> {

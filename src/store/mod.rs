@@ -5,6 +5,8 @@
 pub mod alerts;
 mod codec;
 mod migrate;
+mod queries;
+pub mod rollups;
 pub mod writer;
 
 use std::collections::HashMap;
@@ -20,6 +22,7 @@ use sqlx::{Connection, Row};
 
 use crate::result::{ErrorKind, ResultKind};
 pub use codec::{pack, unpack};
+pub use queries::Sample;
 
 /// Errors of the storage layer, naming the database file.
 #[derive(Debug, thiserror::Error)]
@@ -94,6 +97,16 @@ impl Store {
         let mut conn = SqliteConnection::connect_with(&options(path).create_if_missing(true))
             .await
             .map_err(open_err)?;
+        // Free pages are returned to the file system by retention (incremental vacuum);
+        // a new file gets the mode before any table, an older one is converted once.
+        let auto_vacuum: i64 = sqlx::query_scalar("PRAGMA auto_vacuum")
+            .fetch_one(&mut conn)
+            .await?;
+        if auto_vacuum != 2 {
+            sqlx::raw_sql("PRAGMA auto_vacuum = INCREMENTAL; VACUUM;")
+                .execute(&mut conn)
+                .await?;
+        }
         migrate::run(&mut conn, path).await?;
         let reader = SqlitePoolOptions::new()
             .max_connections(4)

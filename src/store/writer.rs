@@ -22,6 +22,36 @@ pub const MAX_DELAY: Duration = Duration::from_secs(1);
 /// Rows per multi-row INSERT statement (5 parameters each).
 const ROWS_PER_INSERT: usize = 100;
 
+/// Work run on the writer's connection between batches (housekeeping writes). It gets
+/// the connection for its duration; keep it short, since results wait meanwhile.
+pub type Job = Box<
+    dyn for<'c> FnOnce(
+            &'c mut SqliteConnection,
+        ) -> std::pin::Pin<
+            Box<dyn std::future::Future<Output = Result<(), sqlx::Error>> + Send + 'c>,
+        > + Send,
+>;
+
+/// A check as the store registers it.
+#[derive(Clone, Debug)]
+pub struct CheckReg {
+    pub full_id: String,
+    /// http, tcp or push.
+    pub kind: &'static str,
+    /// For time-weighted rollups.
+    pub interval_s: i64,
+}
+
+impl CheckReg {
+    pub fn new(full_id: impl Into<String>, kind: &'static str, interval_s: i64) -> CheckReg {
+        CheckReg {
+            full_id: full_id.into(),
+            kind,
+            interval_s,
+        }
+    }
+}
+
 /// One result row, ready to store.
 #[derive(Clone, Debug)]
 pub struct ResultRow {
@@ -41,8 +71,12 @@ enum Msg {
         reply: oneshot::Sender<Result<Vec<Notification>, StoreError>>,
     },
     Delivery(DeliveryUpdate),
+    Job {
+        job: Job,
+        reply: oneshot::Sender<Result<(), StoreError>>,
+    },
     Register {
-        checks: Vec<(String, &'static str)>,
+        checks: Vec<CheckReg>,
         reply: oneshot::Sender<Result<HashMap<String, i64>, StoreError>>,
     },
 }
@@ -90,6 +124,17 @@ impl WriterHandle {
         rx.await.map_err(|_| gone())?
     }
 
+    /// Runs `job` on the writer's connection after the results queued before it.
+    pub async fn job(&self, job: Job) -> Result<(), StoreError> {
+        let (reply, rx) = oneshot::channel();
+        let gone = || StoreError::Query(sqlx::Error::PoolClosed);
+        self.tx
+            .send(Msg::Job { job, reply })
+            .await
+            .map_err(|_| gone())?;
+        rx.await.map_err(|_| gone())?
+    }
+
     /// Queues a delivery outcome; it is committed with the next batch.
     pub async fn delivery(&self, update: DeliveryUpdate) -> Result<(), WriterGone> {
         self.tx
@@ -101,7 +146,7 @@ impl WriterHandle {
     /// Makes sure every check has an integer id; returns full id -> id for all of them.
     pub async fn register(
         &self,
-        checks: Vec<(String, &'static str)>,
+        checks: Vec<CheckReg>,
     ) -> Result<HashMap<String, i64>, StoreError> {
         let (reply, rx) = oneshot::channel();
         let gone = || StoreError::Query(sqlx::Error::PoolClosed);
@@ -149,6 +194,10 @@ async fn run(mut conn: SqliteConnection, mut rx: mpsc::Receiver<Msg>, metrics: W
                         // Commit first so ids and results stay in one order.
                         commit_until_done(&mut conn, &mut batch, &mut marks, &metrics).await;
                         let _ = reply.send(register(&mut conn, &checks).await);
+                    }
+                    Msg::Job { job, reply } => {
+                        commit_until_done(&mut conn, &mut batch, &mut marks, &metrics).await;
+                        let _ = reply.send(job(&mut conn).await.map_err(StoreError::from));
                     }
                     Msg::Alerts { writes, reply } => {
                         // The results that led to these transitions are stored first.
@@ -308,7 +357,7 @@ impl Marks {
 /// before the writer task owns the connection, and by the writer afterwards.
 pub async fn register(
     conn: &mut SqliteConnection,
-    checks: &[(String, &'static str)],
+    checks: &[CheckReg],
 ) -> Result<HashMap<String, i64>, StoreError> {
     let now = crate::util::unix_now();
     let mut tx = conn.begin().await?;
@@ -316,8 +365,13 @@ pub async fn register(
     // Many rows per statement: 100,000 checks are 1,000 statements, not 100,000.
     for chunk in checks.chunks(ROWS_PER_INSERT) {
         let mut q = sqlx::query_as::<_, (String, i64)>(register_sql(chunk.len()));
-        for (full_id, kind) in chunk {
-            q = q.bind(full_id).bind(kind).bind(now).bind(now);
+        for c in chunk {
+            q = q
+                .bind(&c.full_id)
+                .bind(c.kind)
+                .bind(now)
+                .bind(now)
+                .bind(c.interval_s);
         }
         ids.extend(q.fetch_all(&mut *tx).await?);
     }
@@ -328,14 +382,19 @@ pub async fn register(
 /// The SQL of a multi-row upsert of `n` (1..=100) checks, built once per process.
 fn register_sql(n: usize) -> &'static str {
     fn build(n: usize) -> String {
-        let mut s =
-            String::from("INSERT INTO checks (full_id, kind, first_seen, last_seen) VALUES ");
+        let mut s = String::from(
+            "INSERT INTO checks (full_id, kind, first_seen, last_seen, interval_s) VALUES ",
+        );
         for i in 0..n {
-            s.push_str(if i == 0 { "(?,?,?,?)" } else { ",(?,?,?,?)" });
+            s.push_str(if i == 0 {
+                "(?,?,?,?,?)"
+            } else {
+                ",(?,?,?,?,?)"
+            });
         }
         s.push_str(
-            " ON CONFLICT(full_id) DO UPDATE SET kind = excluded.kind, last_seen = excluded.last_seen \
-             RETURNING full_id, id",
+            " ON CONFLICT(full_id) DO UPDATE SET kind = excluded.kind, last_seen = excluded.last_seen, \
+             interval_s = excluded.interval_s RETURNING full_id, id",
         );
         s
     }

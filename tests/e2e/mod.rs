@@ -14,7 +14,7 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpListener;
 
 /// A loopback HTTP/1.1 server: `/ok` answers 200, `/fail` 503, `/dyn` the status in
-/// `dyn_status` (200 at first), anything else 404. `served` counts responses written.
+/// `dyn_status` (200 at first), `/fifth` 503 to every fifth request, anything else 404. `served` counts responses written.
 pub struct Target {
     pub addr: std::net::SocketAddr,
     pub served: Arc<AtomicU64>,
@@ -27,6 +27,7 @@ pub async fn start_target() -> Target {
     let served = Arc::new(AtomicU64::new(0));
     let dyn_status = Arc::new(std::sync::atomic::AtomicU16::new(200));
     let dynamic = dyn_status.clone();
+    let fifth = Arc::new(AtomicU64::new(0));
     let counter = served.clone();
     tokio::spawn(async move {
         loop {
@@ -35,6 +36,7 @@ pub async fn start_target() -> Target {
             };
             let counter = counter.clone();
             let dynamic = dynamic.clone();
+            let fifth = fifth.clone();
             tokio::spawn(async move {
                 let mut buf = vec![0u8; 4096];
                 let mut n = 0;
@@ -50,6 +52,14 @@ pub async fn start_target() -> Target {
                 let (status, body) = match path {
                     "/ok" => ("200 OK", "all good"),
                     "/fail" => ("503 Service Unavailable", "down for maintenance"),
+                    "/fifth" => {
+                        // Every fifth request fails (20%).
+                        if fifth.fetch_add(1, Ordering::SeqCst) % 5 == 4 {
+                            ("503 Service Unavailable", "busy")
+                        } else {
+                            ("200 OK", "fine")
+                        }
+                    }
                     "/dyn" => {
                         dyn_line = format!("{} Dynamic", dynamic.load(Ordering::SeqCst));
                         (dyn_line.as_str(), "dynamic")

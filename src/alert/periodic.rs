@@ -1,0 +1,192 @@
+//! Alerts evaluated on a timer rather than per result (SPEC 6): `SystemNotConnected`
+//! (a required system disconnected or unregistered for longer than
+//! `connection.window`) and `SLOBudgetBurn` (the last hour burns the 30-day error
+//! budget more than 14.4 times as fast as allowed). Same rules, same durable writes.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio_util::sync::CancellationToken;
+
+use super::evaluate::{write, Change, Subject};
+use super::rules::{self, Policy};
+use super::sender::Dispatcher;
+use super::{maintenance, AlertName};
+use crate::connection::{self, Connection};
+use crate::fleet::{Fleet, FleetHandle};
+use crate::store::alerts::AlertWrite;
+use crate::store::writer::WriterHandle;
+use crate::util::unix_now;
+
+/// How often the periodic alerts are evaluated.
+pub const EVERY: Duration = Duration::from_secs(5);
+/// Burn rate above which `SLOBudgetBurn` fires (2% of a 30-day budget in one hour).
+pub const BURN_RATE: f64 = 14.4;
+
+/// The burn rate of the error budget: (1 - availability) / (1 - SLO).
+pub fn burn_rate(availability: f64, slo_percent: f64) -> f64 {
+    let budget = 1.0 - slo_percent / 100.0;
+    let burn = 1.0 - availability;
+    if budget <= 0.0 {
+        if burn > 0.0 {
+            f64::INFINITY
+        } else {
+            0.0
+        }
+    } else {
+        burn / budget
+    }
+}
+
+/// Decides the periodic alerts of the whole fleet at `now`; returns the writes.
+pub fn evaluate(fleet: &Fleet, now: i64) -> Vec<AlertWrite> {
+    let config = &fleet.config;
+    let exclude = config.sla.exclude_maintenance;
+    let repeat_interval = config.alerting.repeat_interval;
+    let utc_now = chrono::DateTime::from_timestamp(now, 0).unwrap_or_default();
+    let mut writes = Vec::new();
+    for c in &fleet.checks {
+        let (change, burn) = {
+            let mut live = c.live.lock().unwrap_or_else(|p| p.into_inner());
+            let a = live.recent.seconds(now - 3600, now).availability(exclude);
+            let burn = a.map(|a| burn_rate(a, c.config.policy.slo_availability));
+            let holds = burn.is_some_and(|b| b > BURN_RATE);
+            let slot = AlertName::SloBudgetBurn.slot();
+            let before = live.alerts[slot];
+            let policy = Policy {
+                repeat_interval,
+                in_maintenance: live.in_maintenance,
+            };
+            let (after, action) = rules::decide(before, holds, now, policy);
+            live.alerts[slot] = after;
+            let change = action.map(|action| Change {
+                name: AlertName::SloBudgetBurn,
+                action,
+                starts_at: after.or(before).map_or(now, |f| f.starts_at),
+            });
+            (change, burn)
+        };
+        if let Some(change) = change {
+            let slo = c.config.policy.slo_availability;
+            let rate = burn.unwrap_or(0.0);
+            writes.push(write(
+                config,
+                Subject { agency: &c.agency, system: &c.system, check: &c.check },
+                change,
+                format!("{}: error budget burning {rate:.1}x", c.id),
+                format!(
+                    "In the last hour check {} of {}/{} used its {slo}% SLO's 30-day error budget {rate:.1} times as fast as allowed (alert above {BURN_RATE}x)",
+                    c.check, c.agency, c.system
+                ),
+                None,
+                now,
+            ));
+        }
+    }
+    let window = config.connection.window.as_secs() as i64;
+    for st in connection::systems(fleet, now)
+        .into_iter()
+        .filter(|s| s.required)
+    {
+        let sys = &fleet.systems[st.index];
+        let change = {
+            let mut live = sys.live.lock().unwrap_or_else(|p| p.into_inner());
+            if st.connection == Connection::Connected {
+                live.not_connected_since = None;
+            } else if live.not_connected_since.is_none() {
+                live.not_connected_since = Some(now);
+            }
+            let holds = live.not_connected_since.is_some_and(|t| now - t >= window);
+            let in_maintenance = maintenance::active(
+                &config.maintenance,
+                config.sla.timezone,
+                (&sys.agency, &sys.system, ""),
+                utc_now,
+            )
+            .is_some();
+            let before = live.alert;
+            let (after, action) = rules::decide(
+                before,
+                holds,
+                now,
+                Policy {
+                    repeat_interval,
+                    in_maintenance,
+                },
+            );
+            live.alert = after;
+            action.map(|action| {
+                let since = live.not_connected_since.unwrap_or(now);
+                (
+                    Change {
+                        name: AlertName::SystemNotConnected,
+                        action,
+                        starts_at: after.or(before).map_or(now, |f| f.starts_at),
+                    },
+                    since,
+                )
+            })
+        };
+        if let Some((change, since)) = change {
+            let state = st.connection.as_str();
+            writes.push(write(
+                config,
+                Subject { agency: &sys.agency, system: &sys.system, check: "" },
+                change,
+                format!("{}/{} is not connected ({state})", sys.agency, sys.system),
+                format!(
+                    "Required system {}/{} has been {state} since {} (longer than connection.window {})",
+                    sys.agency,
+                    sys.system,
+                    super::rfc3339(since),
+                    humantime::format_duration(config.connection.window)
+                ),
+                None,
+                now,
+            ));
+        }
+    }
+    writes
+}
+
+/// Evaluates every [`EVERY`] until shutdown, committing and dispatching changes.
+pub async fn run(
+    fleet: FleetHandle,
+    writer: WriterHandle,
+    dispatcher: Arc<Dispatcher>,
+    shutdown: CancellationToken,
+) {
+    let mut tick = tokio::time::interval(EVERY);
+    loop {
+        tokio::select! {
+            _ = shutdown.cancelled() => return,
+            _ = tick.tick() => {}
+        }
+        let writes = evaluate(&fleet.current(), unix_now());
+        if writes.is_empty() {
+            continue;
+        }
+        for w in &writes {
+            tracing::info!(alert = w.event.name.as_str(), status = w.event.status.as_str(), agency = %w.event.agency.id, system = %w.event.system.id, check = %w.event.check, summary = %w.event.summary, "alert");
+        }
+        match writer.alerts(writes).await {
+            Ok(created) => dispatcher.dispatch(created),
+            Err(e) => tracing::error!(error = %e, "alert state not stored"),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn burn_rates() {
+        // 20% failing against 99.5%: 40x.
+        assert!((burn_rate(0.8, 99.5) - 40.0).abs() < 1e-9);
+        assert!(burn_rate(0.99, 99.5) < BURN_RATE);
+        assert!(burn_rate(0.9, 99.5) > BURN_RATE);
+        assert_eq!(burn_rate(1.0, 100.0), 0.0);
+        assert_eq!(burn_rate(0.99, 100.0), f64::INFINITY);
+    }
+}

@@ -1,0 +1,229 @@
+//! The `components.schemas` of the OpenAPI document: the exact shapes `views.rs` and
+//! `check.rs` write (objects are closed with `additionalProperties: false`, so a field
+//! added on one side and not the other fails the schema test).
+
+use serde_json::{json, Map, Value};
+
+/// A closed object whose properties are all required.
+pub fn object(properties: Value) -> Value {
+    let required: Vec<String> = properties
+        .as_object()
+        .map(|p| p.keys().cloned().collect())
+        .unwrap_or_default();
+    json!({
+        "type": "object",
+        "additionalProperties": false,
+        "required": required,
+        "properties": properties,
+    })
+}
+
+fn nullable(mut schema: Value) -> Value {
+    schema["nullable"] = json!(true);
+    if let Some(values) = schema.get_mut("enum").and_then(Value::as_array_mut) {
+        values.push(Value::Null);
+    }
+    schema
+}
+
+fn reference(name: &str) -> Value {
+    json!({"$ref": format!("#/components/schemas/{name}")})
+}
+
+fn nullable_ref(name: &str) -> Value {
+    json!({"nullable": true, "allOf": [reference(name)]})
+}
+
+fn string() -> Value {
+    json!({"type": "string"})
+}
+
+fn time() -> Value {
+    json!({"type": "string", "format": "date-time"})
+}
+
+fn count() -> Value {
+    json!({"type": "integer", "minimum": 0})
+}
+
+fn seconds() -> Value {
+    json!({"type": "number", "minimum": 0})
+}
+
+fn ratio() -> Value {
+    json!({"type": "number", "minimum": 0, "maximum": 1})
+}
+
+fn boolean() -> Value {
+    json!({"type": "boolean"})
+}
+
+fn one_of(values: &[&str]) -> Value {
+    json!({"type": "string", "enum": values})
+}
+
+fn array(items: Value) -> Value {
+    json!({"type": "array", "items": items})
+}
+
+const RESULTS: [&str; 5] = ["up", "degraded", "down", "unknown", "maintenance"];
+const STATES: [&str; 3] = ["up", "degraded", "down"];
+const CONNECTIONS: [&str; 3] = ["connected", "disconnected", "unregistered"];
+const MANDATES: [&str; 3] = ["met", "partial", "none"];
+const AGENCY_KINDS: [&str; 5] = [
+    "ministry",
+    "ministerial_agency",
+    "government_agency",
+    "province",
+    "city",
+];
+const ERROR_KINDS: [&str; 11] = [
+    "dns", "connect", "tls", "timeout", "http", "status", "body", "header", "json", "cert",
+    "too_slow",
+];
+
+pub fn all() -> Map<String, Value> {
+    let result_brief = json!({
+        "at": time(),
+        "result": one_of(&RESULTS),
+        "error_kind": nullable(one_of(&ERROR_KINDS)),
+        "status_code": nullable(json!({"type": "integer", "minimum": 100, "maximum": 599})),
+        "duration_seconds": seconds(),
+    });
+    let mut result_full = result_brief.clone();
+    result_full["phases"] = reference("Phases");
+    result_full["cert_expiry"] = nullable(time());
+    result_full["message"] = nullable(string());
+    let mut stored = result_brief.clone();
+    stored["message"] = nullable(string());
+    let schemas = json!({
+        "Error": {
+            "type": "object",
+            "required": ["error"],
+            "additionalProperties": false,
+            "properties": {"error": {
+                "type": "object",
+                "required": ["code", "message"],
+                "additionalProperties": false,
+                "properties": {
+                    "code": string(),
+                    "message": string(),
+                    "details": array(string()),
+                },
+            }},
+        },
+        "Status": object(json!({
+            "generated_at": time(),
+            "totals": object(json!({
+                "agencies": count(),
+                "checks": object(json!({"total": count(), "up": count(), "degraded": count(), "down": count()})),
+                "systems": object(json!({"total": count(), "connected": count(), "disconnected": count(), "unregistered": count()})),
+                "alerts": object(json!({"firing": count()})),
+            })),
+            "agencies": array(reference("AgencyRow")),
+        })),
+        "AgencyRow": object(json!({
+            "id": string(), "code": string(), "name": string(), "kind": one_of(&AGENCY_KINDS),
+            "required": count(), "connected": count(), "disconnected": count(), "unregistered": count(),
+            "ratio": ratio(), "mandate": one_of(&MANDATES), "checks": count(), "checks_down": count(),
+        })),
+        "Agencies": object(json!({"generated_at": time(), "agencies": array(reference("Agency"))})),
+        "Agency": object(json!({
+            "id": string(), "code": string(), "name": string(), "kind": one_of(&AGENCY_KINDS),
+            "connection": object(json!({
+                "required": count(), "connected": count(), "disconnected": count(), "unregistered": count(),
+                "ratio": ratio(), "mandate": one_of(&MANDATES),
+            })),
+            "systems": array(reference("System")),
+        })),
+        "System": object(json!({
+            "id": string(), "name": string(), "kind": one_of(&["tthc", "portal", "other"]),
+            "required": boolean(), "connection": one_of(&CONNECTIONS),
+            "checks": array(reference("CheckSummary")),
+        })),
+        "CheckSummary": object(json!({
+            "id": string(), "full_id": string(), "kind": one_of(&["http", "tcp", "push"]),
+            "state": one_of(&STATES), "last_result": nullable_ref("ResultBrief"),
+        })),
+        "ResultBrief": object(result_brief),
+        "LastResult": object(result_full),
+        "StoredResult": object(stored),
+        "Phases": object(json!({
+            "resolve": seconds(), "connect": seconds(), "tls": seconds(), "processing": seconds(), "transfer": seconds(),
+        })),
+        "Check": object(json!({
+            "id": string(),
+            "agency": object(json!({"id": string(), "name": nullable(string())})),
+            "system": object(json!({"id": string(), "name": nullable(string())})),
+            "check": string(),
+            "kind": one_of(&["http", "tcp", "push"]),
+            "config": reference("CheckConfig"),
+            "state": object(json!({"status": one_of(&STATES), "down_streak": count(), "ok_streak": count(), "degraded_streak": count()})),
+            "last_result": nullable_ref("LastResult"),
+            "last_ok_at": nullable(time()),
+            "last_push_at": nullable(time()),
+            "cert_expiry": nullable(object(json!({"at": time(), "days_left": {"type": "number"}}))),
+            "counters": object(json!({"up": count(), "degraded": count(), "down": count(), "unknown": count(), "maintenance": count()})),
+            "availability": object(json!({
+                "policy": one_of(&["emcd-sla-v1"]),
+                "exclude_maintenance": boolean(),
+                "max_result_seconds": count(),
+                "windows": object(json!({
+                    "1h": reference("Window"), "24h": reference("Window"), "7d": reference("Window"), "30d": reference("Window"),
+                })),
+            })),
+        })),
+        "Window": object(json!({
+            "from": time(), "to": time(), "ratio": nullable(ratio()),
+            "up_seconds": count(), "degraded_seconds": count(), "down_seconds": count(),
+            "maintenance_seconds": count(), "unknown_seconds": count(),
+        })),
+        "CheckConfig": object(json!({
+            "interval_seconds": seconds(), "timeout_seconds": seconds(),
+            "failure_threshold": count(), "success_threshold": count(),
+            "degraded_after_seconds": seconds(), "slo_availability": {"type": "number"},
+            "cert_min_days": count(),
+            "http": nullable_ref("HttpConfig"),
+            "tcp": nullable(object(json!({"host": string(), "port": {"type": "integer", "minimum": 0, "maximum": 65535}, "tls": boolean(), "insecure_skip_verify": boolean()}))),
+            "push": nullable(object(json!({"max_silence_seconds": seconds()}))),
+        })),
+        "HttpConfig": object(json!({
+            "url": string(), "method": string(), "header_names": array(string()), "has_body": boolean(),
+            "follow_redirects": boolean(), "insecure_skip_verify": boolean(),
+            "expect": object(json!({
+                "status": array(json!({"type": "string", "pattern": "^[0-9]{3}(-[0-9]{3})?$"})),
+                "body_contains": nullable(string()),
+                "body_not_contains": nullable(string()),
+                "body_regex": nullable(string()),
+                "headers": {"type": "object", "additionalProperties": string()},
+                "json": array(object(json!({"path": string(), "equals": {}}))),
+                "max_response_time_seconds": nullable(seconds()),
+            })),
+        })),
+        "Results": object(json!({
+            "check": string(), "from": nullable(time()), "to": nullable(time()),
+            "limit": {"type": "integer", "minimum": 1, "maximum": 10000},
+            "count": count(),
+            "results": array(reference("StoredResult")),
+        })),
+        "PushBody": {
+            "type": "object",
+            "additionalProperties": false,
+            // null is the same as leaving the field out (up, 0 s, no message).
+            "properties": {
+                "status": nullable(one_of(&["up", "down"])),
+                "duration_seconds": nullable(seconds()),
+                "message": nullable(string()),
+            },
+        },
+        "PushAccepted": object(json!({"status": one_of(&["accepted"]), "check": string()})),
+        "Reloaded": object(json!({
+            "status": one_of(&["reloaded"]),
+            "checks": object(json!({"added": count(), "removed": count(), "changed": count(), "unchanged": count()})),
+        })),
+    });
+    match schemas {
+        Value::Object(m) => m,
+        _ => unreachable!("a JSON object literal"),
+    }
+}

@@ -1,0 +1,138 @@
+//! JSON bodies of `/api/v1/status` and `/api/v1/agencies[/{agency}]`, rendered from a
+//! [`Snapshot`]. The shapes here are the ones `openapi.rs` documents; change both.
+
+use serde_json::{json, Value};
+
+use super::snapshot::{agency_kind, system_kind, AgencyView, CheckView, Snapshot, SystemView};
+use super::time::rfc3339;
+use crate::fleet::LastResult;
+
+/// `GET /api/v1/status`, with the number of firing alerts from the store.
+pub fn status(snap: &Snapshot, alerts_firing: usize) -> Value {
+    let t = snap.totals();
+    let agencies: Vec<Value> = snap
+        .agencies
+        .iter()
+        .map(|a| {
+            let at = a.totals();
+            let s = &a.standing;
+            json!({
+                "id": a.id,
+                "code": a.code,
+                "name": a.name,
+                "kind": agency_kind(a.kind),
+                "required": s.required,
+                "connected": s.connected,
+                "disconnected": s.disconnected,
+                "unregistered": s.unregistered,
+                "ratio": s.ratio(),
+                "mandate": a.mandate().as_str(),
+                "checks": at.checks(),
+                "checks_down": at.checks_down,
+            })
+        })
+        .collect();
+    json!({
+        "generated_at": rfc3339(snap.now),
+        "totals": {
+            "agencies": snap.agencies.len(),
+            "checks": {
+                "total": t.checks(),
+                "up": t.checks_up,
+                "degraded": t.checks_degraded,
+                "down": t.checks_down,
+            },
+            "systems": {
+                "total": t.systems(),
+                "connected": t.systems_connected,
+                "disconnected": t.systems_disconnected,
+                "unregistered": t.systems_unregistered,
+            },
+            "alerts": {"firing": alerts_firing},
+        },
+        "agencies": agencies,
+    })
+}
+
+/// `GET /api/v1/agencies`.
+pub fn agencies(snap: &Snapshot) -> Value {
+    json!({
+        "generated_at": rfc3339(snap.now),
+        "agencies": snap.agencies.iter().map(agency).collect::<Vec<_>>(),
+    })
+}
+
+/// One agency with its systems and checks (`GET /api/v1/agencies/{agency}`).
+pub fn agency(a: &AgencyView) -> Value {
+    let s = &a.standing;
+    json!({
+        "id": a.id,
+        "code": a.code,
+        "name": a.name,
+        "kind": agency_kind(a.kind),
+        "connection": {
+            "required": s.required,
+            "connected": s.connected,
+            "disconnected": s.disconnected,
+            "unregistered": s.unregistered,
+            "ratio": s.ratio(),
+            "mandate": a.mandate().as_str(),
+        },
+        "systems": a.systems.iter().map(system).collect::<Vec<_>>(),
+    })
+}
+
+fn system(s: &SystemView) -> Value {
+    json!({
+        "id": s.id,
+        "name": s.name,
+        "kind": system_kind(s.kind),
+        "required": s.required,
+        "connection": s.connection.as_str(),
+        "checks": s.checks.iter().map(check_summary).collect::<Vec<_>>(),
+    })
+}
+
+fn check_summary(c: &CheckView) -> Value {
+    let rt = &c.runtime;
+    json!({
+        "id": &*rt.check,
+        "full_id": rt.id.as_str(),
+        "kind": rt.config.kind.name(),
+        "state": c.live.state.status.as_str(),
+        "last_result": c.live.last.as_ref().map(|l| last_result(l, false, &[])),
+    })
+}
+
+/// A check's last result; with `full`, its phases, certificate expiry and message,
+/// with every string of `redact` replaced by `***`.
+pub fn last_result(l: &LastResult, full: bool, redact: &[&str]) -> Value {
+    let mut v = json!({
+        "at": rfc3339(l.at),
+        "result": l.result.as_str(),
+        "error_kind": l.error.map(|e| e.as_str()),
+        "status_code": l.status_code,
+        "duration_seconds": l.duration,
+    });
+    if full {
+        let p = &l.phases;
+        v["phases"] = json!({
+            "resolve": p.resolve.as_secs_f64(),
+            "connect": p.connect.as_secs_f64(),
+            "tls": p.tls.as_secs_f64(),
+            "processing": p.processing.as_secs_f64(),
+            "transfer": p.transfer.as_secs_f64(),
+        });
+        v["cert_expiry"] = json!(l.cert_expiry.map(rfc3339));
+        v["message"] = json!(l.message.as_deref().map(|m| scrub(m, redact)));
+    }
+    v
+}
+
+/// `message` with every non-empty string of `secrets` replaced by `***`.
+pub fn scrub(message: &str, secrets: &[&str]) -> String {
+    secrets
+        .iter()
+        .filter(|s| !s.is_empty())
+        .fold(message.to_owned(), |m, s| m.replace(s, "***"))
+}

@@ -1,0 +1,89 @@
+//! What the demo prints on stdout once the daemon is ready: where to look (status page,
+//! metrics, API), which simulated checks misbehave and how, how to push by hand, and how
+//! to stop. Logs (state changes included) go to stderr as usual.
+
+use std::fmt::Write as _;
+use std::net::SocketAddr;
+use std::path::Path;
+
+use tokio_util::sync::CancellationToken;
+
+use super::plan::PlannedAgency;
+use super::pusher::Pusher;
+use crate::config::Config;
+
+/// The text, rendered before the daemon starts and printed once it is ready.
+pub struct Banner(String);
+
+impl Banner {
+    pub fn new(
+        config: &Config,
+        plan: &[PlannedAgency],
+        daemon: SocketAddr,
+        main_file: &Path,
+        database: &Path,
+        pusher: &Pusher,
+    ) -> Banner {
+        let systems: usize = config.agencies.iter().map(|a| a.systems.len()).sum();
+        let base = format!("http://{daemon}");
+        let mut out = String::new();
+        let _ = writeln!(
+            out,
+            "\nemcd demo is running: {} agencies, {systems} systems, {} checks against a simulated fleet on 127.0.0.1.\n",
+            config.agencies.len(),
+            config.checks().count(),
+        );
+        for (what, path) in [
+            ("Status page", "/"),
+            ("Metrics", "/metrics"),
+            ("API status", "/api/v1/status"),
+            ("OpenAPI", "/api/v1/openapi.json"),
+        ] {
+            let _ = writeln!(out, "  {what:<12} {base}{path}");
+        }
+        let _ = writeln!(
+            out,
+            "\n  {:<12} {} (and agencies/*.yaml next to it)\n  {:<12} {}\n",
+            "Config",
+            main_file.display(),
+            "Database",
+            database.display()
+        );
+        out.push_str(
+            "Simulated behaviours (state changes and alerts are logged below, as \"check state changed\" and \"alert\"):\n",
+        );
+        for a in plan {
+            for s in &a.systems {
+                if s.checks.is_empty() && s.required != Some(false) {
+                    let id = format!("{}/{}", a.agency.id, s.id);
+                    let _ = writeln!(
+                        out,
+                        "  {id:<52} required system with no check: unregistered"
+                    );
+                }
+                for c in &s.checks {
+                    if let Some(note) = c.target.note() {
+                        let id = format!("{}/{}/{}", a.agency.id, s.id, c.id);
+                        let _ = writeln!(out, "  {id:<52} {note}");
+                    }
+                }
+            }
+        }
+        let _ = writeln!(
+            out,
+            "  everything else                                      healthy\n\n\
+             Push a heartbeat yourself:\n  curl -X POST -H 'Authorization: Bearer {}' -d '{{\"status\":\"up\"}}' {base}{}\n\n\
+             Press Ctrl-C to stop.",
+            pusher.token, pusher.path
+        );
+        Banner(out)
+    }
+
+    /// Prints the banner once `ready` is cancelled, unless `stop` comes first.
+    pub async fn print_when_ready(self, ready: CancellationToken, stop: CancellationToken) {
+        tokio::select! {
+            _ = stop.cancelled() => {}
+            _ = ready.cancelled() => println!("{}", self.0),
+        }
+    }
+}

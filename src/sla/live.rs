@@ -1,0 +1,150 @@
+//! The last hour of a check, kept in memory as twelve 5-minute buckets of time-weighted
+//! seconds, updated by the recorder as results arrive. It gives the 1-hour availability
+//! (metrics, `SLOBudgetBurn`) without reading the database, and the part of longer
+//! windows that hourly rollups do not cover yet.
+
+use crate::result::ResultKind;
+
+const BUCKET: i64 = 300;
+const BUCKETS: usize = 12;
+
+/// Seconds of one 5-minute bucket.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+struct Bucket {
+    /// Unix seconds of the bucket's start (a multiple of 300); 0 = unused.
+    start: i64,
+    available: f32,
+    down: f32,
+    maintenance: f32,
+}
+
+/// Time-weighted seconds over a recent span.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct Seconds {
+    pub available: f64,
+    pub down: f64,
+    pub maintenance: f64,
+}
+
+impl Seconds {
+    pub fn add(&mut self, o: Seconds) {
+        self.available += o.available;
+        self.down += o.down;
+        self.maintenance += o.maintenance;
+    }
+
+    /// Availability under the SLA policy; `None` without data.
+    pub fn availability(&self, exclude_maintenance: bool) -> Option<f64> {
+        let bad = self.down
+            + if exclude_maintenance {
+                0.0
+            } else {
+                self.maintenance
+            };
+        let total = self.available + bad;
+        (total > 0.0).then(|| self.available / total)
+    }
+}
+
+/// A check's recent hour.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct RecentHour {
+    buckets: [Bucket; BUCKETS],
+    /// The standing result: (ts, kind, reach = 2 x interval).
+    last: Option<(i64, ResultKind, i64)>,
+}
+
+impl RecentHour {
+    fn credit(&mut self, kind: ResultKind, from: i64, to: i64) {
+        let mut t = from;
+        while t < to {
+            let start = t.div_euclid(BUCKET) * BUCKET;
+            let end = (start + BUCKET).min(to);
+            let b = &mut self.buckets[(start.div_euclid(BUCKET) as usize) % BUCKETS];
+            if b.start != start {
+                *b = Bucket {
+                    start,
+                    ..Bucket::default()
+                };
+            }
+            let d = (end - t) as f32;
+            match kind {
+                ResultKind::Up | ResultKind::Degraded => b.available += d,
+                ResultKind::Down => b.down += d,
+                ResultKind::Maintenance => b.maintenance += d,
+                ResultKind::Unknown => {}
+            }
+            t = end;
+        }
+    }
+
+    /// Adds a result recorded at `ts` for a check with this interval (seconds).
+    pub fn push(&mut self, ts: i64, kind: ResultKind, interval_secs: i64) {
+        if let Some((pts, pkind, reach)) = self.last {
+            // Only the last hour matters; older spans would land in recycled buckets.
+            let from = pts.max(ts - BUCKET * BUCKETS as i64);
+            self.credit(pkind, from, ts.min(pts + reach));
+        }
+        self.last = Some((ts, kind, 2 * interval_secs.max(1)));
+    }
+
+    /// Seconds in `[since, now)` (5-minute granularity at `since`), including the
+    /// standing result's span up to `now`.
+    pub fn seconds(&self, since: i64, now: i64) -> Seconds {
+        let mut s = Seconds::default();
+        let horizon = now - BUCKET * BUCKETS as i64;
+        for b in self
+            .buckets
+            .iter()
+            .filter(|b| b.start != 0 && b.start > since.max(horizon) - BUCKET)
+        {
+            s.available += f64::from(b.available);
+            s.down += f64::from(b.down);
+            s.maintenance += f64::from(b.maintenance);
+        }
+        if let Some((ts, kind, reach)) = self.last {
+            let from = ts.max(since);
+            let d = ((now.min(ts + reach)) - from).max(0) as f64;
+            match kind {
+                ResultKind::Up | ResultKind::Degraded => s.available += d,
+                ResultKind::Down => s.down += d,
+                ResultKind::Maintenance => s.maintenance += d,
+                ResultKind::Unknown => {}
+            }
+        }
+        s
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ResultKind::*;
+
+    #[test]
+    fn last_hour_availability_from_results() {
+        let mut r = RecentHour::default();
+        let t0 = 1_800_000_000;
+        // Every 60 s for an hour: 1 in 5 down.
+        for k in 0..60 {
+            r.push(t0 + k * 60, if k % 5 == 4 { Down } else { Up }, 60);
+        }
+        let now = t0 + 3600;
+        let s = r.seconds(now - 3600, now);
+        assert!((s.available + s.down - 3600.0).abs() <= 300.0, "{s:?}");
+        let a = s.availability(true).unwrap();
+        assert!((a - 0.8).abs() < 0.02, "{a}");
+    }
+
+    #[test]
+    fn standing_result_counts_until_its_reach() {
+        let mut r = RecentHour::default();
+        r.push(1000, Up, 10);
+        let s = r.seconds(0, 1100);
+        assert_eq!(s.available, 20.0, "a result stands at most 2 x interval");
+        assert_eq!(
+            RecentHour::default().seconds(0, 10).availability(true),
+            None
+        );
+    }
+}

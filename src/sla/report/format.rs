@@ -1,0 +1,247 @@
+//! Renders reports as JSON, CSV (one row per check, system and agency for SLA; per
+//! agency for compliance; the policy and period in every row) or an aligned table.
+
+use super::compliance::ComplianceReport;
+use super::{Figures, SlaReport};
+
+/// Output formats of reports.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    Table,
+    Json,
+    Csv,
+}
+
+impl Format {
+    pub fn parse(s: &str) -> Option<Format> {
+        match s {
+            "table" => Some(Format::Table),
+            "json" => Some(Format::Json),
+            "csv" => Some(Format::Csv),
+            _ => None,
+        }
+    }
+
+    pub fn content_type(self) -> &'static str {
+        match self {
+            Format::Json => "application/json",
+            Format::Csv => "text/csv; charset=utf-8",
+            Format::Table => "text/plain; charset=utf-8",
+        }
+    }
+}
+
+fn csv_field(s: &str) -> String {
+    if s.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", s.replace('"', "\"\""))
+    } else {
+        s.to_owned()
+    }
+}
+
+fn opt(v: Option<f64>, digits: usize) -> String {
+    v.map(|v| format!("{v:.digits$}")).unwrap_or_default()
+}
+
+fn figure_cells(f: &Figures) -> Vec<String> {
+    vec![
+        opt(f.availability, 6),
+        format!("{:.0}", f.downtime_seconds),
+        f.incidents.to_string(),
+        opt(f.p50_ms, 1),
+        opt(f.p95_ms, 1),
+        opt(f.p99_ms, 1),
+        format!("{:.4}", f.coverage),
+        f.results.to_string(),
+        format!("{}", f.slo),
+        f.slo_met.map(|m| m.to_string()).unwrap_or_default(),
+    ]
+}
+
+const SLA_HEADER: &str = "policy,period_from,period_to,level,agency,system,check,availability,downtime_seconds,incidents,p50_ms,p95_ms,p99_ms,coverage,results,slo,slo_met";
+
+/// The SLA report as CSV.
+pub fn sla_csv(r: &SlaReport) -> String {
+    let mut out = String::from(SLA_HEADER);
+    out.push('\n');
+    let lead = [
+        r.policy.name.to_owned(),
+        r.period_local.0.clone(),
+        r.period_local.1.clone(),
+    ];
+    let mut line = |level: &str, ids: [&str; 3], f: &Figures| {
+        let cells: Vec<String> = lead
+            .iter()
+            .cloned()
+            .chain([level.to_owned()])
+            .chain(ids.iter().map(|s| s.to_string()))
+            .chain(figure_cells(f))
+            .map(|c| csv_field(&c))
+            .collect();
+        out.push_str(&cells.join(","));
+        out.push('\n');
+    };
+    for a in &r.agencies {
+        line("agency", [&a.agency, "", ""], &a.figures);
+    }
+    for s in &r.systems {
+        line("system", [&s.agency, &s.system, ""], &s.figures);
+    }
+    for c in &r.checks {
+        line("check", [&c.agency, &c.system, &c.check], &c.figures);
+    }
+    out
+}
+
+/// The compliance report as CSV.
+pub fn compliance_csv(r: &ComplianceReport) -> String {
+    let mut out = String::from("policy,at,rank,agency,name,kind,required,connected,disconnected,unregistered,ratio,availability\n");
+    let at = crate::alert::rfc3339(r.at);
+    for a in &r.agencies {
+        let cells = [
+            r.policy.name.to_owned(),
+            at.clone(),
+            a.rank.to_string(),
+            a.agency.clone(),
+            a.name.clone(),
+            a.kind.to_owned(),
+            a.required.to_string(),
+            a.connected.to_string(),
+            a.disconnected.to_string(),
+            a.unregistered.to_string(),
+            format!("{:.4}", a.ratio),
+            opt(a.availability, 6),
+        ];
+        out.push_str(
+            &cells
+                .iter()
+                .map(|c| csv_field(c))
+                .collect::<Vec<_>>()
+                .join(","),
+        );
+        out.push('\n');
+    }
+    out
+}
+
+fn table(header: &[&str], rows: &[Vec<String>]) -> String {
+    let mut widths: Vec<usize> = header.iter().map(|h| h.chars().count()).collect();
+    for r in rows {
+        for (w, c) in widths.iter_mut().zip(r) {
+            *w = (*w).max(c.chars().count());
+        }
+    }
+    let line = |cells: Vec<String>| {
+        cells
+            .iter()
+            .zip(&widths)
+            .map(|(c, w)| format!("{c}{}", " ".repeat(w - c.chars().count())))
+            .collect::<Vec<_>>()
+            .join("  ")
+            .trim_end()
+            .to_owned()
+            + "\n"
+    };
+    let mut out = line(header.iter().map(|h| h.to_string()).collect());
+    for r in rows {
+        out.push_str(&line(r.clone()));
+    }
+    out
+}
+
+fn pct(v: Option<f64>) -> String {
+    v.map(|v| format!("{:.3}%", v * 100.0))
+        .unwrap_or_else(|| "-".into())
+}
+
+/// The SLA report as a table for a terminal.
+pub fn sla_table(r: &SlaReport) -> String {
+    let mut out = format!(
+        "SLA report {} .. {} ({}), policy {} (maintenance {}), coverage {:.1}%\n\n",
+        r.period_local.0,
+        r.period_local.1,
+        r.policy.timezone,
+        r.policy.name,
+        if r.policy.exclude_maintenance {
+            "excluded"
+        } else {
+            "counted as down"
+        },
+        r.coverage * 100.0
+    );
+    let row = |id: String, f: &Figures| {
+        vec![
+            id,
+            pct(f.availability),
+            format!("{:.0}", f.downtime_seconds),
+            f.incidents.to_string(),
+            opt(f.p95_ms, 0),
+            format!("{:.1}%", f.coverage * 100.0),
+            match f.slo_met {
+                Some(true) => "met".into(),
+                Some(false) => "MISSED".into(),
+                None => "-".into(),
+            },
+        ]
+    };
+    let header = [
+        "",
+        "availability",
+        "downtime_s",
+        "incidents",
+        "p95_ms",
+        "coverage",
+        "slo",
+    ];
+    let agencies: Vec<Vec<String>> = r
+        .agencies
+        .iter()
+        .map(|a| row(a.agency.clone(), &a.figures))
+        .collect();
+    out.push_str(&table(&header, &agencies));
+    out.push('\n');
+    let checks: Vec<Vec<String>> = r
+        .checks
+        .iter()
+        .map(|c| row(format!("{}/{}/{}", c.agency, c.system, c.check), &c.figures))
+        .collect();
+    out.push_str(&table(&header, &checks));
+    out
+}
+
+/// The compliance report as a table for a terminal.
+pub fn compliance_table(r: &ComplianceReport) -> String {
+    let mut out = format!(
+        "Compliance with the connection mandate as of {} (window {} s)\n\n",
+        crate::alert::rfc3339(r.at),
+        r.connection_window_seconds
+    );
+    let rows: Vec<Vec<String>> = r
+        .agencies
+        .iter()
+        .map(|a| {
+            vec![
+                a.rank.to_string(),
+                a.agency.clone(),
+                format!("{}/{}", a.connected, a.required),
+                a.disconnected.to_string(),
+                a.unregistered.to_string(),
+                format!("{:.1}%", a.ratio * 100.0),
+                pct(a.availability),
+            ]
+        })
+        .collect();
+    out.push_str(&table(
+        &[
+            "rank",
+            "agency",
+            "connected",
+            "disconnected",
+            "unregistered",
+            "ratio",
+            "availability",
+        ],
+        &rows,
+    ));
+    out
+}

@@ -1,0 +1,308 @@
+//! SLA and compliance reports (SPEC 4.4, 7): per check, system and agency over a period
+//! of calendar time in `sla.timezone`, from daily rollups where whole days are rolled
+//! up, hourly rollups for other complete hours, and raw results for the hours not yet
+//! rolled up. Every report states its policy and its coverage. `format` renders them.
+
+pub mod compliance;
+pub mod format;
+pub mod http;
+
+use std::collections::HashMap;
+
+use serde::Serialize;
+
+use super::rollup::{Accumulator, Rollup};
+use super::time;
+use crate::config::Config;
+use crate::store::rollups::Grain;
+use crate::store::{Store, StoreError};
+
+/// The policy every report states (SPEC 4.4).
+#[derive(Clone, Debug, Serialize, PartialEq)]
+pub struct Policy {
+    pub name: &'static str,
+    pub availability: &'static str,
+    pub result_stands_for: &'static str,
+    pub unknown: &'static str,
+    pub exclude_maintenance: bool,
+    pub timezone: String,
+    pub percentiles: String,
+}
+
+impl Policy {
+    pub fn of(config: &Config) -> Policy {
+        Policy {
+            name: "emcd-sla-v1",
+            availability: "(up + degraded) / (up + degraded + down) seconds",
+            result_stands_for: "the time until the check's next result, at most 2 x its interval",
+            unknown: "time no result stands for; excluded from availability",
+            exclude_maintenance: config.sla.exclude_maintenance,
+            timezone: config.sla.timezone.name().to_owned(),
+            percentiles: format!(
+                "of up and degraded response times, from a log-scale histogram (within {:.1}%)",
+                super::histogram::BUCKET_ERROR * 100.0
+            ),
+        }
+    }
+}
+
+/// The reported period, `[from, to)`, in unix seconds (whole hours).
+#[derive(Clone, Copy, Debug, Serialize, PartialEq)]
+pub struct Period {
+    pub from: i64,
+    pub to: i64,
+}
+
+/// Figures of one check, system or agency.
+#[derive(Clone, Debug, Serialize, PartialEq)]
+pub struct Figures {
+    pub availability: Option<f64>,
+    /// Seconds counted against availability (summed over checks for a group).
+    pub downtime_seconds: f64,
+    pub incidents: i64,
+    pub p50_ms: Option<f64>,
+    pub p95_ms: Option<f64>,
+    pub p99_ms: Option<f64>,
+    /// Share of the period (per check) that has a result standing for it.
+    pub coverage: f64,
+    pub results: i64,
+    pub slo: f64,
+    /// Whether availability meets the SLO; `None` without data.
+    pub slo_met: Option<bool>,
+}
+
+#[derive(Clone, Debug, Serialize, PartialEq)]
+pub struct CheckRow {
+    pub agency: String,
+    pub system: String,
+    pub check: String,
+    #[serde(flatten)]
+    pub figures: Figures,
+}
+
+#[derive(Clone, Debug, Serialize, PartialEq)]
+pub struct SystemRow {
+    pub agency: String,
+    pub system: String,
+    pub name: String,
+    pub checks: usize,
+    #[serde(flatten)]
+    pub figures: Figures,
+}
+
+#[derive(Clone, Debug, Serialize, PartialEq)]
+pub struct AgencyRow {
+    pub agency: String,
+    pub name: String,
+    pub checks: usize,
+    #[serde(flatten)]
+    pub figures: Figures,
+}
+
+#[derive(Clone, Debug, Serialize, PartialEq)]
+pub struct SlaReport {
+    pub report: &'static str,
+    pub policy: Policy,
+    pub period: Period,
+    pub period_local: (String, String),
+    pub coverage: f64,
+    pub checks: Vec<CheckRow>,
+    pub systems: Vec<SystemRow>,
+    pub agencies: Vec<AgencyRow>,
+}
+
+fn figures(
+    r: &Rollup,
+    incidents: i64,
+    checks: usize,
+    period: Period,
+    exclude: bool,
+    slo: f64,
+) -> Figures {
+    let availability = r.availability(exclude);
+    let expected = (period.to - period.from) as f64 * checks as f64;
+    Figures {
+        availability,
+        downtime_seconds: r.unavailable(exclude),
+        incidents,
+        p50_ms: r.hist.quantile(0.50),
+        p95_ms: r.hist.quantile(0.95),
+        p99_ms: r.hist.quantile(0.99),
+        coverage: if expected > 0.0 {
+            (r.covered() / expected).min(1.0)
+        } else {
+            0.0
+        },
+        results: r.counts.iter().sum(),
+        slo,
+        slo_met: availability.map(|a| a * 100.0 >= slo),
+    }
+}
+
+/// The rollup of every check (by store id) over `period`, from the best source for
+/// each part of it.
+pub async fn rollups(
+    store: &Store,
+    config: &Config,
+    period: Period,
+) -> Result<HashMap<i64, Rollup>, StoreError> {
+    let tz = config.sla.timezone;
+    let hourly_done = store.housekeeping("rollup_hourly").await?.map(|c| c.0);
+    let daily_done = store.housekeeping("rollup_daily").await?.map(|c| c.0);
+    let mut out: HashMap<i64, Rollup> = HashMap::new();
+    let mut add = |rows: Vec<(i64, i64, Rollup)>| {
+        for (check, _, r) in rows {
+            out.entry(check).or_default().merge(&r);
+        }
+    };
+    // Whole local days that have daily rollups.
+    let first_day = {
+        let d = time::day_start(tz, period.from);
+        if d == period.from {
+            d
+        } else {
+            time::next_day_start(tz, period.from)
+        }
+    };
+    let mut days_end = first_day;
+    if let Some(done) = daily_done {
+        while days_end < period.to
+            && days_end <= done
+            && time::next_day_start(tz, days_end) <= period.to
+        {
+            days_end = time::next_day_start(tz, days_end);
+        }
+    }
+    let (days_from, days_to) = if days_end > first_day {
+        (first_day, days_end)
+    } else {
+        (period.from, period.from)
+    };
+    if days_to > days_from {
+        add(store.rollups(Grain::Daily, days_from, days_to).await?);
+    }
+    // Hours outside those days that have hourly rollups.
+    let hourly_end = hourly_done
+        .map_or(period.from, |h| (h + 3600).min(period.to))
+        .max(period.from);
+    for (a, b) in [
+        (period.from, days_from.min(hourly_end)),
+        (days_to.max(period.from), hourly_end),
+    ] {
+        if b > a {
+            add(store.rollups(Grain::Hourly, a, b).await?);
+        }
+    }
+    // The rest, not rolled up yet, from raw results.
+    let raw_from = hourly_end.max(days_to);
+    if raw_from < period.to {
+        let info = store.check_info().await?;
+        let lookback = 2 * info.values().map(|(_, i)| *i).max().unwrap_or(60);
+        let mut accs: HashMap<i64, Accumulator> = HashMap::new();
+        store
+            .scan_results(raw_from - lookback, period.to, |check, s| {
+                let interval = info.get(&check).map_or(60, |(_, i)| *i);
+                accs.entry(check)
+                    .or_insert_with(|| Accumulator::new(raw_from, period.to, interval))
+                    .push(s);
+            })
+            .await?;
+        add(accs.into_iter().map(|(c, a)| (c, 0, a.finish())).collect());
+    }
+    Ok(out)
+}
+
+/// The SLA report for `period`, optionally for one agency.
+pub async fn sla(
+    store: &Store,
+    config: &Config,
+    period: Period,
+    agency: Option<&str>,
+) -> Result<SlaReport, StoreError> {
+    let tz = config.sla.timezone;
+    let exclude = config.sla.exclude_maintenance;
+    let ids = store.check_ids().await?;
+    let rollups = rollups(store, config, period).await?;
+    let mut incidents: HashMap<i64, i64> = HashMap::new();
+    for (check, _, _) in store.incidents(period.from, period.to).await? {
+        *incidents.entry(check).or_default() += 1;
+    }
+    let mut report = SlaReport {
+        report: "sla",
+        policy: Policy::of(config),
+        period,
+        period_local: (
+            time::date_text(tz, period.from),
+            time::date_text(tz, period.to - 1),
+        ),
+        coverage: 0.0,
+        checks: Vec::new(),
+        systems: Vec::new(),
+        agencies: Vec::new(),
+    };
+    let empty = Rollup::default();
+    let mut all = Rollup::default();
+    let mut all_checks = 0;
+    for a in config
+        .agencies
+        .iter()
+        .filter(|a| agency.is_none_or(|x| x == a.id))
+    {
+        let (mut agency_sum, mut agency_inc, mut agency_n, mut agency_slo) =
+            (Rollup::default(), 0, 0, 0.0f64);
+        for s in &a.systems {
+            let (mut sys_sum, mut sys_inc, mut sys_slo) = (Rollup::default(), 0, 0.0f64);
+            for c in &s.checks {
+                let id = ids.get(c.full_id.as_str()).copied();
+                let r = id.and_then(|i| rollups.get(&i)).unwrap_or(&empty);
+                let inc = id.and_then(|i| incidents.get(&i)).copied().unwrap_or(0);
+                let slo = c.policy.slo_availability;
+                report.checks.push(CheckRow {
+                    agency: a.id.clone(),
+                    system: s.id.clone(),
+                    check: c.id.clone(),
+                    figures: figures(r, inc, 1, period, exclude, slo),
+                });
+                sys_sum.merge(r);
+                sys_inc += inc;
+                sys_slo = sys_slo.max(slo);
+            }
+            if s.checks.is_empty() {
+                continue;
+            }
+            report.systems.push(SystemRow {
+                agency: a.id.clone(),
+                system: s.id.clone(),
+                name: s.name.clone(),
+                checks: s.checks.len(),
+                figures: figures(&sys_sum, sys_inc, s.checks.len(), period, exclude, sys_slo),
+            });
+            agency_sum.merge(&sys_sum);
+            agency_inc += sys_inc;
+            agency_n += s.checks.len();
+            agency_slo = agency_slo.max(sys_slo);
+        }
+        report.agencies.push(AgencyRow {
+            agency: a.id.clone(),
+            name: a.name.clone(),
+            checks: agency_n,
+            figures: figures(
+                &agency_sum,
+                agency_inc,
+                agency_n,
+                period,
+                exclude,
+                agency_slo,
+            ),
+        });
+        all.merge(&agency_sum);
+        all_checks += agency_n;
+    }
+    let expected = (period.to - period.from) as f64 * all_checks as f64;
+    report.coverage = if expected > 0.0 {
+        (all.covered() / expected).min(1.0)
+    } else {
+        0.0
+    };
+    Ok(report)
+}

@@ -1,0 +1,355 @@
+//! Rollup storage: raw results read in rowid chunks for one time window, hourly and
+//! daily rollup rows written through the writer, housekeeping cursors, incidents, and
+//! retention (range deletes by rowid, then an incremental vacuum).
+
+use std::collections::HashMap;
+
+use sqlx::sqlite::{SqliteConnection, SqliteRow};
+use sqlx::{Connection, Row};
+
+use super::writer::WriterHandle;
+use super::{unpack, Store, StoreError};
+use crate::sla::histogram::LatencyHistogram;
+use crate::sla::rollup::{Rollup, Sample};
+
+/// Rows read per query when scanning raw results.
+const CHUNK: i64 = 50_000;
+
+/// Which rollup table.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Grain {
+    /// Keyed by the hour's start (unix seconds).
+    Hourly,
+    /// Keyed by local midnight in `sla.timezone` (unix seconds).
+    Daily,
+}
+
+impl Grain {
+    fn table(self) -> &'static str {
+        match self {
+            Grain::Hourly => "rollup_hourly",
+            Grain::Daily => "rollup_daily",
+        }
+    }
+    fn key(self) -> &'static str {
+        match self {
+            Grain::Hourly => "hour",
+            Grain::Daily => "day_start",
+        }
+    }
+}
+
+fn decode_rollup(r: &SqliteRow) -> Rollup {
+    let hist: Vec<u8> = r.get("hist");
+    Rollup {
+        counts: ["n_up", "n_degraded", "n_down", "n_unknown", "n_maintenance"].map(|c| r.get(c)),
+        seconds: ["s_up", "s_degraded", "s_down", "s_unknown", "s_maintenance"].map(|c| r.get(c)),
+        lat_min_ms: r.get("lat_min"),
+        lat_max_ms: r.get("lat_max"),
+        lat_sum_ms: r.get("lat_sum"),
+        lat_count: r.get("lat_count"),
+        hist: LatencyHistogram::decode(&hist).unwrap_or_default(),
+    }
+}
+
+/// What the checks table says of each check: id -> (full id, interval seconds).
+pub type CheckInfo = HashMap<i64, (String, i64)>;
+
+impl Store {
+    /// Every check ever registered: id -> (full id, interval).
+    pub async fn check_info(&self) -> Result<CheckInfo, StoreError> {
+        let rows = sqlx::query("SELECT id, full_id, interval_s FROM checks")
+            .fetch_all(&self.reader)
+            .await?;
+        Ok(rows
+            .iter()
+            .map(|r| (r.get(0), (r.get(1), r.get(2))))
+            .collect())
+    }
+
+    /// The first rowid recorded at or after `ts` (through `result_marks`).
+    async fn rowid_at(&self, ts: i64) -> Result<i64, StoreError> {
+        Ok(sqlx::query_scalar::<_, i64>(
+            "SELECT first_rowid FROM result_marks WHERE minute >= ? ORDER BY minute LIMIT 1",
+        )
+        .bind(ts.div_euclid(60))
+        .fetch_optional(&self.reader)
+        .await?
+        .unwrap_or(i64::MAX))
+    }
+
+    /// Calls `f(check_id, sample)` for every raw result with `from <= ts < to`, in
+    /// recording order, reading in chunks so memory stays flat.
+    pub async fn scan_results(
+        &self,
+        from: i64,
+        to: i64,
+        mut f: impl FnMut(i64, Sample),
+    ) -> Result<(), StoreError> {
+        let mut next = self.rowid_at(from).await?;
+        // Results of minute m are all recorded before the first mark of minute m+2.
+        let end = self.rowid_at(to + 120).await?;
+        while next < end {
+            let rows = sqlx::query(
+                "SELECT rowid, check_id, ts, code, duration_ms FROM results \
+                 WHERE rowid >= ? AND rowid < ? ORDER BY rowid LIMIT ?",
+            )
+            .bind(next)
+            .bind(end)
+            .bind(CHUNK)
+            .fetch_all(&self.reader)
+            .await?;
+            let Some(last) = rows.last() else { break };
+            next = last.get::<i64, _>(0) + 1;
+            for r in &rows {
+                let ts: i64 = r.get(2);
+                if ts < from || ts >= to {
+                    continue;
+                }
+                if let Some((kind, _, _)) = unpack(r.get(3)) {
+                    f(
+                        r.get(1),
+                        Sample {
+                            ts,
+                            kind,
+                            duration_ms: r.get(4),
+                        },
+                    );
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// The earliest recorded result time, if any.
+    pub async fn first_result_ts(&self) -> Result<Option<i64>, StoreError> {
+        Ok(
+            sqlx::query_scalar("SELECT ts FROM results ORDER BY rowid LIMIT 1")
+                .fetch_optional(&self.reader)
+                .await?,
+        )
+    }
+
+    /// Rollups of `grain` with key in `[from, to)`: (check id, key, rollup).
+    pub async fn rollups(
+        &self,
+        grain: Grain,
+        from: i64,
+        to: i64,
+    ) -> Result<Vec<(i64, i64, Rollup)>, StoreError> {
+        let sql = format!(
+            "SELECT *, {key} AS k FROM {table} WHERE {key} >= ? AND {key} < ?",
+            key = grain.key(),
+            table = grain.table()
+        );
+        let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(from)
+            .bind(to)
+            .fetch_all(&self.reader)
+            .await?;
+        Ok(rows
+            .iter()
+            .map(|r| (r.get("check_id"), r.get("k"), decode_rollup(r)))
+            .collect())
+    }
+
+    /// A housekeeping job's cursor and last success.
+    pub async fn housekeeping(&self, job: &str) -> Result<Option<(i64, Option<i64>)>, StoreError> {
+        Ok(
+            sqlx::query("SELECT cursor, last_success FROM housekeeping WHERE job = ?")
+                .bind(job)
+                .fetch_optional(&self.reader)
+                .await?
+                .map(|r| (r.get(0), r.get(1))),
+        )
+    }
+
+    /// Incidents of a check overlapping `[from, to)`: (started_at, ended_at).
+    pub async fn incidents(
+        &self,
+        from: i64,
+        to: i64,
+    ) -> Result<Vec<(i64, i64, Option<i64>)>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT check_id, started_at, ended_at FROM incidents \
+             WHERE started_at < ? AND (ended_at IS NULL OR ended_at > ?)",
+        )
+        .bind(to)
+        .bind(from)
+        .fetch_all(&self.reader)
+        .await?;
+        Ok(rows
+            .iter()
+            .map(|r| (r.get(0), r.get(1), r.get(2)))
+            .collect())
+    }
+
+    /// Bytes the database file takes (pages in use and free).
+    pub async fn file_pages(&self) -> Result<(i64, i64), StoreError> {
+        let count: i64 = sqlx::query_scalar("PRAGMA page_count")
+            .fetch_one(&self.reader)
+            .await?;
+        let free: i64 = sqlx::query_scalar("PRAGMA freelist_count")
+            .fetch_one(&self.reader)
+            .await?;
+        Ok((count, free))
+    }
+}
+
+async fn insert_rollups(
+    conn: &mut SqliteConnection,
+    grain: Grain,
+    rows: &[(i64, i64, Rollup)],
+) -> Result<(), sqlx::Error> {
+    let sql = format!(
+        "INSERT OR REPLACE INTO {} (check_id, {}, n_up, n_degraded, n_down, n_unknown, n_maintenance, \
+         s_up, s_degraded, s_down, s_unknown, s_maintenance, lat_min, lat_max, lat_sum, lat_count, hist) \
+         VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+        grain.table(),
+        grain.key()
+    );
+    let mut tx = conn.begin().await?;
+    for (check, key, r) in rows {
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql.clone()))
+            .bind(check)
+            .bind(key);
+        for c in r.counts {
+            q = q.bind(c);
+        }
+        for s in r.seconds {
+            q = q.bind(s);
+        }
+        q.bind(r.lat_min_ms)
+            .bind(r.lat_max_ms)
+            .bind(r.lat_sum_ms)
+            .bind(r.lat_count)
+            .bind(r.hist.encode())
+            .execute(&mut *tx)
+            .await?;
+    }
+    tx.commit().await
+}
+
+/// Writes rollup rows (replacing any of the same key: rebuilding is idempotent) and
+/// moves the job's cursor, in one transaction on the writer.
+pub async fn write_rollups(
+    writer: &WriterHandle,
+    grain: Grain,
+    rows: Vec<(i64, i64, Rollup)>,
+    job: &'static str,
+    cursor: i64,
+) -> Result<(), StoreError> {
+    writer
+        .job(Box::new(move |conn| {
+            Box::pin(async move {
+                insert_rollups(conn, grain, &rows).await?;
+                set_cursor(conn, job, cursor).await
+            })
+        }))
+        .await
+}
+
+async fn set_cursor(
+    conn: &mut SqliteConnection,
+    job: &str,
+    cursor: i64,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO housekeeping (job, cursor, last_success) VALUES (?, ?, ?) \
+         ON CONFLICT(job) DO UPDATE SET cursor = excluded.cursor, last_success = excluded.last_success",
+    )
+    .bind(job)
+    .bind(cursor)
+    .bind(crate::util::unix_now())
+    .execute(conn)
+    .await
+    .map(|_| ())
+}
+
+/// Opens or closes a check's incident (a DOWN period).
+pub async fn incident(
+    writer: &WriterHandle,
+    check_id: i64,
+    down: bool,
+    at: i64,
+) -> Result<(), StoreError> {
+    writer
+        .job(Box::new(move |conn| {
+            Box::pin(async move {
+                if down {
+                    sqlx::query("INSERT INTO incidents (check_id, started_at) VALUES (?, ?)")
+                        .bind(check_id)
+                        .bind(at)
+                        .execute(conn)
+                        .await?;
+                } else {
+                    sqlx::query(
+                        "UPDATE incidents SET ended_at = ? WHERE check_id = ? AND ended_at IS NULL",
+                    )
+                    .bind(at)
+                    .bind(check_id)
+                    .execute(conn)
+                    .await?;
+                }
+                Ok(())
+            })
+        }))
+        .await
+}
+
+/// What retention keeps: raw results from `raw_from`, hourly rollups from
+/// `hourly_from`, daily from `daily_from` (unix seconds).
+#[derive(Clone, Copy, Debug)]
+pub struct Cutoffs {
+    pub raw_from: i64,
+    pub hourly_from: i64,
+    pub daily_from: i64,
+}
+
+/// Deletes what is older than the cutoffs, returns the free pages to the file system,
+/// and records the job's success.
+pub async fn retention(writer: &WriterHandle, c: Cutoffs) -> Result<(), StoreError> {
+    writer
+        .job(Box::new(move |conn| {
+            Box::pin(async move {
+                let mut tx = conn.begin().await?;
+                let first_kept: Option<i64> = sqlx::query_scalar(
+                    "SELECT first_rowid FROM result_marks WHERE minute >= ? ORDER BY minute LIMIT 1",
+                )
+                .bind(c.raw_from.div_euclid(60))
+                .fetch_optional(&mut *tx)
+                .await?;
+                // Raw results are in time order: everything before the first kept rowid
+                // goes (or everything, when no result is recent enough).
+                let first_kept = match first_kept {
+                    Some(r) => r,
+                    None => sqlx::query_scalar::<_, Option<i64>>("SELECT max(rowid) + 1 FROM results")
+                        .fetch_one(&mut *tx)
+                        .await?
+                        .unwrap_or(0),
+                };
+                sqlx::query("DELETE FROM results WHERE rowid < ?").bind(first_kept).execute(&mut *tx).await?;
+                sqlx::query("DELETE FROM result_marks WHERE minute < ?")
+                    .bind(c.raw_from.div_euclid(60))
+                    .execute(&mut *tx)
+                    .await?;
+                sqlx::query("DELETE FROM rollup_hourly WHERE hour < ?").bind(c.hourly_from).execute(&mut *tx).await?;
+                sqlx::query("DELETE FROM rollup_daily WHERE day_start < ?").bind(c.daily_from).execute(&mut *tx).await?;
+                sqlx::query("DELETE FROM incidents WHERE ended_at IS NOT NULL AND ended_at < ?")
+                    .bind(c.daily_from)
+                    .execute(&mut *tx)
+                    .await?;
+                sqlx::query("DELETE FROM notifications WHERE state != 'pending' AND created_at < ?")
+                    .bind(c.hourly_from)
+                    .execute(&mut *tx)
+                    .await?;
+                tx.commit().await?;
+                sqlx::raw_sql("PRAGMA incremental_vacuum; PRAGMA wal_checkpoint(TRUNCATE);")
+                    .execute(&mut *conn)
+                    .await?;
+                let cursor = crate::util::unix_now();
+                set_cursor(conn, "retention", cursor).await
+            })
+        }))
+        .await
+}

@@ -1,0 +1,94 @@
+//! `GET /`: every agency with its connection ratio and standing under the mandate
+//! (colour and words), its counts, and a link to its page. Ministries first, then
+//! provinces and cities, each in config order.
+
+use std::fmt::Write;
+
+use super::bars::percent;
+use super::html::{esc, page};
+use crate::api::snapshot::{AgencyView, Mandate, Snapshot};
+use crate::api::time::rfc3339;
+use crate::config::AgencyKind;
+
+pub fn render(snap: &Snapshot) -> String {
+    let t = snap.totals();
+    let met = snap
+        .agencies
+        .iter()
+        .filter(|a| a.mandate() == Mandate::Met)
+        .count();
+    let mut body = String::new();
+    body.push_str("<h1>Connection to the EMC system</h1>\n<ul class=\"summary\">");
+    let items = [
+        (
+            format!("{met} / {}", snap.agencies.len()),
+            "agencies fully connected",
+        ),
+        (t.systems_connected.to_string(), "systems connected"),
+        (t.systems_disconnected.to_string(), "systems disconnected"),
+        (t.systems_unregistered.to_string(), "systems unregistered"),
+        (t.checks_up.to_string(), "checks up"),
+        (t.checks_degraded.to_string(), "checks degraded"),
+        (t.checks_down.to_string(), "checks down"),
+    ];
+    for (value, what) in items {
+        let _ = write!(body, "<li><b>{value}</b>{what}</li>");
+    }
+    body.push_str("</ul>\n");
+    let central = |a: &&AgencyView| !matches!(a.kind, AgencyKind::Province | AgencyKind::City);
+    let groups: [(&str, Vec<&AgencyView>); 2] = [
+        (
+            "Ministries and ministerial-level agencies",
+            snap.agencies.iter().filter(central).collect(),
+        ),
+        (
+            "Provinces and cities",
+            snap.agencies.iter().filter(|a| !central(a)).collect(),
+        ),
+    ];
+    for (title, agencies) in groups {
+        if agencies.is_empty() {
+            continue;
+        }
+        let _ = write!(
+            body,
+            "<section>\n<h2>{title}</h2>\n<ul class=\"agencies\">\n"
+        );
+        for a in agencies {
+            agency_item(&mut body, a);
+        }
+        body.push_str("</ul>\n</section>\n");
+    }
+    page("EMC status", &body, &rfc3339(snap.now))
+}
+
+/// The words shown for a standing (the colour alone is not enough).
+pub fn mandate_words(m: Mandate) -> &'static str {
+    match m {
+        Mandate::Met => "Connected",
+        Mandate::Partial => "Partially connected",
+        Mandate::None => "Not connected",
+    }
+}
+
+fn agency_item(out: &mut String, a: &AgencyView) {
+    let s = &a.standing;
+    let t = a.totals();
+    let m = a.mandate();
+    let _ = writeln!(
+        out,
+        "<li class=\"{class}\"><h3><a href=\"/agencies/{id}\">{name}</a></h3>\
+         <span class=\"badge {class}\">{words}</span> \
+         {connected}/{required} required systems ({ratio})<br>\
+         <span class=\"muted\">{checks} checks, {down} down</span></li>",
+        class = m.as_str(),
+        id = esc(&a.id),
+        name = esc(&a.name),
+        words = mandate_words(m),
+        connected = s.connected,
+        required = s.required,
+        ratio = percent(s.ratio()),
+        checks = t.checks(),
+        down = t.checks_down,
+    );
+}

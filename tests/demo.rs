@@ -1,0 +1,228 @@
+//! End to end: the real `emcd demo` binary on a free loopback port with a temporary data
+//! dir. Within a minute its simulated fleet must show every story the demo tells (a check
+//! DOWN, one DEGRADED, the push-only system UP through its heartbeats, the HTTPS check's
+//! certificate about 5 days from expiry, 51 agencies, the unregistered system and a
+//! disconnected one), and on SIGTERM it must exit 0. Everything stays on 127.0.0.1 and
+//! every wait is bounded.
+
+mod e2e;
+
+use std::collections::{BTreeSet, HashMap};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, ExitStatus, Stdio};
+use std::time::{Duration, Instant};
+
+use e2e::{free_port, get, sample, samples};
+
+/// The checks the demo makes fail on purpose (all others must stay UP).
+const MAY_BE_DOWN: [&str; 5] = [
+    "lai-chau/mot-cua/api",
+    "bo-y-te/mot-cua/api",
+    "dien-bien/cong-dich-vu-cong/trang-chu",
+    "son-la/mot-cua/cong-ket-noi",
+    "ha-noi/cong-dich-vu-cong/trang-chu",
+];
+const PUSH: [&str; 3] = [
+    "agency=\"bo-quoc-phong\"",
+    "system=\"mot-cua\"",
+    "check=\"heartbeat\"",
+];
+const TLS: [&str; 3] = [
+    "agency=\"bo-cong-an\"",
+    "system=\"cong-dich-vu-cong\"",
+    "check=\"trang-chu\"",
+];
+
+/// A running `emcd demo`, killed on drop if still running.
+struct Demo {
+    child: Child,
+    addr: String,
+    dir: PathBuf,
+}
+
+impl Demo {
+    fn start(dir: &Path) -> Demo {
+        let addr = format!("127.0.0.1:{}", free_port());
+        let stdout = std::fs::File::create(dir.join("stdout.txt")).unwrap();
+        let stderr = std::fs::File::create(dir.join("emcd.log")).unwrap();
+        let child = Command::new(env!("CARGO_BIN_EXE_emcd"))
+            .args(["demo", "--listen", &addr, "--data-dir"])
+            .arg(dir.join("demo"))
+            .current_dir(dir)
+            .stdin(Stdio::null())
+            .stdout(stdout)
+            .stderr(stderr)
+            .spawn()
+            .expect("emcd binary starts");
+        Demo {
+            child,
+            addr,
+            dir: dir.to_owned(),
+        }
+    }
+
+    fn output(&self) -> String {
+        let read = |name| std::fs::read_to_string(self.dir.join(name)).unwrap_or_default();
+        format!(
+            "stdout:\n{}\nstderr:\n{}",
+            read("stdout.txt"),
+            read("emcd.log")
+        )
+    }
+
+    /// Sends SIGTERM and waits (bounded) for the exit status.
+    fn terminate(&mut self) -> ExitStatus {
+        let pid = self.child.id().to_string();
+        let sent = Command::new("kill").args(["-TERM", &pid]).status().unwrap();
+        assert!(sent.success(), "kill -TERM {pid}");
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                return status;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "emcd demo did not exit within 20 s of SIGTERM\n{}",
+                self.output()
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+}
+
+impl Drop for Demo {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// `agency/system/check` of every series of `name` whose value is `value`.
+fn checks_with(s: &HashMap<String, f64>, name: &str, value: f64) -> BTreeSet<String> {
+    s.iter()
+        .filter(|(series, v)| **v == value && series.split('{').next() == Some(name))
+        .map(|(series, _)| {
+            let label = |key: &str| {
+                let start = series.find(&format!("{key}=\"")).unwrap() + key.len() + 2;
+                let len = series[start..].find('"').unwrap();
+                series[start..start + len].to_owned()
+            };
+            format!("{}/{}/{}", label("agency"), label("system"), label("check"))
+        })
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn demo_tells_its_stories_within_a_minute_and_stops_on_sigterm() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut demo = Demo::start(dir.path());
+
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let s = loop {
+        if let Ok((200, page)) = get(&demo.addr, "/metrics").await {
+            let s = samples(&page);
+            let down = !checks_with(&s, "emcd_check_up", 0.0).is_empty();
+            let degraded = !checks_with(&s, "emcd_check_degraded", 1.0).is_empty();
+            let pushed = sample(&s, "probe_success", &PUSH) == Some(1.0);
+            let tls = sample(&s, "probe_ssl_earliest_cert_expiry", &TLS).is_some();
+            if down && degraded && pushed && tls {
+                break s;
+            }
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the demo did not show a DOWN, a DEGRADED, a pushed and a TLS check within 60 s\n{}",
+            demo.output()
+        );
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    };
+
+    let down = checks_with(&s, "emcd_check_up", 0.0);
+    let unexpected: Vec<_> = down
+        .iter()
+        .filter(|c| !MAY_BE_DOWN.contains(&c.as_str()))
+        .collect();
+    assert!(unexpected.is_empty(), "unexpectedly DOWN: {unexpected:?}");
+    let degraded = checks_with(&s, "emcd_check_degraded", 1.0);
+    assert!(
+        degraded
+            .iter()
+            .all(|c| c == "ho-chi-minh/cong-dich-vu-cong/trang-chu"
+                || c == "bo-tai-chinh/dang-ky-thanh-lap-doanh-nghiep/tra-cuu"),
+        "DEGRADED: {degraded:?}"
+    );
+    assert!(sample(&s, "emcd_push_requests_total", &["result=\"accepted\""]).unwrap() >= 1.0);
+
+    // The certificate expires about 5 days from now.
+    let expiry = sample(&s, "probe_ssl_earliest_cert_expiry", &TLS).unwrap();
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs_f64();
+    let days = (expiry - now) / 86_400.0;
+    assert!(
+        (5.0..=5.05).contains(&days),
+        "certificate expires in {days} days"
+    );
+    assert_eq!(sample(&s, "probe_success", &TLS), Some(1.0));
+
+    // 51 agencies: one file each, and every one has checks on /metrics.
+    let agencies_dir = dir.path().join("demo/config/agencies");
+    let files = std::fs::read_dir(&agencies_dir).unwrap().count();
+    assert_eq!(files, 51, "agency files in {}", agencies_dir.display());
+    let agencies: BTreeSet<String> = checks_with(&s, "emcd_check_up", 1.0)
+        .union(&down)
+        .map(|c| c.split('/').next().unwrap().to_owned())
+        .collect();
+    assert_eq!(agencies.len(), 51, "{agencies:?}");
+    assert!(dir.path().join("demo/emcd.db").is_file());
+
+    // The required system registered without a check.
+    let ttcp = std::fs::read_to_string(agencies_dir.join("thanh-tra-chinh-phu.yaml")).unwrap();
+    let mot_cua = ttcp
+        .split("  - id: ")
+        .find(|s| s.starts_with("mot-cua\n"))
+        .unwrap();
+    assert!(mot_cua.contains("    checks: []\n"), "{mot_cua}");
+    assert!(!mot_cua.contains("required: false"), "{mot_cua}");
+    let unregistered = ["agency=\"thanh-tra-chinh-phu\"", "system=\"mot-cua\""];
+    assert_eq!(
+        sample(&s, "emcd_system_connected", &unregistered),
+        Some(0.0)
+    );
+    let ttcp = ["agency=\"thanh-tra-chinh-phu\""];
+    assert_eq!(sample(&s, "emcd_agency_systems_required", &ttcp), Some(2.0));
+    assert_eq!(
+        sample(&s, "emcd_agency_systems_connected", &ttcp),
+        Some(1.0)
+    );
+    // Lai Châu's one-stop system only ever answers 503: disconnected.
+    let lai_chau = ["agency=\"lai-chau\""];
+    assert_eq!(
+        sample(&s, "emcd_agency_connection_ratio", &lai_chau),
+        Some(0.5)
+    );
+    let per_agency = s
+        .keys()
+        .filter(|k| k.starts_with("emcd_agency_systems_required{"))
+        .count();
+    assert_eq!(per_agency, 51);
+
+    let out = demo.output();
+    for url in [
+        "/metrics",
+        "/api/v1/status",
+        "/api/v1/openapi.json",
+        "Ctrl-C",
+    ] {
+        assert!(out.contains(url), "the banner mentions {url}\n{out}");
+    }
+    assert!(out.contains(&format!("http://{}/", demo.addr)), "{out}");
+
+    let status = demo.terminate();
+    assert!(
+        status.success(),
+        "exit status {status:?}\n{}",
+        demo.output()
+    );
+}

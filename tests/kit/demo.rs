@@ -1,0 +1,131 @@
+//! `emcd demo` on a free loopback port, and the Prometheus configuration that scrapes it:
+//! `deploy/prometheus/prometheus.yml` itself, with the demo as the `emcd` job's target,
+//! 1 s scrape and evaluation intervals, absolute rule file paths and no Alertmanager.
+
+use std::collections::HashMap;
+use std::path::Path;
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use serde_json::{json, Value};
+
+use super::{repo, Process};
+use crate::e2e::{free_port, get, samples};
+
+pub struct Demo {
+    pub addr: String,
+    pub process: Process,
+}
+
+impl Demo {
+    /// Starts `emcd demo` with its data directory under `dir` and waits (bounded) until
+    /// it is ready.
+    pub async fn start(dir: &Path) -> Demo {
+        let addr = format!("127.0.0.1:{}", free_port());
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_emcd"));
+        cmd.args(["demo", "--listen", &addr, "--data-dir"])
+            .arg(dir.join("demo"))
+            .current_dir(dir);
+        let demo = Demo {
+            process: Process::spawn(&mut cmd, dir.join("demo.log")),
+            addr,
+        };
+        let deadline = Instant::now() + Duration::from_secs(60);
+        while !matches!(get(&demo.addr, "/readyz").await, Ok((200, _))) {
+            assert!(
+                Instant::now() < deadline,
+                "emcd demo not ready within 60 s:\n{}",
+                demo.process.log()
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        demo
+    }
+
+    /// Waits (bounded) until `/metrics` shows what the dashboards and rules are about:
+    /// a check DOWN, one DEGRADED, a firing alert, a certificate expiry, an accepted
+    /// push and housekeeping done.
+    pub async fn wait_for_its_stories(&self) {
+        let stories: [(&str, Seen); 6] = [
+            ("a check DOWN", |s| any(s, "emcd_check_up{", |v| v == 0.0)),
+            ("a check DEGRADED", |s| {
+                any(s, "emcd_check_degraded{", |v| v == 1.0)
+            }),
+            ("an alert firing", |s| {
+                any(s, "emcd_alerts_firing{", |v| v > 0.0)
+            }),
+            ("a certificate expiry", |s| {
+                any(s, "probe_ssl_earliest_cert_expiry{", |v| v > 0.0)
+            }),
+            ("an accepted push", |s| {
+                any(s, "emcd_push_requests_total{result=\"accepted\"}", |v| {
+                    v > 0.0
+                })
+            }),
+            ("housekeeping done", |s| {
+                any(
+                    s,
+                    "emcd_housekeeping_last_success_timestamp_seconds{",
+                    |v| v > 0.0,
+                )
+            }),
+        ];
+        let deadline = Instant::now() + Duration::from_secs(120);
+        loop {
+            let page = get(&self.addr, "/metrics")
+                .await
+                .map(|(_, p)| p)
+                .unwrap_or_default();
+            let s = samples(&page);
+            let missing: Vec<&str> = stories
+                .iter()
+                .filter(|(_, seen)| !seen(&s))
+                .map(|(what, _)| *what)
+                .collect();
+            if missing.is_empty() {
+                return;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "emcd demo never showed {missing:?} in 120 s; log:\n{}",
+                self.process.log()
+            );
+            tokio::time::sleep(Duration::from_millis(500)).await;
+        }
+    }
+}
+
+/// Whether a story shows in a page of samples.
+type Seen = fn(&HashMap<String, f64>) -> bool;
+
+fn any(s: &HashMap<String, f64>, prefix: &str, ok: impl Fn(f64) -> bool) -> bool {
+    s.iter().any(|(k, v)| k.starts_with(prefix) && ok(*v))
+}
+
+/// The kit's `prometheus.yml`, pointed at the demo.
+pub fn prometheus_config(demo: &str) -> Value {
+    let dir = repo("deploy/prometheus");
+    let mut cfg = super::yaml(&dir.join("prometheus.yml"));
+    cfg["global"]["scrape_interval"] = json!("1s");
+    cfg["global"]["evaluation_interval"] = json!("1s");
+    let rules: Vec<Value> = cfg["rule_files"]
+        .as_array()
+        .expect("rule_files")
+        .iter()
+        .map(|f| json!(dir.join(f.as_str().unwrap()).to_string_lossy()))
+        .collect();
+    cfg["rule_files"] = json!(rules);
+    cfg.as_object_mut().unwrap().remove("alerting");
+    let mut job = cfg["scrape_configs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|j| j["job_name"] == "emcd")
+        .expect("a scrape job named emcd")
+        .clone();
+    job["scrape_interval"] = json!("1s");
+    job["scrape_timeout"] = json!("1s");
+    job["static_configs"] = json!([{"targets": [demo]}]);
+    cfg["scrape_configs"] = json!([job]);
+    cfg
+}

@@ -1,0 +1,248 @@
+//! The OpenAPI document describes exactly the routes the server has, its references
+//! resolve, and real answers of the running daemon validate against its schemas (a
+//! small validator for the OpenAPI 3.0 subset the document uses; Schemathesis does the
+//! fuzzing in `tests/schemathesis.sh`).
+
+mod daemon;
+
+use daemon::fixture::{self, HB};
+use serde_json::Value;
+
+/// Validates `v` against `schema` (resolving `$ref` in `doc`); errors name the JSON path.
+fn validate(doc: &Value, schema: &Value, v: &Value, path: &str, errors: &mut Vec<String>) {
+    if let Some(r) = schema.get("$ref").and_then(Value::as_str) {
+        let name = r.strip_prefix("#/components/schemas/").expect("local ref");
+        let target = &doc["components"]["schemas"][name];
+        assert!(!target.is_null(), "dangling {r}");
+        return validate(doc, target, v, path, errors);
+    }
+    if v.is_null() && schema["nullable"] == true {
+        return;
+    }
+    for sub in schema["allOf"].as_array().into_iter().flatten() {
+        validate(doc, sub, v, path, errors);
+    }
+    if let Some(any) = schema["anyOf"].as_array() {
+        let fits = any.iter().any(|s| {
+            let mut e = Vec::new();
+            validate(doc, s, v, path, &mut e);
+            e.is_empty()
+        });
+        if !fits {
+            errors.push(format!("{path}: {v} fits no anyOf branch"));
+        }
+    }
+    if let Some(values) = schema["enum"].as_array() {
+        if !values.contains(v) {
+            errors.push(format!("{path}: {v} not in {values:?}"));
+        }
+    }
+    let ok = match schema["type"].as_str() {
+        None => true,
+        Some("object") => v.is_object(),
+        Some("array") => v.is_array(),
+        Some("string") => v.is_string(),
+        Some("integer") => v.is_i64() || v.is_u64(),
+        Some("number") => v.is_number(),
+        Some("boolean") => v.is_boolean(),
+        Some(t) => panic!("type {t} not handled"),
+    };
+    if !ok {
+        errors.push(format!("{path}: {v} is not {}", schema["type"]));
+        return;
+    }
+    if let Some(n) = v.as_f64() {
+        if schema["minimum"].as_f64().is_some_and(|m| n < m)
+            || schema["maximum"].as_f64().is_some_and(|m| n > m)
+        {
+            errors.push(format!("{path}: {n} out of range"));
+        }
+    }
+    if let Some(s) = v.as_str() {
+        if let Some(p) = schema["pattern"].as_str() {
+            if !regex::Regex::new(p).unwrap().is_match(s) {
+                errors.push(format!("{path}: {s:?} does not match {p}"));
+            }
+        }
+        if schema["format"] == "date-time" && chrono::DateTime::parse_from_rfc3339(s).is_err() {
+            errors.push(format!("{path}: {s:?} is not a date-time"));
+        }
+    }
+    if let Some(items) = v.as_array() {
+        for (i, item) in items.iter().enumerate() {
+            validate(doc, &schema["items"], item, &format!("{path}[{i}]"), errors);
+        }
+    }
+    if let Some(obj) = v.as_object() {
+        for r in schema["required"].as_array().into_iter().flatten() {
+            if !obj.contains_key(r.as_str().unwrap()) {
+                errors.push(format!("{path}: missing {r}"));
+            }
+        }
+        for (k, item) in obj {
+            let sub = &schema["properties"][k];
+            let p = format!("{path}.{k}");
+            if !sub.is_null() {
+                validate(doc, sub, item, &p, errors);
+            } else if schema["additionalProperties"] == false {
+                errors.push(format!("{p}: not in the schema"));
+            } else if schema["additionalProperties"].is_object() {
+                validate(doc, &schema["additionalProperties"], item, &p, errors);
+            }
+        }
+    }
+}
+
+/// Fetches `path` and validates the answer against `template`'s documented response.
+async fn conforms(d: &daemon::Running, doc: &Value, template: &str, path: &str) -> u16 {
+    let r = d.fetch(path).await;
+    let op = &doc["paths"][template]["get"];
+    let documented = &op["responses"][r.status.to_string()];
+    assert!(
+        documented.is_object(),
+        "GET {path}: status {} is not documented",
+        r.status
+    );
+    let schema = &documented["content"]["application/json"]["schema"];
+    assert!(
+        schema.is_object(),
+        "GET {path}: no JSON schema for {}",
+        r.status
+    );
+    let mut errors = Vec::new();
+    validate(doc, schema, &r.json(), "$", &mut errors);
+    assert!(errors.is_empty(), "GET {path}:\n{}", errors.join("\n"));
+    r.status
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn document_lists_every_route_and_answers_conform() {
+    let f = fixture::start().await;
+    let d = &f.daemon;
+    let doc = d.json("/api/v1/openapi.json").await;
+    assert_eq!(doc["openapi"], "3.0.3");
+    let mut paths: Vec<&str> = doc["paths"]
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(String::as_str)
+        .collect();
+    paths.sort();
+    assert_eq!(
+        paths,
+        [
+            "/",
+            "/-/reload",
+            "/agencies/{agency}",
+            "/api/v1/agencies",
+            "/api/v1/agencies/{agency}",
+            "/api/v1/alerts",
+            "/api/v1/checks/{agency}/{system}/{check}",
+            "/api/v1/checks/{agency}/{system}/{check}/results",
+            "/api/v1/notifications",
+            "/api/v1/openapi.json",
+            "/api/v1/push/{agency}/{system}/{check}",
+            "/api/v1/reports/compliance",
+            "/api/v1/reports/sla",
+            "/api/v1/status",
+            "/healthz",
+            "/metrics",
+            "/readyz",
+        ]
+    );
+    let push = &doc["paths"]["/api/v1/push/{agency}/{system}/{check}"]["post"]["responses"];
+    for code in ["202", "400", "401", "404", "413"] {
+        assert!(push[code].is_object(), "push documents {code}");
+    }
+    let reload = &doc["paths"]["/-/reload"]["post"]["responses"];
+    for code in ["200", "400", "401", "403"] {
+        assert!(reload[code].is_object(), "reload documents {code}");
+    }
+    // Examples point at real ids, so "try it" and fuzzers reach real checks.
+    let params = &doc["paths"]["/api/v1/checks/{agency}/{system}/{check}"]["get"]["parameters"];
+    let example: Vec<&str> = params
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["example"].as_str().unwrap())
+        .collect();
+    assert_eq!(example, ["bo-tu-phap", "ho-tich", "good"]);
+
+    d.wait_json(
+        "/api/v1/checks/bo-tu-phap/ho-tich/bad",
+        "bad went down",
+        |v| v["state"]["status"] == "down",
+    )
+    .await;
+    let checks = "/api/v1/checks/{agency}/{system}/{check}";
+    let results = "/api/v1/checks/{agency}/{system}/{check}/results";
+    let cases = [
+        ("/api/v1/status", "/api/v1/status", 200),
+        ("/api/v1/agencies", "/api/v1/agencies", 200),
+        (
+            "/api/v1/agencies/{agency}",
+            "/api/v1/agencies/bo-tu-phap",
+            200,
+        ),
+        (
+            "/api/v1/agencies/{agency}",
+            "/api/v1/agencies/khong-co",
+            404,
+        ),
+        (checks, "/api/v1/checks/bo-tu-phap/ho-tich/good", 200),
+        (checks, "/api/v1/checks/bo-tu-phap/ho-tich/bad", 200),
+        (checks, "/api/v1/checks/ha-noi/cong-dvc/port", 200),
+        (checks, &format!("/api/v1/checks/{HB}"), 200),
+        (checks, "/api/v1/checks/bo-tu-phap/ho-tich/khong-co", 404),
+        (
+            results,
+            "/api/v1/checks/bo-tu-phap/ho-tich/bad/results",
+            200,
+        ),
+        (
+            results,
+            &format!("/api/v1/checks/{HB}/results?limit=10000&from=2000-01-01"),
+            200,
+        ),
+        (
+            results,
+            &format!("/api/v1/checks/{HB}/results?limit=0"),
+            400,
+        ),
+    ];
+    for (template, path, status) in cases {
+        assert_eq!(conforms(d, &doc, template, path).await, status, "{path}");
+    }
+    f.daemon.stop().await;
+}
+
+#[test]
+fn the_validator_catches_drift() {
+    let doc = serde_json::json!({"components": {"schemas": {"W": {
+        "type": "object", "additionalProperties": false, "required": ["a", "t"],
+        "properties": {
+            "a": {"type": "integer", "minimum": 0, "nullable": true},
+            "t": {"type": "string", "format": "date-time"},
+            "k": {"type": "string", "enum": ["x", null], "nullable": true},
+        },
+    }}}});
+    let schema = serde_json::json!({"$ref": "#/components/schemas/W"});
+    let check = |v: Value| {
+        let mut e = Vec::new();
+        validate(&doc, &schema, &v, "$", &mut e);
+        e
+    };
+    assert!(
+        check(serde_json::json!({"a": null, "t": "2026-11-01T00:00:00Z", "k": "x"})).is_empty()
+    );
+    for bad in [
+        serde_json::json!({"a": 1}),
+        serde_json::json!({"a": -1, "t": "2026-11-01T00:00:00Z"}),
+        serde_json::json!({"a": 1, "t": "yesterday"}),
+        serde_json::json!({"a": 1, "t": "2026-11-01T00:00:00Z", "extra": 1}),
+        serde_json::json!({"a": 1, "t": "2026-11-01T00:00:00Z", "k": "y"}),
+        serde_json::json!({"a": 1.5, "t": "2026-11-01T00:00:00Z"}),
+    ] {
+        assert!(!check(bad.clone()).is_empty(), "{bad} passed");
+    }
+}

@@ -1,0 +1,192 @@
+//! The status page (SPEC 7) of the whole daemon, started in-process on loopback: names
+//! from config are escaped, unknown agencies get an HTML 404, the page has no external
+//! asset and no script, and an agency's 90 daily bars carry the availability of each
+//! day as computed independently from the seeded history.
+
+mod daemon;
+
+use chrono::TimeZone;
+use daemon::fixture::{self, HB_INTERVAL};
+use daemon::{ConfigDir, Running};
+
+const EVIL: &str = "<script>alert(1)</script>";
+
+fn assert_self_contained(page: &str, what: &str) {
+    assert!(page.starts_with("<!DOCTYPE html>"), "{what}");
+    assert!(
+        page.contains("<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"),
+        "{what}"
+    );
+    assert!(
+        !page.to_ascii_lowercase().contains("<script"),
+        "{what} has a script"
+    );
+    assert!(!page.contains("src="), "{what} loads something");
+    for href in page.split("href=\"").skip(1) {
+        let target = &href[..href.find('"').unwrap()];
+        assert!(
+            target.starts_with('/') || target == "data:,",
+            "{what} links to {target}"
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn names_from_config_are_escaped() {
+    let dir = ConfigDir::new("");
+    dir.agency(
+        "bo-xss",
+        &format!(
+            "agency: {{id: bo-xss, code: \"X<1>\", name: \"{EVIL}\", kind: ministry}}\n\
+             systems:\n  - id: he-thong\n    name: \"A \\\"quoted\\\" <b>bold</b> & co\"\n    kind: tthc\n    checks:\n\
+             \x20     - id: hb\n        push: {{token: \"sha256:{}\", max_silence: 1h}}\n",
+            "ab".repeat(32)
+        ),
+    );
+    let d = Running::start(&dir).await;
+    for path in ["/", "/agencies/bo-xss"] {
+        let r = d.fetch(path).await;
+        assert_eq!(r.status, 200, "{path}");
+        assert_eq!(r.header("content-type"), Some("text/html; charset=utf-8"));
+        assert!(
+            r.body.contains("&lt;script&gt;alert(1)&lt;/script&gt;"),
+            "{path}:\n{}",
+            r.body
+        );
+        assert!(!r.body.contains(EVIL), "{path} shows the name unescaped");
+        assert_self_contained(&r.body, path);
+    }
+    let page = d.fetch("/agencies/bo-xss").await.body;
+    assert!(page.contains("<title>&lt;script&gt;alert(1)&lt;/script&gt;</title>"));
+    assert!(
+        page.contains("A &quot;quoted&quot; &lt;b&gt;bold&lt;/b&gt; &amp; co"),
+        "{page}"
+    );
+    assert!(!page.contains("<b>bold"));
+    // The JSON API returns names as they are: escaping is the page's job.
+    let v = d.json("/api/v1/agencies/bo-xss").await;
+    assert_eq!(v["name"], EVIL);
+    d.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn unknown_agency_is_an_html_404() {
+    let dir = ConfigDir::new("");
+    dir.agency(
+        "ha-noi",
+        "agency: {id: ha-noi, code: \"01\", name: Hà Nội, kind: city}\nsystems: []\n",
+    );
+    let d = Running::start(&dir).await;
+    for path in [
+        "/agencies/khong-co",
+        "/agencies/",
+        "/agencies/ha-noi/x",
+        "/agencies/%3Cscript%3E",
+    ] {
+        let r = d.fetch(path).await;
+        assert_eq!(r.status, 404, "{path}");
+        assert_eq!(
+            r.header("content-type"),
+            Some("text/html; charset=utf-8"),
+            "{path}"
+        );
+        assert!(
+            r.body.contains("<h1>Not found</h1>") && r.body.contains("href=\"/\""),
+            "{path}"
+        );
+        assert_self_contained(&r.body, path);
+    }
+    let r = d.fetch("/agencies/ha-noi").await;
+    assert_eq!(r.status, 200);
+    assert!(r.body.contains("<h1>Hà Nội</h1>"));
+    d.stop().await;
+}
+
+/// `ratio` as the page writes it: never rounded up to 100 %.
+fn percent(r: f64) -> String {
+    if r >= 1.0 {
+        "100%".into()
+    } else if r <= 0.0 {
+        "0%".into()
+    } else {
+        format!("{:.2}%", (r * 10_000.0).floor() / 100.0)
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn agency_page_shows_systems_checks_and_daily_bars() {
+    let f = fixture::start().await;
+    let d = &f.daemon;
+    d.wait_json(
+        "/api/v1/checks/bo-tu-phap/ho-tich/bad",
+        "bad went down",
+        |v| v["state"]["status"] == "down",
+    )
+    .await;
+    let page = d.fetch("/agencies/bo-tu-phap").await.body;
+    assert_self_contained(&page, "agency page");
+    for text in [
+        "<h1>Bộ Tư pháp</h1>",
+        "Partially connected</span> 1/3 required systems connected (33.33%)",
+        "<h2>Hệ thống đăng ký hộ tịch</h2>",
+        "<span class=\"badge connected\">connected</span>",
+        "<span class=\"badge disconnected\">disconnected</span>",
+        "<span class=\"badge unregistered\">unregistered</span>",
+        "No check registered.",
+        "<h3>good</h3>",
+        "<span class=\"badge up\">up</span> <span>up · 200 · ",
+        "<span class=\"badge down\">down</span> <span>down · 503 · ",
+        "error: status",
+        // The push check has never reported since the start.
+        "<span class=\"badge pending\">pending</span> <span class=\"muted\">no result yet</span>",
+    ] {
+        assert!(page.contains(text), "missing {text:?} in\n{page}");
+    }
+
+    // 90 bars per check, oldest first; check hb's against the seeded history.
+    let titles: Vec<&str> = page
+        .split("role=\"img\" title=\"")
+        .skip(1)
+        .map(|s| &s[..s.find('"').unwrap()])
+        .collect();
+    assert_eq!(titles.len(), 3 * 90);
+    let generated = page
+        .split("Generated ")
+        .nth(1)
+        .unwrap()
+        .split(' ')
+        .next()
+        .unwrap();
+    let now = daemon::unix(&serde_json::json!(generated));
+    let tz = chrono_tz::Asia::Ho_Chi_Minh;
+    let today = tz.timestamp_opt(now, 0).unwrap().date_naive();
+    let start = |date: chrono::NaiveDate| {
+        tz.from_local_datetime(&date.and_hms_opt(0, 0, 0).unwrap())
+            .unwrap()
+            .timestamp()
+    };
+    let mut with_data = 0;
+    for (i, title) in titles[180..].iter().enumerate() {
+        let date = today - chrono::Days::new(89 - i as u64);
+        let (from, to) = (start(date), start(date.succ_opt().unwrap()).min(now));
+        let [up, degraded, down, _, _] = daemon::per_second(&f.history, 2 * HB_INTERVAL, from, to);
+        let want = if up + degraded + down == 0 {
+            format!("{date}: no data")
+        } else {
+            with_data += 1;
+            let r = (up + degraded) as f64 / (up + degraded + down) as f64;
+            format!("{date}: {} available, {} min down", percent(r), down / 60)
+        };
+        assert_eq!(*title, want, "bar {i}");
+    }
+    assert!(with_data >= 2, "the seeded history spans at least two days");
+    // good has been up since the start: today's bar is green, earlier ones grey.
+    assert!(
+        titles[89].ends_with(": 100% available, 0 min down"),
+        "{}",
+        titles[89]
+    );
+    assert!(titles[0].ends_with(": no data"), "{}", titles[0]);
+    assert!(page.contains("<li class=\"ok\" role=\"img\""));
+    f.daemon.stop().await;
+}
