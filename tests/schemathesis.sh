@@ -14,6 +14,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 bin=${1:-${CARGO_TARGET_DIR:-target}/debug/emcd}
+# Absolute: the daemon is started from a temporary directory.
+bin=$(realpath "$bin")
 if ! command -v schemathesis >/dev/null 2>&1; then
   echo "schemathesis is not installed: pip install schemathesis (CI does, see .ci/run)" >&2
   exit 1

@@ -11,20 +11,12 @@ use crate::server::{error, json, AppState, Body};
 /// Largest page of notifications.
 const LIMIT: u32 = 1000;
 
-fn query_param<'a>(req: &'a Request<Incoming>, name: &str) -> Option<&'a str> {
-    req.uri()
-        .query()?
-        .split('&')
-        .filter_map(|kv| kv.split_once('=').or(Some((kv, ""))))
-        .find(|(k, _)| *k == name)
-        .map(|(_, v)| v)
-}
-
 pub async fn handle(app: &AppState, req: Request<Incoming>) -> Response<Body> {
     if req.method() != Method::GET {
         return crate::server::method_not_allowed("GET", "use GET");
     }
-    let state = query_param(&req, "state");
+    let state = crate::sla::report::http::param(&req, "state");
+    let state = state.as_deref();
     match req.uri().path() {
         "/api/v1/alerts" => {
             let firing_only = match state.unwrap_or("firing") {

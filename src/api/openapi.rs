@@ -56,31 +56,22 @@ fn query_enum(name: &str, values: &[&str], example: &str) -> Value {
 
 /// Period, agency and format of the report routes.
 fn report_params(agency: Option<&str>) -> Vec<Value> {
-    let text = |name: &str, description: &str, example: &str| {
-        json!({"name": name, "in": "query", "required": false, "description": description,
-               "schema": {"type": "string"}, "example": example})
-    };
     let mut agency_param = json!({"name": "agency", "in": "query", "required": false,
         "description": "Only this agency", "schema": {"type": "string", "pattern": "^[a-z0-9-]{1,63}$"}});
     if let Some(a) = agency {
         agency_param["example"] = json!(a);
     }
+    let bound = |name: &str, description: &str, example: &str| {
+        json!({"name": name, "in": "query", "required": false, "description": description,
+               "schema": {"oneOf": [{"type": "string", "format": "date"}, {"type": "string", "format": "date-time"}]},
+               "example": example})
+    };
     vec![
-        text(
-            "month",
-            "A calendar month in sla.timezone (YYYY-MM); the default period is the current month",
-            "2026-11",
-        ),
-        text(
-            "from",
-            "Start: a date (YYYY-MM-DD, in sla.timezone) or RFC 3339",
-            "2026-11-01",
-        ),
-        text(
-            "to",
-            "End: a date (included) or RFC 3339 (excluded)",
-            "2026-11-30",
-        ),
+        json!({"name": "month", "in": "query", "required": false,
+               "description": "A calendar month in sla.timezone; it gives the bounds from/to do not (default: the current month)",
+               "schema": {"type": "string", "pattern": "^[0-9]{4}-(0[1-9]|1[0-2])$"}, "example": "2026-11"}),
+        bound("from", "Start: a date (YYYY-MM-DD, in sla.timezone) or RFC 3339", "2026-11-01"),
+        bound("to", "End: a date (included) or RFC 3339 (excluded); an end before the start is an empty period", "2026-11-30"),
         agency_param,
         query_enum("format", &["json", "csv"], "json"),
     ]

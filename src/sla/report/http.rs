@@ -9,8 +9,10 @@ use super::Period;
 use crate::server::{error, AppState, Body};
 use crate::sla::time;
 
-/// The period from `month` or `from`/`to` (dates or RFC 3339; `to` as a date includes
-/// that day), defaulting to the current month; rounded out to whole hours.
+/// The period: `month` (default: the current month) gives the bounds that `from`/`to`
+/// do not (dates or RFC 3339; `to` as a date includes that day); without `month`, a
+/// missing `to` means now. Rounded out to whole hours. An inverted range is an empty
+/// period (reports with no data), not an error.
 pub fn period(
     tz: chrono_tz::Tz,
     month: Option<&str>,
@@ -18,48 +20,35 @@ pub fn period(
     to: Option<&str>,
     now: i64,
 ) -> Result<Period, String> {
-    let (from, to) = match (month, from, to) {
-        (Some(_), Some(_), _) | (Some(_), _, Some(_)) => {
-            return Err("give either month or from/to, not both".into())
-        }
-        (Some(m), None, None) => time::month(tz, m)?,
-        (None, None, None) => time::month(tz, &current_month(tz, now))?,
-        (None, f, t) => {
-            let from = match f {
-                Some(f) => time::bound(tz, f, false).map_err(|e| format!("from: {e}"))?,
-                None => time::month(tz, &current_month(tz, now))?.0,
-            };
-            let to = match t {
-                Some(t) => time::bound(tz, t, true).map_err(|e| format!("to: {e}"))?,
-                None => now,
-            };
-            (from, to)
-        }
+    let base = match month {
+        Some(m) => Some(time::month(tz, m)?),
+        None => None,
     };
-    if to <= from {
-        return Err(format!(
-            "the period is empty: to ({}) is not after from ({})",
-            crate::alert::rfc3339(to),
-            crate::alert::rfc3339(from)
-        ));
-    }
-    Ok(Period {
-        from: from.div_euclid(3600) * 3600,
-        to: (to + 3599).div_euclid(3600) * 3600,
-    })
+    let from = match from {
+        Some(f) => time::bound(tz, f, false).map_err(|e| format!("from: {e}"))?,
+        None => match base {
+            Some(b) => b.0,
+            None => time::month(tz, &current_month(tz, now))?.0,
+        },
+    };
+    let to = match to {
+        Some(t) => time::bound(tz, t, true).map_err(|e| format!("to: {e}"))?,
+        None => base.map_or(now, |b| b.1),
+    };
+    let from = from.div_euclid(3600) * 3600;
+    let to = ((to + 3599).div_euclid(3600) * 3600).max(from);
+    Ok(Period { from, to })
 }
 
 fn current_month(tz: chrono_tz::Tz, now: i64) -> String {
     time::date_text(tz, now)[..7].to_owned()
 }
 
-fn param<'a>(req: &'a Request<Incoming>, name: &str) -> Option<&'a str> {
-    req.uri()
-        .query()?
-        .split('&')
-        .filter_map(|kv| kv.split_once('='))
-        .find(|(k, _)| *k == name)
-        .map(|(_, v)| v)
+/// A query parameter, percent-decoded.
+pub fn param(req: &Request<Incoming>, name: &str) -> Option<String> {
+    url::form_urlencoded::parse(req.uri().query()?.as_bytes())
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.into_owned())
 }
 
 pub async fn handle(app: &AppState, req: Request<Incoming>) -> Response<Body> {
@@ -69,22 +58,23 @@ pub async fn handle(app: &AppState, req: Request<Incoming>) -> Response<Body> {
     let config = app.fleet.current().config.clone();
     let now = crate::util::unix_now();
     let bad = |m: String| error(StatusCode::BAD_REQUEST, "bad_request", &m);
-    let fmt = match param(&req, "format").unwrap_or("json") {
+    let fmt = match param(&req, "format").as_deref().unwrap_or("json") {
         "json" => Format::Json,
         "csv" => Format::Csv,
         other => return bad(format!("format={other:?}: expected json or csv")),
     };
     let period = match period(
         config.sla.timezone,
-        param(&req, "month"),
-        param(&req, "from"),
-        param(&req, "to"),
+        param(&req, "month").as_deref(),
+        param(&req, "from").as_deref(),
+        param(&req, "to").as_deref(),
         now,
     ) {
         Ok(p) => p,
         Err(e) => return bad(e),
     };
     let agency = param(&req, "agency");
+    let agency = agency.as_deref();
     if let Some(a) = agency {
         if !config.agencies.iter().any(|x| x.id == a) {
             return error(
@@ -120,6 +110,10 @@ pub async fn command(
     agency: Option<&str>,
     fmt: Format,
 ) -> anyhow::Result<String> {
+    anyhow::ensure!(
+        period.to > period.from,
+        "the period is empty: --to must be after --from"
+    );
     let (store, conn) = crate::store::Store::open(&config.storage.path).await?;
     drop(conn);
     if let Some(a) = agency {
