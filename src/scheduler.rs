@@ -1,8 +1,8 @@
 //! The scheduler: runs each check on its own interval, from a start offset spread
 //! deterministically over the interval, bounded by `probing.max_in_flight`, and measures
-//! how late each probe starts. Due times are computed from the schedule (start + offset
-//! + k x interval), never from when the previous probe ended, so nothing drifts. It
-//! wakes on a 5 ms grid and starts every check then due, so probes start in small
+//! how late each probe starts. Due times are computed from the schedule
+//! (start + offset + k x interval), never from when the previous probe ended, so nothing
+//! drifts. It wakes on a 5 ms grid and starts every check then due, so probes start in small
 //! groups (a wake-up of their own each costs more CPU than a loopback probe).
 //!
 //! It knows nothing of probes or the store: it calls `launch` for each due check and
