@@ -147,9 +147,13 @@ async fn bad_parameters_are_400_naming_the_parameter() {
     f.daemon.stop().await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn availability_windows_match_an_independent_computation() {
-    let f = fixture::start().await;
+/// Checks the four windows of the push check's detail against a second-by-second
+/// computation over its whole seeded history; `starts` says where each window must
+/// start (`to - len`, or its first whole hour when that part comes from rollups).
+async fn check_windows(
+    f: &fixture::Started,
+    starts: impl Fn(&str, i64) -> i64,
+) -> Vec<Option<f64>> {
     let v = f.daemon.json(&format!("/api/v1/checks/{HB}")).await;
     let a = &v["availability"];
     assert_eq!(a["policy"], "emcd-sla-v1");
@@ -164,7 +168,7 @@ async fn availability_windows_match_an_independent_computation() {
     ] {
         let w = &a["windows"][name];
         let (from, to) = (daemon::unix(&w["from"]), daemon::unix(&w["to"]));
-        assert_eq!(to - from, len, "{name}");
+        assert_eq!(from, starts(name, to - len), "{name}: {w}");
         let want = daemon::per_second(&f.history, 2 * HB_INTERVAL, from, to);
         let got = ["up", "degraded", "down", "maintenance", "unknown"]
             .map(|k| w[format!("{k}_seconds")].as_i64().unwrap());
@@ -191,5 +195,54 @@ async fn availability_windows_match_an_independent_computation() {
         ratios[2], ratios[3],
         "the stretch 7 d ago counts for 30 d only"
     );
+    ratios
+}
+
+fn hour_ceil(t: i64) -> i64 {
+    (t + 3599).div_euclid(3600) * 3600
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn availability_windows_match_an_independent_computation() {
+    let f = fixture::start().await;
+    f.daemon.wait_housekeeping().await;
+    // Raw results are kept 14 days (the default): every window but 30d is exact to the
+    // second (rollups for its whole hours, raw results for the rest).
+    check_windows(&f, |name, start| {
+        if name == "30d" {
+            hour_ceil(start)
+        } else {
+            start
+        }
+    })
+    .await;
+    f.daemon.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn availability_windows_come_from_rollups_once_raw_results_are_gone() {
+    // Raw results kept 2 days: the start-up retention pass deletes the stretch of 7 days
+    // ago, which the 7d and 30d windows then read from hourly rollups.
+    let f = fixture::start_with_storage("  retention: {raw: 2d, hourly: 90d, daily: 800d}\n").await;
+    f.daemon.wait_housekeeping().await;
+    let seven_days_ago = f.history[0].0;
+    let r = f
+        .daemon
+        .json(&format!("/api/v1/checks/{HB}/results?limit=10000"))
+        .await;
+    let oldest = r["results"]
+        .as_array()
+        .unwrap()
+        .last()
+        .map(|r| daemon::unix(&r["at"]));
+    assert!(
+        oldest.is_some_and(|t| t > seven_days_ago + 3 * 86_400),
+        "retention kept raw results from 7 days ago: oldest {oldest:?}"
+    );
+    check_windows(&f, |name, start| match name {
+        "7d" | "30d" => hour_ceil(start),
+        _ => start,
+    })
+    .await;
     f.daemon.stop().await;
 }

@@ -18,6 +18,14 @@ pub struct Seconds {
 }
 
 impl Seconds {
+    pub fn add(&mut self, o: Seconds) {
+        self.up += o.up;
+        self.degraded += o.degraded;
+        self.down += o.down;
+        self.maintenance += o.maintenance;
+        self.unknown += o.unknown;
+    }
+
     /// (up + degraded) / (up + degraded + down), with maintenance time excluded when
     /// `exclude_maintenance` and counted as down otherwise; `None` without data.
     pub fn ratio(&self, exclude_maintenance: bool) -> Option<f64> {

@@ -7,11 +7,13 @@ use std::ops::RangeInclusive;
 
 use serde_json::{json, Value};
 
-use super::availability::{weigh, Seconds};
+use super::availability::{from_rollup, weigh, Seconds};
 use super::time::rfc3339;
 use super::views::{last_result, scrub};
 use crate::config::{CheckKind, Config, Expect, HttpSpec};
 use crate::fleet::CheckRuntime;
+use crate::result::ResultKind;
+use crate::store::rollups::Grain;
 use crate::store::{Sample, Store, StoreError, StoredResult};
 
 /// The windows of `availability`, as named in the API and in `/metrics`.
@@ -41,23 +43,46 @@ pub async fn detail(
     let system = agency.and_then(|a| a.systems.iter().find(|s| *s.id == *check.system));
     let live = check.live();
     let cap = cap(check);
-    let longest = WINDOWS[WINDOWS.len() - 1].1;
-    let samples = store
-        .samples(&[check.db_id], now - longest - cap, now)
-        .await?;
-    let results: Vec<_> = samples.iter().map(|s: &Sample| (s.ts, s.result)).collect();
     let exclude = config.sla.exclude_maintenance;
+    // Hourly rollups cover the hours before `rolled`. Raw results are read from there
+    // (or from an hour ago, for the 1h window) to now, and for the part of a window
+    // before its first whole hour; the whole hours between come from rollups. So a
+    // detail costs short raw scans and a few rollup rows, and a window still has its
+    // data after retention removed the raw results (it then starts at its first whole
+    // hour when raw results of its first hour are no longer kept).
+    let rolled = store
+        .housekeeping("rollup_hourly")
+        .await?
+        .map(|(last_hour, _)| last_hour + 3600);
+    let longest = WINDOWS[WINDOWS.len() - 1].1;
+    let raw_from = rolled.map_or(now - longest, |r| r.min(now - 3600));
+    let raw_kept_from = now - config.storage.retention.raw.as_secs() as i64;
+    let recent = raw_results(store, check, raw_from - cap, now).await?;
     let mut windows = serde_json::Map::new();
     for (name, len) in WINDOWS {
-        windows.insert(
-            name.into(),
-            window(
-                weigh(&results, cap, now - len, now),
-                now - len,
-                now,
-                exclude,
-            ),
-        );
+        let start = now - len;
+        let (from, mut seconds) = match rolled {
+            Some(rolled) if start < raw_from => {
+                let hour = (start + 3599).div_euclid(3600) * 3600;
+                let r = store
+                    .check_rollup(Grain::Hourly, check.db_id, hour, rolled)
+                    .await?;
+                let mut s = from_rollup(&r);
+                s.add(weigh(&recent, cap, rolled, now));
+                if start >= raw_kept_from && start < hour {
+                    let head = raw_results(store, check, start - cap, hour).await?;
+                    s.add(weigh(&head, cap, start, hour));
+                    (start, s)
+                } else {
+                    (hour, s)
+                }
+            }
+            _ => (start, weigh(&recent, cap, start, now)),
+        };
+        // Hours without results have no rollup row: what nothing covers is unknown.
+        seconds.unknown =
+            (now - from) - (seconds.up + seconds.degraded + seconds.down + seconds.maintenance);
+        windows.insert(name.into(), window(seconds, from, now, exclude));
     }
     let c = &live.counts;
     Ok(json!({
@@ -90,6 +115,17 @@ pub async fn detail(
             "windows": windows,
         },
     }))
+}
+
+/// One check's raw results in `[from, to]` as `(ts, result)`, oldest first.
+async fn raw_results(
+    store: &Store,
+    check: &CheckRuntime,
+    from: i64,
+    to: i64,
+) -> Result<Vec<(i64, ResultKind)>, StoreError> {
+    let samples = store.samples(&[check.db_id], from, to).await?;
+    Ok(samples.iter().map(|s: &Sample| (s.ts, s.result)).collect())
 }
 
 fn window(s: Seconds, from: i64, to: i64, exclude_maintenance: bool) -> Value {

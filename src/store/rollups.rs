@@ -153,6 +153,32 @@ impl Store {
             .collect())
     }
 
+    /// One check's rollups of `grain` with key in `[from, to)`, merged into one.
+    pub async fn check_rollup(
+        &self,
+        grain: Grain,
+        check_id: i64,
+        from: i64,
+        to: i64,
+    ) -> Result<Rollup, StoreError> {
+        let sql = format!(
+            "SELECT * FROM {table} WHERE check_id = ? AND {key} >= ? AND {key} < ?",
+            key = grain.key(),
+            table = grain.table()
+        );
+        let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(check_id)
+            .bind(from)
+            .bind(to)
+            .fetch_all(&self.reader)
+            .await?;
+        let mut sum = Rollup::default();
+        for r in &rows {
+            sum.merge(&decode_rollup(r));
+        }
+        Ok(sum)
+    }
+
     /// A housekeeping job's cursor and last success.
     pub async fn housekeeping(&self, job: &str) -> Result<Option<(i64, Option<i64>)>, StoreError> {
         Ok(

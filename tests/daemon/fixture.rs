@@ -185,9 +185,15 @@ pub struct Started {
 }
 
 pub async fn start() -> Started {
-    let dir = ConfigDir::new(
+    start_with_storage("").await
+}
+
+/// As `start`, with `storage_extra` (indented lines) in the `storage` section.
+pub async fn start_with_storage(storage_extra: &str) -> Started {
+    let dir = ConfigDir::with_storage(
         "server:\n  admin_token: ADMIN-SECRET-99\ndefaults:\n  interval: 1s\n  timeout: 800ms\n  \
          failure_threshold: 2\n  success_threshold: 1\n",
+        storage_extra,
     );
     let target = target().await;
     write(&dir, target);

@@ -27,10 +27,15 @@ impl ConfigDir {
     /// Writes the main file (with `storage.path` set to `emcd.db` in the directory,
     /// absolute, since tests share one working directory) and `include: agencies/*.yaml`.
     pub fn new(main_extra: &str) -> ConfigDir {
+        ConfigDir::with_storage(main_extra, "")
+    }
+
+    /// As `new`, with `storage_extra` (indented lines) added to the `storage` section.
+    pub fn with_storage(main_extra: &str, storage_extra: &str) -> ConfigDir {
         let dir = tempfile::tempdir().unwrap();
         std::fs::create_dir_all(dir.path().join("agencies")).unwrap();
         let main = format!(
-            "{main_extra}storage:\n  path: {}\ninclude:\n  - agencies/*.yaml\n",
+            "{main_extra}storage:\n  path: {}\n{storage_extra}include:\n  - agencies/*.yaml\n",
             dir.path().join("emcd.db").display()
         );
         std::fs::write(dir.path().join("emcd.yaml"), main).unwrap();
@@ -160,6 +165,21 @@ impl Running {
                 Instant::now() < deadline,
                 "never {what}; last {path}:\n{v:#}"
             );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    /// Waits (bounded) until the start-up housekeeping pass (rollups, then retention)
+    /// has run, as `/metrics` reports it.
+    pub async fn wait_housekeeping(&self) {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            let page = self.fetch("/metrics").await.body;
+            if page.contains("emcd_housekeeping_last_success_timestamp_seconds{job=\"retention\"}")
+            {
+                return;
+            }
+            assert!(Instant::now() < deadline, "housekeeping never ran:\n{page}");
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
     }
