@@ -221,7 +221,12 @@ fn metrics_encode(_rt: &tokio::runtime::Runtime) {
         // Two results in the last hour, so every check has its four availability
         // series, as a running daemon's checks do.
         live.recent.push(now - 120, ResultKind::Up, 60);
-        live.recent.push(now - 60, live.last.as_ref().unwrap().result, 60);
+        let kind = if down {
+            ResultKind::Down
+        } else {
+            ResultKind::Up
+        };
+        live.recent.push(now - 60, kind, 60);
     }
     let metrics = Metrics::new(FleetHandle::new(fleet));
     for format in [Format::Text, Format::OpenMetrics] {
