@@ -123,8 +123,32 @@ async fn agency_page_shows_systems_checks_and_daily_bars() {
         |v| v["state"]["status"] == "down",
     )
     .await;
+    d.wait_json("/api/v1/alerts", "CheckDown fired for bad", |v| {
+        v["alerts"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|a| a["labels"]["alertname"] == "CheckDown" && a["labels"]["check"] == "bad")
+    })
+    .await;
     let page = d.fetch("/agencies/bo-tu-phap").await.body;
     assert_self_contained(&page, "agency page");
+    // The firing alert is shown beside the check it is about, and only there.
+    let bad = &page[page.find("<h3>bad</h3>").unwrap()..];
+    let bad = &bad[..bad.find("</div>").unwrap()];
+    assert!(
+        bad.contains("<span class=\"badge bad\" title=\"firing since ")
+            && bad.contains("\">CheckDown</span>"),
+        "no CheckDown badge on bad:\n{bad}"
+    );
+    assert_eq!(page.matches(">CheckDown</span>").count(), 1, "{page}");
+    let index = d.fetch("/").await.body;
+    let item = &index[index.find("href=\"/agencies/bo-tu-phap\"").unwrap()..];
+    let item = &item[..item.find("</li>").unwrap()];
+    assert!(
+        item.contains(" alert firing") || item.contains(" alerts firing"),
+        "the index does not count bo-tu-phap's firing alerts:\n{item}"
+    );
     for text in [
         "<h1>Bộ Tư pháp</h1>",
         "Partially connected</span> 1/3 required systems connected (33.33%)",

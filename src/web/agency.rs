@@ -1,5 +1,5 @@
 //! `GET /agencies/{agency}`: per system its connection, and per check its state, last
-//! result, latency and 90 daily availability bars (from daily rollups, and from raw
+//! result, latency, firing alerts and 90 daily availability bars (from daily rollups, and from raw
 //! results for the days not rolled up yet).
 
 use std::collections::HashMap;
@@ -11,6 +11,7 @@ use chrono_tz::Tz;
 use super::bars::{self, percent, Day};
 use super::html::{esc, page};
 use super::index::mandate_words;
+use crate::alert::AlertName;
 use crate::api::availability::Seconds;
 use crate::api::cap;
 use crate::api::snapshot::{system_kind, AgencyView, CheckView, Snapshot, SystemView};
@@ -153,22 +154,21 @@ fn check_block(
     let _ = write!(
         out,
         "<div class=\"check\"><div class=\"line\"><h3>{id}</h3> <span class=\"muted\">{kind}</span> \
-         <span class=\"badge {state}\">{state}</span> {last}</div>",
+         <span class=\"badge {state}\">{state}</span> {last}",
         id = esc(&rt.check),
         kind = rt.config.kind.name(),
         last = last_result(c.live.last.as_ref(), tz),
     );
+    firing_alerts(out, &c.live.alerts, tz);
+    out.push_str("</div>");
     let empty = Vec::new();
     let results = history.and_then(|h| h.raw.get(&rt.db_id)).unwrap_or(&empty);
     let rolled = |day: i64| history.and_then(|h| h.daily.get(&(rt.db_id, day)).copied());
     let secs: Vec<Seconds> = bars::daily(results, cap(rt), days, rolled);
-    let total = secs.iter().fold(Seconds::default(), |acc, s| Seconds {
-        up: acc.up + s.up,
-        degraded: acc.degraded + s.degraded,
-        down: acc.down + s.down,
-        maintenance: acc.maintenance + s.maintenance,
-        unknown: acc.unknown + s.unknown,
-    });
+    let mut total = Seconds::default();
+    for s in &secs {
+        total.add(*s);
+    }
     bars::render(out, days, &secs, rt.config.policy.slo_availability, exclude);
     let overall = total.ratio(exclude).map_or("no data".to_owned(), |r| {
         format!("{} available", percent(r))
@@ -181,6 +181,37 @@ fn check_block(
     );
 }
 
+/// The check's firing alerts as badges (critical red, warning amber), each titled with
+/// when it started.
+fn firing_alerts(out: &mut String, alerts: &crate::alert::Slots, tz: Tz) {
+    let firing = AlertName::PER_CHECK
+        .iter()
+        .zip(alerts)
+        .filter_map(|(name, f)| f.map(|f| (name, f)));
+    for (name, f) in firing {
+        let class = if name.severity() == "critical" {
+            "bad"
+        } else {
+            "warn"
+        };
+        let _ = write!(
+            out,
+            " <span class=\"badge {class}\" title=\"firing since {since}\">{name}</span>",
+            since = esc(&local_time(f.starts_at, tz)),
+            name = name.as_str(),
+        );
+    }
+}
+
+/// A time as "2026-11-23 15:04:05 +07" in `tz`.
+fn local_time(at: i64, tz: Tz) -> String {
+    DateTime::<Utc>::from_timestamp(at, 0)
+        .unwrap_or_default()
+        .with_timezone(&tz)
+        .format("%Y-%m-%d %H:%M:%S %Z")
+        .to_string()
+}
+
 /// "up · 200 · 123 ms · 2026-11-23 15:04:05 +07", with the error of a failure.
 fn last_result(last: Option<&LastResult>, tz: Tz) -> String {
     let Some(l) = last else {
@@ -191,11 +222,7 @@ fn last_result(last: Option<&LastResult>, tz: Tz) -> String {
         parts.push(code.to_string());
     }
     parts.push(format!("{:.0} ms", l.duration * 1000.0));
-    let when = DateTime::<Utc>::from_timestamp(l.at, 0)
-        .unwrap_or_default()
-        .with_timezone(&tz)
-        .format("%Y-%m-%d %H:%M:%S %Z")
-        .to_string();
+    let when = local_time(l.at, tz);
     parts.push(format!(
         "<time datetime=\"{}\">{}</time>",
         rfc3339(l.at),

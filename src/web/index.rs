@@ -1,6 +1,6 @@
 //! `GET /`: every agency with its connection ratio and standing under the mandate
-//! (colour and words), its counts, and a link to its page. Ministries first, then
-//! provinces and cities, each in config order.
+//! (colour and words), its counts (checks, down, alerts firing), and a link to its
+//! page. Ministries first, then provinces and cities, each in config order.
 
 use std::fmt::Write;
 
@@ -80,7 +80,7 @@ fn agency_item(out: &mut String, a: &AgencyView) {
         "<li class=\"{class}\"><h3><a href=\"/agencies/{id}\">{name}</a></h3>\
          <span class=\"badge {class}\">{words}</span> \
          {connected}/{required} required systems ({ratio})<br>\
-         <span class=\"muted\">{checks} checks, {down} down</span></li>",
+         <span class=\"muted\">{checks} checks, {down} down{alerts}</span></li>",
         class = m.as_str(),
         id = esc(&a.id),
         name = esc(&a.name),
@@ -90,5 +90,19 @@ fn agency_item(out: &mut String, a: &AgencyView) {
         ratio = percent(s.ratio()),
         checks = t.checks(),
         down = t.checks_down,
+        alerts = match firing_alerts(a) {
+            0 => String::new(),
+            1 => ", 1 alert firing".to_owned(),
+            n => format!(", {n} alerts firing"),
+        },
     );
+}
+
+/// Check alerts firing in the agency (as the checks' live state holds them).
+fn firing_alerts(a: &AgencyView) -> usize {
+    a.systems
+        .iter()
+        .flat_map(|s| &s.checks)
+        .map(|c| c.live.alerts.iter().flatten().count())
+        .sum()
 }
