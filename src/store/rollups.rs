@@ -137,20 +137,7 @@ impl Store {
         from: i64,
         to: i64,
     ) -> Result<Vec<(i64, i64, Rollup)>, StoreError> {
-        let sql = format!(
-            "SELECT *, {key} AS k FROM {table} WHERE {key} >= ? AND {key} < ?",
-            key = grain.key(),
-            table = grain.table()
-        );
-        let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
-            .bind(from)
-            .bind(to)
-            .fetch_all(&self.reader)
-            .await?;
-        Ok(rows
-            .iter()
-            .map(|r| (r.get("check_id"), r.get("k"), decode_rollup(r)))
-            .collect())
+        self.rollup_rows(grain, None, from, to).await
     }
 
     /// One check's rollups of `grain` with key in `[from, to)`, merged into one.
@@ -161,22 +148,41 @@ impl Store {
         from: i64,
         to: i64,
     ) -> Result<Rollup, StoreError> {
-        let sql = format!(
-            "SELECT * FROM {table} WHERE check_id = ? AND {key} >= ? AND {key} < ?",
-            key = grain.key(),
-            table = grain.table()
-        );
-        let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
-            .bind(check_id)
-            .bind(from)
-            .bind(to)
-            .fetch_all(&self.reader)
-            .await?;
         let mut sum = Rollup::default();
-        for r in &rows {
-            sum.merge(&decode_rollup(r));
+        for (_, _, r) in self.rollup_rows(grain, Some(check_id), from, to).await? {
+            sum.merge(&r);
         }
         Ok(sum)
+    }
+
+    /// Rollup rows of `grain` with key in `[from, to)`, of one check or of all.
+    async fn rollup_rows(
+        &self,
+        grain: Grain,
+        check_id: Option<i64>,
+        from: i64,
+        to: i64,
+    ) -> Result<Vec<(i64, i64, Rollup)>, StoreError> {
+        let sql = format!(
+            "SELECT *, {key} AS k FROM {table} WHERE {check}{key} >= ? AND {key} < ?",
+            key = grain.key(),
+            table = grain.table(),
+            check = if check_id.is_some() {
+                "check_id = ? AND "
+            } else {
+                ""
+            },
+        );
+        // Audited: the dynamic parts are the grain's table and key names and a fixed filter.
+        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+        if let Some(id) = check_id {
+            query = query.bind(id);
+        }
+        let rows = query.bind(from).bind(to).fetch_all(&self.reader).await?;
+        Ok(rows
+            .iter()
+            .map(|r| (r.get("check_id"), r.get("k"), decode_rollup(r)))
+            .collect())
     }
 
     /// A housekeeping job's cursor and last success.
