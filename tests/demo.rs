@@ -62,32 +62,24 @@ impl Demo {
     }
 
     fn output(&self) -> String {
-        let read = |name| std::fs::read_to_string(self.dir.join(name)).unwrap_or_default();
-        format!(
-            "stdout:\n{}\nstderr:\n{}",
-            read("stdout.txt"),
-            read("emcd.log")
-        )
+        output(&self.dir)
     }
 
     /// Sends SIGTERM and waits (bounded) for the exit status.
     fn terminate(&mut self) -> ExitStatus {
-        let pid = self.child.id().to_string();
-        let sent = Command::new("kill").args(["-TERM", &pid]).status().unwrap();
-        assert!(sent.success(), "kill -TERM {pid}");
-        let deadline = Instant::now() + Duration::from_secs(20);
-        loop {
-            if let Some(status) = self.child.try_wait().unwrap() {
-                return status;
-            }
-            assert!(
-                Instant::now() < deadline,
-                "emcd demo did not exit within 20 s of SIGTERM\n{}",
-                self.output()
-            );
-            std::thread::sleep(Duration::from_millis(50));
-        }
+        let dir = self.dir.clone();
+        e2e::terminate(&mut self.child, "emcd demo", || output(&dir))
     }
+}
+
+/// The demo's stdout and stderr so far, for failure messages.
+fn output(dir: &std::path::Path) -> String {
+    let read = |name| std::fs::read_to_string(dir.join(name)).unwrap_or_default();
+    format!(
+        "stdout:\n{}\nstderr:\n{}",
+        read("stdout.txt"),
+        read("emcd.log")
+    )
 }
 
 impl Drop for Demo {

@@ -300,21 +300,34 @@ impl Daemon {
 
     /// Sends SIGTERM and waits (bounded) for the exit status.
     pub fn terminate(&mut self) -> std::process::ExitStatus {
-        let pid = self.child.id().to_string();
-        let ok = Command::new("kill").args(["-TERM", &pid]).status().unwrap();
-        assert!(ok.success(), "kill -TERM {pid}");
-        let deadline = Instant::now() + Duration::from_secs(20);
-        loop {
-            if let Some(status) = self.child.try_wait().unwrap() {
-                return status;
-            }
-            assert!(
-                Instant::now() < deadline,
-                "emcd did not exit within 20 s of SIGTERM; log:\n{}",
-                self.log()
-            );
-            std::thread::sleep(Duration::from_millis(50));
+        let log = self.dir.join("emcd.log");
+        terminate(&mut self.child, "emcd", || {
+            std::fs::read_to_string(&log).unwrap_or_default()
+        })
+    }
+}
+
+/// Sends SIGTERM to `child` (called `what` in messages) and waits, at most 20 s, for its
+/// exit status; `output` is shown if it does not exit.
+pub fn terminate(
+    child: &mut std::process::Child,
+    what: &str,
+    output: impl Fn() -> String,
+) -> std::process::ExitStatus {
+    let pid = child.id().to_string();
+    let ok = Command::new("kill").args(["-TERM", &pid]).status().unwrap();
+    assert!(ok.success(), "kill -TERM {pid}");
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            return status;
         }
+        assert!(
+            Instant::now() < deadline,
+            "{what} did not exit within 20 s of SIGTERM; output:\n{}",
+            output()
+        );
+        std::thread::sleep(Duration::from_millis(50));
     }
 }
 
