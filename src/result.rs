@@ -78,10 +78,14 @@ pub enum ErrorKind {
     Json,
     Cert,
     TooSlow,
+    /// The probe could not leave the monitor (no route, no local address, no free port
+    /// or descriptor, cut off by shutdown): emcd's failure, never the agency's. Only
+    /// with [`ResultKind::Unknown`].
+    Vantage,
 }
 
 impl ErrorKind {
-    pub const ALL: [ErrorKind; 11] = [
+    pub const ALL: [ErrorKind; 12] = [
         ErrorKind::Dns,
         ErrorKind::Connect,
         ErrorKind::Tls,
@@ -93,6 +97,7 @@ impl ErrorKind {
         ErrorKind::Json,
         ErrorKind::Cert,
         ErrorKind::TooSlow,
+        ErrorKind::Vantage,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -108,6 +113,7 @@ impl ErrorKind {
             ErrorKind::Json => "json",
             ErrorKind::Cert => "cert",
             ErrorKind::TooSlow => "too_slow",
+            ErrorKind::Vantage => "vantage",
         }
     }
 

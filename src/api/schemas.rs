@@ -77,9 +77,10 @@ const AGENCY_KINDS: [&str; 5] = [
     "province",
     "city",
 ];
-const ERROR_KINDS: [&str; 11] = [
+const ERROR_KINDS: [&str; 12] = [
     "dns", "connect", "tls", "timeout", "http", "status", "body", "header", "json", "cert",
     "too_slow",
+    "vantage",
 ];
 
 pub fn all() -> Map<String, Value> {
