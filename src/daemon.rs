@@ -37,6 +37,8 @@ pub struct Options {
     /// Cancelled once the daemon is ready (store open, scheduler running): lets an
     /// embedding caller (the demo) know when to print its URLs.
     pub ready: Option<CancellationToken>,
+    /// Run on a database that fails `PRAGMA quick_check` instead of refusing it.
+    pub ignore_corruption: bool,
 }
 
 /// Runs the daemon until `shutdown` is cancelled. Returns once results are flushed.
@@ -58,7 +60,10 @@ pub async fn run_with(
     let started_at = unix_now();
     let config_path: PathBuf = config.source.clone();
     let config = Arc::new(config);
-    let (store, mut conn) = Store::open(&config.storage.path).await?;
+    // One daemon per database: the lock comes before anything touches the file.
+    let db_lock = crate::store::lock::acquire(&config.storage.path)?;
+    let (store, mut conn) =
+        Store::open_with(&config.storage.path, !options.ignore_corruption).await?;
     let ids = writer::register(&mut conn, &reload::check_list(&config))
         .await
         .context("registering checks in the database")?;
@@ -73,7 +78,17 @@ pub async fn run_with(
     let metrics = Arc::new(Metrics::new(fleet.clone()));
     metrics.reload_successful.set(1);
     metrics.reload_success_timestamp.set(started_at);
-    let (writer, writer_task) = writer::spawn(conn, metrics.writer.clone(), WRITER_QUEUE);
+    let store_health = Arc::new(writer::StoreHealth::default());
+    let (writer, writer_task) = writer::spawn_with(
+        conn,
+        metrics.writer.clone(),
+        writer::Settings {
+            max_held: config.storage.max_held_results,
+            reopen: Some(store.writer_options()),
+            health: store_health.clone(),
+            ..writer::Settings::new(WRITER_QUEUE)
+        },
+    );
     let prober = Arc::new(
         Prober::new(&config.probing.user_agent, &options.extra_roots)
             .context("setting up probes")?,
@@ -122,6 +137,7 @@ pub async fn run_with(
         recorder: recorder.clone(),
         reload: reload_handle,
         ready: false.into(),
+        store_health,
     });
     tracing::info!(
         listen = %listener.local_addr()?,
@@ -193,9 +209,21 @@ pub async fn run_with(
         tracing::warn!("notification senders did not stop in time");
     }
     drop(app);
-    writer_task.await.context("the store writer panicked")?;
+    let report = writer_task.await.context("the store writer panicked")?;
     server.await.context("the HTTP server panicked")?;
-    tracing::info!("emcd stopped");
+    drop(db_lock);
+    if report.unstored > 0 {
+        anyhow::bail!(
+            "{} results were not stored: the store could not commit ({}); emcd stopped without them",
+            report.unstored,
+            report.last_error.as_deref().unwrap_or("unknown error")
+        );
+    }
+    if report.lost > 0 {
+        tracing::warn!(lost = report.lost, "emcd stopped; results were lost while the store failed");
+    } else {
+        tracing::info!("emcd stopped");
+    }
     Ok(())
 }
 

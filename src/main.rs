@@ -47,6 +47,9 @@ enum Command {
         /// Address to serve on (overrides `server.listen`).
         #[arg(long)]
         listen: Option<SocketAddr>,
+        /// Start even when the database fails its integrity check (`PRAGMA quick_check`).
+        #[arg(long)]
+        ignore_corruption: bool,
     },
     /// Validate the whole config and print a summary, or every error found.
     Check {
@@ -154,7 +157,11 @@ fn execute(command: Command) -> anyhow::Result<ExitCode> {
             })?;
             Ok(ExitCode::SUCCESS)
         }
-        Command::Run { config, listen } => {
+        Command::Run {
+            config,
+            listen,
+            ignore_corruption,
+        } => {
             let mut cfg = match emcd::config::load(&config.config) {
                 Ok(cfg) => cfg,
                 Err(errors) => {
@@ -171,7 +178,11 @@ fn execute(command: Command) -> anyhow::Result<ExitCode> {
                     .with_context(|| format!("cannot listen on {}", cfg.server.listen))?;
                 let shutdown = CancellationToken::new();
                 tokio::spawn(stop_on_signal(shutdown.clone()));
-                emcd::daemon::run(cfg, listener, shutdown).await
+                let options = emcd::daemon::Options {
+                    ignore_corruption,
+                    ..Default::default()
+                };
+                emcd::daemon::run_with(cfg, listener, shutdown, options).await
             })?;
             Ok(ExitCode::SUCCESS)
         }

@@ -82,12 +82,7 @@ impl Metrics {
             0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0,
         ]);
         let probes_in_flight = Gauge::default();
-        let writer = WriterMetrics {
-            pending: Gauge::default(),
-            write_duration: Histogram::new([
-                0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0,
-            ]),
-        };
+        let writer = WriterMetrics::new();
         let mut registry = Registry::default();
         registry.register(
             "emcd_scheduler_lag_seconds",
@@ -106,8 +101,23 @@ impl Metrics {
         );
         registry.register(
             "emcd_store_pending_results",
-            "Results recorded but not yet committed",
+            "Results recorded but not yet committed (queued, or held while the store fails)",
             writer.pending.clone(),
+        );
+        registry.register(
+            "emcd_store_failing",
+            "1 while the store cannot commit results (they are held in memory)",
+            writer.failing.clone(),
+        );
+        registry.register(
+            "emcd_store_commit_failures",
+            "Failed commit attempts of the store writer",
+            writer.commit_failures.clone(),
+        );
+        registry.register(
+            "emcd_store_results_lost",
+            "Results dropped because the store could not commit and the held queue was full",
+            writer.lost.clone(),
         );
         let reload_successful = Gauge::default();
         let reload_success_timestamp = Gauge::default();

@@ -34,6 +34,8 @@ pub struct AppState {
     pub reload: ReloadHandle,
     /// Set once config is loaded, the store is open and the scheduler runs.
     pub ready: AtomicBool,
+    /// Why the store cannot commit, while it cannot (`/readyz` says it).
+    pub store_health: Arc<crate::store::writer::StoreHealth>,
 }
 
 pub type Body = Full<Bytes>;
@@ -106,8 +108,7 @@ async fn route(app: &AppState, req: Request<Incoming>) -> Response<Body> {
     }
     match path {
         "/healthz" => text(StatusCode::OK, "ok\n"),
-        "/readyz" if app.ready.load(Ordering::Acquire) => text(StatusCode::OK, "ready\n"),
-        "/readyz" => text(StatusCode::SERVICE_UNAVAILABLE, "not ready\n"),
+        "/readyz" => readyz(&app),
         "/metrics" => {
             let accept = req
                 .headers()
@@ -148,6 +149,25 @@ pub fn text(status: StatusCode, body: &'static str) -> Response<Body> {
         .header(header::CONTENT_TYPE, "text/plain; charset=utf-8")
         .body(Full::new(Bytes::from_static(body.as_bytes())))
         .expect("static response parts are valid")
+}
+
+/// 200 once ready and while the store commits; 503 with the reason otherwise.
+fn readyz(app: &AppState) -> Response<Body> {
+    let why = if !app.ready.load(Ordering::Acquire) {
+        Some("not ready: starting or stopping".to_owned())
+    } else {
+        app.store_health
+            .failing()
+            .map(|why| format!("not ready: {why}"))
+    };
+    match why {
+        None => text(StatusCode::OK, "ready\n"),
+        Some(why) => Response::builder()
+            .status(StatusCode::SERVICE_UNAVAILABLE)
+            .header(header::CONTENT_TYPE, "text/plain; charset=utf-8")
+            .body(Full::new(Bytes::from(why + "\n")))
+            .expect("static response parts are valid"),
+    }
 }
 
 /// 405 with the `Allow` header naming the accepted methods.

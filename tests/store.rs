@@ -29,6 +29,7 @@ fn minimal_config() -> emcd::config::Config {
         },
         storage: Storage {
             path: "x.db".into(),
+            max_held_results: 1_000_000,
             retention: Retention {
                 raw: std::time::Duration::from_secs(1),
                 hourly: std::time::Duration::from_secs(1),

@@ -51,6 +51,8 @@ pub struct Storage {
     /// As written; a relative path is relative to the working directory (like Prometheus's data dir).
     pub path: PathBuf,
     pub retention: Retention,
+    /// Results held in memory while commits fail; past it the oldest are lost (counted).
+    pub max_held_results: usize,
 }
 
 #[derive(Clone, Debug)]

@@ -96,6 +96,7 @@ pub async fn run(args: DemoArgs, shutdown: CancellationToken) -> anyhow::Result<
     let options = Options {
         extra_roots: vec![pki.ca],
         ready: Some(ready),
+        ..Options::default()
     };
     let result = daemon::run_with(cfg, listener, shutdown, options).await;
 

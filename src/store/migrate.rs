@@ -15,7 +15,8 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (3, include_str!("migrations/0003_rollups.sql")),
 ];
 
-pub async fn run(conn: &mut SqliteConnection, path: &Path) -> Result<(), StoreError> {
+/// Refuses a database written by a newer emcd; reads only. Returns its version.
+pub async fn check_version(conn: &mut SqliteConnection, path: &Path) -> Result<i64, StoreError> {
     let current: i64 = sqlx::query_scalar("PRAGMA user_version")
         .fetch_one(&mut *conn)
         .await?;
@@ -27,11 +28,16 @@ pub async fn run(conn: &mut SqliteConnection, path: &Path) -> Result<(), StoreEr
             known,
         });
     }
+    Ok(current)
+}
+
+pub async fn run(conn: &mut SqliteConnection, path: &Path) -> Result<(), StoreError> {
+    let current = check_version(conn, path).await?;
     for &(version, sql) in MIGRATIONS.iter().filter(|m| m.0 > current) {
-        let err = |source| StoreError::Migrate {
+        let err = |cause| StoreError::Migrate {
             path: path.to_owned(),
             version,
-            source,
+            cause,
         };
         let mut tx = conn.begin().await.map_err(err)?;
         tx.execute(sql).await.map_err(err)?;

@@ -3,11 +3,15 @@
 //! read-only pool for queries. All SQL of emcd lives under this module.
 
 pub mod alerts;
+mod batch;
 mod codec;
+mod integrity;
+pub mod lock;
 mod migrate;
 mod queries;
 pub mod rollups;
 pub mod writer;
+mod writer_loop;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -24,30 +28,35 @@ use crate::result::{ErrorKind, ResultKind};
 pub use codec::{pack, unpack};
 pub use queries::Sample;
 
-/// Errors of the storage layer, naming the database file.
+/// Errors of the storage layer, naming the database file. The SQLite error is part of
+/// the message (not a separate source), so a chain printed with `{:#}` says it once.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
-    #[error("cannot create the directory of database {path}: {source}")]
+    #[error("cannot create the directory of database {path}: {cause}")]
     CreateDir {
         path: PathBuf,
-        source: std::io::Error,
+        cause: std::io::Error,
     },
-    #[error("cannot open database {path}: {source}")]
-    Open { path: PathBuf, source: sqlx::Error },
-    #[error("database {path} has schema version {found}, newer than this emcd knows ({known}); upgrade emcd")]
+    #[error("cannot open database {path}: {cause}")]
+    Open { path: PathBuf, cause: sqlx::Error },
+    #[error("database {path} has schema version {found}, newer than this emcd knows ({known}); upgrade emcd (the file was not changed)")]
     TooNew {
         path: PathBuf,
         found: i64,
         known: i64,
     },
-    #[error("migrating database {path} to version {version}: {source}")]
+    #[error("database {path} is corrupt ({detail}). Stop here and keep a copy of the file; recover what can be read with `sqlite3 {path} .recover | sqlite3 {path}.recovered`, check it, then point storage.path at the recovered file. To run on the damaged file anyway, start with --ignore-corruption")]
+    Corrupt { path: PathBuf, detail: String },
+    #[error("migrating database {path} to version {version}: {cause}")]
     Migrate {
         path: PathBuf,
         version: i64,
-        source: sqlx::Error,
+        cause: sqlx::Error,
     },
     #[error("database query failed: {0}")]
     Query(#[from] sqlx::Error),
+    #[error("the store cannot commit now: {0}")]
+    Unavailable(String),
 }
 
 /// One raw result as stored.
@@ -84,35 +93,57 @@ impl Store {
     /// Opens (creating file and directory if missing) and migrates the database.
     /// Returns the store for reads and the connection the single writer will own.
     pub async fn open(path: &Path) -> Result<(Store, SqliteConnection), StoreError> {
+        Store::open_with(path, false).await
+    }
+
+    /// [`Store::open`], with `PRAGMA quick_check` first when `integrity_check` is set:
+    /// a corrupt file is refused before anything writes to it. A file from a newer emcd
+    /// is always refused before anything writes to it.
+    pub async fn open_with(
+        path: &Path,
+        integrity_check: bool,
+    ) -> Result<(Store, SqliteConnection), StoreError> {
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            std::fs::create_dir_all(dir).map_err(|source| StoreError::CreateDir {
+            std::fs::create_dir_all(dir).map_err(|cause| StoreError::CreateDir {
                 path: path.to_owned(),
-                source,
+                cause,
             })?;
         }
-        let open_err = |source| StoreError::Open {
-            path: path.to_owned(),
-            source,
-        };
+        match std::fs::metadata(path) {
+            Ok(m) if m.len() == 0 => tracing::warn!(
+                database = %path.display(),
+                "the database file is empty (0 bytes): starting a new database in it"
+            ),
+            Ok(_) => {}
+            Err(_) => tracing::info!(database = %path.display(), "creating a new database"),
+        }
         let mut conn = SqliteConnection::connect_with(&options(path).create_if_missing(true))
             .await
-            .map_err(open_err)?;
+            .map_err(|cause| open_error(path, cause))?;
+        migrate::check_version(&mut conn, path)
+            .await
+            .map_err(|e| corrupt_or(path, e))?;
+        if integrity_check {
+            integrity::quick_check(&mut conn, path).await?;
+        }
         // Free pages are returned to the file system by retention (incremental vacuum);
         // a new file gets the mode before any table, an older one is converted once.
         let auto_vacuum: i64 = sqlx::query_scalar("PRAGMA auto_vacuum")
             .fetch_one(&mut conn)
-            .await?;
+            .await
+            .map_err(|cause| open_error(path, cause))?;
         if auto_vacuum != 2 {
             sqlx::raw_sql("PRAGMA auto_vacuum = INCREMENTAL; VACUUM;")
                 .execute(&mut conn)
-                .await?;
+                .await
+                .map_err(|cause| open_error(path, cause))?;
         }
         migrate::run(&mut conn, path).await?;
         let reader = SqlitePoolOptions::new()
             .max_connections(4)
             .connect_with(options(path).read_only(true))
             .await
-            .map_err(open_err)?;
+            .map_err(|cause| open_error(path, cause))?;
         Ok((
             Store {
                 path: path.to_owned(),
@@ -120,6 +151,11 @@ impl Store {
             },
             conn,
         ))
+    }
+
+    /// How the writer opens a fresh connection after a failed commit.
+    pub fn writer_options(&self) -> SqliteConnectOptions {
+        options(&self.path)
     }
 
     pub fn path(&self) -> &Path {
@@ -189,6 +225,32 @@ impl Store {
         Ok(sqlx::query_scalar("SELECT count(*) FROM results")
             .fetch_one(&self.reader)
             .await?)
+    }
+}
+
+/// An open error, or [`StoreError::Corrupt`] when SQLite says the file is damaged or
+/// not a database.
+fn open_error(path: &Path, cause: sqlx::Error) -> StoreError {
+    corrupt_or(
+        path,
+        StoreError::Open {
+            path: path.to_owned(),
+            cause,
+        },
+    )
+}
+
+fn corrupt_or(path: &Path, e: StoreError) -> StoreError {
+    let cause = match &e {
+        StoreError::Open { cause, .. } | StoreError::Query(cause) => cause,
+        _ => return e,
+    };
+    match integrity::corruption(cause) {
+        Some(detail) => StoreError::Corrupt {
+            path: path.to_owned(),
+            detail,
+        },
+        None => e,
     }
 }
 

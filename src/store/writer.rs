@@ -1,26 +1,38 @@
 //! The single writer: owns the only read-write connection, receives results over a
 //! bounded channel and commits them in batches (at most 1 s after the first buffered
-//! result, or 1000 results, whichever comes first). A failed commit is retried with the
-//! batch kept, never dropped; the bounded channel then pushes back on the recorders.
+//! result, or 1000 results, whichever comes first).
+//!
+//! Store failures (disk full, I/O errors) never lose a result silently (see
+//! ARCHITECTURE.md, "When the store fails"): a failed commit is rolled back for real by
+//! dropping the connection (SQLite may already have rolled back on its own, and sqlx's
+//! idea of the open transaction with it), the batch stays at the front of the held
+//! queue and is retried with backoff on a fresh connection. Meanwhile the writer keeps
+//! taking results, so probing never stalls; past `max_held` the oldest held results are
+//! dropped, counted in `emcd_store_results_lost_total` and logged. [`StoreHealth`] tells
+//! `/readyz` why the store is failing.
 
-use std::collections::HashMap;
-use std::time::{Duration, Instant};
+use std::collections::{HashMap, VecDeque};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
+use prometheus_client::metrics::counter::Counter;
 use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::metrics::histogram::Histogram;
-use sqlx::sqlite::SqliteConnection;
-use sqlx::{Connection, Executor};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteConnection};
 use tokio::sync::{mpsc, oneshot};
 
-use super::alerts::{self, AlertWrite, DeliveryUpdate, Notification};
+use super::alerts::{AlertWrite, DeliveryUpdate, Notification};
+use super::writer_loop;
 use super::StoreError;
+
+pub use super::batch::register;
 
 /// Largest batch committed in one transaction.
 pub const MAX_BATCH: usize = 1000;
 /// Longest a result waits in memory before its batch is committed.
 pub const MAX_DELAY: Duration = Duration::from_secs(1);
-/// Rows per multi-row INSERT statement (5 parameters each).
-const ROWS_PER_INSERT: usize = 100;
+/// Default bound of the held queue (`storage.max_held_results`).
+pub const DEFAULT_MAX_HELD: usize = 1_000_000;
 
 /// Work run on the writer's connection between batches (housekeeping writes). It gets
 /// the connection for its duration; keep it short, since results wait meanwhile.
@@ -64,7 +76,7 @@ pub struct ResultRow {
     pub message: Option<Box<str>>,
 }
 
-enum Msg {
+pub(super) enum Msg {
     Result(ResultRow),
     Alerts {
         writes: Vec<AlertWrite>,
@@ -84,10 +96,81 @@ enum Msg {
 /// What the writer reports to `/metrics`.
 #[derive(Clone, Debug)]
 pub struct WriterMetrics {
-    /// Results sent but not yet committed.
+    /// Results sent but not yet committed (queued or held).
     pub pending: Gauge,
     /// Duration of one batch commit.
     pub write_duration: Histogram,
+    /// 1 while the store cannot commit.
+    pub failing: Gauge,
+    /// Failed commit attempts.
+    pub commit_failures: Counter,
+    /// Results dropped because the held queue was full.
+    pub lost: Counter,
+}
+
+impl WriterMetrics {
+    pub fn new() -> WriterMetrics {
+        WriterMetrics {
+            pending: Gauge::default(),
+            write_duration: Histogram::new([
+                0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0,
+            ]),
+            failing: Gauge::default(),
+            commit_failures: Counter::default(),
+            lost: Counter::default(),
+        }
+    }
+}
+
+impl Default for WriterMetrics {
+    fn default() -> Self {
+        WriterMetrics::new()
+    }
+}
+
+/// Whether the store can commit, shared with `/readyz`.
+#[derive(Debug, Default)]
+pub struct StoreHealth {
+    failing: Mutex<Option<String>>,
+}
+
+impl StoreHealth {
+    /// `None` while commits succeed; otherwise why they fail, since when, and how many
+    /// results are held.
+    pub fn failing(&self) -> Option<String> {
+        self.failing.lock().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+
+    pub(super) fn set(&self, why: Option<String>) {
+        *self.failing.lock().unwrap_or_else(|e| e.into_inner()) = why;
+    }
+}
+
+/// How the writer runs; [`Settings::new`] has the defaults.
+#[derive(Clone, Debug)]
+pub struct Settings {
+    /// Messages the channel holds before senders wait.
+    pub capacity: usize,
+    /// Results held while commits fail; past it the oldest are lost (counted).
+    pub max_held: usize,
+    /// How to open a fresh connection after a failed commit. `None`: the writer keeps
+    /// its connection and only issues `ROLLBACK` (in-memory databases in tests).
+    pub reopen: Option<SqliteConnectOptions>,
+    /// How long the writer keeps retrying at shutdown before it gives up.
+    pub shutdown_grace: Duration,
+    pub health: Arc<StoreHealth>,
+}
+
+impl Settings {
+    pub fn new(capacity: usize) -> Settings {
+        Settings {
+            capacity,
+            max_held: DEFAULT_MAX_HELD,
+            reopen: None,
+            shutdown_grace: Duration::from_secs(10),
+            health: Arc::default(),
+        }
+    }
 }
 
 /// Cheap to clone; every recorder holds one. Dropping the last handle lets the writer
@@ -102,6 +185,17 @@ pub struct WriterHandle {
 #[error("the store writer has stopped")]
 pub struct WriterGone;
 
+/// What the writer task ends with.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct WriterReport {
+    /// Results never committed (held when shutdown's grace ran out).
+    pub unstored: usize,
+    /// Results dropped earlier because the held queue was full.
+    pub lost: u64,
+    /// The last commit error, if the store was failing at the end.
+    pub last_error: Option<String>,
+}
+
 impl WriterHandle {
     /// Queues one result. Waits only when the writer is far behind (backpressure).
     pub async fn send(&self, row: ResultRow) -> Result<(), WriterGone> {
@@ -113,26 +207,15 @@ impl WriterHandle {
     }
 
     /// Commits alert transitions with their outbox rows in one transaction (after the
-    /// results queued before them); returns the notifications created.
+    /// results queued before them); returns the notifications created. Fails at once
+    /// while the store cannot commit.
     pub async fn alerts(&self, writes: Vec<AlertWrite>) -> Result<Vec<Notification>, StoreError> {
-        let (reply, rx) = oneshot::channel();
-        let gone = || StoreError::Query(sqlx::Error::PoolClosed);
-        self.tx
-            .send(Msg::Alerts { writes, reply })
-            .await
-            .map_err(|_| gone())?;
-        rx.await.map_err(|_| gone())?
+        self.ask(|reply| Msg::Alerts { writes, reply }).await
     }
 
     /// Runs `job` on the writer's connection after the results queued before it.
     pub async fn job(&self, job: Job) -> Result<(), StoreError> {
-        let (reply, rx) = oneshot::channel();
-        let gone = || StoreError::Query(sqlx::Error::PoolClosed);
-        self.tx
-            .send(Msg::Job { job, reply })
-            .await
-            .map_err(|_| gone())?;
-        rx.await.map_err(|_| gone())?
+        self.ask(|reply| Msg::Job { job, reply }).await
     }
 
     /// Queues a delivery outcome; it is committed with the next batch.
@@ -148,256 +231,61 @@ impl WriterHandle {
         &self,
         checks: Vec<CheckReg>,
     ) -> Result<HashMap<String, i64>, StoreError> {
+        self.ask(|reply| Msg::Register { checks, reply }).await
+    }
+
+    async fn ask<T>(
+        &self,
+        msg: impl FnOnce(oneshot::Sender<Result<T, StoreError>>) -> Msg,
+    ) -> Result<T, StoreError> {
         let (reply, rx) = oneshot::channel();
         let gone = || StoreError::Query(sqlx::Error::PoolClosed);
-        self.tx
-            .send(Msg::Register { checks, reply })
-            .await
-            .map_err(|_| gone())?;
+        self.tx.send(msg(reply)).await.map_err(|_| gone())?;
         rx.await.map_err(|_| gone())?
     }
 }
 
-/// Starts the writer task on `conn`. The task ends once every handle is dropped and
-/// the last batch is committed; await the returned join handle to know it flushed.
+/// Starts the writer task on `conn` with default settings.
 pub fn spawn(
     conn: SqliteConnection,
     metrics: WriterMetrics,
     capacity: usize,
-) -> (WriterHandle, tokio::task::JoinHandle<()>) {
-    let (tx, rx) = mpsc::channel(capacity);
+) -> (WriterHandle, tokio::task::JoinHandle<WriterReport>) {
+    spawn_with(conn, metrics, Settings::new(capacity))
+}
+
+/// Starts the writer task on `conn`. The task ends once every handle is dropped and
+/// the last batch is committed (or shutdown's grace ran out); its report says what was
+/// not stored.
+pub fn spawn_with(
+    conn: SqliteConnection,
+    metrics: WriterMetrics,
+    settings: Settings,
+) -> (WriterHandle, tokio::task::JoinHandle<WriterReport>) {
+    let (tx, rx) = mpsc::channel(settings.capacity);
     let handle = WriterHandle {
         tx,
         pending: metrics.pending.clone(),
     };
-    let task = tokio::spawn(run(conn, rx, metrics));
+    let task = tokio::spawn(writer_loop::run(conn, rx, metrics, settings));
     (handle, task)
 }
 
-async fn run(mut conn: SqliteConnection, mut rx: mpsc::Receiver<Msg>, metrics: WriterMetrics) {
-    let mut batch = Batch::default();
-    let mut marks = Marks::load(&mut conn).await;
-    let mut msgs = Vec::with_capacity(MAX_BATCH);
-    loop {
-        // Wait for the first message, then gather until the batch is full or 1 s passed.
-        if rx.recv_many(&mut msgs, MAX_BATCH).await == 0 {
-            break;
-        }
-        let deadline = tokio::time::Instant::now() + MAX_DELAY;
-        let mut open = true;
-        loop {
-            for msg in msgs.drain(..) {
-                match msg {
-                    Msg::Result(row) => batch.results.push(row),
-                    Msg::Delivery(update) => batch.updates.push(update),
-                    Msg::Register { checks, reply } => {
-                        // Commit first so ids and results stay in one order.
-                        commit_until_done(&mut conn, &mut batch, &mut marks, &metrics).await;
-                        let _ = reply.send(register(&mut conn, &checks).await);
-                    }
-                    Msg::Job { job, reply } => {
-                        commit_until_done(&mut conn, &mut batch, &mut marks, &metrics).await;
-                        let _ = reply.send(job(&mut conn).await.map_err(StoreError::from));
-                    }
-                    Msg::Alerts { writes, reply } => {
-                        // The results that led to these transitions are stored first.
-                        commit_until_done(&mut conn, &mut batch, &mut marks, &metrics).await;
-                        let _ = reply.send(
-                            alerts::commit_alerts(&mut conn, &writes)
-                                .await
-                                .map_err(StoreError::from),
-                        );
-                    }
-                }
-            }
-            if batch.results.len() >= MAX_BATCH || !open {
-                break;
-            }
-            tokio::select! {
-                n = rx.recv_many(&mut msgs, MAX_BATCH.saturating_sub(batch.results.len()).max(1)) => open = n > 0,
-                _ = tokio::time::sleep_until(deadline) => break,
-            }
-        }
-        commit_until_done(&mut conn, &mut batch, &mut marks, &metrics).await;
-        if !open {
-            break;
-        }
-    }
-    commit_until_done(&mut conn, &mut batch, &mut marks, &metrics).await;
-    if let Err(e) = conn.close().await {
-        tracing::warn!(error = %e, "closing the database");
-    }
+/// Results held by the writer, oldest first, with the bound that drops the oldest.
+pub(super) struct Held {
+    pub rows: VecDeque<ResultRow>,
+    pub max: usize,
 }
 
-/// What the next commit writes: results, and delivery outcomes of the outbox.
-#[derive(Default)]
-struct Batch {
-    results: Vec<ResultRow>,
-    updates: Vec<DeliveryUpdate>,
-}
-
-/// Retries a failing commit with backoff; results are never dropped.
-async fn commit_until_done(
-    conn: &mut SqliteConnection,
-    batch: &mut Batch,
-    marks: &mut Marks,
-    metrics: &WriterMetrics,
-) {
-    let mut backoff = Duration::from_millis(100);
-    while !batch.results.is_empty() || !batch.updates.is_empty() {
-        let started = Instant::now();
-        match commit(conn, batch, marks).await {
-            Ok(()) => {
-                metrics
-                    .write_duration
-                    .observe(started.elapsed().as_secs_f64());
-                metrics.pending.dec_by(batch.results.len() as i64);
-                batch.results.clear();
-                batch.updates.clear();
-            }
-            Err(e) => {
-                tracing::error!(error = %e, results = batch.results.len(), "committing results failed; retrying");
-                tokio::time::sleep(backoff).await;
-                backoff = (backoff * 2).min(Duration::from_secs(10));
-            }
+impl Held {
+    /// Appends `row`; returns how many of the oldest were dropped to make room.
+    pub fn push(&mut self, row: ResultRow) -> usize {
+        let mut dropped = 0;
+        while self.rows.len() >= self.max.max(1) {
+            self.rows.pop_front();
+            dropped += 1;
         }
+        self.rows.push_back(row);
+        dropped
     }
-}
-
-async fn commit(
-    conn: &mut SqliteConnection,
-    batch: &Batch,
-    marks: &mut Marks,
-) -> Result<(), sqlx::Error> {
-    let mut tx = conn.begin().await?;
-    alerts::apply_updates(&mut tx, &batch.updates).await?;
-    let mut new_marks = Vec::new();
-    for chunk in batch.results.chunks(ROWS_PER_INSERT) {
-        let mut q = sqlx::query(insert_sql(chunk.len()));
-        for r in chunk {
-            q = q
-                .bind(r.check_id)
-                .bind(r.ts)
-                .bind(r.code)
-                .bind(r.duration_ms)
-                .bind(r.message.as_deref());
-        }
-        let last = tx.execute(q).await?.last_insert_rowid();
-        let first = last - chunk.len() as i64 + 1;
-        for (i, r) in chunk.iter().enumerate() {
-            if let Some(m) = marks.observe(r.ts.div_euclid(60)) {
-                new_marks.push((m, first + i as i64));
-            }
-        }
-    }
-    for (minute, rowid) in &new_marks {
-        sqlx::query("INSERT OR IGNORE INTO result_marks (minute, first_rowid) VALUES (?, ?)")
-            .bind(minute)
-            .bind(rowid)
-            .execute(&mut *tx)
-            .await?;
-    }
-    let result = tx.commit().await;
-    if result.is_err() {
-        marks.rollback(&new_marks);
-    }
-    result
-}
-
-/// The SQL of a multi-row insert of `n` (1..=100) rows, built once per process.
-fn insert_sql(n: usize) -> &'static str {
-    fn build(n: usize) -> String {
-        let mut s =
-            String::from("INSERT INTO results (check_id, ts, code, duration_ms, message) VALUES ");
-        for i in 0..n {
-            s.push_str(if i == 0 {
-                "(?,?,?,?,?)"
-            } else {
-                ",(?,?,?,?,?)"
-            });
-        }
-        s
-    }
-    static ALL: std::sync::OnceLock<Vec<String>> = std::sync::OnceLock::new();
-    &ALL.get_or_init(|| (0..=ROWS_PER_INSERT).map(build).collect())[n]
-}
-
-/// Tracks the newest minute that has a mark, so each minute is marked once.
-struct Marks {
-    last: i64,
-}
-
-impl Marks {
-    async fn load(conn: &mut SqliteConnection) -> Marks {
-        let last: Option<i64> = sqlx::query_scalar("SELECT max(minute) FROM result_marks")
-            .fetch_one(&mut *conn)
-            .await
-            .unwrap_or(None);
-        Marks {
-            last: last.unwrap_or(i64::MIN),
-        }
-    }
-
-    /// Returns the minute if it is newer than every marked one.
-    fn observe(&mut self, minute: i64) -> Option<i64> {
-        (minute > self.last).then(|| {
-            self.last = minute;
-            minute
-        })
-    }
-
-    fn rollback(&mut self, undone: &[(i64, i64)]) {
-        if let Some(&(first, _)) = undone.first() {
-            self.last = first - 1;
-        }
-    }
-}
-
-/// Inserts missing checks and returns the ids of all of them. Used directly at start,
-/// before the writer task owns the connection, and by the writer afterwards.
-pub async fn register(
-    conn: &mut SqliteConnection,
-    checks: &[CheckReg],
-) -> Result<HashMap<String, i64>, StoreError> {
-    let now = crate::util::unix_now();
-    let mut tx = conn.begin().await?;
-    let mut ids = HashMap::with_capacity(checks.len());
-    // Many rows per statement: 100,000 checks are 1,000 statements, not 100,000.
-    for chunk in checks.chunks(ROWS_PER_INSERT) {
-        let mut q = sqlx::query_as::<_, (String, i64)>(register_sql(chunk.len()));
-        for c in chunk {
-            q = q
-                .bind(&c.full_id)
-                .bind(c.kind)
-                .bind(now)
-                .bind(now)
-                .bind(c.interval_s);
-        }
-        ids.extend(q.fetch_all(&mut *tx).await?);
-    }
-    tx.commit().await?;
-    Ok(ids)
-}
-
-/// The SQL of a multi-row upsert of `n` (1..=100) checks, built once per process.
-fn register_sql(n: usize) -> &'static str {
-    fn build(n: usize) -> String {
-        let mut s = String::from(
-            "INSERT INTO checks (full_id, kind, first_seen, last_seen, interval_s) VALUES ",
-        );
-        for i in 0..n {
-            s.push_str(if i == 0 {
-                "(?,?,?,?,?)"
-            } else {
-                ",(?,?,?,?,?)"
-            });
-        }
-        s.push_str(
-            " ON CONFLICT(full_id) DO UPDATE SET kind = excluded.kind, last_seen = excluded.last_seen, \
-             interval_s = excluded.interval_s RETURNING full_id, id",
-        );
-        s
-    }
-    static ALL: std::sync::OnceLock<Vec<String>> = std::sync::OnceLock::new();
-    &ALL.get_or_init(|| (0..=ROWS_PER_INSERT).map(build).collect())[n]
 }

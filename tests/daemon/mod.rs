@@ -63,10 +63,7 @@ impl ConfigDir {
         let ids = writer::register(&mut conn, &emcd::reload::check_list(&config))
             .await
             .unwrap();
-        let metrics = WriterMetrics {
-            pending: Default::default(),
-            write_duration: prometheus_client::metrics::histogram::Histogram::new([1.0]),
-        };
+        let metrics = WriterMetrics::new();
         let (handle, task) = writer::spawn(conn, metrics, 1024);
         for &(check, ts, result) in rows {
             let (error, status) = match result {

@@ -53,6 +53,8 @@ pub struct StorageSection {
     pub path: Option<Text>,
     /// How long each resolution of results is kept.
     pub retention: Option<Spanned<RetentionSection>>,
+    /// Results held in memory while the database cannot commit. Default 1,000,000.
+    pub max_held_results: Option<Text>,
 }
 
 #[derive(Debug, Deserialize)]

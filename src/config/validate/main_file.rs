@@ -150,6 +150,12 @@ fn storage(ctx: &mut Ctx<'_>, s: Option<&raw::StorageSection>) -> Storage {
                 scalar::positive_duration,
             ),
         },
+        max_held_results: ctx.or(
+            s.and_then(|s| s.max_held_results.as_ref()),
+            "storage.max_held_results",
+            1_000_000,
+            |s| scalar::integer(s, 100, 100_000_000).map(|n| n as usize),
+        ),
     }
 }
 

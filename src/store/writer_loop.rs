@@ -1,0 +1,344 @@
+//! The writer task's loop (see `writer.rs` for the contract): gathers messages into the
+//! held queue, commits when a batch is due, and on a failed commit resets the
+//! connection, keeps the batch and retries with backoff while still taking results.
+
+use std::collections::VecDeque;
+use std::time::{Duration, Instant};
+
+use sqlx::sqlite::SqliteConnection;
+use sqlx::Connection;
+use tokio::sync::mpsc;
+
+use super::alerts::{self, DeliveryUpdate};
+use super::batch::{self, Marks};
+use super::writer::{Held, Msg, Settings, WriterMetrics, WriterReport, MAX_BATCH, MAX_DELAY};
+use super::StoreError;
+
+const FIRST_BACKOFF: Duration = Duration::from_millis(100);
+const MAX_BACKOFF: Duration = Duration::from_secs(10);
+/// Repeated failures and losses are logged at most this often.
+const LOG_EVERY: Duration = Duration::from_secs(60);
+
+struct Writer {
+    /// `None` after a failed commit until a fresh connection is opened.
+    conn: Option<SqliteConnection>,
+    marks: Marks,
+    held: Held,
+    updates: Vec<DeliveryUpdate>,
+    /// When the oldest uncommitted message arrived.
+    first_buffered: Option<Instant>,
+    metrics: WriterMetrics,
+    settings: Settings,
+    failure: Option<Failure>,
+    lost: Lost,
+}
+
+/// The store is failing: since when, why, and when to try again.
+struct Failure {
+    since: chrono::DateTime<chrono::Utc>,
+    error: String,
+    attempts: u64,
+    retry_at: Instant,
+    backoff: Duration,
+    logged_at: Instant,
+}
+
+#[derive(Default)]
+struct Lost {
+    total: u64,
+    unlogged: u64,
+    logged_at: Option<Instant>,
+}
+
+pub(super) async fn run(
+    mut conn: SqliteConnection,
+    mut rx: mpsc::Receiver<Msg>,
+    metrics: WriterMetrics,
+    settings: Settings,
+) -> WriterReport {
+    let marks = Marks::load(&mut conn).await;
+    let mut w = Writer {
+        conn: Some(conn),
+        marks,
+        held: Held {
+            rows: VecDeque::new(),
+            max: settings.max_held,
+        },
+        updates: Vec::new(),
+        first_buffered: None,
+        metrics,
+        settings,
+        failure: None,
+        lost: Lost::default(),
+    };
+    let mut msgs = Vec::with_capacity(MAX_BATCH);
+    loop {
+        let received = match w.next_commit() {
+            None => rx.recv_many(&mut msgs, MAX_BATCH).await,
+            Some(at) => tokio::select! {
+                n = rx.recv_many(&mut msgs, MAX_BATCH) => n,
+                _ = tokio::time::sleep_until(at.into()) => usize::MAX,
+            },
+        };
+        if received == 0 {
+            break;
+        }
+        for msg in msgs.drain(..) {
+            w.handle(msg).await;
+        }
+        if w.due() {
+            w.flush().await;
+        }
+    }
+    w.finish().await
+}
+
+impl Writer {
+    /// When the buffered messages must be committed (or retried); `None` if nothing is.
+    fn next_commit(&self) -> Option<Instant> {
+        match &self.failure {
+            Some(f) => Some(f.retry_at),
+            None => self.first_buffered.map(|t| t + MAX_DELAY),
+        }
+    }
+
+    fn due(&self) -> bool {
+        let now = Instant::now();
+        match &self.failure {
+            Some(f) => now >= f.retry_at,
+            None => {
+                self.held.rows.len() >= MAX_BATCH
+                    || self.first_buffered.is_some_and(|t| now >= t + MAX_DELAY)
+            }
+        }
+    }
+
+    async fn handle(&mut self, msg: Msg) {
+        match msg {
+            Msg::Result(row) => {
+                self.first_buffered.get_or_insert_with(Instant::now);
+                let dropped = self.held.push(row);
+                if dropped > 0 {
+                    self.lose(dropped as u64);
+                }
+            }
+            Msg::Delivery(update) => {
+                self.first_buffered.get_or_insert_with(Instant::now);
+                self.updates.push(update);
+            }
+            // Each of these commits what came before it first, so results, ids and
+            // alert changes stay in one order; while the store fails they fail at once.
+            Msg::Register { checks, reply } => {
+                let r = match self.ready_for_work().await {
+                    Ok(conn) => batch::register(conn, &checks).await,
+                    Err(e) => Err(e),
+                };
+                let _ = reply.send(self.after_work(r).await);
+            }
+            Msg::Job { job, reply } => {
+                let r = match self.ready_for_work().await {
+                    Ok(conn) => job(conn).await.map_err(StoreError::from),
+                    Err(e) => Err(e),
+                };
+                let _ = reply.send(self.after_work(r).await);
+            }
+            Msg::Alerts { writes, reply } => {
+                let r = match self.ready_for_work().await {
+                    Ok(conn) => alerts::commit_alerts(conn, &writes)
+                        .await
+                        .map_err(StoreError::from),
+                    Err(e) => Err(e),
+                };
+                let _ = reply.send(self.after_work(r).await);
+            }
+        }
+    }
+
+    /// Commits everything buffered and hands out the connection, or says why not.
+    async fn ready_for_work(&mut self) -> Result<&mut SqliteConnection, StoreError> {
+        if let Some(f) = &self.failure {
+            if Instant::now() < f.retry_at {
+                return Err(StoreError::Unavailable(f.error.clone()));
+            }
+        }
+        if !self.flush().await {
+            let why = self.failure.as_ref().map(|f| f.error.clone());
+            return Err(StoreError::Unavailable(why.unwrap_or_default()));
+        }
+        Ok(self.conn.as_mut().expect("flush leaves a connection"))
+    }
+
+    /// A failed piece of work may have left a transaction open: reset the connection.
+    async fn after_work<T>(&mut self, r: Result<T, StoreError>) -> Result<T, StoreError> {
+        if let Err(e) = &r {
+            if !matches!(e, StoreError::Unavailable(_)) {
+                tracing::warn!(error = %e, "store work failed; resetting the connection");
+                self.reset().await;
+            }
+        }
+        r
+    }
+
+    /// Commits held results (in batches) and delivery updates. Returns whether all of
+    /// it is committed; on failure the rest stays held and a retry is scheduled.
+    async fn flush(&mut self) -> bool {
+        while !self.held.rows.is_empty() || !self.updates.is_empty() {
+            if self.conn.is_none() {
+                match self.open().await {
+                    Ok(conn) => self.conn = Some(conn),
+                    Err(e) => {
+                        self.fail(format!("reopening the database: {e}"));
+                        return false;
+                    }
+                }
+            }
+            let conn = self.conn.as_mut().expect("opened above");
+            let n = self.held.rows.len().min(MAX_BATCH);
+            let rows = &self.held.rows.make_contiguous()[..n];
+            let started = Instant::now();
+            match batch::commit(conn, rows, &self.updates, &mut self.marks).await {
+                Ok(()) => {
+                    self.metrics
+                        .write_duration
+                        .observe(started.elapsed().as_secs_f64());
+                    self.held.rows.drain(..n);
+                    self.updates.clear();
+                    self.metrics.pending.dec_by(n as i64);
+                    if self.failure.is_some() && self.held.rows.is_empty() {
+                        self.recovered();
+                    }
+                }
+                Err(e) => {
+                    self.reset().await;
+                    self.fail(e.to_string());
+                    return false;
+                }
+            }
+        }
+        self.first_buffered = None;
+        if self.failure.is_some() {
+            self.recovered();
+        }
+        true
+    }
+
+    async fn open(&self) -> Result<SqliteConnection, sqlx::Error> {
+        match &self.settings.reopen {
+            Some(options) => SqliteConnection::connect_with(options).await,
+            None => Err(sqlx::Error::PoolClosed),
+        }
+    }
+
+    /// Rolls back for real: a fresh connection (SQLite may have rolled back by itself
+    /// after SQLITE_FULL or an I/O error, leaving sqlx's transaction state behind).
+    async fn reset(&mut self) {
+        if self.settings.reopen.is_none() {
+            if let Some(conn) = self.conn.as_mut() {
+                let _ = sqlx::raw_sql("ROLLBACK").execute(conn).await;
+            }
+            return;
+        }
+        if let Some(conn) = self.conn.take() {
+            let _ = tokio::time::timeout(Duration::from_secs(5), conn.close()).await;
+        }
+    }
+
+    fn fail(&mut self, error: String) {
+        self.metrics.commit_failures.inc();
+        self.metrics.failing.set(1);
+        let now = Instant::now();
+        let held = self.held.rows.len();
+        match &mut self.failure {
+            None => {
+                tracing::error!(error = %error, held, "the store cannot commit; holding results and retrying");
+                self.failure = Some(Failure {
+                    since: chrono::Utc::now(),
+                    error,
+                    attempts: 1,
+                    retry_at: now + FIRST_BACKOFF,
+                    backoff: FIRST_BACKOFF,
+                    logged_at: now,
+                });
+            }
+            Some(f) => {
+                f.attempts += 1;
+                f.backoff = (f.backoff * 2).min(MAX_BACKOFF);
+                f.retry_at = now + f.backoff;
+                f.error = error;
+                if now.duration_since(f.logged_at) >= LOG_EVERY {
+                    f.logged_at = now;
+                    tracing::error!(error = %f.error, held, attempts = f.attempts, since = %f.since.to_rfc3339(), "the store still cannot commit");
+                }
+            }
+        }
+        let f = self.failure.as_ref().expect("set above");
+        self.settings.health.set(Some(format!(
+            "the store cannot commit since {}: {} ({} results held, at most {})",
+            crate::util::rfc3339(f.since.timestamp()),
+            f.error,
+            held,
+            self.held.max
+        )));
+    }
+
+    fn recovered(&mut self) {
+        if let Some(f) = self.failure.take() {
+            tracing::info!(attempts = f.attempts, since = %f.since.to_rfc3339(), "the store commits again; every held result is stored");
+        }
+        self.metrics.failing.set(0);
+        self.settings.health.set(None);
+    }
+
+    fn lose(&mut self, n: u64) {
+        self.metrics.lost.inc_by(n);
+        self.metrics.pending.dec_by(n as i64);
+        self.lost.total += n;
+        self.lost.unlogged += n;
+        let now = Instant::now();
+        if self.lost.logged_at.is_none_or(|t| now.duration_since(t) >= LOG_EVERY) {
+            tracing::error!(
+                lost = self.lost.unlogged,
+                lost_total = self.lost.total,
+                held = self.held.max,
+                "results lost: the store cannot commit and the held queue is full (oldest dropped)"
+            );
+            self.lost.unlogged = 0;
+            self.lost.logged_at = Some(now);
+        }
+    }
+
+    /// Every sender is gone: commit what is held, retrying within the grace.
+    async fn finish(mut self) -> WriterReport {
+        let deadline = Instant::now() + self.settings.shutdown_grace;
+        loop {
+            if let Some(f) = &self.failure {
+                let wake = f.retry_at.min(deadline);
+                tokio::time::sleep_until(wake.into()).await;
+            }
+            if self.flush().await || Instant::now() >= deadline {
+                break;
+            }
+        }
+        let unstored = self.held.rows.len();
+        if unstored > 0 {
+            tracing::error!(
+                unstored,
+                error = self.failure.as_ref().map(|f| f.error.as_str()),
+                "results not stored at shutdown: the store cannot commit"
+            );
+        }
+        if self.lost.unlogged > 0 {
+            tracing::error!(lost = self.lost.unlogged, lost_total = self.lost.total, "results lost");
+        }
+        if let Some(conn) = self.conn.take() {
+            if let Err(e) = conn.close().await {
+                tracing::warn!(error = %e, "closing the database");
+            }
+        }
+        WriterReport {
+            unstored,
+            lost: self.lost.total,
+            last_error: self.failure.map(|f| f.error),
+        }
+    }
+}
