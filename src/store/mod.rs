@@ -114,18 +114,26 @@ impl Store {
                 database = %path.display(),
                 "the database file is empty (0 bytes): starting a new database in it"
             ),
-            Ok(_) => {}
+            // An existing file is looked at before anything may write to it (even the
+            // switch to WAL changes its header): its version, and its integrity.
+            Ok(_) => {
+                let plain = SqliteConnectOptions::new().filename(path);
+                let mut conn = SqliteConnection::connect_with(&plain)
+                    .await
+                    .map_err(|cause| open_error(path, cause))?;
+                migrate::check_version(&mut conn, path)
+                    .await
+                    .map_err(|e| corrupt_or(path, e))?;
+                if integrity_check {
+                    integrity::quick_check(&mut conn, path).await?;
+                }
+                let _ = conn.close().await;
+            }
             Err(_) => tracing::info!(database = %path.display(), "creating a new database"),
         }
         let mut conn = SqliteConnection::connect_with(&options(path).create_if_missing(true))
             .await
             .map_err(|cause| open_error(path, cause))?;
-        migrate::check_version(&mut conn, path)
-            .await
-            .map_err(|e| corrupt_or(path, e))?;
-        if integrity_check {
-            integrity::quick_check(&mut conn, path).await?;
-        }
         // Free pages are returned to the file system by retention (incremental vacuum);
         // a new file gets the mode before any table, an older one is converted once.
         let auto_vacuum: i64 = sqlx::query_scalar("PRAGMA auto_vacuum")

@@ -247,6 +247,16 @@ impl Daemon {
 
     /// [`Daemon::start`] with extra environment variables.
     pub fn start_with_env(dir: &Path, main_config: &Path, env: &[(&str, &str)]) -> Daemon {
+        Daemon::spawn(dir, main_config, env, &[])
+    }
+
+    /// [`Daemon::start`] with extra arguments to `emcd run`.
+    #[allow(dead_code)]
+    pub fn start_args(dir: &Path, main_config: &Path, args: &[&str]) -> Daemon {
+        Daemon::spawn(dir, main_config, &[], args)
+    }
+
+    fn spawn(dir: &Path, main_config: &Path, env: &[(&str, &str)], args: &[&str]) -> Daemon {
         let port = free_port();
         let addr = format!("127.0.0.1:{port}");
         let log = std::fs::File::create(dir.join("emcd.log")).unwrap();
@@ -254,6 +264,7 @@ impl Daemon {
             .args(["run", "--config"])
             .arg(main_config)
             .args(["--listen", &addr, "--log-level", "debug"])
+            .args(args)
             .current_dir(dir)
             .envs(env.iter().copied())
             .stdin(Stdio::null())
