@@ -10,12 +10,15 @@ use crate::config::MaintenanceWindow;
 
 /// Whether `window` covers `now`.
 pub fn covers(window: &MaintenanceWindow, tz: Tz, now: DateTime<Utc>) -> bool {
-    let Ok(duration) = chrono::Duration::from_std(window.duration) else {
-        return false;
-    };
+    // Saturating: a window reaching back before the Unix epoch (where cron finds no
+    // occurrence) counts from it. Config durations are at most 31d (docs/limits.md).
+    let duration = chrono::Duration::from_std(window.duration).unwrap_or(chrono::Duration::MAX);
+    let from = now
+        .checked_sub_signed(duration)
+        .map_or(DateTime::UNIX_EPOCH, |t| t.max(DateTime::UNIX_EPOCH));
     // Occurrences strictly after now - duration; the first one covers now if it has
     // already begun.
-    let from = (now - duration).with_timezone(&tz);
+    let from = from.with_timezone(&tz);
     window
         .schedule
         .after(&from)
@@ -79,6 +82,32 @@ mod tests {
         let w = window("0 0 0 * * *", 20, &[]);
         assert!(covers(&w, chrono_tz::UTC, utc("2026-11-23T19:59:00Z")));
         assert!(!covers(&w, chrono_tz::UTC, utc("2026-11-23T20:00:00Z")));
+    }
+
+    #[test]
+    fn windows_longer_than_time_itself_cover_without_overflow() {
+        let now = utc("2026-11-23T10:00:00Z"); // a Monday
+        let days = |d: u64| Duration::from_secs(d * 86_400);
+        let longest = [
+            days(31),
+            days(200_000 * 365),
+            days(99_999_999_999),
+            Duration::from_secs(u64::MAX),
+            Duration::MAX,
+        ];
+        for duration in longest {
+            let w = MaintenanceWindow {
+                duration,
+                ..window("0 0 2 * * Sun", 1, &[])
+            };
+            for tz in [
+                chrono_tz::UTC,
+                chrono_tz::Asia::Ho_Chi_Minh,
+                chrono_tz::America::Los_Angeles,
+            ] {
+                assert!(covers(&w, tz, now), "{duration:?} in {tz}");
+            }
+        }
     }
 
     #[test]
