@@ -32,7 +32,7 @@ pub fn classify(last_ok: &[Option<i64>], now: i64, window: Duration) -> Connecti
     if last_ok.is_empty() {
         return Connection::Unregistered;
     }
-    let since = now - window.as_secs() as i64;
+    let since = crate::util::secs_before(now, window);
     if last_ok.iter().flatten().any(|&t| t >= since) {
         Connection::Connected
     } else {
@@ -142,6 +142,23 @@ mod tests {
             classify(&[None, Some(now - 5)], now, w),
             Connection::Connected
         );
+    }
+
+    #[test]
+    fn windows_at_and_past_the_bound_do_not_wrap() {
+        let now = 1_790_812_800;
+        let days_31 = Duration::from_secs(31 * 86_400);
+        let at_edge = Some(now - 31 * 86_400);
+        assert_eq!(classify(&[at_edge], now, days_31), Connection::Connected);
+        assert_eq!(
+            classify(&[Some(now - 31 * 86_400 - 1)], now, days_31),
+            Connection::Disconnected
+        );
+        // Longer than any config holds: everything ever recorded is within it.
+        for w in [Duration::from_secs(u64::MAX), Duration::MAX] {
+            assert_eq!(classify(&[Some(now - 5)], now, w), Connection::Connected);
+            assert_eq!(classify(&[Some(0)], now, w), Connection::Connected);
+        }
     }
 
     #[test]

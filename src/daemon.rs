@@ -24,7 +24,7 @@ use crate::reload::{self, Reloader};
 use crate::scheduler::{self, Entry};
 use crate::server::{self, AppState};
 use crate::store::{writer, Store};
-use crate::util::unix_now;
+use crate::util::{deadline, secs_i64, unix_now};
 
 /// Results that may wait for the writer before recorders block (backpressure).
 const WRITER_QUEUE: usize = 65_536;
@@ -248,7 +248,7 @@ async fn probe_and_record(
     in_flight: &prometheus_client::metrics::gauge::Gauge,
 ) -> Result<(), writer::WriterGone> {
     let policy = &check.config.policy;
-    if Instant::now() > due + policy.timeout {
+    if Instant::now() > deadline(due, policy.timeout) {
         // So late that the probe could not finish within its own deadline: emcd, not
         // the endpoint, is the problem, and that must not count against the agency.
         return recorder
@@ -273,10 +273,41 @@ async fn watch_silence(
     recorder: &Recorder,
 ) -> Result<(), writer::WriterGone> {
     let last = check.live().last_push_at.unwrap_or(started_at);
-    let silent = unix_now() - last;
-    if silent > max_silence.as_secs() as i64 {
+    if too_silent(unix_now(), last, max_silence) {
         recorder.silence(check, max_silence).await
     } else {
         Ok(())
+    }
+}
+
+/// Whether a check last heard from at `last` (unix seconds) has been silent longer
+/// than `max_silence` at `now`. Saturating: a `max_silence` past 2^63 s is "never"
+/// rather than a negative number of seconds that every check exceeds.
+fn too_silent(now: i64, last: i64, max_silence: std::time::Duration) -> bool {
+    now.saturating_sub(last) > secs_i64(max_silence)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::too_silent;
+    use std::time::Duration;
+
+    #[test]
+    fn silence_is_measured_without_overflow() {
+        let now = 1_790_812_800;
+        let day = Duration::from_secs(86_400);
+        assert!(!too_silent(now, now - 86_400, day));
+        assert!(too_silent(now, now - 86_401, day));
+        // The longest allowed max_silence (31d), and values no config may hold.
+        assert!(!too_silent(now, now - 31 * 86_400, 31 * day));
+        for d in [
+            Duration::from_secs(1 << 63),
+            Duration::from_secs(u64::MAX),
+            Duration::MAX,
+        ] {
+            assert!(!too_silent(now, now - 10, d), "{d:?}");
+            assert!(!too_silent(i64::MAX, i64::MIN, d), "{d:?}");
+        }
+        assert!(too_silent(i64::MAX, i64::MIN, day));
     }
 }

@@ -161,7 +161,7 @@ impl Recorder {
             }
             live.in_maintenance = maintenance;
             live.recent
-                .push(last.at, last.result, policy.interval.as_secs() as i64);
+                .push(last.at, last.result, crate::util::secs_i64(policy.interval));
             live.last = Some(last.clone());
             let changes = evaluate::decide(&mut live, check, &config, maintenance, last.at);
             (transition, changes, live.cert_expiry)

@@ -71,7 +71,7 @@ pub fn check_list(config: &Config) -> Vec<CheckReg> {
             CheckReg::new(
                 c.full_id.as_str(),
                 c.kind.name(),
-                c.policy.interval.as_secs() as i64,
+                crate::util::secs_i64(c.policy.interval),
             )
         })
         .collect()

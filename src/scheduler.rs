@@ -22,6 +22,8 @@ use tokio::task::JoinSet;
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
+use crate::util::deadline;
+
 /// How long shutdown waits for in-flight probes before abandoning them (SPEC 2).
 pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
 
@@ -57,7 +59,7 @@ pub fn offsets(entries: &[Entry]) -> Vec<Duration> {
     for group in order.chunk_by(|&a, &b| entries[a].interval == entries[b].interval) {
         let n = group.len() as u32;
         for (rank, &i) in group.iter().enumerate() {
-            out[i] = entries[i].interval * rank as u32 / n;
+            out[i] = entries[i].interval.saturating_mul(rank as u32) / n;
         }
     }
     out
@@ -85,20 +87,25 @@ fn on_tick(start: Instant, due: Instant) -> Instant {
 /// The next due time of a check after `due`, skipping slots already missed entirely
 /// (an overloaded scheduler catches up by skipping, not by bursting).
 fn next_due(due: Instant, interval: Duration, now: Instant) -> Instant {
-    let next = due + interval;
+    let next = deadline(due, interval);
     if next > now {
         return next;
     }
-    let behind = now - next;
-    let skip = behind.as_nanos() / interval.as_nanos() + 1;
-    next + interval * skip as u32
+    let skip = (now - next).as_nanos() / interval.as_nanos().max(1) + 1;
+    deadline(
+        next,
+        interval.saturating_mul(skip.try_into().unwrap_or(u32::MAX)),
+    )
 }
 
 /// Where a new entry of a reload starts: its hash offset within the interval, counted
 /// from `now` (no burst of all new checks at once).
 fn first_due_after_reload(entry: &Entry, now: Instant) -> Instant {
     let nanos = entry.interval.as_nanos().max(1);
-    now + Duration::from_nanos((u128::from(stable_hash(&entry.key)) % nanos) as u64)
+    deadline(
+        now,
+        Duration::from_nanos((u128::from(stable_hash(&entry.key)) % nanos) as u64),
+    )
 }
 
 /// Rebuilds the heap for a new entry list, keeping the due time of every entry whose
@@ -273,6 +280,11 @@ mod tests {
             next_due(t0, i, t0 + Duration::from_secs(10)),
             t0 + Duration::from_secs(20)
         );
+        // At the longest interval (1d), and past any a config holds: no overflow.
+        let day = Duration::from_secs(86_400);
+        assert_eq!(next_due(t0, day, t0 + 3 * day), t0 + 4 * day);
+        let far = next_due(t0, Duration::MAX, t0);
+        assert!(far > t0 + 99 * 365 * day && next_due(far, Duration::MAX, far) > far);
     }
 
     /// Runs the scheduler under paused time for `span` and returns every start.

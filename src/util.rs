@@ -1,6 +1,6 @@
 //! Small helpers with no better home.
 
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 /// Unix seconds now.
 pub fn unix_now() -> i64 {
@@ -23,11 +23,76 @@ pub fn unix_millis() -> i64 {
     }
 }
 
+/// Whole seconds of `d` as `i64`, saturating at `i64::MAX` (a `Duration` holds up to
+/// 2^64 s; `as i64` would wrap those past 2^63 to negative numbers). Config durations
+/// are bounded far below that (docs/limits.md, "Durations"); this keeps the arithmetic
+/// right for any value.
+pub fn secs_i64(d: Duration) -> i64 {
+    i64::try_from(d.as_secs()).unwrap_or(i64::MAX)
+}
+
+/// The unix second `d` before `at`, saturating at `i64::MIN`: a cutoff never wraps into
+/// the future, so "older than 500000000000y" selects nothing.
+pub fn secs_before(at: i64, d: Duration) -> i64 {
+    at.saturating_sub(secs_i64(d))
+}
+
+/// The longest span added to a monotonic instant: 100 years. Tokio's timer and the
+/// clock both take it from any instant of a running system.
+const FAR: Duration = Duration::from_secs(100 * 31_557_600);
+
+/// `start + d` without overflow: a span longer than 100 years ends 100 years on
+/// (a deadline never reached, rather than a panic).
+pub fn deadline(start: tokio::time::Instant, d: Duration) -> tokio::time::Instant {
+    let d = d.min(FAR);
+    // Unreachable fallback: the monotonic clock counts from boot in i64 seconds.
+    start.checked_add(d).unwrap_or(start)
+}
+
 /// Unix seconds as RFC 3339 in UTC (`2026-11-23T08:00:00Z`): the one time format emcd
 /// writes in the API, notifications and messages.
 pub fn rfc3339(secs: i64) -> String {
     match chrono::DateTime::from_timestamp(secs, 0) {
         Some(t) => t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
         None => format!("@{secs}"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn conversions_saturate_at_the_bounds() {
+        assert_eq!(
+            secs_i64(Duration::from_secs(100 * 31_557_600)),
+            3_155_760_000
+        );
+        assert_eq!(secs_i64(Duration::from_secs(i64::MAX as u64)), i64::MAX);
+        assert_eq!(secs_i64(Duration::from_secs(1 << 63)), i64::MAX);
+        assert_eq!(secs_i64(Duration::from_secs(u64::MAX)), i64::MAX);
+        assert_eq!(secs_i64(Duration::MAX), i64::MAX);
+        let now = 1_790_812_800;
+        assert_eq!(secs_before(now, Duration::from_secs(86_400)), now - 86_400);
+        assert_eq!(secs_before(now, Duration::MAX), now - i64::MAX);
+        assert_eq!(secs_before(i64::MIN, Duration::from_secs(1)), i64::MIN);
+        assert_eq!(secs_before(-5, Duration::from_secs(u64::MAX)), i64::MIN);
+    }
+
+    #[test]
+    fn deadlines_never_overflow() {
+        let start = tokio::time::Instant::now();
+        assert_eq!(
+            deadline(start, Duration::from_secs(10)),
+            start + Duration::from_secs(10)
+        );
+        assert_eq!(deadline(start, FAR), start + FAR);
+        for d in [
+            FAR + Duration::from_secs(1),
+            Duration::from_secs(u64::MAX),
+            Duration::MAX,
+        ] {
+            assert_eq!(deadline(start, d), start + FAR);
+        }
     }
 }

@@ -83,7 +83,7 @@ pub fn evaluate(fleet: &Fleet, now: i64) -> Vec<AlertWrite> {
             ));
         }
     }
-    let window = config.connection.window.as_secs() as i64;
+    let window = crate::util::secs_i64(config.connection.window);
     for st in connection::systems(fleet, now)
         .into_iter()
         .filter(|s| s.required)
@@ -96,7 +96,9 @@ pub fn evaluate(fleet: &Fleet, now: i64) -> Vec<AlertWrite> {
             } else if live.not_connected_since.is_none() {
                 live.not_connected_since = Some(now);
             }
-            let holds = live.not_connected_since.is_some_and(|t| now - t >= window);
+            let holds = live
+                .not_connected_since
+                .is_some_and(|t| now.saturating_sub(t) >= window);
             let in_maintenance = maintenance::active(
                 &config.maintenance,
                 config.sla.timezone,

@@ -48,8 +48,10 @@ pub fn decide(
         ),
         (Some(_), false) => (None, Some(Action::Resolve)),
         (Some(f), true) => {
-            let every = p.repeat_interval.as_secs() as i64;
-            if every > 0 && now - f.last_notified_at >= every {
+            // Saturating: a repeat_interval past 2^63 s never comes due (it would wrap
+            // to a negative number of seconds, due at every result).
+            let every = crate::util::secs_i64(p.repeat_interval);
+            if every > 0 && now.saturating_sub(f.last_notified_at) >= every {
                 let f = Firing {
                     last_notified_at: now,
                     ..f
@@ -119,6 +121,31 @@ mod tests {
                 p(H4, false),
                 f(100, 100),
                 None,
+            ),
+            // The longest repeat_interval (31d) comes due; one past 2^63 s never does.
+            (
+                f(100, 100),
+                true,
+                100 + 31 * 86_400,
+                p(Duration::from_secs(31 * 86_400), false),
+                f(100, 100 + 31 * 86_400),
+                Some(Action::Repeat),
+            ),
+            (
+                f(100, 100),
+                true,
+                i64::MAX,
+                p(Duration::from_secs(u64::MAX), false),
+                f(100, 100),
+                None,
+            ),
+            (
+                f(i64::MIN, i64::MIN),
+                true,
+                i64::MAX,
+                p(H4, false),
+                f(i64::MIN, i64::MAX),
+                Some(Action::Repeat),
             ),
             // repeat_interval 0 = never.
             (

@@ -29,7 +29,9 @@ pub const POLICY: &str = "emcd-sla-v1";
 
 /// Each result stands for at most this long (2 x interval), in seconds.
 pub fn cap(check: &CheckRuntime) -> i64 {
-    2 * check.config.policy.interval.as_secs().max(1) as i64
+    crate::util::secs_i64(check.config.policy.interval)
+        .max(1)
+        .saturating_mul(2)
 }
 
 /// `GET /api/v1/checks/{agency}/{system}/{check}`.
@@ -56,7 +58,7 @@ pub async fn detail(
         .map(|(last_hour, _)| last_hour + 3600);
     let longest = WINDOWS[WINDOWS.len() - 1].1;
     let raw_from = rolled.map_or(now - longest, |r| r.min(now - 3600));
-    let raw_kept_from = now - config.storage.retention.raw.as_secs() as i64;
+    let raw_kept_from = crate::util::secs_before(now, config.storage.retention.raw);
     let recent = raw_results(store, check, raw_from - cap, now).await?;
     let mut windows = serde_json::Map::new();
     for (name, len) in WINDOWS {

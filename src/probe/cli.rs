@@ -91,7 +91,7 @@ fn header(text: &str) -> anyhow::Result<(HeaderName, HeaderValue)> {
 /// The SPEC 3.1 defaults, with the given timeout.
 fn policy(timeout: Duration) -> Policy {
     Policy {
-        interval: timeout + Duration::from_secs(1),
+        interval: timeout.saturating_add(Duration::from_secs(1)),
         timeout,
         failure_threshold: 3,
         success_threshold: 2,

@@ -37,7 +37,7 @@ const BODY_KEEP: usize = 1 << 20;
 pub(crate) async fn probe(prober: &Prober, spec: &HttpSpec, policy: &Policy) -> Outcome {
     let mut clock = Clock::start();
     let mut seen = Seen::default();
-    let deadline = clock.start + policy.timeout;
+    let deadline = crate::util::deadline(clock.start, policy.timeout);
     let fetched =
         tokio::time::timeout_at(deadline, fetch(prober, spec, &mut clock, &mut seen)).await;
     let (phases, duration) = clock.stop();

@@ -9,7 +9,7 @@ use crate::config::{Policy, TcpSpec};
 pub(crate) async fn probe(prober: &Prober, spec: &TcpSpec, policy: &Policy) -> Outcome {
     let mut clock = Clock::start();
     let mut cert_expiry = None;
-    let deadline = clock.start + policy.timeout;
+    let deadline = crate::util::deadline(clock.start, policy.timeout);
     let attempt = attempt(prober, spec, &mut clock, &mut cert_expiry);
     let failure = match tokio::time::timeout_at(deadline, attempt).await {
         Ok(Ok(())) => None,

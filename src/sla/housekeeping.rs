@@ -17,7 +17,7 @@ use crate::metrics::Metrics;
 use crate::store::rollups::{self, Cutoffs, Grain};
 use crate::store::writer::WriterHandle;
 use crate::store::{Store, StoreError};
-use crate::util::unix_now;
+use crate::util::{secs_before, unix_now};
 
 /// Hourly rollups run at 30 s past each hour (late results are committed by then).
 pub const ROLLUP_SCHEDULE: &str = "30 0 * * * *";
@@ -61,13 +61,18 @@ impl Housekeeper {
         };
         let last = (now - SETTLE).div_euclid(3600) * 3600 - 3600;
         let info = self.store.check_info().await?;
-        let lookback = 2 * info.values().map(|(_, i)| *i).max().unwrap_or(60);
+        let lookback = info
+            .values()
+            .map(|(_, i)| *i)
+            .max()
+            .unwrap_or(60)
+            .saturating_mul(2);
         let mut hours = 0;
         let mut hour = cursor + 3600;
         while hour <= last && hours < MAX_HOURS_PER_PASS {
             let mut accs: HashMap<i64, Accumulator> = HashMap::new();
             self.store
-                .scan_results(hour - lookback, hour + 3600, |check, s| {
+                .scan_results(hour.saturating_sub(lookback), hour + 3600, |check, s| {
                     let interval = info.get(&check).map_or(60, |(_, i)| *i);
                     accs.entry(check)
                         .or_insert_with(|| Accumulator::new(hour, hour + 3600, interval))
@@ -129,7 +134,9 @@ impl Housekeeper {
     /// Deletes what `storage.retention` no longer keeps and shrinks the file.
     pub async fn retention_pass(&self, now: i64) -> Result<(), StoreError> {
         let r = self.fleet.current().config.storage.retention.clone();
-        let keep = |d: Duration| now - d.as_secs() as i64;
+        // Saturating: the longest retention (100y, docs/limits.md) or any longer one
+        // gives a cutoff in the past, never one that wraps into the future.
+        let keep = |d: Duration| secs_before(now, d);
         rollups::retention(
             &self.writer,
             Cutoffs {

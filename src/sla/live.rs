@@ -83,9 +83,9 @@ impl RecentHour {
         if let Some((pts, pkind, reach)) = self.last {
             // Only the last hour matters; older spans would land in recycled buckets.
             let from = pts.max(ts - BUCKET * BUCKETS as i64);
-            self.credit(pkind, from, ts.min(pts + reach));
+            self.credit(pkind, from, ts.min(pts.saturating_add(reach)));
         }
-        self.last = Some((ts, kind, 2 * interval_secs.max(1)));
+        self.last = Some((ts, kind, interval_secs.max(1).saturating_mul(2)));
     }
 
     /// Seconds in `[since, now)` (5-minute granularity at `since`), including the
@@ -104,7 +104,7 @@ impl RecentHour {
         }
         if let Some((ts, kind, reach)) = self.last {
             let from = ts.max(since);
-            let d = ((now.min(ts + reach)) - from).max(0) as f64;
+            let d = ((now.min(ts.saturating_add(reach))) - from).max(0) as f64;
             match kind {
                 ResultKind::Up | ResultKind::Degraded => s.available += d,
                 ResultKind::Down => s.down += d,

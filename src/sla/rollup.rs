@@ -97,7 +97,7 @@ impl Accumulator {
         Accumulator {
             start,
             end,
-            reach: 2 * interval_secs.max(1),
+            reach: interval_secs.max(1).saturating_mul(2),
             last: None,
             rollup: Rollup::default(),
         }
@@ -107,7 +107,7 @@ impl Accumulator {
     fn close_span(&mut self, until: i64) {
         if let Some(p) = self.last {
             let from = p.ts.max(self.start);
-            let to = until.min(p.ts + self.reach).min(self.end);
+            let to = until.min(p.ts.saturating_add(self.reach)).min(self.end);
             if to > from {
                 self.rollup.seconds[usize::from(p.kind.code())] += (to - from) as f64;
             }

@@ -136,7 +136,8 @@ pub struct PushSection {
     /// `sha256:` + 64 hex digits: the digest of the bearer token the system sends, as
     /// printed by `emcd token`. Never the token itself.
     pub token: Text,
-    /// No push for this long is a failure. Default twice the check's `interval`.
+    /// No push for this long is a failure; `1s` to `31d`. Default twice the check's
+    /// `interval`.
     pub max_silence: Option<Text>,
 }
 
@@ -157,7 +158,8 @@ pub struct ExpectSection {
     pub headers: Option<Spanned<Headers>>,
     /// JSON body conditions.
     pub json: Option<Vec<Spanned<JsonSection>>>,
-    /// A slower response is a failure (`degraded_after` only marks it degraded).
+    /// A slower response is a failure (`degraded_after` only marks it degraded); `1ms`
+    /// to `1h`.
     pub max_response_time: Option<Text>,
 }
 

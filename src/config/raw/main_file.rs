@@ -1,6 +1,7 @@
 //! The main file (`config/emcd.yaml`), key by key. Every key is optional and has the
-//! default stated here (an empty file is valid). Durations are written like `30s`, `5m`, `14d`; any
-//! value may use `${VAR}` (an environment variable; `$${` is a literal `${`).
+//! default stated here (an empty file is valid). Durations are written like `30s`, `5m`, `14d`,
+//! each within the bounds stated here (all listed in `docs/limits.md`); any value may use
+//! `${VAR}` (an environment variable; `$${` is a literal `${`).
 
 use serde::Deserialize;
 
@@ -51,7 +52,7 @@ pub struct StorageSection {
     /// The database file, created with its directory if missing. Relative to the working
     /// directory. Default `data/emcd.db`.
     pub path: Option<Text>,
-    /// How long each resolution of results is kept.
+    /// How long each resolution of results is kept: each from `1h` to `100y`.
     pub retention: Option<Spanned<RetentionSection>>,
     /// Results held in memory while the database cannot commit. Default 1,000,000.
     pub max_held_results: Option<Text>,
@@ -82,15 +83,16 @@ pub struct ProbingSection {
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct PolicySection {
-    /// Time between two probes; at least `1s`. Default `60s`.
+    /// Time between two probes; `1s` to `1d`. Default `60s`.
     pub interval: Option<Text>,
-    /// A probe taking longer fails; must be shorter than `interval`. Default `10s`.
+    /// A probe taking longer fails; `1ms` to `1h`, and shorter than `interval`. Default `10s`.
     pub timeout: Option<Text>,
     /// Consecutive failures before a check is DOWN; at least 1. Default `3`.
     pub failure_threshold: Option<Text>,
     /// Consecutive successes before a DOWN check is UP again; at least 1. Default `2`.
     pub success_threshold: Option<Text>,
-    /// A successful probe slower than this is DEGRADED (still available). Default `3s`.
+    /// A successful probe slower than this is DEGRADED (still available); `1ms` to `1h`.
+    /// Default `3s`.
     pub degraded_after: Option<Text>,
     /// Service-level objective.
     pub slo: Option<Spanned<SloSection>>,
@@ -138,8 +140,8 @@ pub struct SloSection {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ConnectionSection {
-    /// A system is connected when one of its checks succeeded within this window.
-    /// Default `15m`.
+    /// A system is connected when one of its checks succeeded within this window; `1s`
+    /// to `31d`. Default `15m`.
     pub window: Option<Text>,
 }
 
@@ -155,7 +157,8 @@ pub struct SlaSection {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct AlertingSection {
-    /// Re-notify a still-firing alert this often; `0` = never. Default `4h`.
+    /// Re-notify a still-firing alert this often; `0` = never, else `1m` to `31d`.
+    /// Default `4h`.
     pub repeat_interval: Option<Text>,
     /// Named destinations of alerts.
     pub receivers: Option<Vec<Spanned<ReceiverSection>>>,
@@ -186,7 +189,7 @@ pub struct WebhookSection {
     pub secret: Option<Text>,
     /// Extra request headers. Optional.
     pub headers: Option<Spanned<Headers>>,
-    /// Timeout of one delivery attempt. Default `5s`.
+    /// Timeout of one delivery attempt; `1ms` to `10m`. Default `5s`.
     pub timeout: Option<Text>,
 }
 
@@ -229,7 +232,7 @@ pub struct MaintenanceSection {
     /// When windows start: cron with seconds (`sec min hour day-of-month month
     /// day-of-week [year]`), in `sla.timezone`. E.g. `0 0 2 * * Sun`.
     pub schedule: Text,
-    /// Length of each window.
+    /// Length of each window; `1s` to `31d`.
     pub duration: Text,
     /// Which checks the window covers; no `match` = every check.
     #[serde(rename = "match")]

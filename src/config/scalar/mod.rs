@@ -3,12 +3,13 @@
 //! positions and field paths are added by the caller. No I/O, no environment. Values
 //! of probes (URLs, statuses, JSONPath, headers, tokens) are in `probe`.
 
+mod duration;
 mod probe;
 
 use std::net::SocketAddr;
 use std::str::FromStr;
-use std::time::Duration;
 
+pub use duration::*;
 pub use probe::*;
 
 /// A message for the user, without position.
@@ -26,43 +27,6 @@ pub fn id(s: &str) -> Result<String, Msg> {
         Err(format!(
             "invalid id {s:?}: expected 1 to 63 characters among a-z, 0-9 and -"
         ))
-    }
-}
-
-/// A humantime duration such as `30s`, `5m`, `14d`.
-pub fn duration(s: &str) -> Result<Duration, Msg> {
-    humantime::parse_duration(s.trim())
-        .map_err(|e| format!("invalid duration {s:?}: {e}; write e.g. 500ms, 30s, 5m, 2h, 14d"))
-}
-
-/// A duration longer than zero.
-pub fn positive_duration(s: &str) -> Result<Duration, Msg> {
-    let d = duration(s)?;
-    if d.is_zero() {
-        return Err(format!(
-            "invalid duration {s:?}: expected a duration longer than 0"
-        ));
-    }
-    Ok(d)
-}
-
-/// Formats a duration the way it is usually written in the file: in the largest of
-/// d, h, m, s, ms that divides it (`400d`, `90s`, `500ms`), else humantime's form.
-pub fn fmt_duration(d: Duration) -> String {
-    let ms = d.as_millis();
-    if ms == 0 {
-        return "0s".into();
-    }
-    let units = [
-        (86_400_000, "d"),
-        (3_600_000, "h"),
-        (60_000, "m"),
-        (1000, "s"),
-        (1, "ms"),
-    ];
-    match units.iter().find(|(n, _)| ms % n == 0) {
-        Some((n, unit)) if d.subsec_nanos() % 1_000_000 == 0 => format!("{}{unit}", ms / n),
-        _ => humantime::format_duration(d).to_string(),
     }
 }
 
@@ -143,28 +107,6 @@ pub fn cron(s: &str) -> Result<cron::Schedule, Msg> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn durations() {
-        assert_eq!(duration("30s"), Ok(Duration::from_secs(30)));
-        assert_eq!(duration("14d"), Ok(Duration::from_secs(14 * 86400)));
-        assert_eq!(duration("1m 30s"), Ok(Duration::from_secs(90)));
-        assert_eq!(duration("0"), Ok(Duration::ZERO));
-        assert_eq!(
-            duration("10"),
-            Err(
-                "invalid duration \"10\": time unit needed, for example 10sec or 10ms; \
-                 write e.g. 500ms, 30s, 5m, 2h, 14d"
-                    .into()
-            )
-        );
-        assert!(duration("fast").is_err());
-        assert_eq!(fmt_duration(Duration::from_secs(90)), "90s");
-        assert_eq!(fmt_duration(Duration::from_secs(400 * 86400)), "400d");
-        assert_eq!(fmt_duration(Duration::from_secs(7200)), "2h");
-        assert_eq!(fmt_duration(Duration::from_millis(1500)), "1500ms");
-        assert_eq!(fmt_duration(Duration::ZERO), "0s");
-    }
 
     #[test]
     fn ids_tokens_and_others() {

@@ -17,7 +17,7 @@ pub fn alerting(ctx: &mut Ctx<'_>, s: Option<&raw::AlertingSection>) -> Alerting
         s.and_then(|s| s.repeat_interval.as_ref()),
         "alerting.repeat_interval",
         Duration::from_secs(4 * 3600),
-        scalar::duration,
+        |s| scalar::REPEAT_INTERVAL.parse(s),
     );
     let mut receivers: Vec<Receiver> = Vec::new();
     // Every well-formed name, even of a receiver with other errors: routes naming it
@@ -162,7 +162,7 @@ fn webhook(ctx: &mut Ctx<'_>, w: &raw::WebhookSection, path: &str) -> Option<Web
         w.timeout.as_ref(),
         &sub(path, "timeout"),
         Duration::from_secs(5),
-        scalar::positive_duration,
+        |s| scalar::WEBHOOK_TIMEOUT.parse(s),
     );
     Some(Webhook {
         url: url?,

@@ -56,8 +56,8 @@ pub fn check(
         let max_silence = ctx.or(
             p.max_silence.as_ref(),
             &sub(&ppath, "max_silence"),
-            policy.interval * 2,
-            scalar::positive_duration,
+            policy.interval.saturating_mul(2),
+            |s| scalar::MAX_SILENCE.parse(s),
         );
         token_digest.map(|token_digest| {
             CheckKind::Push(PushSpec {
@@ -198,11 +198,9 @@ fn expect(
         headers: header_regexes,
         json,
         max_response_time: e.max_response_time.as_ref().and_then(|t| {
-            ctx.parse(
-                t,
-                &sub(path, "max_response_time"),
-                scalar::positive_duration,
-            )
+            ctx.parse(t, &sub(path, "max_response_time"), |s| {
+                scalar::MAX_RESPONSE_TIME.parse(s)
+            })
         }),
     };
     (ctx.errors.len() == errors_before).then_some(expect)

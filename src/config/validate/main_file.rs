@@ -66,7 +66,7 @@ pub fn main_file(ctx: &mut Ctx<'_>, raw: &MainFile) -> MainParts {
                 section(&raw.connection).and_then(|c| c.window.as_ref()),
                 "connection.window",
                 Duration::from_secs(15 * 60),
-                scalar::positive_duration,
+                |s| scalar::CONNECTION_WINDOW.parse(s),
             ),
         },
         sla: sla(ctx, section(&raw.sla)),
@@ -135,19 +135,19 @@ fn storage(ctx: &mut Ctx<'_>, s: Option<&raw::StorageSection>) -> Storage {
                 r.and_then(|r| r.raw.as_ref()),
                 "storage.retention.raw",
                 days(14),
-                scalar::positive_duration,
+                |s| scalar::RETENTION.parse(s),
             ),
             hourly: ctx.or(
                 r.and_then(|r| r.hourly.as_ref()),
                 "storage.retention.hourly",
                 days(90),
-                scalar::positive_duration,
+                |s| scalar::RETENTION.parse(s),
             ),
             daily: ctx.or(
                 r.and_then(|r| r.daily.as_ref()),
                 "storage.retention.daily",
                 days(800),
-                scalar::positive_duration,
+                |s| scalar::RETENTION.parse(s),
             ),
         },
         max_held_results: ctx.or(
@@ -208,11 +208,9 @@ fn maintenance(
         _ => Ok(s.to_owned()),
     });
     let schedule = ctx.parse(&m.schedule, &sub(path, "schedule"), scalar::cron);
-    let duration = ctx.parse(
-        &m.duration,
-        &sub(path, "duration"),
-        scalar::positive_duration,
-    );
+    let duration = ctx.parse(&m.duration, &sub(path, "duration"), |s| {
+        scalar::MAINTENANCE_DURATION.parse(s)
+    });
     let matcher = match section(&m.matcher) {
         None => Matcher::default(),
         Some(mm) => {

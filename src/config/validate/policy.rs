@@ -21,17 +21,6 @@ pub fn builtin() -> Policy {
     }
 }
 
-fn interval(s: &str) -> Result<Duration, Msg> {
-    let d = scalar::duration(s)?;
-    if d < Duration::from_secs(1) {
-        return Err(format!(
-            "interval {} is too short: expected at least 1s",
-            fmt_duration(d)
-        ));
-    }
-    Ok(d)
-}
-
 fn threshold(s: &str) -> Result<u32, Msg> {
     scalar::integer(s, 1, u64::from(u32::MAX)).map(|n| n as u32)
 }
@@ -45,14 +34,11 @@ pub fn layer(ctx: &mut Ctx<'_>, keys: PolicyRef<'_>, prefix: &str, base: &Policy
             keys.interval,
             &sub(prefix, "interval"),
             base.interval,
-            interval,
+            |s| scalar::INTERVAL.parse(s),
         ),
-        timeout: ctx.or(
-            keys.timeout,
-            &sub(prefix, "timeout"),
-            base.timeout,
-            scalar::positive_duration,
-        ),
+        timeout: ctx.or(keys.timeout, &sub(prefix, "timeout"), base.timeout, |s| {
+            scalar::TIMEOUT.parse(s)
+        }),
         failure_threshold: ctx.or(
             keys.failure_threshold,
             &sub(prefix, "failure_threshold"),
@@ -69,7 +55,7 @@ pub fn layer(ctx: &mut Ctx<'_>, keys: PolicyRef<'_>, prefix: &str, base: &Policy
             keys.degraded_after,
             &sub(prefix, "degraded_after"),
             base.degraded_after,
-            scalar::positive_duration,
+            |s| scalar::DEGRADED_AFTER.parse(s),
         ),
         slo_availability: ctx.or(
             keys.slo_availability,

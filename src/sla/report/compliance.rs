@@ -88,7 +88,7 @@ pub async fn compliance(
 ) -> Result<ComplianceReport, StoreError> {
     let at = period.to.min(now);
     let window = config.connection.window;
-    let ok = connected_checks(store, at - window.as_secs() as i64, at).await?;
+    let ok = connected_checks(store, crate::util::secs_before(at, window), at).await?;
     let ids = store.check_ids().await?;
     let sums = rollups(store, config, period).await?;
     let mut rows = Vec::new();
