@@ -220,7 +220,10 @@ pub async fn run_with(
         );
     }
     if report.lost > 0 {
-        tracing::warn!(lost = report.lost, "emcd stopped; results were lost while the store failed");
+        tracing::warn!(
+            lost = report.lost,
+            "emcd stopped; results were lost while the store failed"
+        );
     } else {
         tracing::info!("emcd stopped");
     }

@@ -160,8 +160,15 @@ async fn a_full_disk_holds_results_and_commits_every_one_when_space_returns() {
         let span = ts.last().unwrap() - ts.first().unwrap();
         assert!(span >= 10, "the run spans the fault: {span} s");
         let gap = ts.windows(2).map(|w| w[1] - w[0]).max().unwrap();
-        assert!(gap <= 2, "a gap of {gap} s in a 1 s check: results were lost");
-        assert!(ts.len() as i64 >= span - 1, "{} results over {span} s", ts.len());
+        assert!(
+            gap <= 2,
+            "a gap of {gap} s in a 1 s check: results were lost"
+        );
+        assert!(
+            ts.len() as i64 >= span - 1,
+            "{} results over {span} s",
+            ts.len()
+        );
     }
 }
 
@@ -198,5 +205,8 @@ async fn past_the_held_bound_results_are_counted_lost_and_shutdown_fails_loudly(
     let log = daemon.log();
     assert!(log.contains("results lost"), "{log}");
     assert!(log.contains("results were not stored"), "{log}");
-    sqlx::raw_sql("ROLLBACK").execute(&mut holder).await.unwrap();
+    sqlx::raw_sql("ROLLBACK")
+        .execute(&mut holder)
+        .await
+        .unwrap();
 }

@@ -45,8 +45,8 @@ fn run_to_exit(dir: &Path, config: &Path, extra: &[&str]) -> (bool, String) {
         .current_dir(dir)
         .output()
         .unwrap();
-    let text = String::from_utf8_lossy(&out.stdout).into_owned()
-        + &String::from_utf8_lossy(&out.stderr);
+    let text =
+        String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr);
     (out.status.success(), text)
 }
 
@@ -178,5 +178,9 @@ async fn an_empty_file_is_said_to_start_a_new_database() {
     let mut daemon = Daemon::start(dir.path(), &config);
     daemon.wait_ready().await;
     assert!(daemon.terminate().success());
-    assert!(daemon.log().contains("the database file is empty"), "{}", daemon.log());
+    assert!(
+        daemon.log().contains("the database file is empty"),
+        "{}",
+        daemon.log()
+    );
 }

@@ -79,8 +79,7 @@ const AGENCY_KINDS: [&str; 5] = [
 ];
 const ERROR_KINDS: [&str; 12] = [
     "dns", "connect", "tls", "timeout", "http", "status", "body", "header", "json", "cert",
-    "too_slow",
-    "vantage",
+    "too_slow", "vantage",
 ];
 
 pub fn all() -> Map<String, Value> {

@@ -8,7 +8,7 @@ use sqlx::sqlite::SqliteConnection;
 use sqlx::{Connection, Executor};
 
 use super::alerts::{self, DeliveryUpdate};
-use super::writer::{CheckReg, ResultRow};
+use super::write_types::{CheckReg, ResultRow};
 use super::StoreError;
 
 /// Rows per multi-row INSERT statement (5 parameters each).

@@ -63,7 +63,11 @@ mod tests {
                     let c = pack(r, e, s);
                     assert!((0..32768).contains(&c), "{c} fits in 2 bytes");
                     // Extended error kinds carry no status.
-                    let s = if e.is_some_and(|e| i64::from(e.code()) >= ERRORS) { None } else { s };
+                    let s = if e.is_some_and(|e| i64::from(e.code()) >= ERRORS) {
+                        None
+                    } else {
+                        s
+                    };
                     assert_eq!(unpack(c), Some((r, e, s)));
                 }
             }
@@ -90,11 +94,18 @@ mod tests {
             unpack(24_272),
             Some((ResultKind::Down, Some(ErrorKind::Status), Some(503)))
         );
-        assert_eq!(pack(ResultKind::Down, Some(ErrorKind::Status), Some(503)), 24_272);
+        assert_eq!(
+            pack(ResultKind::Down, Some(ErrorKind::Status), Some(503)),
+            24_272
+        );
         let largest = pack(ResultKind::Maintenance, Some(ErrorKind::TooSlow), Some(599));
         assert!(largest < EXTENDED, "{largest}");
         assert_eq!(
-            unpack(pack(ResultKind::Unknown, Some(ErrorKind::Vantage), Some(200))),
+            unpack(pack(
+                ResultKind::Unknown,
+                Some(ErrorKind::Vantage),
+                Some(200)
+            )),
             Some((ResultKind::Unknown, Some(ErrorKind::Vantage), None))
         );
     }

@@ -80,7 +80,10 @@ pub fn acquire(database: &Path) -> Result<DatabaseLock, LockError> {
     file.set_len(0).map_err(io)?;
     file.rewind().map_err(io)?;
     writeln!(file, "{}", std::process::id()).map_err(io)?;
-    Ok(DatabaseLock { _file: file, path: lock })
+    Ok(DatabaseLock {
+        _file: file,
+        path: lock,
+    })
 }
 
 #[cfg(test)]
@@ -94,7 +97,10 @@ mod tests {
         let first = acquire(&db).unwrap();
         let err = acquire(&db).unwrap_err().to_string();
         assert!(err.contains(&db.display().to_string()), "{err}");
-        assert!(err.contains(&format!("pid {}", std::process::id())), "{err}");
+        assert!(
+            err.contains(&format!("pid {}", std::process::id())),
+            "{err}"
+        );
         assert!(err.contains("emcd.db.lock"), "{err}");
         drop(first);
         acquire(&db).expect("free again once the holder is gone");

@@ -10,6 +10,7 @@ pub mod lock;
 mod migrate;
 mod queries;
 pub mod rollups;
+mod write_types;
 pub mod writer;
 mod writer_loop;
 

@@ -11,7 +11,7 @@ use tokio::sync::mpsc;
 
 use super::alerts::{self, DeliveryUpdate};
 use super::batch::{self, Marks};
-use super::writer::{Held, Msg, Settings, WriterMetrics, WriterReport, MAX_BATCH, MAX_DELAY};
+use super::write_types::{Held, Msg, Settings, WriterMetrics, WriterReport, MAX_BATCH, MAX_DELAY};
 use super::StoreError;
 
 const FIRST_BACKOFF: Duration = Duration::from_millis(100);
@@ -295,7 +295,11 @@ impl Writer {
         self.lost.total += n;
         self.lost.unlogged += n;
         let now = Instant::now();
-        if self.lost.logged_at.is_none_or(|t| now.duration_since(t) >= LOG_EVERY) {
+        if self
+            .lost
+            .logged_at
+            .is_none_or(|t| now.duration_since(t) >= LOG_EVERY)
+        {
             tracing::error!(
                 lost = self.lost.unlogged,
                 lost_total = self.lost.total,
@@ -328,7 +332,11 @@ impl Writer {
             );
         }
         if self.lost.unlogged > 0 {
-            tracing::error!(lost = self.lost.unlogged, lost_total = self.lost.total, "results lost");
+            tracing::error!(
+                lost = self.lost.unlogged,
+                lost_total = self.lost.total,
+                "results lost"
+            );
         }
         if let Some(conn) = self.conn.take() {
             if let Err(e) = conn.close().await {

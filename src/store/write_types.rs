@@ -1,0 +1,195 @@
+//! The writer's vocabulary: the messages it takes, its settings, metrics and report,
+//! the rows it stores and the held queue. Below `writer.rs` (the handle) and
+//! `writer_loop.rs` (the task), which both use it.
+
+use std::collections::{HashMap, VecDeque};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use prometheus_client::metrics::counter::Counter;
+use prometheus_client::metrics::gauge::Gauge;
+use prometheus_client::metrics::histogram::Histogram;
+use sqlx::sqlite::{SqliteConnectOptions, SqliteConnection};
+use tokio::sync::oneshot;
+
+use super::alerts::{AlertWrite, DeliveryUpdate, Notification};
+use super::StoreError;
+
+/// Largest batch committed in one transaction.
+pub const MAX_BATCH: usize = 1000;
+/// Longest a result waits in memory before its batch is committed.
+pub const MAX_DELAY: Duration = Duration::from_secs(1);
+/// Default bound of the held queue (`storage.max_held_results`).
+pub const DEFAULT_MAX_HELD: usize = 1_000_000;
+
+/// Work run on the writer's connection between batches (housekeeping writes). It gets
+/// the connection for its duration; keep it short, since results wait meanwhile.
+pub type Job = Box<
+    dyn for<'c> FnOnce(
+            &'c mut SqliteConnection,
+        ) -> std::pin::Pin<
+            Box<dyn std::future::Future<Output = Result<(), sqlx::Error>> + Send + 'c>,
+        > + Send,
+>;
+
+/// A check as the store registers it.
+#[derive(Clone, Debug)]
+pub struct CheckReg {
+    pub full_id: String,
+    /// http, tcp or push.
+    pub kind: &'static str,
+    /// For time-weighted rollups.
+    pub interval_s: i64,
+}
+
+impl CheckReg {
+    pub fn new(full_id: impl Into<String>, kind: &'static str, interval_s: i64) -> CheckReg {
+        CheckReg {
+            full_id: full_id.into(),
+            kind,
+            interval_s,
+        }
+    }
+}
+
+/// One result row, ready to store.
+#[derive(Clone, Debug)]
+pub struct ResultRow {
+    pub check_id: i64,
+    /// Unix seconds.
+    pub ts: i64,
+    /// Packed by [`super::pack`].
+    pub code: i64,
+    pub duration_ms: i64,
+    pub message: Option<Box<str>>,
+}
+
+pub(super) enum Msg {
+    Result(ResultRow),
+    Alerts {
+        writes: Vec<AlertWrite>,
+        reply: oneshot::Sender<Result<Vec<Notification>, StoreError>>,
+    },
+    Delivery(DeliveryUpdate),
+    Job {
+        job: Job,
+        reply: oneshot::Sender<Result<(), StoreError>>,
+    },
+    Register {
+        checks: Vec<CheckReg>,
+        reply: oneshot::Sender<Result<HashMap<String, i64>, StoreError>>,
+    },
+}
+
+/// What the writer reports to `/metrics`.
+#[derive(Clone, Debug)]
+pub struct WriterMetrics {
+    /// Results sent but not yet committed (queued or held).
+    pub pending: Gauge,
+    /// Duration of one batch commit.
+    pub write_duration: Histogram,
+    /// 1 while the store cannot commit.
+    pub failing: Gauge,
+    /// Failed commit attempts.
+    pub commit_failures: Counter,
+    /// Results dropped because the held queue was full.
+    pub lost: Counter,
+}
+
+impl WriterMetrics {
+    pub fn new() -> WriterMetrics {
+        WriterMetrics {
+            pending: Gauge::default(),
+            write_duration: Histogram::new([
+                0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0,
+            ]),
+            failing: Gauge::default(),
+            commit_failures: Counter::default(),
+            lost: Counter::default(),
+        }
+    }
+}
+
+impl Default for WriterMetrics {
+    fn default() -> Self {
+        WriterMetrics::new()
+    }
+}
+
+/// Whether the store can commit, shared with `/readyz`.
+#[derive(Debug, Default)]
+pub struct StoreHealth {
+    failing: Mutex<Option<String>>,
+}
+
+impl StoreHealth {
+    /// `None` while commits succeed; otherwise why they fail, since when, and how many
+    /// results are held.
+    pub fn failing(&self) -> Option<String> {
+        self.failing
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
+
+    pub(super) fn set(&self, why: Option<String>) {
+        *self.failing.lock().unwrap_or_else(|e| e.into_inner()) = why;
+    }
+}
+
+/// How the writer runs; [`Settings::new`] has the defaults.
+#[derive(Clone, Debug)]
+pub struct Settings {
+    /// Messages the channel holds before senders wait.
+    pub capacity: usize,
+    /// Results held while commits fail; past it the oldest are lost (counted).
+    pub max_held: usize,
+    /// How to open a fresh connection after a failed commit. `None`: the writer keeps
+    /// its connection and only issues `ROLLBACK` (in-memory databases in tests).
+    pub reopen: Option<SqliteConnectOptions>,
+    /// How long the writer keeps retrying at shutdown before it gives up.
+    pub shutdown_grace: Duration,
+    pub health: Arc<StoreHealth>,
+}
+
+impl Settings {
+    pub fn new(capacity: usize) -> Settings {
+        Settings {
+            capacity,
+            max_held: DEFAULT_MAX_HELD,
+            reopen: None,
+            shutdown_grace: Duration::from_secs(10),
+            health: Arc::default(),
+        }
+    }
+}
+
+/// What the writer task ends with.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct WriterReport {
+    /// Results never committed (held when shutdown's grace ran out).
+    pub unstored: usize,
+    /// Results dropped earlier because the held queue was full.
+    pub lost: u64,
+    /// The last commit error, if the store was failing at the end.
+    pub last_error: Option<String>,
+}
+
+/// Results held by the writer, oldest first, with the bound that drops the oldest.
+pub(super) struct Held {
+    pub rows: VecDeque<ResultRow>,
+    pub max: usize,
+}
+
+impl Held {
+    /// Appends `row`; returns how many of the oldest were dropped to make room.
+    pub fn push(&mut self, row: ResultRow) -> usize {
+        let mut dropped = 0;
+        while self.rows.len() >= self.max.max(1) {
+            self.rows.pop_front();
+            dropped += 1;
+        }
+        self.rows.push_back(row);
+        dropped
+    }
+}
