@@ -369,6 +369,8 @@ const MUST_BE_EMPTY: &[(&str, &str)] = &[
         "commits keep up with a few hundred checks",
     ),
     ("alert EmcdHousekeepingStale", "housekeeping runs at start"),
+    ("alert EmcdStoreFailing", "the demo's database commits"),
+    ("alert EmcdResultsLost", "the demo's database commits"),
 ];
 
 const NO_RECEIVERS: &str =
