@@ -121,6 +121,7 @@ pub async fn run_with(
         store: Arc::new(store),
         recorder: recorder.clone(),
         reload: reload_handle,
+        push_gate: Default::default(),
         ready: false.into(),
     });
     tracing::info!(
