@@ -136,6 +136,7 @@ pub async fn run_with(
         store: Arc::new(store),
         recorder: recorder.clone(),
         reload: reload_handle,
+        push_gate: Default::default(),
         ready: false.into(),
         store_health,
     });

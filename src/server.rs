@@ -32,6 +32,8 @@ pub struct AppState {
     pub recorder: Recorder,
     /// Asks the daemon to reload its config.
     pub reload: ReloadHandle,
+    /// Push rate limits and the log of rejected push tokens.
+    pub push_gate: crate::push::Gate,
     /// Set once config is loaded, the store is open and the scheduler runs.
     pub ready: AtomicBool,
     /// Why the store cannot commit, while it cannot (`/readyz` says it).
@@ -58,7 +60,9 @@ pub async fn serve(listener: TcpListener, app: Arc<AppState>, shutdown: Cancella
         let app = app.clone();
         let shutdown = shutdown.clone();
         tokio::spawn(async move {
-            let service = service_fn(move |req| {
+            let service = service_fn(move |mut req: Request<Incoming>| {
+                // The peer's address, for handlers that need it (push logs it).
+                req.extensions_mut().insert(peer);
                 let app = app.clone();
                 async move { Ok::<_, Infallible>(route(&app, req).await) }
             });

@@ -151,9 +151,14 @@ async fn document_lists_every_route_and_answers_conform() {
         ]
     );
     let push = &doc["paths"]["/api/v1/push/{agency}/{system}/{check}"]["post"]["responses"];
-    for code in ["202", "400", "401", "404", "413"] {
+    for code in ["202", "400", "401", "404", "413", "429"] {
         assert!(push[code].is_object(), "push documents {code}");
     }
+    assert_eq!(push["429"]["headers"]["Retry-After"]["required"], true);
+    assert_eq!(
+        doc["components"]["schemas"]["PushBody"]["properties"]["duration_seconds"]["maximum"],
+        emcd::push::body::MAX_DURATION_SECONDS
+    );
     let reload = &doc["paths"]["/-/reload"]["post"]["responses"];
     for code in ["200", "400", "401", "403"] {
         assert!(reload[code].is_object(), "reload documents {code}");
@@ -213,7 +218,61 @@ async fn document_lists_every_route_and_answers_conform() {
     for (template, path, status) in cases {
         assert_eq!(conforms(d, &doc, template, path).await, status, "{path}");
     }
+    push_answers_conform(d, &doc).await;
     f.daemon.stop().await;
+}
+
+/// Real push answers (accepted, refused duration, rate-limited) validate against the
+/// documented responses, the 429 with its `Retry-After` header.
+async fn push_answers_conform(d: &daemon::Running, doc: &Value) {
+    let responses = &doc["paths"]["/api/v1/push/{agency}/{system}/{check}"]["post"]["responses"];
+    let auth = format!("Bearer {}", fixture::PUSH_TOKEN);
+    let path = format!("/api/v1/push/{HB}");
+    let post = |body: &'static [u8]| {
+        let (auth, path) = (auth.clone(), path.clone());
+        async move {
+            daemon::request(d.addr, "POST", &path, &[("authorization", &auth)], body)
+                .await
+                .unwrap()
+        }
+    };
+    let mut seen = Vec::new();
+    let bad = post(br#"{"duration_seconds": 1e300}"#).await;
+    // A bounded burst: the documented limit answers 429 within it.
+    let mut answers = vec![bad];
+    for _ in 0..20 {
+        let r = post(b"").await;
+        let last = r.status == 429;
+        answers.push(r);
+        if last {
+            break;
+        }
+    }
+    for r in &answers {
+        let documented = &responses[r.status.to_string()];
+        assert!(
+            documented.is_object(),
+            "push answered undocumented {}",
+            r.status
+        );
+        let schema = &documented["content"]["application/json"]["schema"];
+        let mut errors = Vec::new();
+        validate(doc, schema, &r.json(), "$", &mut errors);
+        assert!(
+            errors.is_empty(),
+            "push {}:\n{}",
+            r.status,
+            errors.join("\n")
+        );
+        for (name, h) in documented["headers"].as_object().into_iter().flatten() {
+            let v = r.header(&name.to_ascii_lowercase());
+            let v = v.unwrap_or_else(|| panic!("push {} without {name}", r.status));
+            assert!(v.parse::<u64>().is_ok_and(|n| n >= 1), "{name}: {v} vs {h}");
+        }
+        seen.push(r.status);
+    }
+    assert_eq!(seen[0], 400, "1e300 is refused");
+    assert!(seen.contains(&202) && seen.ends_with(&[429]), "{seen:?}");
 }
 
 #[test]

@@ -122,6 +122,9 @@ enabled = true
 [[operations]]
 include-path = "/api/v1/push/{agency}/{system}/{check}"
 headers = { Authorization = "Bearer $push_token" }
+# Pushes are rate-limited per check (docs/limits.md): past the burst a valid push is
+# answered 429 with Retry-After, as documented.
+checks.positive_data_acceptance.expected-statuses = ["2xx", "401", "403", "404", "429"]
 
 [[operations]]
 include-path = "/-/reload"

@@ -9,6 +9,7 @@ pub mod evaluate;
 pub mod maintenance;
 pub mod payload;
 pub mod periodic;
+pub mod retry;
 pub mod routes;
 pub mod rules;
 pub mod sender;

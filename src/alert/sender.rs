@@ -1,6 +1,7 @@
 //! Delivery (SPEC 6): one task per receiver works through that receiver's outbox, in
-//! order per alert, with exponential backoff and jitter (1 s doubling to 5 min),
-//! honouring `Retry-After`, for at most 24 h; a 4xx other than 408/429 is dead at once.
+//! order per alert, retried on the schedule of `retry.rs` (backoff from 1 s to 5 min, a
+//! receiver's `Retry-After` clamped to those bounds, dead after 24 h); a 4xx other than
+//! 408/429 is dead at once.
 //! Outcomes go back to the store writer. A slow or dead receiver only delays its own
 //! queue: probing and other receivers never wait for it. Alertmanager receivers also
 //! re-send their firing alerts every minute, as Prometheus does.
@@ -16,6 +17,7 @@ use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
 use super::payload;
+use super::retry;
 use super::{Event, Status};
 use crate::config::{ReceiverKind, WebhookFormat};
 use crate::fleet::FleetHandle;
@@ -25,12 +27,6 @@ use crate::probe::Prober;
 use crate::store::alerts::{DeliveryUpdate, Notification};
 use crate::store::writer::WriterHandle;
 use crate::util::unix_now;
-
-/// First retry delay; it doubles per attempt up to [`MAX_BACKOFF`].
-pub const FIRST_BACKOFF: Duration = Duration::from_secs(1);
-pub const MAX_BACKOFF: Duration = Duration::from_secs(300);
-/// A notification not delivered within this is dead.
-pub const GIVE_UP_AFTER: Duration = Duration::from_secs(24 * 3600);
 
 /// Hands committed notifications to their receiver's task.
 #[derive(Default)]
@@ -192,20 +188,6 @@ fn next_wake(queue: &[Item]) -> Option<i64> {
         .min()
 }
 
-/// The delay before attempt `attempts + 1` (attempts >= 1), with ±20% jitter.
-pub fn backoff(attempts: i64, jitter: f64) -> Duration {
-    let exp = (attempts - 1).clamp(0, 20) as u32;
-    let base = FIRST_BACKOFF.saturating_mul(1 << exp).min(MAX_BACKOFF);
-    base.mul_f64(1.0 + 0.2 * jitter.clamp(-1.0, 1.0))
-}
-
-fn jitter() -> f64 {
-    use ring::rand::SecureRandom;
-    let mut b = [0u8; 2];
-    let _ = ring::rand::SystemRandom::new().fill(&mut b);
-    f64::from(u16::from_le_bytes(b)) / f64::from(u16::MAX) * 2.0 - 1.0
-}
-
 /// Tries one notification; returns it for a retry, or `None` when it is done
 /// (delivered or dead).
 async fn deliver(
@@ -227,18 +209,19 @@ async fn deliver(
         }
         other => {
             let (error, retry_after) = match other {
-                Ok(a) => (format!("HTTP {}", a.status), a.retry_after),
+                Ok(a) => (
+                    format!("HTTP {}", a.status),
+                    a.retry_after.and_then(|v| retry::parse(&v, now)),
+                ),
                 Err(e) => (e, None),
             };
-            let delay = backoff(attempts, jitter()).max(retry_after.unwrap_or_default());
-            if now + delay.as_secs() as i64 - n.created_at > GIVE_UP_AFTER.as_secs() as i64 {
-                ("dead", Some(format!("{error}; gave up after 24 h")), None)
-            } else {
-                (
-                    "pending",
-                    Some(error),
-                    Some(now_ms() + delay.as_millis() as i64),
-                )
+            let backoff = retry::backoff(attempts, retry::jitter());
+            let at = now_ms();
+            match retry::next(backoff, retry_after, n.created_at * 1000, at) {
+                retry::Next::GiveUp => ("dead", Some(format!("{error}; gave up after 24 h")), None),
+                retry::Next::RetryIn(delay) => {
+                    ("pending", Some(error), Some(at + delay.as_millis() as i64))
+                }
             }
         }
     };
@@ -398,18 +381,5 @@ async fn resend_firing(name: &str, ctx: &Ctx, firing: &HashMap<String, Event>) {
     let body = payload::alertmanager_api(&events, &generator, unix_now());
     if let Err(e) = post_alertmanager(ctx, url, body).await {
         tracing::warn!(receiver = name, error = %e, "re-sending firing alerts to Alertmanager failed");
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn backoff_doubles_from_one_second_to_five_minutes() {
-        let secs: Vec<u64> = (1..=12).map(|a| backoff(a, 0.0).as_secs()).collect();
-        assert_eq!(secs, [1, 2, 4, 8, 16, 32, 64, 128, 256, 300, 300, 300]);
-        assert_eq!(backoff(1, 1.0), Duration::from_millis(1200));
-        assert_eq!(backoff(1, -1.0), Duration::from_millis(800));
     }
 }

@@ -147,16 +147,28 @@ pub fn document(fleet: &Fleet) -> Value {
         "description": "Most results returned, newest first.",
         "schema": {"type": "integer", "minimum": 1, "maximum": 10000, "default": 100},
     }));
+    let mut rate_limited = error(&format!(
+        "More than {} pushes a second for this check (bursts of {}); nothing was stored",
+        crate::push::gate::RATE_PER_SECOND,
+        crate::push::gate::BURST
+    ));
+    rate_limited["headers"] = json!({"Retry-After": {
+        "description": "Seconds until a push of this check is accepted again",
+        "required": true,
+        "schema": {"type": "integer", "minimum": 1},
+    }});
     let mut push_op = json!({
         "summary": "A heartbeat of a push check (Authorization: Bearer TOKEN)",
+        "description": "Rate-limited per check; a message over 1 KiB is stored cut, ending in \"… [truncated]\".",
         "parameters": check_params(ex.push),
         "requestBody": {"required": false, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/PushBody"}}}},
         "responses": {
             "202": response("Accepted", "PushAccepted"),
-            "400": error("Malformed body"),
+            "400": error("Malformed body, or duration_seconds outside 0 to 86400 (the message names the field and quotes the value)"),
             "401": error("Missing or wrong bearer token"),
             "404": error("No push check with this id"),
             "413": error("Body over 64 KiB"),
+            "429": rate_limited,
             "503": error("emcd is shutting down"),
         },
     });

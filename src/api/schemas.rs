@@ -212,7 +212,11 @@ pub fn all() -> Map<String, Value> {
             // null is the same as leaving the field out (up, 0 s, no message).
             "properties": {
                 "status": nullable(one_of(&["up", "down"])),
-                "duration_seconds": nullable(seconds()),
+                "duration_seconds": nullable(json!({
+                    "type": "number", "minimum": 0,
+                    "maximum": crate::push::body::MAX_DURATION_SECONDS,
+                })),
+                // Any length fits the 64 KiB body; over 1 KiB it is stored cut.
                 "message": nullable(string()),
             },
         },

@@ -21,8 +21,8 @@ use super::{net, tls, Prober};
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Answer {
     pub status: u16,
-    /// `Retry-After` in seconds (delta form; an HTTP date is converted).
-    pub retry_after: Option<Duration>,
+    /// `Retry-After` as the receiver sent it (parsed and bounded by the caller).
+    pub retry_after: Option<String>,
 }
 
 /// POSTs `body` to `url` with `headers` within `timeout`. `Err` carries a message
@@ -100,7 +100,7 @@ where
             .headers()
             .get(RETRY_AFTER)
             .and_then(|v| v.to_str().ok())
-            .and_then(parse_retry_after);
+            .map(str::to_owned);
         // Read (and drop) the body so the server sees a complete exchange.
         let _ = response.into_body().collect().await;
         Ok(Answer {
@@ -111,30 +111,4 @@ where
     .await;
     driver.abort();
     result
-}
-
-/// `Retry-After` as seconds or an HTTP date (RFC 9110), relative to now.
-fn parse_retry_after(v: &str) -> Option<Duration> {
-    if let Ok(secs) = v.trim().parse::<u64>() {
-        return Some(Duration::from_secs(secs));
-    }
-    let at = chrono::DateTime::parse_from_rfc2822(v.trim()).ok()?;
-    let secs = at.timestamp() - crate::util::unix_now();
-    Some(Duration::from_secs(secs.max(0) as u64))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn retry_after_forms() {
-        assert_eq!(parse_retry_after("2"), Some(Duration::from_secs(2)));
-        assert_eq!(parse_retry_after(" 120 "), Some(Duration::from_secs(120)));
-        assert_eq!(
-            parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT"),
-            Some(Duration::ZERO)
-        );
-        assert_eq!(parse_retry_after("soon"), None);
-    }
 }

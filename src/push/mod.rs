@@ -1,36 +1,28 @@
 //! Push heartbeats (SPEC 3.2, 7): `POST /api/v1/push/{agency}/{system}/{check}` with
 //! `Authorization: Bearer TOKEN`, for systems that cannot be probed from outside. The
 //! token's SHA-256 is compared in constant time with the configured digest; tokens are
-//! never logged. Answers 202, or 401 / 404 / 400 / 413.
+//! never logged. Answers 202, or 401 / 404 / 400 / 413 / 429. The bounds (body, message,
+//! duration, rate, log of rejected tokens) are in docs/limits.md, "Push API":
+//! `body.rs` checks a body, `gate.rs` rate-limits pushes and rejection logs.
+
+pub mod body;
+pub mod gate;
+
+use std::net::SocketAddr;
+use std::time::Instant;
 
 use bytes::Bytes;
-use http::{header, Method, Request, Response, StatusCode};
+use http::{header, HeaderValue, Method, Request, Response, StatusCode};
 use http_body_util::{BodyExt, Limited};
 use hyper::body::Incoming;
-use serde::Deserialize;
+
+pub use gate::Gate;
 
 use crate::config::CheckKind;
 use crate::server::{error, json, AppState, Body};
 
 /// Largest accepted body.
 pub const MAX_BODY: usize = 64 * 1024;
-
-/// The optional JSON body of a push.
-#[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct PushBody {
-    /// `up` (default) or `down`.
-    status: Option<PushStatus>,
-    duration_seconds: Option<f64>,
-    message: Option<String>,
-}
-
-#[derive(Debug, Deserialize, PartialEq, Eq)]
-#[serde(rename_all = "lowercase")]
-enum PushStatus {
-    Up,
-    Down,
-}
 
 pub async fn handle(app: &AppState, req: Request<Incoming>) -> Response<Body> {
     if req.method() != Method::POST {
@@ -67,7 +59,13 @@ pub async fn handle(app: &AppState, req: Request<Incoming>) -> Response<Body> {
         token.is_some_and(|t| crate::token::equal(&crate::token::digest(t), &spec.token_digest));
     if !authorized {
         app.metrics.push_request("unauthorized");
-        tracing::warn!(check = %check.id, "push rejected: missing or wrong token");
+        // The server puts the peer's address in the request's extensions.
+        let source = req.extensions().get::<SocketAddr>().map(SocketAddr::ip);
+        if let Some(line) = app.push_gate.rejected(source, Instant::now()) {
+            let source = line.source.map_or("other".to_owned(), |ip| ip.to_string());
+            tracing::warn!(check = %check.id, %source, suppressed = line.suppressed,
+                "push rejected: missing or wrong token");
+        }
         return error(
             StatusCode::UNAUTHORIZED,
             "unauthorized",
@@ -90,7 +88,7 @@ pub async fn handle(app: &AppState, req: Request<Incoming>) -> Response<Body> {
     if declared.is_some_and(|n| n > MAX_BODY) {
         return too_large();
     }
-    let body: Bytes = match Limited::new(req.into_body(), MAX_BODY).collect().await {
+    let raw: Bytes = match Limited::new(req.into_body(), MAX_BODY).collect().await {
         Ok(b) => b.to_bytes(),
         Err(e)
             if e.downcast_ref::<http_body_util::LengthLimitError>()
@@ -107,34 +105,33 @@ pub async fn handle(app: &AppState, req: Request<Incoming>) -> Response<Body> {
             );
         }
     };
-    let parsed: PushBody = if body.iter().all(u8::is_ascii_whitespace) {
-        PushBody::default()
-    } else {
-        match serde_json::from_slice(&body) {
-            Ok(p) => p,
-            Err(e) => {
-                app.metrics.push_request("bad_request");
-                return error(
-                    StatusCode::BAD_REQUEST,
-                    "bad_request",
-                    &format!("body must be {{\"status\": \"up\"|\"down\", \"duration_seconds\": N, \"message\": \"...\"}}: {e}"),
-                );
-            }
+    let push = match body::parse(&raw) {
+        Ok(p) => p,
+        Err(message) => {
+            app.metrics.push_request("bad_request");
+            return error(StatusCode::BAD_REQUEST, "bad_request", &message);
         }
     };
-    let duration = parsed.duration_seconds.unwrap_or(0.0);
-    if !(duration.is_finite() && duration >= 0.0) {
-        app.metrics.push_request("bad_request");
-        return error(
-            StatusCode::BAD_REQUEST,
-            "bad_request",
-            "duration_seconds must be a non-negative number",
+    if let Err(wait) = app.push_gate.admit(check.id.as_str(), Instant::now()) {
+        app.metrics.push_request("rate_limited");
+        let secs = wait.as_secs_f64().ceil().max(1.0) as u64;
+        let mut r = error(
+            StatusCode::TOO_MANY_REQUESTS,
+            "rate_limited",
+            &format!(
+                "more than {} pushes a second (bursts of {}) for {}: retry in {secs} s",
+                gate::RATE_PER_SECOND,
+                gate::BURST,
+                check.id
+            ),
         );
+        r.headers_mut()
+            .insert(header::RETRY_AFTER, HeaderValue::from(secs));
+        return r;
     }
-    let up = parsed.status != Some(PushStatus::Down);
     if let Err(e) = app
         .recorder
-        .push(&check, up, duration, parsed.message)
+        .push(&check, push.up, push.duration, push.message)
         .await
     {
         return error(
