@@ -146,7 +146,12 @@ pub async fn run_with(
         database = %config.storage.path.display(),
         "emcd started"
     );
-    let server = tokio::spawn(server::serve(listener, app.clone(), shutdown.clone()));
+    let server = tokio::spawn(server::serve(
+        listener,
+        app.clone(),
+        server::Limits::of(&config.server),
+        shutdown.clone(),
+    ));
     let housekeeping = tokio::spawn(crate::sla::housekeeping::run(
         crate::sla::housekeeping::Housekeeper {
             store: app.store.clone(),

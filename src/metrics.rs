@@ -69,6 +69,9 @@ pub struct Metrics {
     pub availability: crate::sla::availability::Table,
     /// Push API requests by result: accepted, unauthorized, unknown_check, bad_request.
     pub push_requests: Family<[(&'static str, &'static str); 1], Counter>,
+    /// HTTP connections open now, and those closed at once for `server.max_connections`.
+    pub http_connections_open: Gauge,
+    pub http_connections_rejected: Counter,
     registry: Registry,
     /// The per-system and per-agency families, encoded after the per-check ones.
     fleet_registry: Registry,
@@ -155,6 +158,17 @@ impl Metrics {
             "Push API requests by result",
             push_requests.clone(),
         );
+        let (http_connections_open, http_connections_rejected) = Default::default();
+        registry.register(
+            "emcd_http_connections_open",
+            "HTTP connections open now",
+            Gauge::clone(&http_connections_open),
+        );
+        registry.register(
+            "emcd_http_connections_rejected",
+            "HTTP connections closed at once because server.max_connections were open",
+            Counter::clone(&http_connections_rejected),
+        );
         let availability = crate::sla::availability::Table::default();
         let mut fleet_registry = Registry::default();
         fleet_registry.register_collector(Box::new(FleetCollector {
@@ -167,6 +181,8 @@ impl Metrics {
             reload_successful,
             reload_success_timestamp,
             push_requests,
+            http_connections_open,
+            http_connections_rejected,
             notifications_total,
             notification_queue_depth,
             housekeeping_last_success,

@@ -115,11 +115,15 @@ impl Reloader {
             }
         };
         let old = self.fleet.current();
+        let (n, o) = (&new.server, &old.config.server);
         if new.storage.path != old.config.storage.path
-            || new.server.listen != old.config.server.listen
+            || n.listen != o.listen
+            || (n.max_connections, n.header_timeout, n.idle_timeout)
+                != (o.max_connections, o.header_timeout, o.idle_timeout)
         {
             tracing::warn!(
-                "storage.path and server.listen changes take effect at the next restart"
+                "storage.path, server.listen and the server's connection limits take effect \
+                 at the next restart"
             );
         }
         let ids = self.writer.register(check_list(&new)).await.map_err(|e| {

@@ -3,7 +3,6 @@
 //! `reload`. It takes an already bound listener and a shutdown token, so tests bind
 //! `127.0.0.1:0`. Handlers read shared state; only push hands results to the recorder.
 
-use std::convert::Infallible;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
@@ -11,10 +10,6 @@ use bytes::Bytes;
 use http::{header, Method, Request, Response, StatusCode};
 use http_body_util::Full;
 use hyper::body::Incoming;
-use hyper::service::service_fn;
-use hyper_util::rt::TokioIo;
-use tokio::net::TcpListener;
-use tokio_util::sync::CancellationToken;
 
 use crate::fleet::FleetHandle;
 use crate::metrics::{Format, Metrics};
@@ -42,46 +37,10 @@ pub struct AppState {
 
 pub type Body = Full<Bytes>;
 
-/// Serves until `shutdown` is cancelled; open connections are closed gracefully.
-pub async fn serve(listener: TcpListener, app: Arc<AppState>, shutdown: CancellationToken) {
-    loop {
-        let (stream, peer) = tokio::select! {
-            _ = shutdown.cancelled() => break,
-            accepted = listener.accept() => match accepted {
-                Ok(a) => a,
-                Err(e) => {
-                    // Usually EMFILE: back off briefly instead of spinning.
-                    tracing::warn!(error = %e, "accepting a connection failed");
-                    tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-                    continue;
-                }
-            },
-        };
-        let app = app.clone();
-        let shutdown = shutdown.clone();
-        tokio::spawn(async move {
-            let service = service_fn(move |mut req: Request<Incoming>| {
-                // The peer's address, for handlers that need it (push logs it).
-                req.extensions_mut().insert(peer);
-                let app = app.clone();
-                async move { Ok::<_, Infallible>(route(&app, req).await) }
-            });
-            let conn = hyper::server::conn::http1::Builder::new()
-                .serve_connection(TokioIo::new(stream), service);
-            tokio::pin!(conn);
-            let result = tokio::select! {
-                r = conn.as_mut() => r,
-                _ = shutdown.cancelled() => {
-                    conn.as_mut().graceful_shutdown();
-                    conn.await
-                }
-            };
-            if let Err(e) = result {
-                tracing::debug!(%peer, error = %e, "connection ended with an error");
-            }
-        });
-    }
-}
+mod activity;
+mod connections;
+
+pub use connections::{serve, Limits};
 
 async fn route(app: &AppState, req: Request<Incoming>) -> Response<Body> {
     let path = req.uri().path();

@@ -259,7 +259,7 @@ fn unknown_keys_are_errors() {
     );
     assert_errors(
         "unknown-key-main",
-        &["emcd.yaml:3:3: server.listen_addr: unknown key `listen_addr`, expected one of: listen, admin_token, public_url"],
+        &["emcd.yaml:3:3: server.listen_addr: unknown key `listen_addr`, expected one of: listen, admin_token, public_url, max_connections, header_timeout, idle_timeout"],
     );
 }
 
@@ -401,6 +401,14 @@ fn max_in_flight_at_least_one() {
     assert_errors(
         "max-in-flight",
         &["emcd.yaml:2:18: probing.max_in_flight: 0 is too small: expected at least 1"],
+    );
+}
+
+#[test]
+fn max_connections_at_least_one() {
+    assert_errors(
+        "max-connections",
+        &["emcd.yaml:2:20: server.max_connections: 0 is too small: expected at least 1"],
     );
 }
 

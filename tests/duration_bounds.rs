@@ -77,6 +77,8 @@ fn keys() -> Vec<Key> {
             check("        expect:\n          max_response_time: @\n"),
         ),
         key("connection.window", "window", "1s", "31d", "connection:\n  window: @\n", plain),
+        key("server.header_timeout", "header_timeout", "100ms", "10m", "server:\n  header_timeout: @\n", plain),
+        key("server.idle_timeout", "idle_timeout", "1s", "1h", "server:\n  idle_timeout: @\n", plain),
         Key {
             zero: true,
             ..key("alerting.repeat_interval", "repeat_interval", "1m", "31d", "alerting:\n  repeat_interval: @\n", plain)
@@ -205,7 +207,8 @@ fn check_bounds_every_duration_key_and_never_panics() {
             }
         }
     }
-    assert_eq!(runs, 15 * 9);
+    assert_eq!(runs, keys().len() * 9);
+    assert_eq!(keys().len(), 17, "every duration key of docs/limits.md");
     assert!(
         failures.is_empty(),
         "{} of {runs} cases wrong:\n{}",
@@ -287,6 +290,7 @@ async fn run_with_every_duration_at_its_longest_probes_and_stops_cleanly() {
         "storage:\n  path: emcd.db\n  retention: {raw: 100y, hourly: 100y, daily: 100y}\n\
          defaults: {interval: 1d, timeout: 1h, degraded_after: 1h}\n\
          connection: {window: 31d}\n\
+         server: {header_timeout: 10m, idle_timeout: 1h}\n\
          alerting:\n  repeat_interval: 31d\n  receivers:\n\
          \x20   - {name: ops, webhook: {url: \"http://127.0.0.1:9/hook\", timeout: 10m}}\n\
          maintenance:\n  - {name: long, schedule: \"0 0 2 * * Sun\", duration: 31d, match: {check: [slow]}}\n\

@@ -48,6 +48,20 @@ async fn names_from_config_are_escaped() {
         let r = d.fetch(path).await;
         assert_eq!(r.status, 200, "{path}");
         assert_eq!(r.header("content-type"), Some("text/html; charset=utf-8"));
+        let csp = r.header("content-security-policy").unwrap_or_default();
+        assert!(
+            csp.starts_with("default-src 'none'; style-src 'sha256-"),
+            "{path}: {csp}"
+        );
+        assert!(
+            !csp.contains("script"),
+            "{path}: no script source at all: {csp}"
+        );
+        assert_eq!(
+            r.header("x-content-type-options"),
+            Some("nosniff"),
+            "{path}"
+        );
         assert!(
             r.body.contains("&lt;script&gt;alert(1)&lt;/script&gt;"),
             "{path}:\n{}",

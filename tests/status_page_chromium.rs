@@ -151,6 +151,8 @@ async fn chromium(profile: &Path, args: &[String], url: &str) -> String {
             "--disable-extensions",
             "--disable-default-apps",
             "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",
+            // Console messages (a Content-Security-Policy violation among them) to stderr.
+            "--enable-logging=stderr",
         ])
         .arg(format!("--user-data-dir={}", profile.display()))
         .args(args)
@@ -168,6 +170,10 @@ async fn chromium(profile: &Path, args: &[String], url: &str) -> String {
     assert!(
         !stderr.contains("net::ERR_"),
         "chromium saw a network error:\n{stderr}"
+    );
+    assert!(
+        !stderr.contains("Content Security Policy"),
+        "the page breaks its own Content-Security-Policy (a stylesheet blocked?):\n{stderr}"
     );
     String::from_utf8(out.stdout).unwrap()
 }

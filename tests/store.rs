@@ -26,6 +26,9 @@ fn minimal_config() -> emcd::config::Config {
             listen: "127.0.0.1:0".parse().unwrap(),
             admin_token: None,
             public_url: None,
+            max_connections: 512,
+            header_timeout: std::time::Duration::from_secs(10),
+            idle_timeout: std::time::Duration::from_secs(60),
         },
         storage: Storage {
             path: "x.db".into(),

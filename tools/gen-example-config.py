@@ -219,6 +219,9 @@ server:
   listen: 127.0.0.1:9464            # /metrics, /api/v1, status page, push endpoint
   # admin_token: ${EMCD_ADMIN_TOKEN}  # optional; bearer token for POST /-/reload and admin API
   public_url: https://emc.example.gov.vn   # optional; used in alert links
+  max_connections: 512               # open at once; past it new ones are closed at once
+  header_timeout: 10s               # time a client has to send a request's headers
+  idle_timeout: 60s                 # an idle kept-alive connection is closed after it
 storage:
   path: data/emcd.db                # created if missing, with its directory
   retention: {raw: 14d, hourly: 90d, daily: 800d}

@@ -34,6 +34,12 @@ pub struct Server {
     /// Bearer token for `POST /-/reload` and the admin API. Never logged.
     pub admin_token: Option<Secret>,
     pub public_url: Option<Url>,
+    /// Open connections at most (docs/limits.md, "The HTTP server").
+    pub max_connections: usize,
+    /// Time a client has to send a request's headers.
+    pub header_timeout: Duration,
+    /// A connection with no request in flight and no traffic for this long is closed.
+    pub idle_timeout: Duration,
 }
 
 /// A string that must never be printed: `Debug` shows `***`.

@@ -39,6 +39,11 @@ fn full_example_main_file() {
         cfg.server.public_url.as_ref().unwrap().as_str(),
         "https://emc.example.gov.vn/"
     );
+    let s = &cfg.server;
+    assert_eq!(
+        (s.max_connections, s.header_timeout, s.idle_timeout),
+        (2000, secs(5), secs(120))
+    );
     assert_eq!(cfg.storage.path, Path::new("/var/lib/emcd/emcd.db"));
     assert_eq!(
         (
@@ -214,6 +219,11 @@ fn defaults_when_only_include() {
     let cfg = load_with_env(&fixture("ok-only-include"), &env).unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(cfg.server.listen.to_string(), "127.0.0.1:9464");
     assert!(cfg.server.admin_token.is_none() && cfg.server.public_url.is_none());
+    let s = &cfg.server;
+    assert_eq!(
+        (s.max_connections, s.header_timeout, s.idle_timeout),
+        (512, secs(10), secs(60))
+    );
     assert_eq!(cfg.storage.path, Path::new("data/emcd.db"));
     let r = &cfg.storage.retention;
     assert_eq!(

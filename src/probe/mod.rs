@@ -26,6 +26,7 @@ mod http;
 mod net;
 mod tcp;
 mod tls;
+mod vantage;
 
 pub use tls::parse_certs;
 
@@ -65,9 +66,10 @@ pub struct Outcome {
     pub status_code: Option<u16>,
     /// Unix seconds of the earliest `notAfter` in the presented chain, if TLS was used.
     pub cert_expiry: Option<i64>,
-    /// `Up`, `Degraded` or `Down` (probes never produce `Unknown` or `Maintenance`).
+    /// `Up`, `Degraded` or `Down`; `Unknown` (error `Vantage`) when the probe could not
+    /// leave the monitor. Probes never produce `Maintenance`.
     pub result: ResultKind,
-    /// Set exactly when `result` is `Down`.
+    /// Set exactly when `result` is `Down` or `Unknown`.
     pub error: Option<ErrorKind>,
     /// Human-readable detail of a failure (never a secret).
     pub message: Option<String>,
@@ -175,6 +177,10 @@ pub(crate) struct Measured {
 impl Measured {
     pub(crate) fn into_outcome(self, policy: &Policy) -> Outcome {
         let (result, error, message) = match self.failure {
+            // The monitor's own failure says nothing of the target (docs/results.md).
+            Some(f) if f.kind == ErrorKind::Vantage => {
+                (ResultKind::Unknown, Some(f.kind), Some(f.message))
+            }
             Some(f) => (ResultKind::Down, Some(f.kind), Some(f.message)),
             None if self.duration > policy.degraded_after => (ResultKind::Degraded, None, None),
             None => (ResultKind::Up, None, None),

@@ -6,6 +6,7 @@ use tokio::net::TcpStream;
 
 use super::clock::{Clock, Phase};
 use super::dns::{self, Target};
+use super::vantage;
 use super::Failure;
 use crate::result::ErrorKind;
 
@@ -17,7 +18,8 @@ pub(crate) async fn connect(
     clock.enter(Phase::Resolve);
     let addrs = dns::resolve(target, port).await?;
     clock.enter(Phase::Connect);
-    let mut last = None;
+    // The last failure that may be the target's, else the last of the monitor's own.
+    let (mut last, mut local) = (None, None);
     let mut tried = 0;
     for addr in addrs.iter() {
         tried += 1;
@@ -27,13 +29,24 @@ pub(crate) async fn connect(
                 let _ = stream.set_nodelay(true);
                 return Ok(stream);
             }
-            Err(e) => last = Some((addr, e)),
+            Err(e) => match vantage::local_cause(&e) {
+                Some(why) => local = Some((addr, e, why)),
+                None => last = Some((addr, e)),
+            },
         }
     }
-    let message = match last {
-        Some((addr, e)) if tried > 1 => format!("connect to {addr} ({tried} addresses tried): {e}"),
-        Some((addr, e)) => format!("connect to {addr}: {e}"),
-        None => "no address to connect to".to_owned(),
+    let tried = match tried {
+        1 => String::new(),
+        n => format!(" ({n} addresses tried)"),
     };
-    Err(Failure::new(ErrorKind::Connect, message))
+    Err(match (last, local) {
+        (Some((addr, e)), _) => {
+            Failure::new(ErrorKind::Connect, format!("connect to {addr}{tried}: {e}"))
+        }
+        (None, Some((addr, e, why))) => Failure::new(
+            ErrorKind::Vantage,
+            format!("connect to {addr}{tried}: {e} ({why})"),
+        ),
+        (None, None) => Failure::new(ErrorKind::Connect, "no address to connect to"),
+    })
 }

@@ -19,7 +19,7 @@ pub fn esc(text: &str) -> String {
     out
 }
 
-const CSS: &str = "\
+pub const CSS: &str = "\
 :root{--ok:#1a7f37;--warn:#b35900;--bad:#c62828;--none:#9e9e9e;--fg:#1f2328;--muted:#59636e;--line:#d8dee4;--bg:#fff}\
 *{box-sizing:border-box}\
 body{margin:0;font:16px/1.45 system-ui,-apple-system,'Segoe UI',Roboto,sans-serif;color:var(--fg);background:#f6f8fa}\

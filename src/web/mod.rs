@@ -7,6 +7,7 @@
 
 mod agency;
 mod bars;
+mod csp;
 mod html;
 mod index;
 
@@ -83,6 +84,8 @@ fn html_response(status: StatusCode, body: String) -> Response<Body> {
     Response::builder()
         .status(status)
         .header(header::CONTENT_TYPE, "text/html; charset=utf-8")
+        .header(header::CONTENT_SECURITY_POLICY, csp::policy(html::CSS))
+        .header(header::X_CONTENT_TYPE_OPTIONS, "nosniff")
         .body(Full::new(Bytes::from(body)))
         .expect("static response parts are valid")
 }

@@ -44,6 +44,12 @@ pub struct ServerSection {
     pub admin_token: Option<Text>,
     /// The public URL of this server, used in alert links. Optional.
     pub public_url: Option<Text>,
+    /// Open connections at most; past it new ones are closed at once. Default 512.
+    pub max_connections: Option<Text>,
+    /// Time a client has to send a request's headers. Default `10s`.
+    pub header_timeout: Option<Text>,
+    /// A connection with no request and no traffic for this long is closed. Default `60s`.
+    pub idle_timeout: Option<Text>,
 }
 
 #[derive(Debug, Deserialize)]

@@ -99,6 +99,15 @@ pub const WEBHOOK_TIMEOUT: Bounds = Bounds::new("timeout", MS, Duration::from_se
 /// `duration` of a maintenance window.
 pub const MAINTENANCE_DURATION: Bounds = Bounds::new("duration", SECOND, DAYS_31);
 
+/// `server.header_timeout`: time a client has to send a request's headers.
+pub const HEADER_TIMEOUT: Bounds = Bounds::new(
+    "header_timeout",
+    Duration::from_millis(100),
+    Duration::from_secs(600),
+);
+/// `server.idle_timeout`: a connection with nothing in flight is closed after it.
+pub const IDLE_TIMEOUT: Bounds = Bounds::new("idle_timeout", SECOND, HOUR);
+
 /// Formats a duration the way it is usually written in the file: in the largest of
 /// y, d, h, m, s, ms that divides it (`100y`, `400d`, `90s`, `500ms`), else humantime's
 /// form.

@@ -114,6 +114,24 @@ fn server(ctx: &mut Ctx<'_>, s: Option<&raw::ServerSection>) -> Server {
         public_url: s
             .and_then(|s| s.public_url.as_ref())
             .and_then(|t| ctx.parse(t, "server.public_url", scalar::http_url)),
+        max_connections: ctx.or(
+            s.and_then(|s| s.max_connections.as_ref()),
+            "server.max_connections",
+            512,
+            |s| scalar::integer(s, 1, 1_000_000).map(|n| n as usize),
+        ),
+        header_timeout: ctx.or(
+            s.and_then(|s| s.header_timeout.as_ref()),
+            "server.header_timeout",
+            Duration::from_secs(10),
+            |s| scalar::HEADER_TIMEOUT.parse(s),
+        ),
+        idle_timeout: ctx.or(
+            s.and_then(|s| s.idle_timeout.as_ref()),
+            "server.idle_timeout",
+            Duration::from_secs(60),
+            |s| scalar::IDLE_TIMEOUT.parse(s),
+        ),
     }
 }
 
