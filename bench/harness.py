@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""The performance harness of issue 7 (run it through bench/run.sh; see docs/BENCHMARKS.md).
+"""The performance harness (run it through bench/run.sh; see docs/BENCHMARKS.md).
 
 One run = one load (N checks, every S seconds, against nginx on 127.0.0.1) measured
 twice over the same window of T seconds:

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The performance harness of issue 7, one command (docs/BENCHMARKS.md):
+# The performance harness, one command (docs/BENCHMARKS.md):
 #
 #   bench/run.sh --checks 5000 --interval 5 --seconds 30 [--repeat 3] [--peer yes|no|auto]
 #   bench/run.sh --smoke            # about 2,000 checks for 20 s; what CI runs

@@ -1,4 +1,4 @@
-//! Microbenchmarks of issue 7, without a benchmark framework: each one runs a few
+//! Microbenchmarks (docs/BENCHMARKS.md), without a benchmark framework: each one runs a few
 //! times and prints its median. Run with
 //!
 //! ```text

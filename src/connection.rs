@@ -1,4 +1,4 @@
-//! The connection mandate (SPEC 4.3): whether each system is connected, disconnected or
+//! The connection mandate (docs/results.md): whether each system is connected, disconnected or
 //! unregistered, and each agency's ratio of connected required systems. Computed from
 //! the fleet's live state on demand; nothing here is stored.
 

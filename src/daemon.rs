@@ -15,14 +15,15 @@ use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
 use crate::alert::sender::{self, Dispatcher};
+use crate::api::AppState;
 use crate::config::{CheckKind, Config};
 use crate::fleet::{CheckRuntime, Fleet, FleetHandle};
 use crate::metrics::Metrics;
 use crate::probe::Prober;
 use crate::recorder::Recorder;
 use crate::reload::{self, Reloader};
-use crate::scheduler::{self, Entry};
-use crate::server::{self, AppState};
+use crate::scheduler;
+use crate::server;
 use crate::store::{writer, Store};
 use crate::util::{deadline, secs_i64, unix_now};
 
@@ -152,8 +153,8 @@ pub async fn run_with(
         server::Limits::of(&config.server),
         shutdown.clone(),
     ));
-    let housekeeping = tokio::spawn(crate::sla::housekeeping::run(
-        crate::sla::housekeeping::Housekeeper {
+    let housekeeping = tokio::spawn(crate::housekeeping::run(
+        crate::housekeeping::Housekeeper {
             store: app.store.clone(),
             writer: housekeeping_writer,
             fleet: fleet.clone(),
@@ -173,7 +174,7 @@ pub async fn run_with(
     // awaited in place it would run on the thread that called `block_on`, and every
     // probe it hands over would wake a worker thread from there.
     let scheduler = tokio::spawn(scheduler::run(
-        entries(&fleet.current()),
+        reload::entries(&fleet.current()),
         Instant::now(),
         config.probing.max_in_flight,
         metrics.scheduler_lag.clone(),
@@ -234,19 +235,6 @@ pub async fn run_with(
         tracing::info!("emcd stopped");
     }
     Ok(())
-}
-
-/// The scheduler's view of a fleet: every check, push checks included (their round
-/// checks for silence).
-pub fn entries(fleet: &Fleet) -> Vec<Entry> {
-    fleet
-        .checks
-        .iter()
-        .map(|c| Entry {
-            key: c.id.0.clone(),
-            interval: c.config.policy.interval,
-        })
-        .collect()
 }
 
 async fn probe_and_record(

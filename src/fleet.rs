@@ -8,10 +8,10 @@ use std::sync::{Arc, Mutex, RwLock};
 
 use crate::check::state::CheckState;
 use crate::config::{Check, CheckId, Config};
-use crate::probe::Phases;
+use crate::result::Phases;
 use crate::result::{ErrorKind, ResultKind};
 
-/// Bucket bounds of `emcd_probe_duration_seconds` (SPEC 5).
+/// Bucket bounds of `emcd_probe_duration_seconds` (docs/metrics.md).
 pub const DURATION_BUCKETS: [f64; 8] = [0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0];
 
 /// A fixed-bucket histogram updated with atomics (no lock on the probe path).
@@ -68,7 +68,7 @@ pub struct SystemLive {
     /// Unix seconds since which a required system has not been connected.
     pub not_connected_since: Option<i64>,
     /// `SystemNotConnected`, while it fires.
-    pub alert: Option<crate::alert::Firing>,
+    pub alert: Option<crate::alert_vocab::Firing>,
 }
 
 /// The last result of a check, as shown in metrics and the API.
@@ -99,7 +99,7 @@ pub struct Live {
     /// Earliest certificate expiry last reported (kept through results without TLS).
     pub cert_expiry: Option<i64>,
     /// The check's alerts that are firing, by `AlertName::slot`.
-    pub alerts: crate::alert::Slots,
+    pub alerts: crate::alert_vocab::Slots,
     /// Whether the last result was taken inside a maintenance window.
     pub in_maintenance: bool,
     /// Time-weighted seconds of the last hour (availability windows, SLO burn).

@@ -4,6 +4,7 @@
 //! See `ARCHITECTURE.md` for the module map and the invariants.
 
 pub mod alert;
+pub mod alert_vocab;
 pub mod api;
 pub mod check;
 pub mod config;
@@ -11,11 +12,13 @@ pub mod connection;
 pub mod daemon;
 pub mod demo;
 pub mod fleet;
+pub mod housekeeping;
 pub mod metrics;
 pub mod probe;
-pub mod push;
 pub mod recorder;
 pub mod reload;
+pub mod reply;
+pub mod report;
 pub mod result;
 pub mod scheduler;
 pub mod server;

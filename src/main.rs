@@ -81,8 +81,8 @@ enum Command {
         /// Only this agency.
         #[arg(long)]
         agency: Option<String>,
-        #[arg(long, value_enum, default_value_t = emcd::sla::report::format::Format::Table)]
-        format: emcd::sla::report::format::Format,
+        #[arg(long, value_enum, default_value_t = emcd::report::format::Format::Table)]
+        format: emcd::report::format::Format,
     },
 }
 
@@ -123,7 +123,7 @@ fn execute(command: Command) -> anyhow::Result<ExitCode> {
                     return Ok(ExitCode::FAILURE);
                 }
             };
-            let period = emcd::sla::report::http::period(
+            let period = emcd::report::cli::period(
                 cfg.sla.timezone,
                 month.as_deref(),
                 from.as_deref(),
@@ -131,7 +131,7 @@ fn execute(command: Command) -> anyhow::Result<ExitCode> {
                 emcd::util::unix_now(),
             )
             .map_err(anyhow::Error::msg)?;
-            let out = runtime()?.block_on(emcd::sla::report::http::command(
+            let out = runtime()?.block_on(emcd::report::cli::command(
                 &kind,
                 &cfg,
                 period,

@@ -1,4 +1,4 @@
-//! Every metric emcd exposes (SPEC 5), in one place. Per-check and per-system series are
+//! Every metric emcd exposes (docs/metrics.md), in one place. Per-check and per-system series are
 //! encoded at scrape time from the live fleet, not mirrored into a second registry: the
 //! per-check families (most of the page) by `page`, a direct writer, the per-system and
 //! per-agency ones by a custom prometheus-client collector. Process-level metrics are

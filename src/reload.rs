@@ -1,4 +1,4 @@
-//! Config reload (SPEC 3.3) on SIGHUP and `POST /-/reload`. The new config is parsed
+//! Config reload (docs/configuration.md) on SIGHUP and `POST /-/reload`. The new config is parsed
 //! and validated completely first; a bad one leaves the running one untouched. A good
 //! one is applied as a difference: the fleet is rebuilt carrying over the live state of
 //! unchanged checks, the scheduler gets the new entry list (unchanged checks keep their
@@ -8,8 +8,6 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use http::{header, Method, Request, Response, StatusCode};
-use hyper::body::Incoming;
 use tokio::sync::{mpsc, oneshot};
 use tokio_util::sync::CancellationToken;
 
@@ -17,7 +15,6 @@ use crate::config::{self, Config, ConfigErrors};
 use crate::fleet::{Diff, Fleet, FleetHandle};
 use crate::metrics::Metrics;
 use crate::scheduler::Entry;
-use crate::server::{error, json, AppState, Body};
 use crate::store::writer::{CheckReg, WriterHandle};
 use crate::util::unix_now;
 
@@ -61,6 +58,19 @@ pub struct Reloader {
     metrics: Arc<Metrics>,
     schedule: mpsc::Sender<Vec<Entry>>,
     senders: Senders,
+}
+
+/// The scheduler's view of a fleet: every check, push checks included (their round
+/// checks for silence).
+pub fn entries(fleet: &Fleet) -> Vec<Entry> {
+    fleet
+        .checks
+        .iter()
+        .map(|c| Entry {
+            key: c.id.0.clone(),
+            interval: c.config.policy.interval,
+        })
+        .collect()
 }
 
 /// Every check, as the store registers them.
@@ -131,7 +141,7 @@ impl Reloader {
             ReloadError::Failed(e.to_string())
         })?;
         let (fleet, diff) = Fleet::rebuild(Arc::new(new), &ids, Some(&old));
-        let entries = crate::daemon::entries(&fleet);
+        let entries = entries(&fleet);
         self.fleet.replace(fleet);
         let s = &self.senders;
         crate::alert::sender::start(&s.ctx, &s.dispatcher, Vec::new(), &s.tasks, &s.shutdown);
@@ -174,55 +184,5 @@ pub async fn run(
                 let _ = reloader.reload().await;
             }
         }
-    }
-}
-
-/// `POST /-/reload`, with `Authorization: Bearer <server.admin_token>`.
-pub async fn handle(app: &AppState, req: Request<Incoming>) -> Response<Body> {
-    if req.method() != Method::POST {
-        return crate::server::method_not_allowed("POST", "use POST /-/reload");
-    }
-    let fleet = app.fleet.current();
-    let Some(expected) = &fleet.config.server.admin_token else {
-        return error(
-            StatusCode::FORBIDDEN,
-            "admin_disabled",
-            "reload over HTTP needs server.admin_token in the config; send SIGHUP instead",
-        );
-    };
-    let given = req
-        .headers()
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "));
-    if !given.is_some_and(|g| crate::token::equal(g.as_bytes(), expected.0.as_bytes())) {
-        return error(
-            StatusCode::UNAUTHORIZED,
-            "unauthorized",
-            "missing or wrong admin bearer token",
-        );
-    }
-    drop(fleet);
-    match app.reload.reload().await {
-        Ok(diff) => json(
-            StatusCode::OK,
-            &serde_json::json!({"status": "reloaded", "checks": {
-                "added": diff.added, "removed": diff.removed,
-                "changed": diff.changed, "unchanged": diff.unchanged,
-            }}),
-        ),
-        Err(ReloadError::Invalid(errors)) => json(
-            StatusCode::BAD_REQUEST,
-            &serde_json::json!({"error": {
-                "code": "invalid_config",
-                "message": format!("the new config is invalid ({} errors); the running config is kept", errors.0.len()),
-                "details": errors.0.iter().map(|e| e.to_string()).collect::<Vec<_>>(),
-            }}),
-        ),
-        Err(e @ ReloadError::Failed(_)) => error(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "reload_failed",
-            &e.to_string(),
-        ),
     }
 }

@@ -1,9 +1,10 @@
 //! The vocabulary of measurement shared by probes, state, store and metrics:
-//! what one result is (SPEC 4.1). Plain data; no I/O here.
+//! what one result is (docs/results.md). Plain data; no I/O here.
 
 use std::fmt;
+use std::time::Duration;
 
-/// The verdict of one measurement of a check (SPEC 4.1).
+/// The verdict of one measurement of a check (docs/results.md).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum ResultKind {
     /// Every expectation held, within `degraded_after`.
@@ -64,7 +65,7 @@ impl fmt::Display for ResultKind {
     }
 }
 
-/// Why a result is `down` (SPEC 4.1).
+/// Why a result is `down` (docs/results.md).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum ErrorKind {
     Dns,
@@ -130,6 +131,30 @@ impl ErrorKind {
 impl fmt::Display for ErrorKind {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
+    }
+}
+
+/// Phase durations of one probe (summed over redirects), docs/results.md.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct Phases {
+    pub resolve: Duration,
+    pub connect: Duration,
+    pub tls: Duration,
+    pub processing: Duration,
+    pub transfer: Duration,
+}
+
+impl Phases {
+    pub const NAMES: [&'static str; 5] = ["resolve", "connect", "tls", "processing", "transfer"];
+
+    pub fn as_array(&self) -> [Duration; 5] {
+        [
+            self.resolve,
+            self.connect,
+            self.tls,
+            self.processing,
+            self.transfer,
+        ]
     }
 }
 

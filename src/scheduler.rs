@@ -24,7 +24,7 @@ use tokio_util::sync::CancellationToken;
 
 use crate::util::deadline;
 
-/// How long shutdown waits for in-flight probes before abandoning them (SPEC 2).
+/// How long shutdown waits for in-flight probes before abandoning them (README.md, "Running").
 pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
 
 /// What the scheduler needs to know of one check.

@@ -1,4 +1,4 @@
-//! Push tokens (SPEC 3.2): random bearer tokens; the config holds only their SHA-256.
+//! Push tokens (docs/configuration.md): random bearer tokens; the config holds only their SHA-256.
 
 use ring::rand::{SecureRandom, SystemRandom};
 

@@ -1,4 +1,4 @@
-//! The JSON API (SPEC 7) of the whole daemon, started in-process on loopback: status,
+//! The JSON API (docs/api.md) of the whole daemon, started in-process on loopback: status,
 //! agencies, a check's config and state, the errors (404 naming what is missing, 405
 //! with `Allow`), and no secret of the config in any answer.
 

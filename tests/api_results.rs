@@ -1,7 +1,7 @@
 //! Raw results and availability of a check through the API, against a push check whose
 //! history was seeded into the database at known times: ordering, `limit`, `from`/`to`
 //! (RFC 3339 and dates in `sla.timezone`), 400 for bad parameters, and the availability
-//! windows checked against an independent second-by-second computation (SPEC 4.4).
+//! windows checked against an independent second-by-second computation (docs/results.md).
 
 mod daemon;
 

@@ -1,4 +1,4 @@
-//! End to end: alerting with durable delivery (SPEC 6) against the real binary and
+//! End to end: alerting with durable delivery (docs/alerts.md) against the real binary and
 //! loopback webhook receivers: one notification per transition, signed; retries with
 //! a stable delivery id; Retry-After; dead on 400; survival of SIGKILL; maintenance.
 

@@ -1,4 +1,4 @@
-//! End to end: push heartbeats against the real binary (SPEC 3.2, 7).
+//! End to end: push heartbeats against the real binary (docs/configuration.md, docs/api.md).
 
 mod e2e;
 

@@ -1,4 +1,4 @@
-//! End to end: config reload (SPEC 3.3) against the real binary: applied as a
+//! End to end: config reload (docs/configuration.md) against the real binary: applied as a
 //! difference, rejected whole when invalid, by HTTP and by SIGHUP.
 
 mod e2e;

@@ -1,4 +1,4 @@
-//! End to end: the mandate and SLO alerts (SPEC 6) and the availability metrics: an
+//! End to end: the mandate and SLO alerts (docs/alerts.md) and the availability metrics: an
 //! unregistered required system raises `SystemNotConnected` after `connection.window`;
 //! a check failing 20% of the time against a 99.5% SLO raises `SLOBudgetBurn`.
 

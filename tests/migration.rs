@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use emcd::sla::report::Period;
+use emcd::report::Period;
 use emcd::store::writer;
 use emcd::store::Store;
 
@@ -57,7 +57,7 @@ async fn v2_database_migrates_in_place_and_its_history_is_reported() {
     let fleet = emcd::fleet::FleetHandle::new(emcd::fleet::Fleet::build(config.clone(), &ids));
     let metrics = Arc::new(emcd::metrics::Metrics::new(fleet.clone()));
     let (w, task) = writer::spawn(conn, metrics.writer.clone(), 64);
-    let hk = emcd::sla::housekeeping::Housekeeper {
+    let hk = emcd::housekeeping::Housekeeper {
         store: store.clone(),
         writer: w,
         fleet,
@@ -71,7 +71,7 @@ async fn v2_database_migrates_in_place_and_its_history_is_reported() {
         from: START,
         to: START + 48 * 3600,
     };
-    let report = emcd::sla::report::sla(&store, &config, period, None)
+    let report = emcd::report::sla(&store, &config, period, None)
         .await
         .unwrap();
     let api = report.checks.iter().find(|c| c.check == "api").unwrap();

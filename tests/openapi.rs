@@ -157,7 +157,7 @@ async fn document_lists_every_route_and_answers_conform() {
     assert_eq!(push["429"]["headers"]["Retry-After"]["required"], true);
     assert_eq!(
         doc["components"]["schemas"]["PushBody"]["properties"]["duration_seconds"]["maximum"],
-        emcd::push::body::MAX_DURATION_SECONDS
+        emcd::api::push::body::MAX_DURATION_SECONDS
     );
     let reload = &doc["paths"]["/-/reload"]["post"]["responses"];
     for code in ["200", "400", "401", "403"] {

@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use emcd::config::{Config, Retention};
 use emcd::fleet::{Fleet, FleetHandle};
-use emcd::sla::housekeeping::Housekeeper;
+use emcd::housekeeping::Housekeeper;
 use emcd::store::rollups::Grain;
 use emcd::store::{writer, Store};
 

@@ -10,9 +10,9 @@ use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
+use emcd::report::Period;
 use emcd::result::{ErrorKind, ResultKind};
 use emcd::sla::histogram::BUCKET_ERROR;
-use emcd::sla::report::Period;
 use emcd::store::writer::{self, CheckReg};
 use emcd::store::{pack, Store};
 
@@ -174,7 +174,7 @@ async fn monthly_report_matches_an_independent_computation_and_survives_retentio
     let fleet = emcd::fleet::FleetHandle::new(emcd::fleet::Fleet::build(config.clone(), &ids));
     let metrics = Arc::new(emcd::metrics::Metrics::new(fleet.clone()));
     let (w, task) = writer::spawn(conn, metrics.writer.clone(), 1024);
-    let hk = emcd::sla::housekeeping::Housekeeper {
+    let hk = emcd::housekeeping::Housekeeper {
         store: store.clone(),
         writer: w,
         fleet,
@@ -190,7 +190,7 @@ async fn monthly_report_matches_an_independent_computation_and_survives_retentio
     drop(hk);
     task.await.unwrap();
 
-    let report = emcd::sla::report::sla(
+    let report = emcd::report::sla(
         &store,
         &config,
         Period {

@@ -1,4 +1,4 @@
-//! The status page (SPEC 7) of the whole daemon, started in-process on loopback: names
+//! The status page (docs/api.md) of the whole daemon, started in-process on loopback: names
 //! from config are escaped, unknown agencies get an HTML 404, the page has no external
 //! asset and no script, and an agency's 90 daily bars carry the availability of each
 //! day as computed independently from the seeded history.

@@ -8,7 +8,7 @@ Deterministic; Python 3 standard library only. Edit this script, not the JSON.
 
 Every panel and every query target uses the `datasource` template variable
 (`{"type": "prometheus", "uid": "${datasource}"}`), so the dashboards work unchanged
-with any Prometheus data source, provisioned or imported. Only metrics of SPEC 5 and the
+with any Prometheus data source, provisioned or imported. Only metrics of docs/metrics.md and the
 recording rules of deploy/prometheus/rules/emcd-recording.yml are queried;
 tests/deploy_kit.rs evaluates every expression against a real Prometheus scraping
 `emcd demo`.

@@ -212,7 +212,7 @@ def agency_file(i, agency, services):
 
 
 MAIN = HEADER + """#
-# The main file of emcd (SPEC 3.1). Every key has a default except `include`; the values
+# The main file of emcd (docs/configuration.md). Every key has a default except `include`; the values
 # shown are the defaults unless a comment says otherwise. Durations: 30s, 5m, 14d.
 # Any value may use ${VAR} (an environment variable; $${ is a literal ${).
 server:

@@ -1,4 +1,4 @@
-//! Maintenance windows (SPEC 3.1): a cron schedule with seconds, a duration and a
+//! Maintenance windows (docs/configuration.md): a cron schedule with seconds, a duration and a
 //! matcher, evaluated in `sla.timezone`. A window covers an instant when its latest
 //! start at or before that instant began less than `duration` ago, so a window that
 //! began before a restart is still honoured after it.

@@ -1,4 +1,4 @@
-//! What receivers are sent (SPEC 6): the `emcd` webhook body, the Alertmanager webhook
+//! What receivers are sent (docs/alerts.md): the `emcd` webhook body, the Alertmanager webhook
 //! (v4) body for `format: alertmanager`, the alert list POSTed to an Alertmanager's
 //! `/api/v2/alerts`, and the HMAC signature of a webhook body.
 

@@ -1,4 +1,4 @@
-//! Alerts evaluated on a timer rather than per result (SPEC 6): `SystemNotConnected`
+//! Alerts evaluated on a timer rather than per result (docs/alerts.md): `SystemNotConnected`
 //! (a required system disconnected or unregistered for longer than
 //! `connection.window`) and `SLOBudgetBurn` (the last hour burns the 30-day error
 //! budget more than 14.4 times as fast as allowed). Same rules, same durable writes.

@@ -1,4 +1,4 @@
-//! Routing (SPEC 3.1): every route whose matcher matches an alert sends it to its
+//! Routing (docs/configuration.md): every route whose matcher matches an alert sends it to its
 //! receiver; a route without a matcher matches everything. Each receiver gets an
 //! alert at most once.
 

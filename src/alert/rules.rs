@@ -1,4 +1,4 @@
-//! The alert decision as a pure function (SPEC 6): from an alert's slot, whether its
+//! The alert decision as a pure function (docs/alerts.md): from an alert's slot, whether its
 //! condition holds now, the time and the policy, to the action to take. No I/O here;
 //! the recorder applies the action and the writer makes it durable.
 

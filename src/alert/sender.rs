@@ -1,4 +1,4 @@
-//! Delivery (SPEC 6): one task per receiver works through that receiver's outbox, in
+//! Delivery (docs/alerts.md): one task per receiver works through that receiver's outbox, in
 //! order per alert, retried on the schedule of `retry.rs` (backoff from 1 s to 5 min, a
 //! receiver's `Retry-After` clamped to those bounds, dead after 24 h); a 4xx other than
 //! 408/429 is dead at once.

@@ -1,4 +1,4 @@
-//! Time-weighted availability (SPEC 4.4) as pure functions over a check's results: each
+//! Time-weighted availability (docs/results.md) as pure functions over a check's results: each
 //! result stands for the time until the next result of that check, at most `cap`
 //! (2 x interval); beyond that the time is unknown. No I/O and no clock here: callers
 //! pass the results and the window.

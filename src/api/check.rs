@@ -24,7 +24,7 @@ pub const WINDOWS: [(&str, i64); 4] = [
     ("30d", 30 * 86_400),
 ];
 
-/// The SLA policy availability is computed under (SPEC 4.4).
+/// The SLA policy availability is computed under (docs/results.md).
 pub const POLICY: &str = "emcd-sla-v1";
 
 /// Each result stands for at most this long (2 x interval), in seconds.

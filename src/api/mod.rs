@@ -1,37 +1,56 @@
-//! The JSON API (SPEC 7) under `/api/v1/`: status, agencies, checks and their results,
+//! The JSON API (docs/api.md) under `/api/v1/`: status, agencies, checks and their results,
 //! and the OpenAPI document. Read-only: handlers read the fleet and the store, never
 //! change them. (Push and reload have their own modules; the server routes them.)
 //!
 //! Map: `snapshot` is one consistent read of the fleet (shared with the status page);
 //! `views` renders status and agencies; `check` a check and its results;
-//! `availability` is the time-weighted arithmetic of SPEC 4.4; `time` parses and formats
+//! `availability` is the time-weighted arithmetic of docs/results.md; `time` parses and formats
 //! times; `openapi` and `schemas` are the OpenAPI document.
 
+pub mod admin;
+mod alerts;
 pub mod availability;
 mod check;
 mod openapi;
+pub mod push;
+mod reports;
 mod schemas;
 pub mod snapshot;
+mod state;
 pub mod time;
 mod views;
 
 use http::{Method, Request, Response, StatusCode};
 use hyper::body::Incoming;
 
-use crate::server::{error, json, AppState, Body};
+use crate::reply::{error, json, Body};
 use crate::util::unix_now;
 use snapshot::Snapshot;
 use time::{parse_bound, Bound};
 
 pub use check::{cap, POLICY, WINDOWS};
+pub use state::AppState;
 
 /// Largest `limit` of a results query.
 pub const MAX_LIMIT: u32 = 10_000;
 /// `limit` when none is given.
 pub const DEFAULT_LIMIT: u32 = 100;
 
+/// Every route under `/api/v1/` and `/-/reload`.
 pub async fn handle(app: &AppState, req: Request<Incoming>) -> Response<Body> {
     let path = req.uri().path();
+    if path.starts_with("/api/v1/push/") {
+        return push::handle(app, req).await;
+    }
+    if path == "/-/reload" {
+        return admin::reload(app, req).await;
+    }
+    if path == "/api/v1/reports/sla" || path == "/api/v1/reports/compliance" {
+        return reports::handle(app, req).await;
+    }
+    if path == "/api/v1/alerts" || path == "/api/v1/notifications" {
+        return alerts::handle(app, req).await;
+    }
     let Some(rest) = path.strip_prefix("/api/v1/") else {
         return not_found(path);
     };
@@ -139,7 +158,7 @@ fn not_found(path: &str) -> Response<Body> {
 }
 
 fn method_not_allowed(path: &str, method: &Method) -> Response<Body> {
-    crate::server::method_not_allowed(
+    crate::reply::method_not_allowed(
         "GET, HEAD",
         &format!("{path} accepts GET and HEAD, not {method}"),
     )

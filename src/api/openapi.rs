@@ -149,8 +149,8 @@ pub fn document(fleet: &Fleet) -> Value {
     }));
     let mut rate_limited = error(&format!(
         "More than {} pushes a second for this check (bursts of {}); nothing was stored",
-        crate::push::gate::RATE_PER_SECOND,
-        crate::push::gate::BURST
+        crate::api::push::gate::RATE_PER_SECOND,
+        crate::api::push::gate::BURST
     ));
     rate_limited["headers"] = json!({"Retry-After": {
         "description": "Seconds until a push of this check is accepted again",

@@ -214,7 +214,7 @@ pub fn all() -> Map<String, Value> {
                 "status": nullable(one_of(&["up", "down"])),
                 "duration_seconds": nullable(json!({
                     "type": "number", "minimum": 0,
-                    "maximum": crate::push::body::MAX_DURATION_SECONDS,
+                    "maximum": crate::api::push::body::MAX_DURATION_SECONDS,
                 })),
                 // Any length fits the 64 KiB body; over 1 KiB it is stored cut.
                 "message": nullable(string()),

@@ -1,4 +1,4 @@
-//! Times as the API shows and accepts them (SPEC 7): RFC 3339 in UTC out; RFC 3339 or a
+//! Times as the API shows and accepts them (docs/api.md): RFC 3339 in UTC out; RFC 3339 or a
 //! calendar date in `sla.timezone` in. Pure functions, no clock.
 
 use chrono::{DateTime, NaiveDate};

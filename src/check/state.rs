@@ -1,4 +1,4 @@
-//! Check state (SPEC 4.2) as a pure function: (state, result, policy) -> new state.
+//! Check state (docs/results.md) as a pure function: (state, result, policy) -> new state.
 //! No I/O, no clock: the caller feeds results in order and acts on the transition.
 
 use crate::result::ResultKind;
@@ -47,7 +47,7 @@ pub struct CheckState {
 }
 
 impl Default for CheckState {
-    /// A check is UP until enough failures make it DOWN (SPEC 4.2).
+    /// A check is UP until enough failures make it DOWN (docs/results.md).
     fn default() -> Self {
         CheckState {
             status: Status::Up,

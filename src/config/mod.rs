@@ -1,4 +1,4 @@
-//! Configuration: YAML main file plus agency files (SPEC 3), parsed into raw serde
+//! Configuration: YAML main file plus agency files (docs/configuration.md), parsed into raw serde
 //! structs (`raw`), then validated into the typed model (`model`) in one step that
 //! reports every error at once as `FILE:LINE:COL: PATH: MESSAGE`. Nothing outside this
 //! module sees the raw layer; a model value that exists is a valid one.

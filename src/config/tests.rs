@@ -1,5 +1,5 @@
 //! A fully specified configuration (`tests/fixtures/config/full`, no key at its default)
-//! loads into exactly the expected model values; a minimal one gets SPEC 3.1 defaults.
+//! loads into exactly the expected model values; a minimal one gets docs/configuration.md defaults.
 
 use std::path::Path;
 use std::time::Duration;

@@ -76,7 +76,7 @@ pub fn main_file(main: &MainSettings<'_>) -> anyhow::Result<String> {
     Ok(format!(
         "{HEADER}#\n\
 # Short intervals and thresholds so that state changes show within a minute; a real\n\
-# deployment keeps the defaults of SPEC 3.1 (60s interval, thresholds 3 and 2).\n\
+# deployment keeps the defaults of docs/configuration.md (60s interval, thresholds 3 and 2).\n\
 server:\n  listen: {listen}\n\
 storage:\n  path: {database}\n\
 defaults:\n  interval: 10s\n  timeout: 8s\n  failure_threshold: 2\n  success_threshold: 2\n  degraded_after: 3s\n  cert_min_days: 14\n\

@@ -1,4 +1,4 @@
-//! `emcd demo`: the embedded default a newcomer runs first (SPEC 2). It starts a simulated
+//! `emcd demo`: the embedded default a newcomer runs first (README.md, "Running"). It starts a simulated
 //! fleet of agency endpoints on loopback (`fleet`, with its own short-lived TLS
 //! certificate from `tls`), writes a config for all 51 agencies of the reference data
 //! (`agencies`, `plan`, `config`) under `<data-dir>/config/`, loads it with the ordinary

@@ -1,4 +1,4 @@
-//! The push-only system's side of the push API (SPEC 7): every [`PUSH_EVERY`] it posts
+//! The push-only system's side of the push API (docs/api.md): every [`PUSH_EVERY`] it posts
 //! `{"status": "up"}` with its bearer token to `/api/v1/push/{agency}/{system}/{check}`,
 //! as a system inside a closed network would. It starts once the daemon is ready and
 //! stops when its token is cancelled. The token is never logged.

@@ -13,10 +13,10 @@
 
 use std::collections::HashMap;
 
-use crate::alert::AlertName;
+use crate::alert_vocab::AlertName;
 use crate::config::CheckKind;
 use crate::fleet::{CheckRuntime, Fleet};
-use crate::probe::Phases;
+use crate::result::Phases;
 use crate::result::ResultKind;
 use crate::sla::availability::{WindowSums, WINDOWS};
 use crate::sla::live::Seconds;
@@ -393,7 +393,7 @@ mod tests {
     use prometheus_client::registry::Registry;
 
     use super::*;
-    use crate::alert::Firing;
+    use crate::alert_vocab::Firing;
     use crate::check::state::Status;
     use crate::fleet::{FleetHandle, LastResult};
     use crate::metrics::openmetrics_to_text;

@@ -1,4 +1,4 @@
-//! `emcd probe URL` (SPEC 2): one HTTP(S) probe now, printed for an agency debugging its
+//! `emcd probe URL` (README.md, "Running"): one HTTP(S) probe now, printed for an agency debugging its
 //! endpoint: phase timings, status, TLS certificate expiry, verdict. It uses the same
 //! [`Prober`] as the daemon, with the default expectations (status 200-399).
 
@@ -88,7 +88,7 @@ fn header(text: &str) -> anyhow::Result<(HeaderName, HeaderValue)> {
     Ok((name, value))
 }
 
-/// The SPEC 3.1 defaults, with the given timeout.
+/// The docs/configuration.md defaults, with the given timeout.
 fn policy(timeout: Duration) -> Policy {
     Policy {
         interval: timeout.saturating_add(Duration::from_secs(1)),

@@ -8,7 +8,7 @@ use tokio::time::Instant;
 
 use super::Phases;
 
-/// A phase of SPEC 4.1.
+/// A phase of docs/results.md.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Phase {
     Resolve,

@@ -1,4 +1,4 @@
-//! HTTP expectations (SPEC 3.2 `expect`), checked in a fixed order: status, body_contains,
+//! HTTP expectations (docs/configuration.md `expect`), checked in a fixed order: status, body_contains,
 //! body_not_contains, body_regex, headers, json, max_response_time. The first that fails
 //! is the verdict, with a message naming what failed. Pure: no I/O, no allocation unless
 //! something fails (or JSON has to be parsed).

@@ -1,4 +1,4 @@
-//! The HTTP(S) probe (SPEC 4.1): a fresh connection per probe and per redirect hop, HTTP/1.1
+//! The HTTP(S) probe (docs/results.md): a fresh connection per probe and per redirect hop, HTTP/1.1
 //! over hyper's connection API, the connection driven inside the probe's own future (no
 //! task spawned). One deadline bounds everything: DNS, connect, TLS, every hop and the
 //! whole body. The body is kept up to 1 MiB for the expectations, the rest is read and
@@ -31,7 +31,7 @@ use crate::result::ErrorKind;
 
 /// Redirects followed at most; the response after the last one must not redirect again.
 const MAX_REDIRECTS: usize = 10;
-/// Body bytes kept for the expectations (SPEC 4.1); the rest is drained and counted.
+/// Body bytes kept for the expectations (docs/results.md); the rest is drained and counted.
 const BODY_KEEP: usize = 1 << 20;
 
 pub(crate) async fn probe(prober: &Prober, spec: &HttpSpec, policy: &Policy) -> Outcome {

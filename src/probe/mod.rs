@@ -1,4 +1,4 @@
-//! Probes (SPEC 4.1): one measurement of an endpoint, returned as a value. A probe never
+//! Probes (docs/results.md): one measurement of an endpoint, returned as a value. A probe never
 //! writes to the store, the metrics or the alerts; the caller does. A failed probe is
 //! data (an [`Outcome`] with a `Down` verdict), not an `Err`.
 //!
@@ -28,31 +28,8 @@ mod tcp;
 mod tls;
 mod vantage;
 
+pub use crate::result::Phases;
 pub use tls::parse_certs;
-
-/// Phase durations of one probe (summed over redirects), SPEC 4.1.
-#[derive(Clone, Copy, Debug, Default, PartialEq)]
-pub struct Phases {
-    pub resolve: Duration,
-    pub connect: Duration,
-    pub tls: Duration,
-    pub processing: Duration,
-    pub transfer: Duration,
-}
-
-impl Phases {
-    pub const NAMES: [&'static str; 5] = ["resolve", "connect", "tls", "processing", "transfer"];
-
-    pub fn as_array(&self) -> [Duration; 5] {
-        [
-            self.resolve,
-            self.connect,
-            self.tls,
-            self.processing,
-            self.transfer,
-        ]
-    }
-}
 
 /// What one probe measured.
 #[derive(Clone, Debug)]
@@ -119,7 +96,7 @@ impl Prober {
         Ok(Prober { tls, user_agent })
     }
 
-    /// One HTTP(S) probe (SPEC 4.1), bounded by `policy.timeout`.
+    /// One HTTP(S) probe (docs/results.md), bounded by `policy.timeout`.
     pub async fn http(&self, spec: &HttpSpec, policy: &Policy) -> Outcome {
         http::probe(self, spec, policy).await
     }

@@ -19,7 +19,7 @@ use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use tokio_util::sync::CancellationToken;
 
 use super::activity::{Activity, Tracked, Verdict};
-use super::AppState;
+use crate::api::AppState;
 
 /// The bounds on the server's connections, from `server.*` (read at start).
 #[derive(Clone, Copy, Debug)]
@@ -131,7 +131,7 @@ impl Connection {
             let app = app.clone();
             let in_flight = requests.request();
             async move {
-                let response = super::route(&app, req).await;
+                let response = super::routes::route(&app, req).await;
                 drop(in_flight);
                 Ok::<_, Infallible>(response)
             }

@@ -1,4 +1,4 @@
-//! Time-weighted rollups (SPEC 4.4, 8). Each result stands for the time until the next
+//! Time-weighted rollups (docs/results.md, docs/storage.md). Each result stands for the time until the next
 //! result of its check, at most 2 x interval; time no result stands for is `unknown`.
 //! An [`Accumulator`] folds one check's results, in order, into a [`Rollup`] of the
 //! window `[start, end)`; results before the window only establish what stands at its
@@ -59,7 +59,7 @@ impl Rollup {
     }
 
     /// Seconds counted against availability: down, plus maintenance when it is not
-    /// excluded (SPEC 4.4: unknown never counts).
+    /// excluded (docs/results.md: unknown never counts).
     pub fn unavailable(&self, exclude_maintenance: bool) -> f64 {
         let maint = if exclude_maintenance {
             0.0

@@ -5,7 +5,7 @@ use sqlx::sqlite::SqliteConnection;
 use sqlx::{Connection, Row};
 
 use super::{Store, StoreError};
-use crate::alert::{Event, Status};
+use crate::alert_vocab::{Event, Status};
 
 /// A new notification of one transition to one receiver.
 #[derive(Clone, Debug)]

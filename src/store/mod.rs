@@ -1,4 +1,4 @@
-//! Storage (SPEC 8): one SQLite file in WAL mode, schema migrations embedded in the
+//! Storage (docs/storage.md): one SQLite file in WAL mode, schema migrations embedded in the
 //! binary, a single writer task committing results in batches (`writer`), and a separate
 //! read-only pool for queries. All SQL of emcd lives under this module.
 

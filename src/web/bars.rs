@@ -1,5 +1,5 @@
 //! The 90 daily availability bars of a check: calendar days in `sla.timezone`, each
-//! day's availability time-weighted from raw results (SPEC 4.4), grey where there is
+//! day's availability time-weighted from raw results (docs/results.md), grey where there is
 //! no data. Every bar carries its date and figure as a title and an accessible label.
 
 use std::fmt::Write;

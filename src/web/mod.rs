@@ -1,4 +1,4 @@
-//! The status page (SPEC 7): server-rendered HTML at `/` and `/agencies/{agency}`, no
+//! The status page (docs/api.md): server-rendered HTML at `/` and `/agencies/{agency}`, no
 //! external assets and no script, readable on a phone. Everything that comes from
 //! config or results is escaped (`html::esc`). Reads the fleet and the store only.
 //!
@@ -17,7 +17,8 @@ use http_body_util::Full;
 use hyper::body::Incoming;
 
 use crate::api::snapshot::Snapshot;
-use crate::server::{AppState, Body};
+use crate::api::AppState;
+use crate::reply::Body;
 use crate::util::unix_now;
 
 pub use html::esc;

@@ -279,7 +279,7 @@ pub fn crate_file(path: &str) -> PathBuf {
 
 /// Seconds of `[from, to)` by kind (up, degraded, down, maintenance, unknown), deciding
 /// each second on its own: the latest result at or before it counts while it is less
-/// than `cap` old, else the second is unknown. An independent check of SPEC 4.4.
+/// than `cap` old, else the second is unknown. An independent check of docs/results.md.
 pub fn per_second(history: &[(i64, ResultKind)], cap: i64, from: i64, to: i64) -> [i64; 5] {
     let mut out = [0; 5];
     let mut latest: Option<usize> = None;

@@ -156,7 +156,7 @@ fn webhook(ctx: &mut Ctx<'_>, w: &raw::WebhookSection, path: &str) -> Option<Web
             )),
         },
     );
-    let secret = super::main_file::secret(ctx, w.secret.as_ref(), &sub(path, "secret"));
+    let secret = super::secret(ctx, w.secret.as_ref(), &sub(path, "secret"));
     let headers = headers(ctx, w.headers.as_ref(), &sub(path, "headers"));
     let timeout = ctx.or(
         w.timeout.as_ref(),

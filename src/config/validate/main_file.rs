@@ -7,9 +7,9 @@ use std::time::Duration;
 use serde_saphyr::Location;
 
 use super::super::model::*;
-use super::super::raw::{self, MainFile, Spanned, Text};
+use super::super::raw::{self, MainFile, Spanned};
 use super::super::scalar;
-use super::{alerting, idx, policy, sub, Ctx};
+use super::{alerting, idx, policy, secret, sub, Ctx};
 
 /// Everything the main file defines.
 pub struct MainParts {
@@ -80,21 +80,6 @@ pub fn main_file(ctx: &mut Ctx<'_>, raw: &MainFile) -> MainParts {
             .collect(),
         include,
     }
-}
-
-/// A secret: substituted, never echoed, and not empty (an empty token would let anyone in).
-pub fn secret(ctx: &mut Ctx<'_>, t: Option<&Text>, path: &str) -> Option<Secret> {
-    let t = t?;
-    let value = ctx.text(t, path)?;
-    if value.is_empty() {
-        ctx.error(
-            t.referenced,
-            path,
-            "empty secret: remove the key, or set a value",
-        );
-        return None;
-    }
-    Some(Secret(value))
 }
 
 fn server(ctx: &mut Ctx<'_>, s: Option<&raw::ServerSection>) -> Server {

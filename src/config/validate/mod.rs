@@ -176,3 +176,18 @@ pub fn sub(parent: &str, key: &str) -> String {
 pub fn idx(parent: &str, i: usize) -> String {
     format!("{parent}[{i}]")
 }
+
+/// A secret: substituted, never echoed, and not empty (an empty token would let anyone in).
+pub fn secret(ctx: &mut Ctx<'_>, t: Option<&Text>, path: &str) -> Option<super::model::Secret> {
+    let t = t?;
+    let value = ctx.text(t, path)?;
+    if value.is_empty() {
+        ctx.error(
+            t.referenced,
+            path,
+            "empty secret: remove the key, or set a value",
+        );
+        return None;
+    }
+    Some(super::model::Secret(value))
+}

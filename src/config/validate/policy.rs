@@ -8,7 +8,7 @@ use super::super::raw::PolicyRef;
 use super::super::scalar::{self, fmt_duration, Msg};
 use super::{sub, Ctx};
 
-/// SPEC 3.1 values, used where `defaults` says nothing.
+/// docs/configuration.md values, used where `defaults` says nothing.
 pub fn builtin() -> Policy {
     Policy {
         interval: Duration::from_secs(60),

@@ -1,4 +1,4 @@
--- emcd schema v2: alert state and the notification outbox (SPEC 6).
+-- emcd schema v2: alert state and the notification outbox (docs/alerts.md).
 
 -- One row per alert identity; the current state of that alert.
 CREATE TABLE alerts (

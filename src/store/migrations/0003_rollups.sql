@@ -1,4 +1,4 @@
--- emcd schema v3: rollups, incidents, housekeeping cursors (SPEC 4.4, 8).
+-- emcd schema v3: rollups, incidents, housekeeping cursors (docs/results.md, docs/storage.md).
 
 -- The check's interval, for time-weighted rollups (a result stands at most 2 x interval).
 ALTER TABLE checks ADD COLUMN interval_s INTEGER NOT NULL DEFAULT 60;

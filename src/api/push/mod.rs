@@ -1,4 +1,4 @@
-//! Push heartbeats (SPEC 3.2, 7): `POST /api/v1/push/{agency}/{system}/{check}` with
+//! Push heartbeats (docs/configuration.md, docs/api.md): `POST /api/v1/push/{agency}/{system}/{check}` with
 //! `Authorization: Bearer TOKEN`, for systems that cannot be probed from outside. The
 //! token's SHA-256 is compared in constant time with the configured digest; tokens are
 //! never logged. Answers 202, or 401 / 404 / 400 / 413 / 429. The bounds (body, message,
@@ -18,15 +18,16 @@ use hyper::body::Incoming;
 
 pub use gate::Gate;
 
+use crate::api::AppState;
 use crate::config::CheckKind;
-use crate::server::{error, json, AppState, Body};
+use crate::reply::{error, json, Body};
 
 /// Largest accepted body.
 pub const MAX_BODY: usize = 64 * 1024;
 
 pub async fn handle(app: &AppState, req: Request<Incoming>) -> Response<Body> {
     if req.method() != Method::POST {
-        return crate::server::method_not_allowed("POST", "push with POST");
+        return crate::reply::method_not_allowed("POST", "push with POST");
     }
     let id = req
         .uri()

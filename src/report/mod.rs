@@ -1,23 +1,23 @@
-//! SLA and compliance reports (SPEC 4.4, 7): per check, system and agency over a period
+//! SLA and compliance reports (docs/results.md, docs/api.md): per check, system and agency over a period
 //! of calendar time in `sla.timezone`, from daily rollups where whole days are rolled
 //! up, hourly rollups for other complete hours, and raw results for the hours not yet
 //! rolled up. Every report states its policy and its coverage. `format` renders them.
 
+pub mod cli;
 pub mod compliance;
 pub mod format;
-pub mod http;
 
 use std::collections::HashMap;
 
 use serde::Serialize;
 
-use super::rollup::{Accumulator, Rollup};
-use super::time;
 use crate::config::Config;
+use crate::sla::rollup::{Accumulator, Rollup};
+use crate::sla::time;
 use crate::store::rollups::Grain;
 use crate::store::{Store, StoreError};
 
-/// The policy every report states (SPEC 4.4).
+/// The policy every report states (docs/results.md).
 #[derive(Clone, Debug, Serialize, PartialEq)]
 pub struct Policy {
     pub name: &'static str,
@@ -40,7 +40,7 @@ impl Policy {
             timezone: config.sla.timezone.name().to_owned(),
             percentiles: format!(
                 "of up and degraded response times, from a log-scale histogram (within {:.1}%)",
-                super::histogram::BUCKET_ERROR * 100.0
+                crate::sla::histogram::BUCKET_ERROR * 100.0
             ),
         }
     }

@@ -1,21 +1,23 @@
 //! `GET /api/v1/alerts?state=firing|all` and `GET /api/v1/notifications?state=pending|
-//! dead|delivered` (SPEC 7): read-only views of alert state and the outbox.
+//! dead|delivered` (docs/api.md): read-only views of alert state and the outbox.
 
 use http::{Method, Request, Response, StatusCode};
 use hyper::body::Incoming;
 use serde_json::json;
 
-use super::{payload, rfc3339};
-use crate::server::{error, json, AppState, Body};
+use crate::alert::payload;
+use crate::api::AppState;
+use crate::reply::{error, json, Body};
+use crate::util::rfc3339;
 
 /// Largest page of notifications.
 const LIMIT: u32 = 1000;
 
 pub async fn handle(app: &AppState, req: Request<Incoming>) -> Response<Body> {
     if req.method() != Method::GET {
-        return crate::server::method_not_allowed("GET", "use GET");
+        return crate::reply::method_not_allowed("GET", "use GET");
     }
-    let state = crate::sla::report::http::param(&req, "state");
+    let state = crate::reply::param(&req, "state");
     let state = state.as_deref();
     match req.uri().path() {
         "/api/v1/alerts" => {

@@ -1,4 +1,4 @@
-//! The compliance report (SPEC 4.3, 7): per agency, its required systems connected,
+//! The compliance report (docs/results.md, docs/api.md): per agency, its required systems connected,
 //! disconnected and unregistered as of a moment, the connection ratio, availability
 //! over the period, and the rank (by ratio, then availability).
 

@@ -96,7 +96,7 @@ pub fn sla_csv(r: &SlaReport) -> String {
 /// The compliance report as CSV.
 pub fn compliance_csv(r: &ComplianceReport) -> String {
     let mut out = String::from("policy,at,rank,agency,name,kind,required,connected,disconnected,unregistered,ratio,availability\n");
-    let at = crate::alert::rfc3339(r.at);
+    let at = crate::util::rfc3339(r.at);
     for a in &r.agencies {
         let cells = [
             r.policy.name.to_owned(),
@@ -213,7 +213,7 @@ pub fn sla_table(r: &SlaReport) -> String {
 pub fn compliance_table(r: &ComplianceReport) -> String {
     let mut out = format!(
         "Compliance with the connection mandate as of {} (window {} s)\n\n",
-        crate::alert::rfc3339(r.at),
+        crate::util::rfc3339(r.at),
         r.connection_window_seconds
     );
     let rows: Vec<Vec<String>> = r

@@ -1,12 +1,8 @@
-//! `GET /api/v1/reports/sla` and `/api/v1/reports/compliance` (SPEC 7), and the period
-//! arguments shared with `emcd report`.
-
-use http::{header, Method, Request, Response, StatusCode};
-use hyper::body::Incoming;
+//! `emcd report`, and the period arguments it shares with `GET /api/v1/reports/*`
+//! (docs/api.md).
 
 use super::format::{self, Format};
 use super::Period;
-use crate::server::{error, AppState, Body};
 use crate::sla::time;
 
 /// The period: `month` (default: the current month) gives the bounds that `from`/`to`
@@ -42,64 +38,6 @@ pub fn period(
 
 fn current_month(tz: chrono_tz::Tz, now: i64) -> String {
     time::date_text(tz, now)[..7].to_owned()
-}
-
-/// A query parameter, percent-decoded.
-pub fn param(req: &Request<Incoming>, name: &str) -> Option<String> {
-    url::form_urlencoded::parse(req.uri().query()?.as_bytes())
-        .find(|(k, _)| k == name)
-        .map(|(_, v)| v.into_owned())
-}
-
-pub async fn handle(app: &AppState, req: Request<Incoming>) -> Response<Body> {
-    if req.method() != Method::GET {
-        return crate::server::method_not_allowed("GET", "use GET");
-    }
-    let config = app.fleet.current().config.clone();
-    let now = crate::util::unix_now();
-    let bad = |m: String| error(StatusCode::BAD_REQUEST, "bad_request", &m);
-    let fmt = match param(&req, "format").as_deref().unwrap_or("json") {
-        "json" => Format::Json,
-        "csv" => Format::Csv,
-        other => return bad(format!("format={other:?}: expected json or csv")),
-    };
-    let period = match period(
-        config.sla.timezone,
-        param(&req, "month").as_deref(),
-        param(&req, "from").as_deref(),
-        param(&req, "to").as_deref(),
-        now,
-    ) {
-        Ok(p) => p,
-        Err(e) => return bad(e),
-    };
-    let agency = param(&req, "agency");
-    let agency = agency.as_deref();
-    if let Some(a) = agency {
-        if !config.agencies.iter().any(|x| x.id == a) {
-            return error(
-                StatusCode::NOT_FOUND,
-                "unknown_agency",
-                &format!("no agency {a:?}"),
-            );
-        }
-    }
-    let body = match req.uri().path() {
-        "/api/v1/reports/sla" => match super::sla(&app.store, &config, period, agency).await {
-            Ok(r) if fmt == Format::Csv => format::sla_csv(&r),
-            Ok(r) => serde_json::to_string(&r).expect("reports serialize"),
-            Err(e) => return error(StatusCode::INTERNAL_SERVER_ERROR, "store", &e.to_string()),
-        },
-        _ => match super::compliance::compliance(&app.store, &config, period, agency, now).await {
-            Ok(r) if fmt == Format::Csv => format::compliance_csv(&r),
-            Ok(r) => serde_json::to_string(&r).expect("reports serialize"),
-            Err(e) => return error(StatusCode::INTERNAL_SERVER_ERROR, "store", &e.to_string()),
-        },
-    };
-    Response::builder()
-        .header(header::CONTENT_TYPE, fmt.content_type())
-        .body(http_body_util::Full::new(bytes::Bytes::from(body)))
-        .expect("static response parts are valid")
 }
 
 /// `emcd report`: the same reports from the database, without a daemon.

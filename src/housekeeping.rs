@@ -10,10 +10,11 @@ use std::time::Duration;
 
 use tokio_util::sync::CancellationToken;
 
-use super::rollup::{Accumulator, Rollup};
-use super::time;
 use crate::fleet::FleetHandle;
 use crate::metrics::Metrics;
+use crate::sla::availability::{self, WindowSums};
+use crate::sla::rollup::{Accumulator, Rollup};
+use crate::sla::time;
 use crate::store::rollups::{self, Cutoffs, Grain};
 use crate::store::writer::WriterHandle;
 use crate::store::{Store, StoreError};
@@ -89,7 +90,7 @@ impl Housekeeper {
             hour += 3600;
         }
         self.daily_pass(tz, hour - 3600).await?;
-        let sums = super::availability::compute(&self.store, tz, hour).await?;
+        let sums = window_sums(&self.store, tz, hour).await?;
         *self
             .metrics
             .availability
@@ -184,4 +185,52 @@ pub async fn run(hk: Housekeeper, shutdown: CancellationToken) {
             }
         }
     }
+}
+
+/// Sums rollups for the windows ending at `covered_until` (the end of the last rolled
+/// hour): hourly rows for 24h; daily rows for whole local days plus hourly rows for the
+/// rest of the window for 7d and 30d.
+async fn window_sums(
+    store: &Store,
+    tz: chrono_tz::Tz,
+    covered_until: i64,
+) -> Result<WindowSums, StoreError> {
+    let mut sums = WindowSums {
+        covered_until,
+        by_check: HashMap::new(),
+    };
+    let mut add = |slot: usize, rows: Vec<(i64, i64, Rollup)>| {
+        for (check, _, r) in rows {
+            sums.by_check.entry(check).or_default()[slot].add(availability::seconds(&r));
+        }
+    };
+    add(
+        0,
+        store
+            .rollups(Grain::Hourly, covered_until - 86_400, covered_until)
+            .await?,
+    );
+    let daily_done = store
+        .housekeeping("rollup_daily")
+        .await?
+        .map(|c| time::next_day_start(tz, c.0));
+    for (slot, len) in [(1, 7 * 86_400), (2, 30 * 86_400)] {
+        let from = covered_until - len;
+        let days_from = time::next_day_start(tz, from - 1);
+        let days_to = daily_done
+            .unwrap_or(days_from)
+            .clamp(days_from, covered_until);
+        add(
+            slot,
+            store
+                .rollups(Grain::Hourly, from, days_from.min(covered_until))
+                .await?,
+        );
+        add(slot, store.rollups(Grain::Daily, days_from, days_to).await?);
+        add(
+            slot,
+            store.rollups(Grain::Hourly, days_to, covered_until).await?,
+        );
+    }
+    Ok(sums)
 }

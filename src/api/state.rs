@@ -1,0 +1,28 @@
+//! What every handler reads: the handles of the running daemon.
+
+use std::sync::atomic::AtomicBool;
+use std::sync::Arc;
+
+use crate::fleet::FleetHandle;
+use crate::metrics::Metrics;
+use crate::recorder::Recorder;
+use crate::reload::ReloadHandle;
+use crate::store::Store;
+
+/// What handlers read.
+pub struct AppState {
+    pub fleet: FleetHandle,
+    pub metrics: Arc<Metrics>,
+    /// Read side of the database (reports, result history).
+    pub store: Arc<Store>,
+    /// Where push heartbeats go.
+    pub recorder: Recorder,
+    /// Asks the daemon to reload its config.
+    pub reload: ReloadHandle,
+    /// Push rate limits and the log of rejected push tokens.
+    pub push_gate: super::push::Gate,
+    /// Set once config is loaded, the store is open and the scheduler runs.
+    pub ready: AtomicBool,
+    /// Why the store cannot commit, while it cannot (`/readyz` says it).
+    pub store_health: Arc<crate::store::writer::StoreHealth>,
+}
