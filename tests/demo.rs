@@ -73,7 +73,7 @@ impl Demo {
 }
 
 /// The demo's stdout and stderr so far, for failure messages.
-fn output(dir: &std::path::Path) -> String {
+fn output(dir: &Path) -> String {
     let read = |name| std::fs::read_to_string(dir.join(name)).unwrap_or_default();
     format!(
         "stdout:\n{}\nstderr:\n{}",

@@ -6,7 +6,7 @@ use emcd::result::{ErrorKind, ResultKind};
 use emcd::store::writer::{self, CheckReg, ResultRow};
 use emcd::store::{pack, Store};
 
-fn metrics() -> emcd::store::writer::WriterMetrics {
+fn metrics() -> writer::WriterMetrics {
     // The writer metrics come from the real registry, as in the daemon.
     let fleet = emcd::fleet::FleetHandle::new(emcd::fleet::Fleet {
         config: std::sync::Arc::new(minimal_config()),

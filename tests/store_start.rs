@@ -98,7 +98,7 @@ async fn filled_database(path: &Path) {
 }
 
 fn digest(bytes: &[u8]) -> String {
-    emcd::token::hex(&ring::digest::digest(&ring::digest::SHA256, bytes).as_ref()[..])
+    emcd::token::hex(ring::digest::digest(&ring::digest::SHA256, bytes).as_ref())
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

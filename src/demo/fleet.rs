@@ -173,7 +173,7 @@ impl Pages {
             Page::Flapping => reply(StatusCode::OK, html, PORTAL_HTML),
             Page::Unstable => {
                 let n = self.unstable_requests.fetch_add(1, Ordering::Relaxed) + 1;
-                if n % UNSTABLE_EVERY == 0 {
+                if n.is_multiple_of(UNSTABLE_EVERY) {
                     reply(StatusCode::INTERNAL_SERVER_ERROR, html, ERROR_HTML)
                 } else {
                     reply(StatusCode::OK, html, PORTAL_HTML)

@@ -29,7 +29,7 @@ pub(super) async fn route(app: &AppState, req: Request<Incoming>) -> Response<Bo
     }
     match path {
         "/healthz" => text(StatusCode::OK, "ok\n"),
-        "/readyz" => readyz(&app),
+        "/readyz" => readyz(app),
         "/metrics" => {
             let accept = req
                 .headers()

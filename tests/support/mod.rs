@@ -3,6 +3,8 @@
 //! here reaches beyond 127.0.0.1, and every server connection is bounded in time.
 #![allow(dead_code)]
 
+pub mod config;
+
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};

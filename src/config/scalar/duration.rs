@@ -124,8 +124,10 @@ pub fn fmt_duration(d: Duration) -> String {
         (1000, "s"),
         (1, "ms"),
     ];
-    match units.iter().find(|(n, _)| ms % n == 0) {
-        Some((n, unit)) if d.subsec_nanos() % 1_000_000 == 0 => format!("{}{unit}", ms / n),
+    match units.iter().find(|(n, _)| ms.is_multiple_of(*n)) {
+        Some((n, unit)) if d.subsec_nanos().is_multiple_of(1_000_000) => {
+            format!("{}{unit}", ms / n)
+        }
         _ => humantime::format_duration(d).to_string(),
     }
 }

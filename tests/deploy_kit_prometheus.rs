@@ -1,0 +1,175 @@
+//! The deployment kit end to end: a real Prometheus scraping `emcd demo` evaluates every
+//! PromQL expression of every dashboard and rule of `deploy/` (the static checks of the
+//! kit are in `deploy_kit.rs`). Everything stays on 127.0.0.1; every wait is bounded;
+//! every process started is killed on drop.
+
+mod e2e;
+mod kit;
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use kit::{files, json, read, repo, run_ok};
+
+/// Alerts that must not fire while the demo runs: their expressions must return nothing.
+const MUST_BE_EMPTY: &[(&str, &str)] = &[
+    ("alert EmcdDown", "the demo is up and scraped"),
+    (
+        "alert EmcdSchedulerLagging",
+        "a few hundred checks start on time",
+    ),
+    ("alert EmcdNotProbing", "the demo probes all the time"),
+    ("alert EmcdConfigReloadFailed", "nothing reloads"),
+    ("alert EmcdNotificationsDead", NO_RECEIVERS),
+    ("alert EmcdNotificationsBacklogged", NO_RECEIVERS),
+    (
+        "alert EmcdStoreBacklog",
+        "commits keep up with a few hundred checks",
+    ),
+    ("alert EmcdHousekeepingStale", "housekeeping runs at start"),
+    ("alert EmcdStoreFailing", "the demo's database commits"),
+    ("alert EmcdResultsLost", "the demo's database commits"),
+];
+
+const NO_RECEIVERS: &str =
+    "the demo's config has no alert receivers, so emcd exposes no notification series";
+/// Expressions that may return nothing here, and why. Everything else must return data.
+const MAY_BE_EMPTY: &[(&str, &str)] = &[
+    ("emcd-self / Notification queue depth / A", NO_RECEIVERS),
+    ("emcd-self / Notifications per second / A", NO_RECEIVERS),
+];
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_dashboard_and_rule_expression_returns_data_from_prometheus_scraping_the_demo() {
+    let dir = tempfile::tempdir().unwrap();
+    let demo = kit::demo::Demo::start(dir.path()).await;
+    let prometheus =
+        kit::Prometheus::start(dir.path(), &kit::demo::prometheus_config(&demo.addr)).await;
+    demo.wait_for_its_stories().await;
+
+    // The demo's HTTPS check, whose certificate expires in 5 days, for the agency and
+    // check dashboards.
+    let vars: BTreeMap<&str, String> = [
+        ("agency", "bo-cong-an"),
+        ("system", "cong-dich-vu-cong"),
+        ("check", "trang-chu"),
+        ("window", "24h"),
+        ("job", "emcd"),
+        ("instance", demo.addr.as_str()),
+        ("__rate_interval", "1m"),
+        ("__interval", "15s"),
+        ("__range", "1h"),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k, v.to_owned()))
+    .collect();
+
+    let dashboards: Vec<serde_json::Value> = files(&repo("deploy/grafana/dashboards"), ".json")
+        .iter()
+        .map(|p| json(p))
+        .collect();
+    let mut exprs: Vec<kit::promql::Expr> = dashboards
+        .iter()
+        .flat_map(kit::promql::dashboard_exprs)
+        .collect();
+    exprs.extend(kit::promql::rules_in(&repo("deploy/prometheus/rules")));
+    let ids: BTreeSet<&str> = exprs.iter().map(|e| e.id.as_str()).collect();
+    assert_eq!(ids.len(), exprs.len(), "expression ids are unique");
+    for (id, _) in MUST_BE_EMPTY.iter().chain(MAY_BE_EMPTY) {
+        assert!(
+            ids.contains(id),
+            "{id} is listed as empty but is no expression of the kit"
+        );
+    }
+    let listed = |id: &str| {
+        MUST_BE_EMPTY
+            .iter()
+            .chain(MAY_BE_EMPTY)
+            .any(|(l, _)| *l == id)
+    };
+
+    // Rounds until every expression that should has data (two scrapes and a rule
+    // evaluation at least; rates need two samples), bounded.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(90);
+    let results = loop {
+        let mut results = BTreeMap::new();
+        for e in &exprs {
+            let q = kit::promql::substitute(&e.id, &e.expr, &vars);
+            let r = prometheus
+                .query(&q)
+                .await
+                .unwrap_or_else(|err| panic!("{}: Prometheus rejects\n{q}\n{err}", e.id));
+            results.insert(e.id.as_str(), (q, r));
+        }
+        let missing: Vec<String> = results
+            .iter()
+            .filter(|(id, (_, r))| r.is_empty() && !listed(id))
+            .map(|(id, (q, _))| format!("{id}:\n    {q}"))
+            .collect();
+        if missing.is_empty() {
+            break results;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no data in 90 s for:\n{}\nprometheus targets: {:?}\nprometheus log:\n{}",
+            missing.join("\n"),
+            e2e::get(&prometheus.addr, "/api/v1/targets").await,
+            prometheus.process.log()
+        );
+        tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+    };
+    for (id, why) in MUST_BE_EMPTY {
+        let (q, r) = &results[id];
+        assert!(
+            r.is_empty(),
+            "{id} must return nothing ({why}), but\n{q}\nreturns {r:?}"
+        );
+    }
+    let may: Vec<&str> = MAY_BE_EMPTY
+        .iter()
+        .filter(|(id, _)| results[id].1.is_empty())
+        .map(|(id, _)| *id)
+        .collect();
+    println!(
+        "{} expressions evaluated; empty as allowed: {may:?}",
+        results.len()
+    );
+
+    // Every variable's query offers the value used above.
+    for d in &dashboards {
+        for (id, selector, label) in kit::promql::variable_queries(d) {
+            let name = id.rsplit('$').next().unwrap();
+            let selector = kit::promql::substitute(&id, &selector, &vars);
+            let offered: BTreeSet<String> = prometheus
+                .query(&selector)
+                .await
+                .unwrap_or_else(|err| panic!("{id}: Prometheus rejects {selector}: {err}"))
+                .iter()
+                .filter_map(|s| s["metric"][label.as_str()].as_str().map(str::to_owned))
+                .collect();
+            assert!(
+                offered.contains(&vars[name]),
+                "{id} offers {offered:?}, not {}",
+                vars[name]
+            );
+        }
+    }
+
+    // The image's HEALTHCHECK command (emcd probing its own /readyz) passes.
+    let dockerfile = read(&repo("deploy/Dockerfile"));
+    let check = dockerfile
+        .split("HEALTHCHECK")
+        .nth(1)
+        .and_then(|rest| rest.split("CMD ").nth(1))
+        .and_then(|cmd| cmd.lines().next())
+        .expect("a HEALTHCHECK CMD in deploy/Dockerfile");
+    let argv: Vec<String> = serde_json::from_str::<Vec<String>>(check)
+        .expect("HEALTHCHECK CMD in exec (JSON) form")
+        .into_iter()
+        .map(|a| {
+            a.replace("/usr/local/bin/emcd", env!("CARGO_BIN_EXE_emcd"))
+                .replace("127.0.0.1:9464", &demo.addr)
+        })
+        .collect();
+    let argv: Vec<&str> = argv.iter().map(String::as_str).collect();
+    run_ok(argv[0], &argv[1..], "emcd");
+}
