@@ -14,6 +14,8 @@ pub enum AlertName {
     #[serde(rename = "SLOBudgetBurn")]
     SloBudgetBurn,
     SystemNotConnected,
+    /// The vantage's canaries fail: its results are `unknown` (docs/alerts.md).
+    VantageImpaired,
 }
 
 impl AlertName {
@@ -30,12 +32,13 @@ impl AlertName {
         AlertName::CheckDegraded,
         AlertName::CertificateExpiring,
     ];
-    pub const ALL: [AlertName; 5] = [
+    pub const ALL: [AlertName; 6] = [
         AlertName::CheckDown,
         AlertName::CheckDegraded,
         AlertName::CertificateExpiring,
         AlertName::SloBudgetBurn,
         AlertName::SystemNotConnected,
+        AlertName::VantageImpaired,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -45,6 +48,7 @@ impl AlertName {
             AlertName::CertificateExpiring => "CertificateExpiring",
             AlertName::SloBudgetBurn => "SLOBudgetBurn",
             AlertName::SystemNotConnected => "SystemNotConnected",
+            AlertName::VantageImpaired => "VantageImpaired",
         }
     }
 
@@ -54,17 +58,20 @@ impl AlertName {
 
     pub fn severity(self) -> &'static str {
         match self {
-            AlertName::CheckDown | AlertName::SystemNotConnected => "critical",
+            AlertName::CheckDown | AlertName::SystemNotConnected | AlertName::VantageImpaired => {
+                "critical"
+            }
             AlertName::CheckDegraded
             | AlertName::CertificateExpiring
             | AlertName::SloBudgetBurn => "warning",
         }
     }
 
-    /// Index into a check's alert slots (`SystemNotConnected` has the system's one slot).
+    /// Index into a check's alert slots (`SystemNotConnected` has the system's one slot,
+    /// `VantageImpaired` the canary job's).
     pub fn slot(self) -> usize {
         match self {
-            AlertName::SystemNotConnected => 0,
+            AlertName::SystemNotConnected | AlertName::VantageImpaired => 0,
             other => other as usize,
         }
     }
@@ -125,6 +132,9 @@ pub struct Event {
     pub starts_at: i64,
     pub ends_at: Option<i64>,
     pub last_result: Option<LastResultView>,
+    /// The vantage a `VantageImpaired` is about; absent for every other alert.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub vantage: Option<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -147,6 +157,13 @@ pub struct LastResultView {
 impl Event {
     /// The labels of an alert (docs/alerts.md), in a stable order.
     pub fn labels(&self) -> Vec<(&'static str, &str)> {
+        if let Some(vantage) = &self.vantage {
+            return vec![
+                ("alertname", self.name.as_str()),
+                ("severity", &self.severity),
+                ("vantage", vantage),
+            ];
+        }
         vec![
             ("alertname", self.name.as_str()),
             ("severity", &self.severity),
@@ -197,5 +214,11 @@ mod tests {
         assert_eq!(f, fingerprint(AlertName::CheckDown, "a", "s", "c"));
         assert_ne!(f, fingerprint(AlertName::CheckDegraded, "a", "s", "c"));
         assert_ne!(f, fingerprint(AlertName::CheckDown, "a", "sc", ""));
+    }
+
+    #[test]
+    fn the_config_knows_every_alert_name() {
+        let names: Vec<&str> = AlertName::ALL.iter().map(|a| a.as_str()).collect();
+        assert_eq!(names, crate::config::ALERT_NAMES);
     }
 }

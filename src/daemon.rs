@@ -26,6 +26,7 @@ use crate::scheduler;
 use crate::server;
 use crate::store::{writer, Store};
 use crate::util::{deadline, secs_i64, unix_now};
+use crate::vantage::Vantage;
 
 /// Results that may wait for the writer before recorders block (backpressure).
 const WRITER_QUEUE: usize = 65_536;
@@ -75,6 +76,7 @@ pub async fn run_with(
         .pending_notifications()
         .await
         .context("reading the outbox")?;
+    let store = Arc::new(store);
     let fleet = FleetHandle::new(fleet);
     let metrics = Arc::new(Metrics::new(fleet.clone()));
     metrics.reload_successful.set(1);
@@ -92,8 +94,10 @@ pub async fn run_with(
     );
     let prober = Arc::new(
         Prober::new(&config.probing.user_agent, &options.extra_roots)
-            .context("setting up probes")?,
+            .context("setting up probes")?
+            .with_source_address(config.probing.source_address),
     );
+    let vantage = Vantage::new(&config.cluster.vantage);
     let dispatcher = Arc::new(Dispatcher::default());
     let senders = TaskTracker::new();
     let sender_ctx = sender::Ctx {
@@ -108,7 +112,22 @@ pub async fn run_with(
         "alert state restored"
     );
     sender::start(&sender_ctx, &dispatcher, pending, &senders, &shutdown);
-    let recorder = Recorder::new(writer.clone(), fleet.clone(), dispatcher.clone());
+    let recorder = Recorder::new(
+        writer.clone(),
+        fleet.clone(),
+        dispatcher.clone(),
+        vantage.clone(),
+    );
+    let canaries = crate::canary::CanaryJob {
+        prober: prober.clone(),
+        vantage: vantage.clone(),
+        fleet: fleet.clone(),
+        metrics: metrics.clone(),
+        store: store.clone(),
+        writer: writer.clone(),
+        dispatcher: dispatcher.clone(),
+    };
+    let canaries = tokio::spawn(canaries.run(shutdown.clone()));
     let periodic = tokio::spawn(crate::alert::periodic::run(
         fleet.clone(),
         writer.clone(),
@@ -134,12 +153,13 @@ pub async fn run_with(
     let app = Arc::new(AppState {
         fleet: fleet.clone(),
         metrics: metrics.clone(),
-        store: Arc::new(store),
+        store,
         recorder: recorder.clone(),
         reload: reload_handle,
         push_gate: Default::default(),
         ready: false.into(),
         store_health,
+        vantage: vantage.clone(),
     });
     tracing::info!(
         listen = %listener.local_addr()?,
@@ -169,6 +189,20 @@ pub async fn run_with(
         ready.cancel();
     }
     let in_flight = metrics.probes_in_flight.clone();
+    // Probes still running a second before the scheduler's shutdown grace ends are
+    // recorded as `unknown` / `vantage` rather than dropped (docs/results.md).
+    let cut_off = CancellationToken::new();
+    let cut_off_timer = tokio::spawn({
+        let (shutdown, cut_off) = (shutdown.clone(), cut_off.clone());
+        async move {
+            shutdown.cancelled().await;
+            tokio::time::sleep(
+                scheduler::SHUTDOWN_GRACE.saturating_sub(std::time::Duration::from_secs(1)),
+            )
+            .await;
+            cut_off.cancel();
+        }
+    });
     let launch_fleet = fleet.clone();
     // The scheduler runs as a task on the runtime's workers, like the probes it starts:
     // awaited in place it would run on the thread that called `block_on`, and every
@@ -185,12 +219,16 @@ pub async fn run_with(
             let prober = prober.clone();
             let recorder = recorder.clone();
             let in_flight = in_flight.clone();
+            let cut_off = cut_off.clone();
             Some(async move {
                 let recorded = match &check.config.kind {
                     CheckKind::Push(push) => {
                         watch_silence(&check, push.max_silence, started_at, &recorder).await
                     }
-                    _ => probe_and_record(&check, due, &prober, &recorder, &in_flight).await,
+                    _ => {
+                        probe_and_record(&check, due, &prober, &recorder, &in_flight, &cut_off)
+                            .await
+                    }
                 };
                 if let Err(e) = recorded {
                     tracing::error!(check = %check.id, error = %e, "result lost");
@@ -199,6 +237,7 @@ pub async fn run_with(
         },
     ));
     scheduler.await.context("the scheduler panicked")?;
+    cut_off_timer.abort();
     app.ready.store(false, Ordering::Release);
     tracing::info!("scheduler stopped; flushing results");
     reload_task.await.context("the reload task panicked")?;
@@ -208,6 +247,7 @@ pub async fn run_with(
     periodic
         .await
         .context("the periodic alerts task panicked")?;
+    canaries.await.context("the canary task panicked")?;
     senders.close();
     if tokio::time::timeout(scheduler::SHUTDOWN_GRACE, senders.wait())
         .await
@@ -243,6 +283,7 @@ async fn probe_and_record(
     prober: &Prober,
     recorder: &Recorder,
     in_flight: &prometheus_client::metrics::gauge::Gauge,
+    cut_off: &CancellationToken,
 ) -> Result<(), writer::WriterGone> {
     let policy = &check.config.policy;
     if Instant::now() > deadline(due, policy.timeout) {
@@ -253,7 +294,14 @@ async fn probe_and_record(
             .await;
     }
     in_flight.inc();
-    let outcome = prober.run(&check.config.kind, policy).await;
+    let outcome = tokio::select! {
+        outcome = prober.run(&check.config.kind, policy) => outcome,
+        _ = cut_off.cancelled() => {
+            in_flight.dec();
+            let why = "cut off by shutdown: the probe was still running when the grace period ended";
+            return recorder.unknown(check, why).await;
+        }
+    };
     in_flight.dec();
     match outcome {
         Some(outcome) => recorder.outcome(check, outcome).await,

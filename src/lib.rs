@@ -6,6 +6,7 @@
 pub mod alert;
 pub mod alert_vocab;
 pub mod api;
+pub mod canary;
 pub mod check;
 pub mod config;
 pub mod connection;
@@ -26,4 +27,5 @@ pub mod sla;
 pub mod store;
 pub mod token;
 pub mod util;
+pub mod vantage;
 pub mod web;

@@ -4,22 +4,19 @@
 //! per-agency ones by a custom prometheus-client collector. Process-level metrics are
 //! ordinary prometheus-client metrics.
 
-use std::collections::HashMap;
-
-use prometheus_client::collector::Collector;
-use prometheus_client::encoding::{DescriptorEncoder, NoLabelSet};
 use prometheus_client::metrics::counter::Counter;
-use prometheus_client::metrics::exemplar::Exemplar;
 use prometheus_client::metrics::family::Family;
 use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::metrics::histogram::Histogram;
-use prometheus_client::metrics::MetricType;
 use prometheus_client::registry::Registry;
 
 use crate::fleet::FleetHandle;
 use crate::store::writer::WriterMetrics;
 
+mod collector;
 mod page;
+
+use collector::FleetCollector;
 
 /// The two exposition formats `/metrics` speaks, chosen by the scraper's `Accept`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -72,6 +69,10 @@ pub struct Metrics {
     /// HTTP connections open now, and those closed at once for `server.max_connections`.
     pub http_connections_open: Gauge,
     pub http_connections_rejected: Counter,
+    /// 1 if the canary answered in the last round, else 0; by vantage and canary.
+    canary_success: Family<[(&'static str, String); 2], Gauge>,
+    /// 1 while the vantage is impaired (at least half its canaries failing).
+    vantage_impaired: Family<[(&'static str, String); 1], Gauge>,
     registry: Registry,
     /// The per-system and per-agency families, encoded after the per-check ones.
     fleet_registry: Registry,
@@ -169,6 +170,17 @@ impl Metrics {
             "HTTP connections closed at once because server.max_connections were open",
             Counter::clone(&http_connections_rejected),
         );
+        let (canary_success, vantage_impaired) = (Family::default(), Family::default());
+        registry.register(
+            "emcd_canary_success",
+            "1 if the vantage's canary answered in the last round",
+            Family::clone(&canary_success),
+        );
+        registry.register(
+            "emcd_vantage_impaired",
+            "1 while at least half of the vantage's canaries fail (its results are unknown)",
+            Family::clone(&vantage_impaired),
+        );
         let availability = crate::sla::availability::Table::default();
         let mut fleet_registry = Registry::default();
         fleet_registry.register_collector(Box::new(FleetCollector {
@@ -183,6 +195,8 @@ impl Metrics {
             push_requests,
             http_connections_open,
             http_connections_rejected,
+            canary_success,
+            vantage_impaired,
             notifications_total,
             notification_queue_depth,
             housekeeping_last_success,
@@ -198,6 +212,25 @@ impl Metrics {
         self.push_requests
             .get_or_create(&[("result", result)])
             .inc();
+    }
+
+    /// Sets a canary's last answer.
+    pub fn canary(&self, vantage: &str, canary: &str, ok: bool) {
+        let labels = [
+            ("vantage", vantage.to_owned()),
+            ("canary", canary.to_owned()),
+        ];
+        self.canary_success
+            .get_or_create(&labels)
+            .set(i64::from(ok));
+    }
+
+    /// Sets whether the vantage is impaired.
+    pub fn vantage_impaired(&self, vantage: &str, impaired: bool) {
+        let labels = [("vantage", vantage.to_owned())];
+        self.vantage_impaired
+            .get_or_create(&labels)
+            .set(i64::from(impaired));
     }
 
     /// The `/metrics` page in the given format: the process metrics and the per-system
@@ -260,111 +293,6 @@ fn openmetrics_to_text(om: &str) -> String {
         out.push('\n');
     }
     out
-}
-
-/// The per-system and per-agency families, read from the fleet at each scrape.
-#[derive(Debug)]
-struct FleetCollector {
-    fleet: FleetHandle,
-}
-
-impl Collector for FleetCollector {
-    fn encode(&self, mut enc: DescriptorEncoder) -> std::fmt::Result {
-        let fleet = self.fleet.current();
-        {
-            let mut m = enc.encode_descriptor(
-                "emcd_probe_duration_seconds",
-                "Probe durations per system",
-                None,
-                MetricType::Histogram,
-            )?;
-            for sys in &fleet.systems {
-                let (sum, count, buckets) = sys.durations.snapshot();
-                let labels = [
-                    ("agency", sys.agency.clone()),
-                    ("system", sys.system.clone()),
-                ];
-                m.encode_family(&labels)?.encode_histogram::<NoLabelSet>(
-                    sum,
-                    count,
-                    &buckets,
-                    None::<&HashMap<usize, Exemplar<NoLabelSet, f64>>>,
-                )?;
-            }
-        }
-        let standings = crate::connection::systems(&fleet, crate::util::unix_now());
-        {
-            let mut m = enc.encode_descriptor(
-                "emcd_system_connected",
-                "1 if the system produced an up or degraded result within connection.window",
-                None,
-                MetricType::Gauge,
-            )?;
-            for st in &standings {
-                let sys = &fleet.systems[st.index];
-                let labels = [
-                    ("agency", sys.agency.clone()),
-                    ("system", sys.system.clone()),
-                ];
-                let connected = st.connection == crate::connection::Connection::Connected;
-                m.encode_family(&labels)?
-                    .encode_gauge(&i64::from(connected))?;
-            }
-        }
-        let agencies = crate::connection::agencies(&fleet, &standings);
-        type AgencyValue = fn(&crate::connection::AgencyStanding) -> f64;
-        let per_agency: [(&str, &str, AgencyValue); 3] = [
-            (
-                "emcd_agency_systems_required",
-                "Required systems of the agency",
-                |a| f64::from(a.required),
-            ),
-            (
-                "emcd_agency_systems_connected",
-                "Required systems of the agency that are connected",
-                |a| f64::from(a.connected),
-            ),
-            (
-                "emcd_agency_connection_ratio",
-                "Connected required systems / required systems",
-                |a| a.ratio(),
-            ),
-        ];
-        for (name, help, value) in per_agency {
-            let mut m = enc.encode_descriptor(name, help, None, MetricType::Gauge)?;
-            for (agency, standing) in &agencies {
-                m.encode_family(&[("agency", agency.clone())])?
-                    .encode_gauge(&value(standing))?;
-            }
-        }
-        {
-            let mut by_kind: Vec<(&'static str, i64)> = vec![("http", 0), ("tcp", 0), ("push", 0)];
-            for c in &fleet.checks {
-                let k = c.config.kind.name();
-                if let Some(e) = by_kind.iter_mut().find(|e| e.0 == k) {
-                    e.1 += 1;
-                }
-            }
-            let mut m = enc.encode_descriptor(
-                "emcd_checks",
-                "Configured checks by kind",
-                None,
-                MetricType::Gauge,
-            )?;
-            for (kind, n) in by_kind {
-                m.encode_family(&[("kind", kind)])?.encode_gauge(&n)?;
-            }
-        }
-        let mut m = enc.encode_descriptor(
-            "emcd_build_info",
-            "Build information",
-            None,
-            MetricType::Gauge,
-        )?;
-        m.encode_family(&[("version", env!("CARGO_PKG_VERSION"))])?
-            .encode_gauge(&1i64)?;
-        Ok(())
-    }
 }
 
 #[cfg(test)]

@@ -18,6 +18,7 @@ use crate::result::{ErrorKind, ResultKind};
 use crate::store::pack;
 use crate::store::writer::{ResultRow, WriterGone, WriterHandle};
 use crate::util::unix_seconds;
+use crate::vantage::Vantage;
 
 /// Records results into live state and the store.
 #[derive(Clone)]
@@ -26,21 +27,29 @@ pub struct Recorder {
     /// For the current config (alerting, maintenance) at each result.
     fleet: FleetHandle,
     dispatcher: Arc<Dispatcher>,
+    /// While it is impaired, results this vantage takes are `unknown` / `vantage`.
+    vantage: Arc<Vantage>,
 }
 
 impl Recorder {
-    pub fn new(writer: WriterHandle, fleet: FleetHandle, dispatcher: Arc<Dispatcher>) -> Recorder {
+    pub fn new(
+        writer: WriterHandle,
+        fleet: FleetHandle,
+        dispatcher: Arc<Dispatcher>,
+        vantage: Arc<Vantage>,
+    ) -> Recorder {
         Recorder {
             writer,
             fleet,
             dispatcher,
+            vantage,
         }
     }
 
     /// Records a probe outcome.
     pub async fn outcome(&self, check: &CheckRuntime, o: Outcome) -> Result<(), WriterGone> {
         check.system_rt.durations.observe(o.duration.as_secs_f64());
-        let last = LastResult {
+        let mut last = LastResult {
             at: unix_seconds(SystemTime::now()),
             result: o.result,
             error: o.error,
@@ -50,15 +59,41 @@ impl Recorder {
             cert_expiry: o.cert_expiry,
             message: o.message,
         };
+        self.unless_impaired(&mut last);
         self.record(check, last).await
     }
 
-    /// Records a result emcd could not measure (e.g. the scheduler fell behind).
+    /// While the vantage is impaired, a result it took says nothing about the agency:
+    /// it becomes `unknown` / `vantage`, its raw outcome kept in the message.
+    fn unless_impaired(&self, last: &mut LastResult) {
+        let Some(since) = self.vantage.impaired_since() else {
+            return;
+        };
+        if last.result == ResultKind::Unknown {
+            return;
+        }
+        let raw = match (last.error, &last.message) {
+            (Some(e), Some(m)) => format!("{} ({e}: {m})", last.result),
+            (Some(e), None) => format!("{} ({e})", last.result),
+            (None, Some(m)) => format!("{} ({m})", last.result),
+            (None, None) => last.result.to_string(),
+        };
+        last.message = Some(format!(
+            "vantage {} impaired since {} (its canaries fail); measured: {raw}",
+            self.vantage.id,
+            crate::util::rfc3339(since)
+        ));
+        last.result = ResultKind::Unknown;
+        last.error = Some(ErrorKind::Vantage);
+    }
+
+    /// Records a result emcd could not take through its own fault (the scheduler fell
+    /// behind, shutdown cut the probe off): `unknown` with error kind `vantage`.
     pub async fn unknown(&self, check: &CheckRuntime, why: &str) -> Result<(), WriterGone> {
         let last = LastResult {
             at: unix_seconds(SystemTime::now()),
             result: ResultKind::Unknown,
-            error: None,
+            error: Some(ErrorKind::Vantage),
             status_code: None,
             duration: 0.0,
             phases: Phases::default(),
@@ -99,13 +134,14 @@ impl Recorder {
         self.record(check, last).await
     }
 
-    /// Records that a push check has been silent longer than `max_silence`.
+    /// Records that a push check has been silent longer than `max_silence` (`unknown`
+    /// while the vantage is impaired: its own network may be what keeps pushes out).
     pub async fn silence(
         &self,
         check: &CheckRuntime,
         max_silence: std::time::Duration,
     ) -> Result<(), WriterGone> {
-        let last = LastResult {
+        let mut last = LastResult {
             at: unix_seconds(SystemTime::now()),
             result: ResultKind::Down,
             error: Some(ErrorKind::Timeout),
@@ -118,6 +154,7 @@ impl Recorder {
                 humantime::format_duration(max_silence)
             )),
         };
+        self.unless_impaired(&mut last);
         self.record(check, last).await
     }
 

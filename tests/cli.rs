@@ -102,3 +102,66 @@ fn probe_reports_a_loopback_endpoint_and_exit_code() {
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stdout).contains("connect"));
 }
+
+/// A config whose database lives at `db` in `dir`.
+fn report_config(dir: &std::path::Path, db: &str) -> String {
+    let main = dir.join("emcd.yaml");
+    std::fs::write(&main, format!("storage: {{path: \"{db}\"}}\n")).unwrap();
+    main.display().to_string()
+}
+
+#[test]
+fn report_on_a_missing_database_says_so_and_creates_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("data/emcd.db");
+    let main = report_config(dir.path(), &db.display().to_string());
+    let out = emcd(&["report", "sla", "--config", &main, "--month", "2026-11"]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "a missing database is an error");
+    assert!(
+        stderr.contains("does not exist") && stderr.contains("emcd.db"),
+        "{stderr}"
+    );
+    assert!(!dir.path().join("data").exists(), "nothing was created");
+}
+
+#[test]
+fn report_never_changes_the_database() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("emcd.db");
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    runtime.block_on(async {
+        use sqlx::Connection;
+        let (store, mut conn) = emcd::store::Store::open(&db).await.unwrap();
+        sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
+            .execute(&mut conn)
+            .await
+            .unwrap();
+        conn.close().await.unwrap();
+        drop(store);
+    });
+    // A plain copy, as an auditor would get it: no -wal or -shm beside it.
+    let copy = dir.path().join("copy.db");
+    std::fs::copy(&db, &copy).unwrap();
+    let before = std::fs::read(&copy).unwrap();
+    let modified = std::fs::metadata(&copy).unwrap().modified().unwrap();
+    let main = report_config(dir.path(), &copy.display().to_string());
+    for kind in ["sla", "compliance"] {
+        let out = emcd(&[
+            "report", kind, "--config", &main, "--month", "2026-11", "--format", "json",
+        ]);
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    assert!(
+        std::fs::read(&copy).unwrap() == before,
+        "the file is byte for byte the same"
+    );
+    assert_eq!(
+        std::fs::metadata(&copy).unwrap().modified().unwrap(),
+        modified
+    );
+}

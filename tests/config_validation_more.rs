@@ -235,3 +235,16 @@ fn secrets_never_in_debug_or_errors() {
         )
     );
 }
+
+#[test]
+fn canaries_source_address_and_vantage() {
+    assert_errors(
+        "canaries",
+        &[
+            "emcd.yaml:2:19: probing.source_address: invalid IP address \"10.0.0\": expected e.g. 10.0.0.5 or 2001:db8::5",
+            "emcd.yaml:5:12: probing.canaries[1].id: duplicate canary id \"gw\"",
+            "emcd.yaml:6:7: probing.canaries[2]: a canary needs exactly one of `http`, `tcp`",
+            "emcd.yaml:7:20: cluster.vantage: invalid id \"HN VNPT\": expected 1 to 63 characters among a-z, 0-9 and -",
+        ],
+    );
+}

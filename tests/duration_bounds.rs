@@ -79,6 +79,7 @@ fn keys() -> Vec<Key> {
         key("connection.window", "window", "1s", "31d", "connection:\n  window: @\n", plain),
         key("server.header_timeout", "header_timeout", "100ms", "10m", "server:\n  header_timeout: @\n", plain),
         key("server.idle_timeout", "idle_timeout", "1s", "1h", "server:\n  idle_timeout: @\n", plain),
+        key("probing.canary_interval", "canary_interval", "1s", "1h", "probing:\n  canary_interval: @\n", plain),
         Key {
             zero: true,
             ..key("alerting.repeat_interval", "repeat_interval", "1m", "31d", "alerting:\n  repeat_interval: @\n", plain)
@@ -208,7 +209,7 @@ fn check_bounds_every_duration_key_and_never_panics() {
         }
     }
     assert_eq!(runs, keys().len() * 9);
-    assert_eq!(keys().len(), 17, "every duration key of docs/limits.md");
+    assert_eq!(keys().len(), 18, "every duration key of docs/limits.md");
     assert!(
         failures.is_empty(),
         "{} of {runs} cases wrong:\n{}",

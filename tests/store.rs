@@ -42,6 +42,12 @@ fn minimal_config() -> emcd::config::Config {
         probing: Probing {
             max_in_flight: 1,
             user_agent: "t".into(),
+            canaries: vec![],
+            canary_interval: std::time::Duration::from_secs(10),
+            source_address: None,
+        },
+        cluster: Cluster {
+            vantage: "local".into(),
         },
         connection: Connection {
             window: std::time::Duration::from_secs(900),

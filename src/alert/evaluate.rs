@@ -28,7 +28,9 @@ fn holds(name: AlertName, live: &Live, cert_min_days: u32, now: i64) -> bool {
         AlertName::CertificateExpiring => live
             .cert_expiry
             .is_some_and(|e| e - now < i64::from(cert_min_days) * 86_400),
-        AlertName::SloBudgetBurn | AlertName::SystemNotConnected => false,
+        AlertName::SloBudgetBurn | AlertName::SystemNotConnected | AlertName::VantageImpaired => {
+            false
+        }
     }
 }
 
@@ -107,7 +109,7 @@ fn texts(
                 ),
             )
         }
-        AlertName::SloBudgetBurn | AlertName::SystemNotConnected => {
+        AlertName::SloBudgetBurn | AlertName::SystemNotConnected | AlertName::VantageImpaired => {
             unreachable!(
                 "{} is evaluated periodically, not per result",
                 name.as_str()
@@ -122,6 +124,8 @@ pub struct Subject<'a> {
     pub system: &'a str,
     /// Empty for a system-level alert.
     pub check: &'a str,
+    /// Set for an alert about a vantage (then the others are empty).
+    pub vantage: Option<&'a str>,
 }
 
 /// The durable write of one alert change: its state and one notification per routed
@@ -144,7 +148,12 @@ pub fn write(
     let event = Event {
         name: change.name,
         severity: change.name.severity().to_owned(),
-        fingerprint: fingerprint(change.name, who.agency, who.system, who.check),
+        fingerprint: fingerprint(
+            change.name,
+            who.agency,
+            who.system,
+            who.vantage.unwrap_or(who.check),
+        ),
         status,
         repeat: change.action == Action::Repeat,
         agency: Named {
@@ -161,6 +170,7 @@ pub fn write(
         starts_at: change.starts_at,
         ends_at: (status == Status::Resolved).then_some(now),
         last_result,
+        vantage: who.vantage.map(str::to_owned),
     };
     let notifications = super::routes::receivers(&config.alerting, &event)
         .into_iter()
@@ -224,6 +234,7 @@ pub fn writes(
                 agency: &check.agency,
                 system: &check.system,
                 check: &check.check,
+                vantage: None,
             };
             write(config, who, *c, summary, description, Some(view(last)), now)
         })

@@ -30,6 +30,9 @@ pub fn restore(fleet: &crate::fleet::Fleet, firing: &[crate::store::alerts::Aler
             starts_at: row.starts_at,
             last_notified_at: row.last_notified_at,
         };
+        if name == AlertName::VantageImpaired {
+            continue; // restored by the canary job, which holds its slot
+        }
         if name == AlertName::SystemNotConnected {
             if let Some(sys) = fleet
                 .systems
@@ -62,7 +65,8 @@ pub fn restore(fleet: &crate::fleet::Fleet, firing: &[crate::store::alerts::Aler
             }
             AlertName::CertificateExpiring
             | AlertName::SloBudgetBurn
-            | AlertName::SystemNotConnected => {}
+            | AlertName::SystemNotConnected
+            | AlertName::VantageImpaired => {}
         }
         restored += 1;
     }

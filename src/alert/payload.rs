@@ -153,6 +153,7 @@ mod tests {
             starts_at: 1_795_392_000,
             ends_at: (status == Status::Resolved).then_some(1_795_392_600),
             last_result: None,
+            vantage: None,
         }
     }
 

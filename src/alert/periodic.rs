@@ -71,7 +71,7 @@ pub fn evaluate(fleet: &Fleet, now: i64) -> Vec<AlertWrite> {
             let rate = burn.unwrap_or(0.0);
             writes.push(write(
                 config,
-                Subject { agency: &c.agency, system: &c.system, check: &c.check },
+                Subject { agency: &c.agency, system: &c.system, check: &c.check, vantage: None },
                 change,
                 format!("{}: error budget burning {rate:.1}x", c.id),
                 format!(
@@ -133,7 +133,7 @@ pub fn evaluate(fleet: &Fleet, now: i64) -> Vec<AlertWrite> {
             let state = st.connection.as_str();
             writes.push(write(
                 config,
-                Subject { agency: &sys.agency, system: &sys.system, check: "" },
+                Subject { agency: &sys.agency, system: &sys.system, check: "", vantage: None },
                 change,
                 format!("{}/{} is not connected ({state})", sys.agency, sys.system),
                 format!(

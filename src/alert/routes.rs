@@ -10,9 +10,9 @@ use super::Event;
 pub fn receivers<'a>(alerting: &'a Alerting, e: &Event) -> Vec<&'a str> {
     let mut out: Vec<&str> = Vec::new();
     for r in &alerting.routes {
-        let hit = r
-            .matcher
-            .matches(Some(&e.severity), &e.agency.id, &e.system.id, &e.check);
+        let vantage = e.vantage.as_deref().unwrap_or_default();
+        let ids = [e.agency.id.as_str(), &e.system.id, &e.check, vantage];
+        let hit = r.matcher.matches_alert(e.name.as_str(), &e.severity, ids);
         if hit && !out.contains(&r.receiver.as_str()) {
             out.push(&r.receiver);
         }
@@ -47,6 +47,7 @@ mod tests {
             starts_at: 0,
             ends_at: None,
             last_result: None,
+            vantage: None,
         }
     }
 
@@ -78,5 +79,35 @@ mod tests {
             receivers(&alerting, &event("warning", "ha-noi")),
             ["all", "ops"]
         );
+    }
+
+    #[test]
+    fn routes_match_on_alertname_and_vantage() {
+        let route = |receiver: &str, alertname: &[&str], vantage: &[&str]| Route {
+            receiver: receiver.into(),
+            matcher: Matcher {
+                alertname: alertname.iter().map(|s| s.to_string()).collect(),
+                vantage: vantage.iter().map(|s| s.to_string()).collect(),
+                ..Matcher::default()
+            },
+        };
+        let alerting = Alerting {
+            repeat_interval: std::time::Duration::ZERO,
+            receivers: vec![],
+            routes: vec![
+                route("slo-team", &["SLOBudgetBurn"], &[]),
+                route("noc-hn", &[], &["hn-vnpt"]),
+            ],
+        };
+        let mut burn = event("warning", "a");
+        burn.name = AlertName::SloBudgetBurn;
+        assert_eq!(receivers(&alerting, &burn), ["slo-team"]);
+        assert!(receivers(&alerting, &event("critical", "a")).is_empty());
+        let mut impaired = event("critical", "");
+        impaired.name = AlertName::VantageImpaired;
+        impaired.vantage = Some("hn-vnpt".into());
+        assert_eq!(receivers(&alerting, &impaired), ["noc-hn"]);
+        impaired.vantage = Some("hcm".into());
+        assert!(receivers(&alerting, &impaired).is_empty());
     }
 }

@@ -37,8 +37,7 @@ pub async fn handle(app: &AppState, req: Request<Incoming>) -> Response<Body> {
                     StatusCode::OK,
                     &json!({"alerts": rows.iter().map(|a| json!({
                         "fingerprint": a.fingerprint,
-                        "labels": {"alertname": a.alertname, "severity": a.severity,
-                                   "agency": a.agency, "system": a.system, "check": a.check},
+                        "labels": labels(a),
                         "state": a.state,
                         "summary": a.summary,
                         "description": a.description,
@@ -82,5 +81,15 @@ pub async fn handle(app: &AppState, req: Request<Incoming>) -> Response<Body> {
                 Err(e) => error(StatusCode::INTERNAL_SERVER_ERROR, "store", &e.to_string()),
             }
         }
+    }
+}
+
+/// An alert's labels: those of a check or system alert, or of a vantage's.
+fn labels(a: &crate::store::alerts::AlertRow) -> serde_json::Value {
+    if a.vantage.is_empty() {
+        json!({"alertname": a.alertname, "severity": a.severity,
+               "agency": a.agency, "system": a.system, "check": a.check})
+    } else {
+        json!({"alertname": a.alertname, "severity": a.severity, "vantage": a.vantage})
     }
 }

@@ -75,7 +75,11 @@ pub async fn handle(app: &AppState, req: Request<Incoming>) -> Response<Body> {
         ["status"] => match app.store.alerts(true).await {
             Ok(firing) => json(
                 StatusCode::OK,
-                &views::status(&Snapshot::take(fleet, unix_now()), firing.len()),
+                &views::status(
+                    &Snapshot::take(fleet, unix_now()),
+                    firing.len(),
+                    &app.vantage,
+                ),
             ),
             Err(e) => store_error(&e),
         },

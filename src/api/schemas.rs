@@ -120,6 +120,9 @@ pub fn all() -> Map<String, Value> {
                 "systems": object(json!({"total": count(), "connected": count(), "disconnected": count(), "unregistered": count()})),
                 "alerts": object(json!({"firing": count()})),
             })),
+            "measurement": object(json!({
+                "vantage": string(), "impaired": boolean(), "impaired_since": nullable(time()),
+            })),
             "agencies": array(reference("AgencyRow")),
         })),
         "AgencyRow": object(json!({

@@ -23,6 +23,8 @@ pub struct AppState {
     pub push_gate: super::push::Gate,
     /// Set once config is loaded, the store is open and the scheduler runs.
     pub ready: AtomicBool,
+    /// This node's vantage, and whether it is impaired.
+    pub vantage: Arc<crate::vantage::Vantage>,
     /// Why the store cannot commit, while it cannot (`/readyz` says it).
     pub store_health: Arc<crate::store::writer::StoreHealth>,
 }

@@ -6,9 +6,10 @@ use serde_json::{json, Value};
 use super::snapshot::{agency_kind, system_kind, AgencyView, CheckView, Snapshot, SystemView};
 use super::time::rfc3339;
 use crate::fleet::LastResult;
+use crate::vantage::Vantage;
 
 /// `GET /api/v1/status`, with the number of firing alerts from the store.
-pub fn status(snap: &Snapshot, alerts_firing: usize) -> Value {
+pub fn status(snap: &Snapshot, alerts_firing: usize, vantage: &Vantage) -> Value {
     let t = snap.totals();
     let agencies: Vec<Value> = snap
         .agencies
@@ -49,6 +50,12 @@ pub fn status(snap: &Snapshot, alerts_firing: usize) -> Value {
                 "unregistered": t.systems_unregistered,
             },
             "alerts": {"firing": alerts_firing},
+        },
+        // Whether results are being measured at all: while impaired they are unknown.
+        "measurement": {
+            "vantage": vantage.id,
+            "impaired": vantage.impaired_since().is_some(),
+            "impaired_since": vantage.impaired_since().map(rfc3339),
         },
         "agencies": agencies,
     })

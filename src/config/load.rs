@@ -62,6 +62,7 @@ pub fn load_with_env(path: &Path, env: Env<'_>) -> Result<Config, ConfigErrors> 
         server: main.server,
         storage: main.storage,
         probing: main.probing,
+        cluster: main.cluster,
         connection: main.connection,
         sla: main.sla,
         alerting: main.alerting,

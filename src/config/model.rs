@@ -20,6 +20,7 @@ pub struct Config {
     pub server: Server,
     pub storage: Storage,
     pub probing: Probing,
+    pub cluster: Cluster,
     pub connection: Connection,
     pub sla: Sla,
     pub alerting: Alerting,
@@ -73,6 +74,26 @@ pub struct Probing {
     pub max_in_flight: usize,
     /// With `{version}` already replaced.
     pub user_agent: String,
+    /// The vantage's reference targets (docs/alerts.md, "VantageImpaired").
+    pub canaries: Vec<Canary>,
+    pub canary_interval: Duration,
+    /// The local address probes leave from, if set.
+    pub source_address: Option<std::net::IpAddr>,
+}
+
+/// A reference target of this vantage: an http or tcp probe, never stored as a result.
+#[derive(Clone, Debug)]
+pub struct Canary {
+    pub id: String,
+    /// `Http` or `Tcp`.
+    pub kind: CheckKind,
+}
+
+/// Where this node probes from.
+#[derive(Clone, Debug)]
+pub struct Cluster {
+    /// `cluster.vantage`, default `local`.
+    pub vantage: String,
 }
 
 #[derive(Clone, Debug)]
@@ -128,13 +149,27 @@ pub struct Route {
     pub matcher: Matcher,
 }
 
+/// The alert names a route may match (docs/alerts.md).
+pub const ALERT_NAMES: [&str; 6] = [
+    "CheckDown",
+    "CheckDegraded",
+    "CertificateExpiring",
+    "SLOBudgetBurn",
+    "SystemNotConnected",
+    "VantageImpaired",
+];
+
 /// Matches alerts or checks by label. An empty list means "any".
 #[derive(Clone, Debug, Default)]
 pub struct Matcher {
+    /// Alert names (routes only).
+    pub alertname: Vec<String>,
     pub severity: Vec<String>,
     pub agency: Vec<String>,
     pub system: Vec<String>,
     pub check: Vec<String>,
+    /// Vantage ids (routes only; only `VantageImpaired` has one).
+    pub vantage: Vec<String>,
 }
 
 impl Matcher {
@@ -146,6 +181,17 @@ impl Matcher {
             && ok(&self.agency, agency)
             && ok(&self.system, system)
             && ok(&self.check, check)
+    }
+
+    /// Whether an alert with these labels matches (a route): `alertname` and `vantage`
+    /// too; an alert without a vantage matches no `vantage` list, and one about a
+    /// vantage (empty agency, system and check) matches no agency, system or check list.
+    pub fn matches_alert(&self, alertname: &str, severity: &str, ids: [&str; 4]) -> bool {
+        let ok = |list: &[String], v: &str| list.is_empty() || list.iter().any(|x| x == v);
+        let [agency, system, check, vantage] = ids;
+        ok(&self.alertname, alertname)
+            && self.matches(Some(severity), agency, system, check)
+            && ok(&self.vantage, vantage)
     }
 }
 

@@ -15,6 +15,7 @@ fn env(name: &str) -> Option<String> {
         "EMCD_TEST_ADMIN_TOKEN" => Some("adm1n".into()),
         "EMCD_TEST_WEBHOOK_SECRET" => Some("h00k".into()),
         "EMCD_TEST_BEARER" => Some("b34r3r".into()),
+        "EMCD_TEST_HOST" => Some("hotich.example.gov.vn".into()),
         _ => None,
     }
 }
@@ -59,6 +60,16 @@ fn full_example_main_file() {
         env!("CARGO_PKG_VERSION")
     );
     assert_eq!(cfg.probing.user_agent, ua);
+    let p = &cfg.probing;
+    assert_eq!(p.canary_interval, secs(30));
+    assert_eq!(p.source_address, Some("10.0.0.5".parse().unwrap()));
+    let canaries: Vec<(&str, &str)> = p
+        .canaries
+        .iter()
+        .map(|c| (c.id.as_str(), c.kind.name()))
+        .collect();
+    assert_eq!(canaries, [("gw", "tcp"), ("ndp", "http")]);
+    assert_eq!(cfg.cluster.vantage, "hn-vnpt");
     assert_eq!(cfg.connection.window, secs(30 * MIN));
     assert_eq!(cfg.sla.timezone, chrono_tz::Asia::Bangkok);
     assert!(!cfg.sla.exclude_maintenance);
@@ -168,6 +179,11 @@ fn full_example_agency_file() {
     assert_eq!(e.json[0].path, steps);
     assert_eq!(e.json[0].equals, serde_json::json!("UP"));
     assert_eq!(e.json[1].equals, serde_json::json!(3));
+    // `${VAR}` is substituted inside the strings of `equals`.
+    assert_eq!(
+        e.json[2].equals,
+        serde_json::json!({"name": "hotich.example.gov.vn", "port": 443})
+    );
     assert_eq!(e.max_response_time, Some(secs(4)));
 
     // Inherited from `defaults`.
@@ -231,6 +247,9 @@ fn defaults_when_only_include() {
         (secs(14 * 86400), secs(90 * 86400), secs(800 * 86400))
     );
     assert_eq!(cfg.probing.max_in_flight, 1024);
+    assert!(cfg.probing.canaries.is_empty() && cfg.probing.source_address.is_none());
+    assert_eq!(cfg.probing.canary_interval, secs(10));
+    assert_eq!(cfg.cluster.vantage, "local");
     assert_eq!(
         cfg.probing.user_agent,
         format!("emcd/{}", env!("CARGO_PKG_VERSION"))

@@ -57,7 +57,7 @@ async fn post_inner(
     let target = Target::of_url(url).map_err(|f| f.message)?;
     let port = url.port_or_known_default().unwrap_or(80);
     let mut clock = Clock::start();
-    let tcp = net::connect(target, port, &mut clock)
+    let tcp = net::connect(target, port, None, &mut clock)
         .await
         .map_err(|f| f.message)?;
     let uri = Uri::try_from(&url[Position::BeforePath..Position::AfterQuery])

@@ -161,7 +161,7 @@ async fn hop(
     let request = build_request(prober, spec, ask)?;
     let target = Target::of_url(ask.url)?;
     let port = ask.url.port_or_known_default().unwrap_or(80);
-    let tcp = net::connect(target, port, clock).await?;
+    let tcp = net::connect(target, port, prober.source, clock).await?;
     let follow = spec.follow_redirects;
     if ask.url.scheme() == "https" {
         clock.enter(Phase::Tls);

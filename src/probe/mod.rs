@@ -72,6 +72,8 @@ pub struct Prober {
     tls: tls::TlsConfigs,
     /// `User-Agent` of every HTTP probe.
     user_agent: HeaderValue,
+    /// The local address probes leave from (`probing.source_address`), if set.
+    source: Option<std::net::IpAddr>,
 }
 
 impl Prober {
@@ -93,7 +95,17 @@ impl Prober {
         let user_agent = HeaderValue::from_str(user_agent)
             .map_err(|_| ProbeSetupError::UserAgent(user_agent.to_owned()))?;
         let tls = tls::TlsConfigs::new(system_roots, extra_roots)?;
-        Ok(Prober { tls, user_agent })
+        Ok(Prober {
+            tls,
+            user_agent,
+            source: None,
+        })
+    }
+
+    /// Probes leave from `source` (a local address) rather than the system's choice.
+    pub fn with_source_address(mut self, source: Option<std::net::IpAddr>) -> Prober {
+        self.source = source;
+        self
     }
 
     /// One HTTP(S) probe (docs/results.md), bounded by `policy.timeout`.

@@ -35,7 +35,7 @@ async fn attempt(
     cert_expiry: &mut Option<i64>,
 ) -> Result<(), Failure> {
     let target = Target::of_host(&spec.host);
-    let tcp = net::connect(target, spec.port, clock).await?;
+    let tcp = net::connect(target, spec.port, prober.source, clock).await?;
     if spec.tls {
         clock.enter(Phase::Tls);
         let config = prober.tls.get(false, spec.insecure_skip_verify);

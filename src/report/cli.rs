@@ -52,8 +52,7 @@ pub async fn command(
         period.to > period.from,
         "the period is empty: --to must be after --from"
     );
-    let (store, conn) = crate::store::Store::open(&config.storage.path).await?;
-    drop(conn);
+    let store = crate::store::Store::open_read_only(&config.storage.path).await?;
     if let Some(a) = agency {
         anyhow::ensure!(
             config.agencies.iter().any(|x| x.id == a),

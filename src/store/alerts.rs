@@ -61,6 +61,8 @@ pub struct AlertRow {
     pub agency: String,
     pub system: String,
     pub check: String,
+    /// The vantage of a `VantageImpaired`; empty otherwise.
+    pub vantage: String,
     pub state: String,
     pub starts_at: i64,
     pub ends_at: Option<i64>,
@@ -80,7 +82,8 @@ pub(super) async fn commit_alerts(
         let e = &w.event;
         sqlx::query(
             "INSERT INTO alerts (fingerprint, alertname, severity, agency, system, \"check\", state, \
-             starts_at, ends_at, last_notified_at, summary, description) VALUES (?,?,?,?,?,?,?,?,?,?,?,?) \
+             starts_at, ends_at, last_notified_at, summary, description, vantage) \
+             VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?) \
              ON CONFLICT(fingerprint) DO UPDATE SET state = excluded.state, starts_at = excluded.starts_at, \
              ends_at = excluded.ends_at, last_notified_at = excluded.last_notified_at, \
              summary = excluded.summary, description = excluded.description",
@@ -97,6 +100,7 @@ pub(super) async fn commit_alerts(
         .bind(w.notified_at)
         .bind(&e.summary)
         .bind(&e.description)
+        .bind(e.vantage.as_deref().unwrap_or_default())
         .execute(&mut *tx)
         .await?;
         let json = serde_json::to_string(e).expect("events serialize");
@@ -187,6 +191,7 @@ fn alert(r: &sqlx::sqlite::SqliteRow) -> AlertRow {
         agency: r.get("agency"),
         system: r.get("system"),
         check: r.get("check"),
+        vantage: r.get("vantage"),
         state: r.get("state"),
         starts_at: r.get("starts_at"),
         ends_at: r.get("ends_at"),

@@ -13,7 +13,13 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (1, include_str!("migrations/0001_init.sql")),
     (2, include_str!("migrations/0002_alerts.sql")),
     (3, include_str!("migrations/0003_rollups.sql")),
+    (4, include_str!("migrations/0004_vantage.sql")),
 ];
+
+/// The schema version this emcd writes.
+pub fn known() -> i64 {
+    MIGRATIONS.last().map_or(0, |m| m.0)
+}
 
 /// Refuses a database written by a newer emcd; reads only. Returns its version.
 pub async fn check_version(conn: &mut SqliteConnection, path: &Path) -> Result<i64, StoreError> {

@@ -9,6 +9,7 @@ mod integrity;
 pub mod lock;
 mod migrate;
 mod queries;
+mod read_only;
 pub mod rollups;
 mod write_types;
 pub mod writer;
@@ -58,6 +59,16 @@ pub enum StoreError {
     Query(#[from] sqlx::Error),
     #[error("the store cannot commit now: {0}")]
     Unavailable(String),
+    #[error(
+        "database {path} does not exist: check storage.path (`emcd run` creates the database)"
+    )]
+    Missing { path: PathBuf },
+    #[error("database {path} has schema version {found}, older than this emcd reads ({known}); start `emcd run` once to migrate it (reading never changes it)")]
+    TooOld {
+        path: PathBuf,
+        found: i64,
+        known: i64,
+    },
 }
 
 /// One raw result as stored.

@@ -47,6 +47,7 @@ a{color:#0b57d0}\
 .bars li.ok{background:var(--ok)}.bars li.warn{background:var(--warn)}.bars li.bad{background:var(--bad)}\
 .axis{display:flex;justify-content:space-between}\
 footer{color:var(--muted);font-size:.8rem;padding:1rem}\
+.notice{border:2px solid var(--bad);padding:.5rem .75rem;margin:0 0 1rem}\
 @media (max-width:40rem){main{padding:.5rem}h1{font-size:1.25rem}.bars{height:1.5rem}}\
 ";
 

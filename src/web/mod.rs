@@ -47,7 +47,7 @@ pub async fn handle(app: &AppState, req: Request<Incoming>) -> Response<Body> {
     }
     let snap = Snapshot::take(app.fleet.current(), unix_now());
     let Some(id) = agency else {
-        return html_response(StatusCode::OK, index::render(&snap));
+        return html_response(StatusCode::OK, impaired(app, index::render(&snap)));
     };
     let Some(a) = snap.agency(id) else {
         return not_found("No agency with this id.");
@@ -69,8 +69,24 @@ pub async fn handle(app: &AppState, req: Request<Incoming>) -> Response<Body> {
     };
     html_response(
         StatusCode::OK,
-        agency::render(&snap, a, &days, history.as_ref()),
+        impaired(app, agency::render(&snap, a, &days, history.as_ref())),
     )
+}
+
+/// While the vantage is impaired the page says so first, so that nobody reads a red
+/// page as the agencies' fault (docs/alerts.md, "VantageImpaired").
+fn impaired(app: &AppState, page: String) -> String {
+    let Some(since) = app.vantage.impaired_since() else {
+        return page;
+    };
+    let notice = format!(
+        "<main>\n<p class=\"notice\">Measurement impaired: emcd's own network (vantage {}) \
+         cannot reach its reference targets since {}. Results are recorded as unknown and \
+         never counted against agencies until it recovers.</p>\n",
+        esc(&app.vantage.id),
+        esc(&crate::api::time::rfc3339(since)),
+    );
+    page.replacen("<main>\n", &notice, 1)
 }
 
 fn not_found(why: &str) -> Response<Body> {

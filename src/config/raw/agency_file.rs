@@ -170,6 +170,6 @@ pub struct JsonSection {
     /// JSONPath subset: `$`, then `.key` and `[index]` steps, e.g. `$.data.items[0].status`.
     pub path: Text,
     /// Any YAML value (string, number, boolean, null, list, mapping); compared as JSON.
-    /// `${VAR}` is not substituted here: the value is taken as written.
+    /// `${VAR}` is substituted inside its strings.
     pub equals: serde_json::Value,
 }

@@ -17,6 +17,8 @@ pub struct MainFile {
     pub storage: Option<Spanned<StorageSection>>,
     /// Limits that apply to all probes.
     pub probing: Option<Spanned<ProbingSection>>,
+    /// Where this node probes from (docs/configuration.md, "cluster").
+    pub cluster: Option<Spanned<ClusterSection>>,
     /// Values every check inherits unless it sets them itself.
     pub defaults: Option<Spanned<PolicySection>>,
     /// The connection mandate.
@@ -83,6 +85,13 @@ pub struct ProbingSection {
     /// `User-Agent` of HTTP probes; `{version}` is replaced by emcd's version.
     /// Default `emcd/{version}`.
     pub user_agent: Option<Text>,
+    /// The vantage's own reference targets: at least half failing in a round makes the
+    /// vantage impaired (its results `unknown`). Default none.
+    pub canaries: Option<Vec<Spanned<CanarySection>>>,
+    /// How often the canaries are probed. Default `10s`.
+    pub canary_interval: Option<Text>,
+    /// The local address every probe leaves from. Default: the system's choice.
+    pub source_address: Option<Text>,
 }
 
 /// The check policy: in `defaults`, and in any check to override `defaults`.
@@ -220,6 +229,10 @@ pub struct RouteSection {
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RouteMatch {
+    /// Alert names, e.g. `SLOBudgetBurn`, `VantageImpaired`.
+    pub alertname: Option<Vec<Text>>,
+    /// Vantage ids (only `VantageImpaired` has a vantage).
+    pub vantage: Option<Vec<Text>>,
     /// `critical` and/or `warning`.
     pub severity: Option<Vec<Text>>,
     /// Agency ids.
@@ -252,4 +265,22 @@ pub struct MaintenanceMatch {
     pub agency: Option<Vec<Text>>,
     pub system: Option<Vec<Text>>,
     pub check: Option<Vec<Text>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CanarySection {
+    /// `[a-z0-9-]{1,63}`, unique among the canaries.
+    pub id: Text,
+    /// A TCP target, as in a check.
+    pub tcp: Option<Spanned<super::agency_file::TcpSection>>,
+    /// An HTTP(S) target, as in a check (no `expect`: any answer below 400 passes).
+    pub http: Option<Spanned<super::agency_file::HttpSection>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ClusterSection {
+    /// The id of this node's vantage, `[a-z0-9-]{1,63}`. Default `local`.
+    pub vantage: Option<Text>,
 }

@@ -99,6 +99,8 @@ pub const WEBHOOK_TIMEOUT: Bounds = Bounds::new("timeout", MS, Duration::from_se
 /// `duration` of a maintenance window.
 pub const MAINTENANCE_DURATION: Bounds = Bounds::new("duration", SECOND, DAYS_31);
 
+/// `probing.canary_interval`: how often the canaries are probed.
+pub const CANARY_INTERVAL: Bounds = Bounds::new("canary_interval", SECOND, HOUR);
 /// `server.header_timeout`: time a client has to send a request's headers.
 pub const HEADER_TIMEOUT: Bounds = Bounds::new(
     "header_timeout",

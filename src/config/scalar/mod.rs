@@ -70,6 +70,12 @@ pub fn socket_addr(s: &str) -> Result<SocketAddr, Msg> {
     })
 }
 
+/// A local IP address, e.g. `probing.source_address`.
+pub fn ip_addr(s: &str) -> Result<std::net::IpAddr, Msg> {
+    s.parse()
+        .map_err(|_| format!("invalid IP address {s:?}: expected e.g. 10.0.0.5 or 2001:db8::5"))
+}
+
 pub fn timezone(s: &str) -> Result<chrono_tz::Tz, Msg> {
     s.parse().map_err(|_| {
         format!("unknown timezone {s:?}: expected an IANA time zone name such as Asia/Ho_Chi_Minh")

@@ -101,7 +101,22 @@ fn route_match(ctx: &mut Ctx<'_>, m: Option<&raw::RouteMatch>, path: &str) -> Ma
             "unknown severity {s:?}: expected critical or warning"
         )),
     };
+    let alertname = |s: &str| match ALERT_NAMES.contains(&s) {
+        true => Ok(s.to_owned()),
+        false => Err(format!(
+            "unknown alertname {s:?}: expected one of {}",
+            ALERT_NAMES.join(", ")
+        )),
+    };
     Matcher {
+        alertname: m
+            .alertname
+            .iter()
+            .flatten()
+            .enumerate()
+            .filter_map(|(i, t)| ctx.parse(t, &idx(&sub(path, "alertname"), i), alertname))
+            .collect(),
+        vantage: ids(ctx, m.vantage.as_ref(), &sub(path, "vantage")),
         severity: m
             .severity
             .iter()

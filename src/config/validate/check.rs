@@ -76,6 +76,37 @@ pub fn check(
     })
 }
 
+/// `probing.canaries`: ids unique, exactly one of `http` and `tcp` each.
+pub fn canaries(ctx: &mut Ctx<'_>, list: Option<&[Spanned<raw::CanarySection>]>) -> Vec<Canary> {
+    let mut out: Vec<Canary> = Vec::new();
+    for (i, c) in list.unwrap_or_default().iter().enumerate() {
+        let path = idx("probing.canaries", i);
+        let id = ctx.parse(&c.value.id, &sub(&path, "id"), scalar::id);
+        let kind = match (&c.value.http, &c.value.tcp) {
+            (Some(h), None) => http(ctx, &h.value, None, &path).map(CheckKind::Http),
+            (None, Some(t)) => tcp(ctx, &t.value, &sub(&path, "tcp")).map(CheckKind::Tcp),
+            _ => {
+                ctx.error(
+                    c.referenced,
+                    &path,
+                    "a canary needs exactly one of `http`, `tcp`",
+                );
+                None
+            }
+        };
+        if let Some(id) = &id {
+            if out.iter().any(|o| &o.id == id) {
+                let message = format!("duplicate canary id {id:?}");
+                ctx.error(c.value.id.referenced, &sub(&path, "id"), message);
+            }
+        }
+        if let (Some(id), Some(kind)) = (id, kind) {
+            out.push(Canary { id, kind });
+        }
+    }
+    out
+}
+
 fn http(
     ctx: &mut Ctx<'_>,
     h: &raw::HttpSection,
@@ -172,11 +203,13 @@ fn expect(
         let Some(text) = ctx.text(&j.value.path, &jpath) else {
             continue;
         };
+        let epath = sub(&idx(&sub(path, "json"), i), "equals");
+        let equals = substitute(ctx, &j.value.equals, j.referenced, &epath);
         match scalar::json_path(&text) {
             Ok(steps) => json.push(JsonExpect {
                 path_text: text,
                 path: steps,
-                equals: j.value.equals.clone(),
+                equals,
             }),
             Err(m) => ctx.error(j.value.path.referenced, &jpath, m),
         }
@@ -240,4 +273,35 @@ fn tcp(ctx: &mut Ctx<'_>, t: &raw::TcpSection, path: &str) -> Option<TcpSpec> {
         tls,
         insecure_skip_verify,
     })
+}
+
+/// `value` with `${VAR}` substituted in every string inside it; a failed substitution
+/// is reported at `at` and leaves that string as written.
+fn substitute(
+    ctx: &mut Ctx<'_>,
+    value: &serde_json::Value,
+    at: serde_saphyr::Location,
+    path: &str,
+) -> serde_json::Value {
+    use serde_json::Value;
+    match value {
+        Value::String(s) => match super::super::env::expand(s, ctx.env) {
+            Ok(e) => Value::String(e.value),
+            Err(errors) => {
+                for e in errors {
+                    ctx.error(at, path, e.to_string());
+                }
+                value.clone()
+            }
+        },
+        Value::Array(items) => {
+            Value::Array(items.iter().map(|v| substitute(ctx, v, at, path)).collect())
+        }
+        Value::Object(map) => Value::Object(
+            map.iter()
+                .map(|(k, v)| (k.clone(), substitute(ctx, v, at, path)))
+                .collect(),
+        ),
+        other => other.clone(),
+    }
 }

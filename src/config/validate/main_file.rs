@@ -9,13 +9,14 @@ use serde_saphyr::Location;
 use super::super::model::*;
 use super::super::raw::{self, MainFile, Spanned};
 use super::super::scalar;
-use super::{alerting, idx, policy, secret, sub, Ctx};
+use super::{alerting, check, idx, policy, secret, sub, Ctx};
 
 /// Everything the main file defines.
 pub struct MainParts {
     pub server: Server,
     pub storage: Storage,
     pub probing: Probing,
+    pub cluster: Cluster,
     /// `defaults` laid over the built-in policy: what checks inherit.
     pub defaults: Policy,
     pub connection: Connection,
@@ -60,6 +61,14 @@ pub fn main_file(ctx: &mut Ctx<'_>, raw: &MainFile) -> MainParts {
         server: server(ctx, section(&raw.server)),
         storage: storage(ctx, section(&raw.storage)),
         probing: probing(ctx, section(&raw.probing)),
+        cluster: Cluster {
+            vantage: ctx.or(
+                section(&raw.cluster).and_then(|c| c.vantage.as_ref()),
+                "cluster.vantage",
+                "local".to_owned(),
+                scalar::id,
+            ),
+        },
         defaults,
         connection: Connection {
             window: ctx.or(
@@ -181,6 +190,16 @@ fn probing(ctx: &mut Ctx<'_>, s: Option<&raw::ProbingSection>) -> Probing {
             format!("emcd/{}", env!("CARGO_PKG_VERSION")),
             user_agent,
         ),
+        canaries: check::canaries(ctx, s.and_then(|s| s.canaries.as_deref())),
+        canary_interval: ctx.or(
+            s.and_then(|s| s.canary_interval.as_ref()),
+            "probing.canary_interval",
+            Duration::from_secs(10),
+            |s| scalar::CANARY_INTERVAL.parse(s),
+        ),
+        source_address: s
+            .and_then(|s| s.source_address.as_ref())
+            .and_then(|t| ctx.parse(t, "probing.source_address", scalar::ip_addr)),
     }
 }
 
@@ -219,10 +238,10 @@ fn maintenance(
         Some(mm) => {
             let mpath = sub(path, "match");
             Matcher {
-                severity: Vec::new(),
                 agency: alerting::ids(ctx, mm.agency.as_ref(), &sub(&mpath, "agency")),
                 system: alerting::ids(ctx, mm.system.as_ref(), &sub(&mpath, "system")),
                 check: alerting::ids(ctx, mm.check.as_ref(), &sub(&mpath, "check")),
+                ..Matcher::default()
             }
         }
     };

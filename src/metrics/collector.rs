@@ -1,0 +1,117 @@
+//! The per-system and per-agency families (`emcd_system_*`, `emcd_agency_*`, and the
+//! alert and probe-duration families by system): a prometheus-client collector that
+//! reads the fleet at each scrape.
+
+use std::collections::HashMap;
+
+use prometheus_client::collector::Collector;
+use prometheus_client::encoding::{DescriptorEncoder, NoLabelSet};
+use prometheus_client::metrics::exemplar::Exemplar;
+use prometheus_client::metrics::MetricType;
+
+use crate::fleet::FleetHandle;
+
+/// The per-system and per-agency families, read from the fleet at each scrape.
+#[derive(Debug)]
+pub(super) struct FleetCollector {
+    pub(super) fleet: FleetHandle,
+}
+
+impl Collector for FleetCollector {
+    fn encode(&self, mut enc: DescriptorEncoder) -> std::fmt::Result {
+        let fleet = self.fleet.current();
+        {
+            let mut m = enc.encode_descriptor(
+                "emcd_probe_duration_seconds",
+                "Probe durations per system",
+                None,
+                MetricType::Histogram,
+            )?;
+            for sys in &fleet.systems {
+                let (sum, count, buckets) = sys.durations.snapshot();
+                let labels = [
+                    ("agency", sys.agency.clone()),
+                    ("system", sys.system.clone()),
+                ];
+                m.encode_family(&labels)?.encode_histogram::<NoLabelSet>(
+                    sum,
+                    count,
+                    &buckets,
+                    None::<&HashMap<usize, Exemplar<NoLabelSet, f64>>>,
+                )?;
+            }
+        }
+        let standings = crate::connection::systems(&fleet, crate::util::unix_now());
+        {
+            let mut m = enc.encode_descriptor(
+                "emcd_system_connected",
+                "1 if the system produced an up or degraded result within connection.window",
+                None,
+                MetricType::Gauge,
+            )?;
+            for st in &standings {
+                let sys = &fleet.systems[st.index];
+                let labels = [
+                    ("agency", sys.agency.clone()),
+                    ("system", sys.system.clone()),
+                ];
+                let connected = st.connection == crate::connection::Connection::Connected;
+                m.encode_family(&labels)?
+                    .encode_gauge(&i64::from(connected))?;
+            }
+        }
+        let agencies = crate::connection::agencies(&fleet, &standings);
+        type AgencyValue = fn(&crate::connection::AgencyStanding) -> f64;
+        let per_agency: [(&str, &str, AgencyValue); 3] = [
+            (
+                "emcd_agency_systems_required",
+                "Required systems of the agency",
+                |a| f64::from(a.required),
+            ),
+            (
+                "emcd_agency_systems_connected",
+                "Required systems of the agency that are connected",
+                |a| f64::from(a.connected),
+            ),
+            (
+                "emcd_agency_connection_ratio",
+                "Connected required systems / required systems",
+                |a| a.ratio(),
+            ),
+        ];
+        for (name, help, value) in per_agency {
+            let mut m = enc.encode_descriptor(name, help, None, MetricType::Gauge)?;
+            for (agency, standing) in &agencies {
+                m.encode_family(&[("agency", agency.clone())])?
+                    .encode_gauge(&value(standing))?;
+            }
+        }
+        {
+            let mut by_kind: Vec<(&'static str, i64)> = vec![("http", 0), ("tcp", 0), ("push", 0)];
+            for c in &fleet.checks {
+                let k = c.config.kind.name();
+                if let Some(e) = by_kind.iter_mut().find(|e| e.0 == k) {
+                    e.1 += 1;
+                }
+            }
+            let mut m = enc.encode_descriptor(
+                "emcd_checks",
+                "Configured checks by kind",
+                None,
+                MetricType::Gauge,
+            )?;
+            for (kind, n) in by_kind {
+                m.encode_family(&[("kind", kind)])?.encode_gauge(&n)?;
+            }
+        }
+        let mut m = enc.encode_descriptor(
+            "emcd_build_info",
+            "Build information",
+            None,
+            MetricType::Gauge,
+        )?;
+        m.encode_family(&[("version", env!("CARGO_PKG_VERSION"))])?
+            .encode_gauge(&1i64)?;
+        Ok(())
+    }
+}
