@@ -71,6 +71,13 @@ pub async fn run_with(
         .context("registering checks in the database")?;
     let fleet = Fleet::build(config.clone(), &ids);
     let firing = store.alerts(true).await.context("reading alert state")?;
+    let replayed = crate::recorder::restore(&fleet, &store, unix_now())
+        .await
+        .context("reading recent results")?;
+    tracing::info!(
+        checks = replayed,
+        "live state restored from the last hour of results"
+    );
     let restored = crate::alert::restore(&fleet, &firing);
     let pending = store
         .pending_notifications()

@@ -4,6 +4,10 @@
 //! queues the result for the store, and logs state changes. Probes and push handlers
 //! produce results; only the recorder acts on them.
 
+mod restore;
+
+pub use restore::restore;
+
 use std::sync::Arc;
 use std::time::SystemTime;
 

@@ -1,6 +1,7 @@
 //! End to end: the mandate and SLO alerts (docs/alerts.md) and the availability metrics: an
 //! unregistered required system raises `SystemNotConnected` after `connection.window`;
-//! a check failing 20% of the time against a 99.5% SLO raises `SLOBudgetBurn`.
+//! a check failing 20% of the time against a 99.5% SLO, with 40 minutes of such history
+//! in the store (replayed into its recent hour at start), raises `SLOBudgetBurn`.
 
 mod e2e;
 
@@ -35,6 +36,20 @@ async fn unregistered_system_and_budget_burn_alert_and_availability_is_exposed()
         ),
     )
     .unwrap();
+    // 40 minutes of the same 20 % failures, so that the burn-rate rule has observed
+    // enough of its hour to decide (docs/alerts.md, "SLOBudgetBurn").
+    let now = emcd::util::unix_now();
+    let history: Vec<(&str, i64, emcd::result::ResultKind)> = (0..2400)
+        .map(|i| {
+            let kind = if i % 5 == 4 {
+                emcd::result::ResultKind::Down
+            } else {
+                emcd::result::ResultKind::Up
+            };
+            ("quang-ninh/mot-cua/api", now - 2400 + i, kind)
+        })
+        .collect();
+    e2e::seed(&dir.path().join("emcd.yaml"), &history).await;
     let d = Daemon::start(dir.path(), &dir.path().join("emcd.yaml"));
     d.wait_ready().await;
 

@@ -1,7 +1,9 @@
 //! Alerts evaluated on a timer rather than per result (docs/alerts.md): `SystemNotConnected`
 //! (a required system disconnected or unregistered for longer than
-//! `connection.window`) and `SLOBudgetBurn` (the last hour burns the 30-day error
-//! budget more than 14.4 times as fast as allowed). Same rules, same durable writes.
+//! `connection.window`) and `SLOBudgetBurn` (the multiwindow rule of the SRE workbook:
+//! the last hour and the last 5 minutes both burn the 30-day error budget more than
+//! 14.4 times as fast as allowed, with at least half the hour observed). Same rules,
+//! same durable writes.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -14,6 +16,7 @@ use super::sender::Dispatcher;
 use super::{maintenance, AlertName};
 use crate::connection::{self, Connection};
 use crate::fleet::{Fleet, FleetHandle};
+use crate::sla::live::Seconds;
 use crate::store::alerts::AlertWrite;
 use crate::store::writer::WriterHandle;
 use crate::util::unix_now;
@@ -22,6 +25,33 @@ use crate::util::unix_now;
 pub const EVERY: Duration = Duration::from_secs(5);
 /// Burn rate above which `SLOBudgetBurn` fires (2% of a 30-day budget in one hour).
 pub const BURN_RATE: f64 = 14.4;
+
+/// The long window of the burn-rate rule, which decides, and the short one, which
+/// confirms that the burn is still going on (seconds).
+pub const LONG_WINDOW: i64 = 3600;
+pub const SHORT_WINDOW: i64 = 300;
+/// Share of the long window that must have been observed (results, not unknown time)
+/// before the rule decides anything: a check seen for a minute, or just restarted into
+/// an empty hour, neither fires nor resolves.
+pub const MIN_COVERAGE: f64 = 0.5;
+
+/// The burn-rate rule: `None` when too little of the long window was observed to say
+/// (the alert then stays as it is), else whether both windows burn faster than
+/// [`BURN_RATE`], and the long window's rate.
+pub fn burning(
+    long: Seconds,
+    short: Seconds,
+    slo_percent: f64,
+    exclude: bool,
+) -> Option<(bool, f64)> {
+    let observed = long.available + long.down + long.maintenance;
+    if observed < MIN_COVERAGE * LONG_WINDOW as f64 {
+        return None;
+    }
+    let rate = |s: Seconds| s.availability(exclude).map(|a| burn_rate(a, slo_percent));
+    let (long_rate, short_rate) = (rate(long)?, rate(short)?);
+    Some((long_rate > BURN_RATE && short_rate > BURN_RATE, long_rate))
+}
 
 /// The burn rate of the error budget: (1 - availability) / (1 - SLO).
 pub fn burn_rate(availability: f64, slo_percent: f64) -> f64 {
@@ -48,9 +78,13 @@ pub fn evaluate(fleet: &Fleet, now: i64) -> Vec<AlertWrite> {
     for c in &fleet.checks {
         let (change, burn) = {
             let mut live = c.live.lock().unwrap_or_else(|p| p.into_inner());
-            let a = live.recent.seconds(now - 3600, now).availability(exclude);
-            let burn = a.map(|a| burn_rate(a, c.config.policy.slo_availability));
-            let holds = burn.is_some_and(|b| b > BURN_RATE);
+            let long = live.recent.seconds(now - LONG_WINDOW, now);
+            let short = live.recent.seconds(now - SHORT_WINDOW, now);
+            let slo = c.config.policy.slo_availability;
+            let Some((holds, burn)) = burning(long, short, slo, exclude) else {
+                continue;
+            };
+            let burn = Some(burn);
             let slot = AlertName::SloBudgetBurn.slot();
             let before = live.alerts[slot];
             let policy = Policy {
@@ -181,6 +215,30 @@ pub async fn run(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_burn_rule_needs_half_the_hour_and_both_windows() {
+        let s = |available: f64, down: f64| Seconds {
+            available,
+            down,
+            maintenance: 0.0,
+        };
+        // A fresh start: one failed minute is no verdict at all.
+        assert_eq!(burning(s(0.0, 60.0), s(0.0, 60.0), 99.5, true), None);
+        // A restart into an empty hour: no verdict, so no resolve either.
+        assert_eq!(burning(s(0.0, 0.0), s(0.0, 0.0), 99.5, true), None);
+        // Half the hour seen, 20 % failing in both windows: burning 40x.
+        let (holds, rate) = burning(s(1440.0, 360.0), s(240.0, 60.0), 99.5, true).unwrap();
+        assert!(holds && (rate - 40.0).abs() < 1e-9);
+        // The burn stopped 5 minutes ago: the long window alone does not hold.
+        let (holds, _) = burning(s(2880.0, 720.0), s(300.0, 0.0), 99.5, true).unwrap();
+        assert!(!holds);
+        // A healthy hour.
+        assert_eq!(
+            burning(s(3600.0, 0.0), s(300.0, 0.0), 99.5, true),
+            Some((false, 0.0))
+        );
+    }
 
     #[test]
     fn burn_rates() {

@@ -5,7 +5,7 @@
 
 use sqlx::Row;
 
-use super::{unpack, Store, StoreError};
+use super::{unpack, Store, StoreError, StoredResult};
 use crate::result::ResultKind;
 
 /// One result reduced to what availability needs.
@@ -83,6 +83,28 @@ impl Store {
                     result,
                 })
             })
+            .collect()
+    }
+
+    /// Every result of every check with `from <= ts <= to`, in time order, whole: what
+    /// a restart needs to put live state back (`recorder::restore`).
+    pub async fn recent(&self, from: i64, to: i64) -> Result<Vec<(i64, StoredResult)>, StoreError> {
+        let (lo, hi) = self.rowid_range(from, to).await?;
+        if lo >= hi {
+            return Ok(Vec::new());
+        }
+        let rows = sqlx::query(
+            "SELECT rowid, ts, code, duration_ms, message, check_id FROM results \
+             WHERE rowid >= ? AND rowid < ? AND ts >= ? AND ts <= ? ORDER BY rowid",
+        )
+        .bind(lo)
+        .bind(hi)
+        .bind(from)
+        .bind(to)
+        .fetch_all(&self.reader)
+        .await?;
+        rows.iter()
+            .map(|r| Ok((r.get(5), super::decode_row(r)?)))
             .collect()
     }
 }

@@ -1,0 +1,61 @@
+//! Live state put back at start from the store (docs/results.md, "After a restart"):
+//! each check's last result, its last success, and its recent hour, so `/metrics`, the
+//! connection mandate and the burn-rate alert read the same just after a restart as
+//! just before, before any new probe. The certificate expiry is not stored with results
+//! and comes back with the check's next TLS probe.
+
+use crate::fleet::{Fleet, LastResult};
+use crate::result::{Phases, ResultKind};
+use crate::store::{Store, StoreError};
+use crate::util::secs_i64;
+
+/// Replays the stored results of the last hour (and of `connection.window`, if longer)
+/// into the fleet's live state at `now`. Returns how many checks got a last result.
+pub async fn restore(fleet: &Fleet, store: &Store, now: i64) -> Result<usize, StoreError> {
+    let longest = fleet
+        .checks
+        .iter()
+        .map(|c| secs_i64(c.config.policy.interval))
+        .max()
+        .unwrap_or(0);
+    let window = secs_i64(fleet.config.connection.window).max(3600);
+    // A result stands for up to 2 x its interval: the one before the hour counts too.
+    let from = now.saturating_sub(window).saturating_sub(2 * longest);
+    let by_db_id: std::collections::HashMap<i64, usize> = fleet
+        .checks
+        .iter()
+        .enumerate()
+        .map(|(i, c)| (c.db_id, i))
+        .collect();
+    let mut restored = vec![false; fleet.checks.len()];
+    for (db_id, r) in store.recent(from, now).await? {
+        let Some(&i) = by_db_id.get(&db_id) else {
+            continue; // a check no longer configured
+        };
+        let check = &fleet.checks[i];
+        let reach = 2 * secs_i64(check.config.policy.interval);
+        let mut live = check.live.lock().unwrap_or_else(|p| p.into_inner());
+        if live.last.as_ref().is_some_and(|l| l.at > r.ts) {
+            continue; // a result recorded since the start is newer
+        }
+        live.recent.push(r.ts, r.result, reach);
+        if r.result.is_available() {
+            live.last_ok_at = Some(r.ts);
+        }
+        live.last = Some(LastResult {
+            at: r.ts,
+            result: r.result,
+            error: r.error,
+            status_code: r.status_code,
+            duration: r.duration_ms as f64 / 1000.0,
+            phases: Phases::default(),
+            cert_expiry: None,
+            message: match r.result {
+                ResultKind::Up | ResultKind::Degraded => None,
+                _ => r.message,
+            },
+        });
+        restored[i] = true;
+    }
+    Ok(restored.into_iter().filter(|r| *r).count())
+}
