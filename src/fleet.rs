@@ -180,9 +180,12 @@ impl Fleet {
                             diff.unchanged += 1;
                             old.live.clone()
                         }
-                        Some(_) => {
+                        Some(old) => {
+                            // A changed check keeps its state and alert identity: a
+                            // firing alert neither resolves nor fires a second time.
                             diff.changed += 1;
-                            Arc::default()
+                            let live = old.live.lock().unwrap_or_else(|p| p.into_inner());
+                            Arc::new(Mutex::new(live.clone()))
                         }
                         None => {
                             diff.added += 1;

@@ -142,9 +142,19 @@ impl Reloader {
         })?;
         let (fleet, diff) = Fleet::rebuild(Arc::new(new), &ids, Some(&old));
         let entries = entries(&fleet);
+        let resolved = crate::alert::removed::resolve_removed(&old, &fleet, unix_now());
         self.fleet.replace(fleet);
         let s = &self.senders;
         crate::alert::sender::start(&s.ctx, &s.dispatcher, Vec::new(), &s.tasks, &s.shutdown);
+        if !resolved.is_empty() {
+            for w in &resolved {
+                tracing::info!(alert = w.event.name.as_str(), status = "resolved", agency = %w.event.agency.id, system = %w.event.system.id, check = %w.event.check, "alert of a removed check or system");
+            }
+            match self.writer.alerts(resolved).await {
+                Ok(created) => s.dispatcher.dispatch(created),
+                Err(e) => tracing::error!(error = %e, "alert state not stored"),
+            }
+        }
         // The scheduler ends only at shutdown; a failed send means we are stopping.
         let _ = self.schedule.send(entries).await;
         self.metrics.reload_successful.set(1);

@@ -8,6 +8,7 @@ pub mod evaluate;
 pub mod maintenance;
 pub mod payload;
 pub mod periodic;
+pub mod removed;
 pub mod retry;
 pub mod routes;
 pub mod rules;
