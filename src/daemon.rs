@@ -118,7 +118,18 @@ pub async fn run_with(
         pending = pending.len(),
         "alert state restored"
     );
-    sender::start(&sender_ctx, &dispatcher, pending, &senders, &shutdown);
+    let delivered_firing = store
+        .delivered_firing()
+        .await
+        .context("reading the alerts receivers were told are firing")?;
+    sender::start(
+        &sender_ctx,
+        &dispatcher,
+        pending,
+        delivered_firing,
+        &senders,
+        &shutdown,
+    );
     let recorder = Recorder::new(
         writer.clone(),
         fleet.clone(),

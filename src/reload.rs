@@ -145,7 +145,14 @@ impl Reloader {
         let resolved = crate::alert::removed::resolve_removed(&old, &fleet, unix_now());
         self.fleet.replace(fleet);
         let s = &self.senders;
-        crate::alert::sender::start(&s.ctx, &s.dispatcher, Vec::new(), &s.tasks, &s.shutdown);
+        crate::alert::sender::start(
+            &s.ctx,
+            &s.dispatcher,
+            Vec::new(),
+            Vec::new(),
+            &s.tasks,
+            &s.shutdown,
+        );
         if !resolved.is_empty() {
             for w in &resolved {
                 tracing::info!(alert = w.event.name.as_str(), status = "resolved", agency = %w.event.agency.id, system = %w.event.system.id, check = %w.event.check, "alert of a removed check or system");

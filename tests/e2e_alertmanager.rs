@@ -26,48 +26,53 @@ fn keys(v: &serde_json::Value) -> BTreeSet<String> {
         .unwrap_or_default()
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn alerts_reach_a_real_alertmanager_and_webhook_bodies_match_its_own() {
-    let dir = tempfile::tempdir().unwrap();
-    let target = start_target().await;
-    let hook = Hook::start(vec![]).await;
-
+/// A real Alertmanager on loopback whose one receiver is the webhook `hook`; waits
+/// (bounded) until it is ready.
+async fn start_alertmanager(
+    dir: &std::path::Path,
+    hook: std::net::SocketAddr,
+) -> (Alertmanager, String) {
     let am_port = e2e::free_port();
     std::fs::write(
-        dir.path().join("am.yml"),
+        dir.join("am.yml"),
         format!(
             "route:\n  receiver: hook\n  group_by: [alertname]\n  group_wait: 1s\n  group_interval: 1s\n  repeat_interval: 1h\n\
              receivers:\n  - name: hook\n    webhook_configs:\n      - url: http://{}/from-alertmanager\n        send_resolved: true\n",
-            hook.addr
+            hook
         ),
     )
     .unwrap();
     let am = Command::new("prometheus-alertmanager")
-        .arg(format!(
-            "--config.file={}",
-            dir.path().join("am.yml").display()
-        ))
-        .arg(format!(
-            "--storage.path={}",
-            dir.path().join("am-data").display()
-        ))
+        .arg(format!("--config.file={}", dir.join("am.yml").display()))
+        .arg(format!("--storage.path={}", dir.join("am-data").display()))
         .arg(format!("--web.listen-address=127.0.0.1:{am_port}"))
         .arg("--cluster.listen-address=")
         .stdout(Stdio::null())
-        .stderr(std::fs::File::create(dir.path().join("am.log")).unwrap())
+        .stderr(std::fs::File::create(dir.join("am.log")).unwrap())
         .spawn()
         .expect("prometheus-alertmanager is installed (Debian package; .ci/run installs it)");
-    let _am = Alertmanager(am);
+    let am = Alertmanager(am);
     let am_addr = format!("127.0.0.1:{am_port}");
     let deadline = Instant::now() + Duration::from_secs(20);
     while !matches!(get(&am_addr, "/-/ready").await, Ok((200, _))) {
         assert!(
             Instant::now() < deadline,
             "alertmanager not ready: {}",
-            std::fs::read_to_string(dir.path().join("am.log")).unwrap_or_default()
+            std::fs::read_to_string(dir.join("am.log")).unwrap_or_default()
         );
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
+
+    (am, am_addr)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn alerts_reach_a_real_alertmanager_and_webhook_bodies_match_its_own() {
+    let dir = tempfile::tempdir().unwrap();
+    let target = start_target().await;
+    let hook = Hook::start(vec![]).await;
+
+    let (_am, am_addr) = start_alertmanager(dir.path(), hook.addr).await;
 
     std::fs::create_dir_all(dir.path().join("agencies")).unwrap();
     std::fs::write(
@@ -157,4 +162,79 @@ async fn alerts_reach_a_real_alertmanager_and_webhook_bodies_match_its_own() {
     );
     assert_eq!(ours["commonLabels"], theirs["commonLabels"]);
     assert_eq!(ours["groupLabels"], theirs["groupLabels"]);
+}
+
+/// The alerts an Alertmanager lists: (alertname, updatedAt).
+async fn listed(am_addr: &str) -> Vec<(String, String)> {
+    let (_, body) = get(am_addr, "/api/v2/alerts").await.unwrap();
+    let v: serde_json::Value = serde_json::from_str(&body).unwrap();
+    v.as_array()
+        .unwrap()
+        .iter()
+        .map(|a| {
+            let s = |x: &serde_json::Value| x.as_str().unwrap_or_default().to_owned();
+            (s(&a["labels"]["alertname"]), s(&a["updatedAt"]))
+        })
+        .collect()
+}
+
+/// After a restart emcd re-sends what is still firing to Alertmanager at once (rather
+/// than at its next minute's re-send, or never), so Alertmanager does not let it expire.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_restart_re_sends_firing_alerts_to_alertmanager() {
+    let dir = tempfile::tempdir().unwrap();
+    let target = start_target().await;
+    let hook = Hook::start(vec![]).await;
+    let (_am, am_addr) = start_alertmanager(dir.path(), hook.addr).await;
+    std::fs::create_dir_all(dir.path().join("agencies")).unwrap();
+    let main = dir.path().join("emcd.yaml");
+    std::fs::write(
+        &main,
+        format!(
+            "storage: {{path: emcd.db}}\nalerting:\n  receivers:\n\
+             \x20   - {{name: am, alertmanager: {{url: \"http://{am_addr}\"}}}}\n\
+             \x20 routes: [{{receiver: am}}]\ninclude: [agencies/*.yaml]\n"
+        ),
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("agencies/ha-noi.yaml"),
+        format!(
+            "agency: {{id: ha-noi, code: \"01\", name: Hà Nội, kind: city}}\nsystems:\n  - id: mot-cua\n    name: Một cửa\n    kind: tthc\n    checks:\n\
+             \x20     - id: portal\n        interval: 1s\n        timeout: 500ms\n        failure_threshold: 1\n        http: {{url: \"http://{}/fail\"}}\n",
+            target.addr
+        ),
+    )
+    .unwrap();
+    let mut d = Daemon::start(dir.path(), &main);
+    d.wait_ready().await;
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let before = loop {
+        let l = listed(&am_addr).await;
+        if !l.is_empty() {
+            break l;
+        }
+        assert!(Instant::now() < deadline, "never listed; log:\n{}", d.log());
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    };
+    assert_eq!(before[0].0, "CheckDown");
+    assert!(d.terminate().success());
+    tokio::time::sleep(Duration::from_secs(2)).await;
+
+    let mut d = Daemon::start(dir.path(), &main);
+    d.wait_ready().await;
+    let deadline = Instant::now() + Duration::from_secs(15);
+    loop {
+        let after = listed(&am_addr).await;
+        if after.len() == 1 && after[0].0 == "CheckDown" && after[0].1 != before[0].1 {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "not re-sent after the restart: before {before:?}, now {after:?}; log:\n{}",
+            d.log()
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    assert!(d.terminate().success());
 }

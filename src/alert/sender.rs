@@ -65,9 +65,17 @@ pub fn start(
     ctx: &Ctx,
     dispatcher: &Dispatcher,
     pending: Vec<Notification>,
+    firing: Vec<(String, Event)>,
     tasks: &TaskTracker,
     shutdown: &CancellationToken,
 ) {
+    let mut firing_by: HashMap<String, HashMap<String, Event>> = HashMap::new();
+    for (receiver, e) in firing {
+        firing_by
+            .entry(receiver)
+            .or_default()
+            .insert(e.fingerprint.clone(), e);
+    }
     let config = ctx.fleet.current().config.clone();
     let mut by_receiver: HashMap<String, Vec<Notification>> = HashMap::new();
     for n in pending {
@@ -88,10 +96,14 @@ pub fn start(
                 .get_or_create(&[("receiver", r.name.clone()), ("result", result.to_owned())]);
         }
         let initial = by_receiver.remove(&r.name).unwrap_or_default();
+        let firing = match is_alertmanager(ctx, &r.name) {
+            true => firing_by.remove(&r.name).unwrap_or_default(),
+            false => HashMap::new(),
+        };
         tasks.spawn(run(
             r.name.clone(),
             ctx.clone(),
-            initial,
+            (initial, firing),
             rx,
             shutdown.clone(),
         ));
@@ -114,7 +126,7 @@ fn now_ms() -> i64 {
 async fn run(
     name: String,
     ctx: Ctx,
-    initial: Vec<Notification>,
+    (initial, firing): (Vec<Notification>, HashMap<String, Event>),
     mut rx: mpsc::UnboundedReceiver<Notification>,
     shutdown: CancellationToken,
 ) {
@@ -125,8 +137,9 @@ async fn run(
             n,
         })
         .collect();
-    // Alertmanager receivers: alerts delivered as firing and not yet resolved.
-    let mut firing: HashMap<String, Event> = HashMap::new();
+    // Alertmanager receivers: alerts delivered as firing and not yet resolved, from the
+    // store at start (re-sent at once: the first tick of `resend` is immediate).
+    let mut firing = firing;
     let mut resend = tokio::time::interval(Duration::from_secs(payload::AM_RESEND as u64));
     let depth = ctx
         .metrics

@@ -236,6 +236,30 @@ impl Store {
             .await?;
         rows.iter().map(notification).collect()
     }
+
+    /// By receiver, the alerts still firing whose last delivered notification to it was
+    /// the firing one: what an Alertmanager receiver must keep re-sending after a
+    /// restart, so Alertmanager does not let them expire.
+    pub async fn delivered_firing(&self) -> Result<Vec<(String, Event)>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT n.receiver, n.event FROM notifications n \
+             JOIN alerts a ON a.fingerprint = n.fingerprint AND a.state = 'firing' \
+             WHERE n.id = (SELECT max(m.id) FROM notifications m WHERE m.state = 'delivered' \
+             AND m.receiver = n.receiver AND m.fingerprint = n.fingerprint) \
+             AND n.status = 'firing'",
+        )
+        .fetch_all(&self.reader)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                let event: String = r.get(1);
+                let event = serde_json::from_str(&event).map_err(|e| {
+                    StoreError::Query(sqlx::Error::Decode(format!("stored event: {e}").into()))
+                })?;
+                Ok((r.get(0), event))
+            })
+            .collect()
+    }
 }
 
 impl Status {
