@@ -135,6 +135,9 @@ pub struct Event {
     /// The vantage a `VantageImpaired` is about; absent for every other alert.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub vantage: Option<String>,
+    /// From `alerting.runbook_url`, placeholders filled.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub runbook_url: Option<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

@@ -248,3 +248,14 @@ fn canaries_source_address_and_vantage() {
         ],
     );
 }
+
+#[test]
+fn runbook_urls_name_alerts_and_are_urls() {
+    assert_errors(
+        "runbook",
+        &[
+            "emcd.yaml:3:5: alerting.runbook_url.CheckDwn: unknown alertname \"CheckDwn\": expected one of CheckDown, CheckDegraded, CertificateExpiring, SLOBudgetBurn, SystemNotConnected, VantageImpaired",
+            "emcd.yaml:4:16: alerting.runbook_url.CheckDown: invalid runbook URL \"wiki/{check}\": relative URL without a base",
+        ],
+    );
+}

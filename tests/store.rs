@@ -60,6 +60,7 @@ fn minimal_config() -> emcd::config::Config {
             repeat_interval: std::time::Duration::ZERO,
             receivers: vec![],
             routes: vec![],
+            runbook_urls: vec![],
         },
         maintenance: vec![],
         agencies: vec![],

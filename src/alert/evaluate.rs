@@ -171,6 +171,15 @@ pub fn write(
         ends_at: (status == Status::Resolved).then_some(now),
         last_result,
         vantage: who.vantage.map(str::to_owned),
+        runbook_url: config.alerting.runbook_url(
+            change.name.as_str(),
+            [
+                who.agency,
+                who.system,
+                who.check,
+                who.vantage.unwrap_or_default(),
+            ],
+        ),
     };
     let notifications = super::routes::receivers(&config.alerting, &event)
         .into_iter()

@@ -20,6 +20,9 @@ fn annotations(e: &Event) -> Map<String, Value> {
     let mut m = Map::new();
     m.insert("summary".into(), e.summary.clone().into());
     m.insert("description".into(), e.description.clone().into());
+    if let Some(url) = &e.runbook_url {
+        m.insert("runbook_url".into(), url.clone().into());
+    }
     m
 }
 
@@ -39,6 +42,7 @@ pub fn emcd(e: &Event, delivery_id: &str, sent_at: i64) -> Value {
             "labels": labels(e),
             "summary": e.summary,
             "description": e.description,
+            "runbook_url": e.runbook_url,
             "repeat": e.repeat,
             "starts_at": rfc3339(e.starts_at),
             "ends_at": e.ends_at.map(rfc3339),
@@ -154,6 +158,7 @@ mod tests {
             ends_at: (status == Status::Resolved).then_some(1_795_392_600),
             last_result: None,
             vantage: None,
+            runbook_url: None,
         }
     }
 
@@ -192,5 +197,21 @@ mod tests {
         let key = ring::hmac::Key::new(ring::hmac::HMAC_SHA256, b"Jefe");
         let want = ring::hmac::sign(&key, b"0.what do ya want for nothing?");
         assert_eq!(sig, format!("sha256={}", crate::token::hex(want.as_ref())));
+    }
+
+    #[test]
+    fn a_runbook_url_is_in_both_bodies() {
+        let mut e = event(Status::Firing);
+        e.runbook_url = Some("https://wiki.example.gov.vn/rb/bo-tu-phap".into());
+        let v = emcd(&e, "01JD", 1_795_392_001);
+        assert_eq!(
+            v["alert"]["runbook_url"],
+            "https://wiki.example.gov.vn/rb/bo-tu-phap"
+        );
+        assert_eq!(
+            annotations(&e)["runbook_url"],
+            "https://wiki.example.gov.vn/rb/bo-tu-phap"
+        );
+        assert!(!annotations(&event(Status::Firing)).contains_key("runbook_url"));
     }
 }

@@ -48,6 +48,7 @@ mod tests {
             ends_at: None,
             last_result: None,
             vantage: None,
+            runbook_url: None,
         }
     }
 
@@ -64,6 +65,7 @@ mod tests {
         let alerting = Alerting {
             repeat_interval: std::time::Duration::ZERO,
             receivers: vec![],
+            runbook_urls: vec![],
             routes: vec![
                 route("ops", &["critical"], &[]),
                 route("btp", &[], &["bo-tu-phap"]),
@@ -94,6 +96,7 @@ mod tests {
         let alerting = Alerting {
             repeat_interval: std::time::Duration::ZERO,
             receivers: vec![],
+            runbook_urls: vec![],
             routes: vec![
                 route("slo-team", &["SLOBudgetBurn"], &[]),
                 route("noc-hn", &[], &["hn-vnpt"]),

@@ -113,6 +113,23 @@ pub struct Alerting {
     pub repeat_interval: Duration,
     pub receivers: Vec<Receiver>,
     pub routes: Vec<Route>,
+    /// (alert name, URL template) of `alerting.runbook_url`.
+    pub runbook_urls: Vec<(String, String)>,
+}
+
+impl Alerting {
+    /// The runbook URL of an alert, its placeholders replaced by the alert's ids.
+    pub fn runbook_url(&self, alertname: &str, ids: [&str; 4]) -> Option<String> {
+        let (_, template) = self.runbook_urls.iter().find(|(n, _)| n == alertname)?;
+        let [agency, system, check, vantage] = ids;
+        Some(
+            template
+                .replace("{agency}", agency)
+                .replace("{system}", system)
+                .replace("{check}", check)
+                .replace("{vantage}", vantage),
+        )
+    }
 }
 
 #[derive(Clone, Debug)]

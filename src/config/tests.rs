@@ -106,6 +106,15 @@ fn full_example_main_file() {
     );
     assert_eq!(a.routes[1].receiver, "am");
     assert!(a.routes[1].matcher.severity.is_empty() && a.routes[1].matcher.agency.is_empty());
+    let m = &a.routes[1].matcher;
+    assert_eq!(m.alertname, ["SLOBudgetBurn", "VantageImpaired"]);
+    assert_eq!(m.vantage, ["hn-vnpt"]);
+    assert_eq!(
+        a.runbook_url("CheckDown", ["bo-tu-phap", "ho-tich", "portal", ""])
+            .as_deref(),
+        Some("https://wiki.example.gov.vn/runbooks/check-down?check=bo-tu-phap/ho-tich/portal")
+    );
+    assert_eq!(a.runbook_url("CheckDegraded", ["a", "s", "c", ""]), None);
 
     let mw = &cfg.maintenance[0];
     assert_eq!(mw.name, "weekly-patching");

@@ -179,6 +179,9 @@ pub struct AlertingSection {
     pub receivers: Option<Vec<Spanned<ReceiverSection>>>,
     /// Every route whose `match` holds sends the alert to its receiver.
     pub routes: Option<Vec<Spanned<RouteSection>>>,
+    /// Alert name -> runbook URL, with `{agency}`, `{system}`, `{check}` (and
+    /// `{vantage}`) replaced by the alert's ids. Default none.
+    pub runbook_url: Option<Spanned<Headers>>,
 }
 
 /// A receiver: a `name` and exactly one of `webhook`, `alertmanager`.

@@ -79,7 +79,40 @@ pub fn alerting(ctx: &mut Ctx<'_>, s: Option<&raw::AlertingSection>) -> Alerting
         repeat_interval,
         receivers,
         routes,
+        runbook_urls: runbook_urls(ctx, s.and_then(|s| s.runbook_url.as_ref())),
     }
+}
+
+/// `alerting.runbook_url`: keys are alert names; each URL, placeholders filled with
+/// sample ids, must be an absolute http(s) URL.
+fn runbook_urls(ctx: &mut Ctx<'_>, map: Option<&Spanned<raw::Headers>>) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    for (k, v) in map.into_iter().flat_map(|m| &m.value.0) {
+        let path = sub("alerting.runbook_url", &k.value);
+        if !ALERT_NAMES.contains(&k.value.as_str()) {
+            let message = format!(
+                "unknown alertname {:?}: expected one of {}",
+                k.value,
+                ALERT_NAMES.join(", ")
+            );
+            ctx.error(k.referenced, &path, message);
+            continue;
+        }
+        let url = ctx.parse(v, &path, |s| {
+            let sample = s
+                .replace("{agency}", "a")
+                .replace("{system}", "s")
+                .replace("{check}", "c")
+                .replace("{vantage}", "v");
+            scalar::http_url(&sample)
+                .map(|_| s.to_owned())
+                .map_err(|m| format!("invalid runbook URL {s:?}: {m}"))
+        });
+        if let Some(url) = url {
+            out.push((k.value.clone(), url));
+        }
+    }
+    out
 }
 
 /// A list of ids (`match.agency`...), each well-formed.
