@@ -177,10 +177,11 @@ pub fn sla_table(r: &SlaReport) -> String {
             f.incidents.to_string(),
             opt(f.p95_ms, 0),
             format!("{:.1}%", f.coverage * 100.0),
-            match f.slo_met {
-                Some(true) => "met".into(),
-                Some(false) => "MISSED".into(),
-                None => "-".into(),
+            match f.verdict {
+                "met" => "met".into(),
+                "missed" => "MISSED".into(),
+                "insufficient_coverage" => "no verdict (coverage < 50%)".into(),
+                _ => "-".into(),
             },
         ]
     };

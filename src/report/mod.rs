@@ -67,9 +67,16 @@ pub struct Figures {
     pub coverage: f64,
     pub results: i64,
     pub slo: f64,
-    /// Whether availability meets the SLO; `None` without data.
+    /// Whether availability meets the SLO; `None` without data, or with less than
+    /// [`MIN_COVERAGE`] of the period covered (no verdict then).
     pub slo_met: Option<bool>,
+    /// `met`, `missed`, `insufficient_coverage` or `no_data`.
+    pub verdict: &'static str,
 }
+
+/// Below this share of the period covered by results, a report gives no SLO verdict:
+/// "met" or "missed" over a few minutes of a month would say nothing about the month.
+pub const MIN_COVERAGE: f64 = 0.5;
 
 #[derive(Clone, Debug, Serialize, PartialEq)]
 pub struct CheckRow {
@@ -121,6 +128,20 @@ fn figures(
 ) -> Figures {
     let availability = r.availability(exclude);
     let expected = (period.to - period.from) as f64 * checks as f64;
+    let coverage = if expected > 0.0 {
+        (r.covered() / expected).min(1.0)
+    } else {
+        0.0
+    };
+    let slo_met = availability
+        .filter(|_| coverage >= MIN_COVERAGE)
+        .map(|a| a * 100.0 >= slo);
+    let verdict = match (availability, slo_met) {
+        (_, Some(true)) => "met",
+        (_, Some(false)) => "missed",
+        (Some(_), None) => "insufficient_coverage",
+        (None, None) => "no_data",
+    };
     Figures {
         availability,
         downtime_seconds: r.unavailable(exclude),
@@ -128,14 +149,11 @@ fn figures(
         p50_ms: r.hist.quantile(0.50),
         p95_ms: r.hist.quantile(0.95),
         p99_ms: r.hist.quantile(0.99),
-        coverage: if expected > 0.0 {
-            (r.covered() / expected).min(1.0)
-        } else {
-            0.0
-        },
+        coverage,
         results: r.counts.iter().sum(),
         slo,
-        slo_met: availability.map(|a| a * 100.0 >= slo),
+        slo_met,
+        verdict,
     }
 }
 
@@ -305,4 +323,38 @@ pub async fn sla(
         0.0
     };
     Ok(report)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::result::ResultKind;
+    use crate::sla::rollup::{compute, Sample};
+
+    /// One check up for `up` seconds of a 1000 s period, with results every 10 s.
+    fn rollup(up: i64) -> Rollup {
+        let samples: Vec<Sample> = (0..up / 10)
+            .map(|i| Sample {
+                ts: i * 10,
+                kind: ResultKind::Up,
+                duration_ms: 5,
+            })
+            .collect();
+        compute(&samples, 5, 0, 1000)
+    }
+
+    #[test]
+    fn no_verdict_without_half_the_period_covered() {
+        let period = Period { from: 0, to: 1000 };
+        let f = figures(&rollup(100), 0, 1, period, true, 99.5);
+        assert!(f.coverage < MIN_COVERAGE, "{}", f.coverage);
+        assert_eq!(
+            (f.availability, f.slo_met, f.verdict),
+            (Some(1.0), None, "insufficient_coverage")
+        );
+        let f = figures(&rollup(1000), 0, 1, period, true, 99.5);
+        assert_eq!((f.slo_met, f.verdict), (Some(true), "met"));
+        let f = figures(&Rollup::default(), 0, 1, period, true, 99.5);
+        assert_eq!((f.slo_met, f.verdict), (None, "no_data"));
+    }
 }
