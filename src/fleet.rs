@@ -271,3 +271,6 @@ impl FleetHandle {
         *self.0.write().unwrap_or_else(|p| p.into_inner()) = Arc::new(fleet);
     }
 }
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,92 @@
+//! Tests of `fleet`, declared `#[cfg(test)] mod tests;` in `fleet.rs`: what a reload's
+//! rebuild carries over, shares, resets and counts.
+
+use super::*;
+use crate::alert_vocab::{AlertName, Firing};
+use crate::check::state::Status;
+
+/// A config with one agency and system holding `checks` (id, timeout), all http.
+fn config(dir: &std::path::Path, checks: &[(&str, &str)]) -> Arc<Config> {
+    std::fs::create_dir_all(dir.join("agencies")).unwrap();
+    std::fs::write(dir.join("emcd.yaml"), "include: [agencies/*.yaml]\n").unwrap();
+    let mut yaml = String::from(
+        "agency: {id: bo-y-te, code: BYT, name: Bộ Y tế, kind: ministry}\n\
+         systems:\n  - id: cong\n    name: Cổng\n    kind: portal\n    checks:\n",
+    );
+    for (id, timeout) in checks {
+        yaml.push_str(&format!(
+            "      - id: {id}\n        timeout: {timeout}\n        http: {{url: \"http://127.0.0.1:9/\"}}\n"
+        ));
+    }
+    std::fs::write(dir.join("agencies/bo-y-te.yaml"), yaml).unwrap();
+    Arc::new(crate::config::load(&dir.join("emcd.yaml")).unwrap())
+}
+
+fn ids(names: &[&str]) -> HashMap<String, i64> {
+    names
+        .iter()
+        .enumerate()
+        .map(|(i, n)| (format!("bo-y-te/cong/{n}"), i as i64 + 1))
+        .collect()
+}
+
+#[test]
+fn a_rebuild_shares_unchanged_checks_carries_changed_ones_and_counts_the_rest() {
+    let dir = tempfile::tempdir().unwrap();
+    let all = ids(&["same", "changed", "gone", "new"]);
+    let old = Fleet::build(
+        config(
+            dir.path(),
+            &[("same", "5s"), ("changed", "5s"), ("gone", "5s")],
+        ),
+        &all,
+    );
+    let firing = Firing {
+        starts_at: 100,
+        last_notified_at: 100,
+    };
+    for c in &old.checks {
+        let mut live = c.live.lock().unwrap();
+        live.state.status = Status::Down;
+        live.alerts[AlertName::CheckDown.slot()] = Some(firing);
+        live.counts[2] = 7;
+    }
+
+    let new_config = config(
+        dir.path(),
+        &[("same", "5s"), ("changed", "6s"), ("new", "5s")],
+    );
+    let (new, diff) = Fleet::rebuild(new_config, &all, Some(&old));
+    assert_eq!(
+        (diff.added, diff.removed, diff.changed, diff.unchanged),
+        (1, 1, 1, 1)
+    );
+    let live = |f: &Fleet, id: &str| {
+        f.get_str(&format!("bo-y-te/cong/{id}"))
+            .unwrap()
+            .live
+            .clone()
+    };
+    // Unchanged: the very same live state.
+    assert!(Arc::ptr_eq(&live(&old, "same"), &live(&new, "same")));
+    // Changed: a copy, with its state and its alert (its identity) kept.
+    let (before, after) = (live(&old, "changed"), live(&new, "changed"));
+    assert!(!Arc::ptr_eq(&before, &after));
+    let after = after.lock().unwrap();
+    assert_eq!(after.state.status, Status::Down);
+    assert_eq!(after.alerts[AlertName::CheckDown.slot()], Some(firing));
+    assert_eq!(
+        new.get_str("bo-y-te/cong/changed")
+            .unwrap()
+            .config
+            .policy
+            .timeout
+            .as_secs(),
+        6
+    );
+    // Added: fresh. Removed: gone from the table.
+    let added = live(&new, "new");
+    assert_eq!(added.lock().unwrap().state.status, Status::Up);
+    assert!(added.lock().unwrap().alerts.iter().all(Option::is_none));
+    assert!(new.get_str("bo-y-te/cong/gone").is_none());
+}
