@@ -40,7 +40,23 @@ fn unknown_keys_are_errors() {
 fn missing_keys_are_errors() {
     assert_errors(
         "missing-key",
-        &["agencies/bo-tu-phap.yaml:4:3: agency: missing key `kind`"],
+        // At the mapping that lacks the key.
+        &["agencies/bo-tu-phap.yaml:2:3: agency: missing key `kind`"],
+    );
+}
+
+/// A missing key no longer hides the other errors of its file (nor does one of a
+/// probe's required keys).
+#[test]
+fn a_missing_key_does_not_hide_the_file_s_other_errors() {
+    assert_errors(
+        "missing-key-and-more",
+        &[
+            "agencies/bo-tu-phap.yaml:3:5: systems[0]: missing key `kind`",
+            "agencies/bo-tu-phap.yaml:8:18: systems[0].checks[0].timeout: timeout 10s must be shorter than interval 5s",
+            "agencies/bo-tu-phap.yaml:11:21: systems[0].checks[1].http.url: relative URL without a base",
+            "agencies/bo-tu-phap.yaml:13:15: systems[0].checks[2].push: missing key `token`",
+        ],
     );
 }
 

@@ -149,17 +149,18 @@ fn agency_file(
     };
     let mut ctx = Ctx::new(file, &source, env);
     let agency = validate::agency_file(&mut ctx, &raw, defaults);
-    let id = &raw.agency.value.id;
-    if let Some((_, first)) = seen.iter().find(|(seen_id, _)| *seen_id == id.value) {
-        let message = format!(
-            "duplicate agency id {:?}, first defined in {first}",
-            id.value
-        );
-        ctx.error(id.referenced, "agency.id", message);
-    } else {
-        let at = id.referenced;
-        let first = format!("{}:{}:{}", file.display(), at.line(), at.column());
-        seen.push((id.value.clone(), first));
+    if let Some(id) = &raw.agency.value.id {
+        if let Some((_, first)) = seen.iter().find(|(seen_id, _)| *seen_id == id.value) {
+            let message = format!(
+                "duplicate agency id {:?}, first defined in {first}",
+                id.value
+            );
+            ctx.error(id.referenced, "agency.id", message);
+        } else {
+            let at = id.referenced;
+            let first = format!("{}:{}:{}", file.display(), at.line(), at.column());
+            seen.push((id.value.clone(), first));
+        }
     }
     let ok = ctx.errors.is_empty();
     errors.extend(ctx.errors);

@@ -19,24 +19,24 @@ pub struct AgencyFile {
 #[serde(deny_unknown_fields)]
 pub struct AgencySection {
     /// `[a-z0-9-]{1,63}`, unique across all agency files, e.g. `bo-tu-phap`.
-    pub id: Text,
+    pub id: Option<Text>,
     /// Short code, e.g. `BTP` or a province code `01`.
-    pub code: Text,
+    pub code: Option<Text>,
     /// Full name, e.g. `Bộ Tư pháp`.
-    pub name: Text,
+    pub name: Option<Text>,
     /// `ministry`, `ministerial_agency`, `government_agency`, `province` or `city`.
-    pub kind: Text,
+    pub kind: Option<Text>,
 }
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SystemSection {
     /// `[a-z0-9-]{1,63}`, unique within the agency.
-    pub id: Text,
+    pub id: Option<Text>,
     /// Full name, e.g. `Hệ thống đăng ký hộ tịch`.
-    pub name: Text,
+    pub name: Option<Text>,
     /// `tthc` (administrative-procedure system), `portal` or `other`.
-    pub kind: Text,
+    pub kind: Option<Text>,
     /// Counts toward the connection mandate. Default `true` for `tthc`, else `false`.
     pub required: Option<Text>,
     /// How the system is measured. May be empty: a required system without checks is
@@ -50,7 +50,7 @@ pub struct SystemSection {
 #[serde(deny_unknown_fields)]
 pub struct CheckSection {
     /// `[a-z0-9-]{1,63}`, unique within the system. The full id is `agency/system/check`.
-    pub id: Text,
+    pub id: Option<Text>,
     /// Overrides `defaults.interval`.
     pub interval: Option<Text>,
     /// Overrides `defaults.timeout`.
@@ -97,7 +97,7 @@ impl CheckSection {
 #[serde(deny_unknown_fields)]
 pub struct HttpSection {
     /// Absolute http(s) URL.
-    pub url: Text,
+    pub url: Option<Text>,
     /// `GET` (default), `HEAD`, `POST`, `PUT`, `PATCH`, `DELETE` or `OPTIONS`.
     pub method: Option<Text>,
     /// Request headers. Values are never logged.
@@ -121,9 +121,9 @@ pub struct TlsSection {
 #[serde(deny_unknown_fields)]
 pub struct TcpSection {
     /// Host name or IP address.
-    pub host: Text,
+    pub host: Option<Text>,
     /// 1 to 65535.
-    pub port: Text,
+    pub port: Option<Text>,
     /// Complete a TLS handshake after connecting. Default `false`.
     pub tls: Option<Text>,
     /// With `tls`, accept any certificate (still read and reported). Default `false`.
@@ -135,7 +135,7 @@ pub struct TcpSection {
 pub struct PushSection {
     /// `sha256:` + 64 hex digits: the digest of the bearer token the system sends, as
     /// printed by `emcd token`. Never the token itself.
-    pub token: Text,
+    pub token: Option<Text>,
     /// No push for this long is a failure; `1s` to `31d`. Default twice the check's
     /// `interval`.
     pub max_silence: Option<Text>,

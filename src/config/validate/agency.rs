@@ -61,21 +61,37 @@ fn unique(ctx: &mut Ctx<'_>, seen: &mut Vec<String>, t: &Text, path: &str, what:
 }
 
 pub fn agency_file(ctx: &mut Ctx<'_>, raw: &raw::AgencyFile, defaults: &Policy) -> Option<Agency> {
-    let a = &raw.agency.value;
-    let id = ctx.parse(&a.id, "agency.id", scalar::id);
-    let code = ctx.parse(&a.code, "agency.code", non_empty);
-    let name = ctx.parse(&a.name, "agency.name", non_empty);
-    let kind = ctx.parse(&a.kind, "agency.kind", agency_kind);
+    let (a, at) = (&raw.agency.value, raw.agency.referenced);
+    let mut need = |ctx: &mut Ctx<'_>, t: Option<&Text>, key: &str| {
+        ctx.required(t, at, "agency", key).cloned()
+    };
+    let (id, code) = (
+        need(ctx, a.id.as_ref(), "id"),
+        need(ctx, a.code.as_ref(), "code"),
+    );
+    let (name, kind) = (
+        need(ctx, a.name.as_ref(), "name"),
+        need(ctx, a.kind.as_ref(), "kind"),
+    );
+    let id = id.and_then(|t| ctx.parse(&t, "agency.id", scalar::id));
+    let code = code.and_then(|t| ctx.parse(&t, "agency.code", non_empty));
+    let name = name.and_then(|t| ctx.parse(&t, "agency.name", non_empty));
+    let kind = kind.and_then(|t| ctx.parse(&t, "agency.kind", agency_kind));
 
     let mut systems = Vec::new();
     let mut seen = Vec::new();
     for (i, s) in raw.systems.iter().flatten().enumerate() {
         let path = idx("systems", i);
-        let s = &s.value;
-        let sid = ctx.parse(&s.id, &sub(&path, "id"), scalar::id);
-        let sid = sid.filter(|_| unique(ctx, &mut seen, &s.id, &sub(&path, "id"), "system"));
-        let sname = ctx.parse(&s.name, &sub(&path, "name"), non_empty);
-        let skind = ctx.parse(&s.kind, &sub(&path, "kind"), system_kind);
+        let (s, at) = (&s.value, s.referenced);
+        let sid = ctx.required(s.id.as_ref(), at, &path, "id");
+        let sname = ctx.required(s.name.as_ref(), at, &path, "name");
+        let skind = ctx.required(s.kind.as_ref(), at, &path, "kind");
+        let sid = sid.and_then(|t| {
+            let id = ctx.parse(t, &sub(&path, "id"), scalar::id);
+            id.filter(|_| unique(ctx, &mut seen, t, &sub(&path, "id"), "system"))
+        });
+        let sname = sname.and_then(|t| ctx.parse(t, &sub(&path, "name"), non_empty));
+        let skind = skind.and_then(|t| ctx.parse(t, &sub(&path, "kind"), system_kind));
         let required = ctx.or(
             s.required.as_ref(),
             &sub(&path, "required"),
@@ -88,13 +104,10 @@ pub fn agency_file(ctx: &mut Ctx<'_>, raw: &raw::AgencyFile, defaults: &Policy) 
             let cpath = idx(&sub(&path, "checks"), j);
             let owner = id.as_deref().zip(sid.as_deref());
             let check = check(ctx, c, &cpath, defaults, owner);
-            if unique(
-                ctx,
-                &mut seen_checks,
-                &c.value.id,
-                &sub(&cpath, "id"),
-                "check",
-            ) {
+            let Some(cid) = &c.value.id else {
+                continue; // reported by `check`
+            };
+            if unique(ctx, &mut seen_checks, cid, &sub(&cpath, "id"), "check") {
                 checks.extend(check);
             }
         }

@@ -15,7 +15,9 @@ pub fn check(
     owner: Option<(&str, &str)>,
 ) -> Option<Check> {
     let raw = &c.value;
-    let id = ctx.parse(&raw.id, &sub(path, "id"), scalar::id);
+    let id = ctx
+        .required(raw.id.as_ref(), c.referenced, path, "id")
+        .and_then(|t| ctx.parse(t, &sub(path, "id"), scalar::id));
     let policy = policy::layer(ctx, raw.policy(), path, defaults);
 
     let mut kinds = Vec::new();
@@ -46,13 +48,16 @@ pub fn check(
         );
     }
     let kind = if let Some(h) = &raw.http {
-        http(ctx, &h.value, raw.expect.as_ref().map(|e| &e.value), path).map(CheckKind::Http)
+        http(ctx, h, raw.expect.as_ref().map(|e| &e.value), path).map(CheckKind::Http)
     } else if let Some(t) = &raw.tcp {
-        tcp(ctx, &t.value, &sub(path, "tcp")).map(CheckKind::Tcp)
+        tcp(ctx, t, &sub(path, "tcp")).map(CheckKind::Tcp)
     } else {
-        let p = &raw.push.as_ref()?.value;
+        let p = raw.push.as_ref()?;
+        let (p, at) = (&p.value, p.referenced);
         let ppath = sub(path, "push");
-        let token_digest = ctx.parse(&p.token, &sub(&ppath, "token"), scalar::token_digest);
+        let token_digest = ctx
+            .required(p.token.as_ref(), at, &ppath, "token")
+            .and_then(|t| ctx.parse(t, &sub(&ppath, "token"), scalar::token_digest));
         let max_silence = ctx.or(
             p.max_silence.as_ref(),
             &sub(&ppath, "max_silence"),
@@ -83,8 +88,8 @@ pub fn canaries(ctx: &mut Ctx<'_>, list: Option<&[Spanned<raw::CanarySection>]>)
         let path = idx("probing.canaries", i);
         let id = ctx.parse(&c.value.id, &sub(&path, "id"), scalar::id);
         let kind = match (&c.value.http, &c.value.tcp) {
-            (Some(h), None) => http(ctx, &h.value, None, &path).map(CheckKind::Http),
-            (None, Some(t)) => tcp(ctx, &t.value, &sub(&path, "tcp")).map(CheckKind::Tcp),
+            (Some(h), None) => http(ctx, h, None, &path).map(CheckKind::Http),
+            (None, Some(t)) => tcp(ctx, t, &sub(&path, "tcp")).map(CheckKind::Tcp),
             _ => {
                 ctx.error(
                     c.referenced,
@@ -109,12 +114,15 @@ pub fn canaries(ctx: &mut Ctx<'_>, list: Option<&[Spanned<raw::CanarySection>]>)
 
 fn http(
     ctx: &mut Ctx<'_>,
-    h: &raw::HttpSection,
+    h: &Spanned<raw::HttpSection>,
     expect: Option<&raw::ExpectSection>,
     check_path: &str,
 ) -> Option<HttpSpec> {
+    let (h, at) = (&h.value, h.referenced);
     let path = sub(check_path, "http");
-    let url = ctx.parse(&h.url, &sub(&path, "url"), scalar::http_url);
+    let url = ctx
+        .required(h.url.as_ref(), at, &path, "url")
+        .and_then(|t| ctx.parse(t, &sub(&path, "url"), scalar::http_url));
     let method = ctx.or(
         h.method.as_ref(),
         &sub(&path, "method"),
@@ -239,8 +247,12 @@ fn expect(
     (ctx.errors.len() == errors_before).then_some(expect)
 }
 
-fn tcp(ctx: &mut Ctx<'_>, t: &raw::TcpSection, path: &str) -> Option<TcpSpec> {
-    let host = ctx.parse(&t.host, &sub(path, "host"), |s| {
+fn tcp(ctx: &mut Ctx<'_>, t: &Spanned<raw::TcpSection>, path: &str) -> Option<TcpSpec> {
+    let (t, at) = (&t.value, t.referenced);
+    let host = ctx.required(t.host.as_ref(), at, path, "host");
+    let port = ctx.required(t.port.as_ref(), at, path, "port");
+    let host = host?;
+    let host = ctx.parse(host, &sub(path, "host"), |s| {
         if s.is_empty() || s.contains(['/', ' ']) || s.contains("://") {
             Err(format!(
                 "invalid host {s:?}: expected a host name or IP address, without scheme or port"
@@ -249,7 +261,7 @@ fn tcp(ctx: &mut Ctx<'_>, t: &raw::TcpSection, path: &str) -> Option<TcpSpec> {
             Ok(s.to_owned())
         }
     });
-    let port = ctx.parse(&t.port, &sub(path, "port"), |s| {
+    let port = ctx.parse(port?, &sub(path, "port"), |s| {
         scalar::integer(s, 1, 65535).map(|n| n as u16)
     });
     let tls = ctx.or(t.tls.as_ref(), &sub(path, "tls"), false, scalar::boolean);

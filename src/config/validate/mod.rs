@@ -70,6 +70,22 @@ impl<'a> Ctx<'a> {
         }
     }
 
+    /// A key the schema requires but the raw layer leaves optional, so that a missing
+    /// one is reported with the file's other errors rather than alone by the YAML layer:
+    /// ``missing key `KEY` `` at the mapping (`at`, `path`) that lacks it.
+    pub fn required<'t>(
+        &mut self,
+        t: Option<&'t Text>,
+        at: Location,
+        path: &str,
+        key: &str,
+    ) -> Option<&'t Text> {
+        if t.is_none() {
+            self.error(at, path, format!("missing key `{key}`"));
+        }
+        t
+    }
+
     /// The substituted text.
     pub fn text(&mut self, t: &Text, path: &str) -> Option<String> {
         self.expand(t, path).map(|e| e.value)
