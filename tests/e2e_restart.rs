@@ -67,8 +67,18 @@ async fn a_restart_keeps_live_state_and_notifies_nothing() {
         "{}",
         fired[0].body
     );
+    // Every check probed, and measured long enough to have a 1 h availability.
     let page = wait_metrics(&d, "every check probed", |s| {
-        (0..CHECKS).all(|i| sample(s, "probe_success", &[&format!("check=\"c{i}\"")]) == Some(1.0))
+        (0..CHECKS).all(|i| {
+            let check = format!("check=\"c{i}\"");
+            sample(s, "probe_success", &[&check]) == Some(1.0)
+                && sample(
+                    s,
+                    "emcd_check_availability_ratio",
+                    &[&check, "window=\"1h\""],
+                )
+                .is_some()
+        })
     })
     .await;
     let before = series(&page);

@@ -62,7 +62,7 @@ fn unique(ctx: &mut Ctx<'_>, seen: &mut Vec<String>, t: &Text, path: &str, what:
 
 pub fn agency_file(ctx: &mut Ctx<'_>, raw: &raw::AgencyFile, defaults: &Policy) -> Option<Agency> {
     let (a, at) = (&raw.agency.value, raw.agency.referenced);
-    let mut need = |ctx: &mut Ctx<'_>, t: Option<&Text>, key: &str| {
+    let need = |ctx: &mut Ctx<'_>, t: Option<&Text>, key: &str| {
         ctx.required(t, at, "agency", key).cloned()
     };
     let (id, code) = (
