@@ -189,7 +189,7 @@ impl Recorder {
                 _ => last.message.as_deref().map(Into::into),
             },
         };
-        let (transition, changes, cert_expiry) = {
+        let (transition, changes, cert_expiry, cert_changed) = {
             let mut live = check.live.lock().unwrap_or_else(|p| p.into_inner());
             let (next, transition) = state::apply(live.state, last.result, thresholds);
             live.state = next;
@@ -197,6 +197,7 @@ impl Recorder {
             if last.result.is_available() {
                 live.last_ok_at = Some(last.at);
             }
+            let cert_changed = last.cert_expiry.filter(|&at| live.cert_expiry != Some(at));
             if last.cert_expiry.is_some() {
                 live.cert_expiry = last.cert_expiry;
             }
@@ -205,9 +206,16 @@ impl Recorder {
                 .push(last.at, last.result, crate::util::secs_i64(policy.interval));
             live.last = Some(last.clone());
             let changes = evaluate::decide(&mut live, check, &config, maintenance, last.at);
-            (transition, changes, live.cert_expiry)
+            (transition, changes, live.cert_expiry, cert_changed)
         };
         self.writer.send(row).await?;
+        if let Some(at) = cert_changed {
+            if let Err(e) =
+                crate::store::checks::set_cert_expiry(&self.writer, check.db_id, at).await
+            {
+                tracing::error!(check = %check.id, error = %e, "certificate expiry not stored");
+            }
+        }
         if let Some(t) = transition {
             log_transition(check, t, &last);
             let incident = match (t.from, t.to) {

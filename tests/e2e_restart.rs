@@ -6,6 +6,7 @@
 //! from a barely observed hour.
 
 mod e2e;
+mod support;
 
 use std::collections::HashMap;
 use std::time::Duration;
@@ -19,6 +20,7 @@ fn series(page: &str) -> HashMap<String, f64> {
         .into_iter()
         .filter(|(k, _)| {
             k.starts_with("probe_success{")
+                || k.starts_with("probe_ssl_earliest_cert_expiry{")
                 || k.starts_with("emcd_check_availability_ratio{") && k.contains("window=\"1h\"")
         })
         .collect()
@@ -29,6 +31,9 @@ async fn a_restart_keeps_live_state_and_notifies_nothing() {
     let dir = tempfile::tempdir().unwrap();
     let target = start_target().await;
     let hook = Hook::start(vec![]).await;
+    // A TLS endpoint whose certificate expiry must survive the restart too.
+    let leaf = support::self_signed(&["localhost"], (2031, 1, 1));
+    let tls = support::serve_tls(leaf.acceptor(), |_| support::reply(200, &[], "ok")).await;
     std::fs::create_dir_all(dir.path().join("agencies")).unwrap();
     let main = dir.path().join("emcd.yaml");
     std::fs::write(
@@ -52,6 +57,11 @@ async fn a_restart_keeps_live_state_and_notifies_nothing() {
         ));
     }
     agency.push_str(&format!(
+        "      - id: tls\n        interval: 8s\n        timeout: 2s\n\
+         \x20       http: {{url: \"{}\", tls: {{insecure_skip_verify: true}}}}\n",
+        tls.url("https", "/")
+    ));
+    agency.push_str(&format!(
         "      - id: down\n        interval: 1s\n        timeout: 500ms\n        failure_threshold: 2\n\
          \x20       http: {{url: \"http://{}/fail\"}}\n",
         target.addr
@@ -69,20 +79,29 @@ async fn a_restart_keeps_live_state_and_notifies_nothing() {
     );
     // Every check probed, and measured long enough to have a 1 h availability.
     let page = wait_metrics(&d, "every check probed", |s| {
-        (0..CHECKS).all(|i| {
-            let check = format!("check=\"c{i}\"");
-            sample(s, "probe_success", &[&check]) == Some(1.0)
-                && sample(
-                    s,
-                    "emcd_check_availability_ratio",
-                    &[&check, "window=\"1h\""],
-                )
-                .is_some()
-        })
+        (0..CHECKS)
+            .map(|i| format!("c{i}"))
+            .chain(["tls".into()])
+            .all(|c| {
+                let check = format!("check=\"{c}\"");
+                sample(s, "probe_success", &[&check]) == Some(1.0)
+                    && sample(
+                        s,
+                        "emcd_check_availability_ratio",
+                        &[&check, "window=\"1h\""],
+                    )
+                    .is_some()
+            })
     })
     .await;
     let before = series(&page);
-    assert_eq!(before.len(), 2 * (CHECKS + 1), "{before:?}");
+    assert_eq!(before.len(), 2 * (CHECKS + 2) + 1, "{before:?}");
+    assert!(
+        before
+            .keys()
+            .any(|k| k.starts_with("probe_ssl_earliest_cert_expiry{")),
+        "{before:?}"
+    );
     assert!(d.terminate().success(), "{}", d.log());
 
     let mut d = Daemon::start(dir.path(), &main);

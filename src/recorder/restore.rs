@@ -1,8 +1,8 @@
 //! Live state put back at start from the store (docs/results.md, "After a restart"):
 //! each check's last result, its last success, and its recent hour, so `/metrics`, the
 //! connection mandate and the burn-rate alert read the same just after a restart as
-//! just before, before any new probe. The certificate expiry is not stored with results
-//! and comes back with the check's next TLS probe.
+//! just before, before any new probe; and each check's certificate expiry, kept in the
+//! `checks` table.
 
 use crate::fleet::{Fleet, LastResult};
 use crate::result::{Phases, ResultKind};
@@ -27,6 +27,12 @@ pub async fn restore(fleet: &Fleet, store: &Store, now: i64) -> Result<usize, St
         .enumerate()
         .map(|(i, c)| (c.db_id, i))
         .collect();
+    let certs = store.cert_expiries().await?;
+    for c in &fleet.checks {
+        if let Some(&at) = certs.get(&c.db_id) {
+            c.live.lock().unwrap_or_else(|p| p.into_inner()).cert_expiry = Some(at);
+        }
+    }
     let mut restored = vec![false; fleet.checks.len()];
     for (db_id, r) in store.recent(from, now).await? {
         let Some(&i) = by_db_id.get(&db_id) else {
@@ -49,7 +55,7 @@ pub async fn restore(fleet: &Fleet, store: &Store, now: i64) -> Result<usize, St
             status_code: r.status_code,
             duration: r.duration_ms as f64 / 1000.0,
             phases: Phases::default(),
-            cert_expiry: None,
+            cert_expiry: live.cert_expiry,
             message: match r.result {
                 ResultKind::Up | ResultKind::Degraded => None,
                 _ => r.message,

@@ -4,6 +4,7 @@
 
 pub mod alerts;
 mod batch;
+pub mod checks;
 mod codec;
 mod integrity;
 pub mod lock;
