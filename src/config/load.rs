@@ -140,13 +140,11 @@ fn agency_file(
         errors.push(ConfigError::file_level(file, message));
         return None;
     }
-    let raw: AgencyFile = match yaml::parse(file, &source) {
-        Ok(raw) => raw,
-        Err(e) => {
-            errors.push(e);
-            return None;
-        }
-    };
+    // A stray key is reported and left out, so that the file's other errors are found too.
+    let (raw, parse_errors) = yaml::parse_repairing::<AgencyFile>(file, &source);
+    let parsed = parse_errors.is_empty();
+    errors.extend(parse_errors);
+    let raw = raw?;
     let mut ctx = Ctx::new(file, &source, env);
     let agency = validate::agency_file(&mut ctx, &raw, defaults);
     if let Some(id) = &raw.agency.value.id {
@@ -162,7 +160,7 @@ fn agency_file(
             seen.push((id.value.clone(), first));
         }
     }
-    let ok = ctx.errors.is_empty();
+    let ok = parsed && ctx.errors.is_empty();
     errors.extend(ctx.errors);
     agency.filter(|_| ok)
 }

@@ -20,6 +20,70 @@ pub fn parse<T: DeserializeOwned>(file: &Path, source: &str) -> Result<T, Config
     serde_saphyr::from_str(source).map_err(|e| convert(file, source, &e))
 }
 
+/// [`parse`], but an unknown or duplicate key written at the start of its line (block
+/// style) is reported, blanked with the lines nested under it (every other line and
+/// column stays where it was) and the text parsed again, so that one stray key does not
+/// hide the file's other errors. Returns the value of the repaired text, if it parses,
+/// and every error met on the way.
+pub fn parse_repairing<T: DeserializeOwned>(
+    file: &Path,
+    source: &str,
+) -> (Option<T>, Vec<ConfigError>) {
+    let mut text = source.to_owned();
+    let mut errors = Vec::new();
+    // Bounded: each round blanks at least one line.
+    for _ in 0..=source.lines().count() {
+        match serde_saphyr::from_str::<T>(&text) {
+            Ok(value) => return (Some(value), errors),
+            Err(e) => {
+                errors.push(convert(file, &text, &e));
+                match blank_stray_key(&text, &e) {
+                    Some(repaired) => text = repaired,
+                    None => return (None, errors),
+                }
+            }
+        }
+    }
+    (None, errors)
+}
+
+/// The text without the key `err` is about, when it is an unknown or duplicate key that
+/// starts its line; `None` for any other error or layout (flow mappings, `- key:`).
+fn blank_stray_key(text: &str, err: &Error) -> Option<String> {
+    let inner = err.without_snippet();
+    if !matches!(
+        inner,
+        Error::SerdeUnknownField { .. } | Error::DuplicateMappingKey { .. }
+    ) {
+        return None;
+    }
+    let at = err.location()?;
+    let (line, column) = (
+        usize::try_from(at.line()).ok()?,
+        usize::try_from(at.column()).ok()?,
+    );
+    let mut lines: Vec<String> = text.split('\n').map(str::to_owned).collect();
+    let first = lines.get(line.checked_sub(1)?)?;
+    let indent = column.checked_sub(1)?;
+    let starts_line = first.chars().take(indent).all(|c| c == ' ')
+        && first
+            .chars()
+            .nth(indent)
+            .is_some_and(|c| c != ' ' && c != '-');
+    if !starts_line {
+        return None;
+    }
+    lines[line - 1].clear();
+    for l in lines.iter_mut().skip(line) {
+        let own_indent = l.chars().take_while(|c| *c == ' ').count();
+        if !l.trim().is_empty() && own_indent <= indent {
+            break;
+        }
+        l.clear();
+    }
+    Some(lines.join("\n"))
+}
+
 fn convert(file: &Path, source: &str, err: &Error) -> ConfigError {
     let inner = err.without_snippet();
     let (message, want) = match inner {
