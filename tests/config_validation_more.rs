@@ -290,3 +290,16 @@ fn an_unknown_key_does_not_hide_the_file_s_other_errors() {
         ],
     );
 }
+
+/// A value of the wrong type is reported and its key left out (not reported missing as
+/// well): the file's other errors are found in the same run.
+#[test]
+fn a_wrong_type_does_not_hide_the_file_s_other_errors() {
+    assert_errors(
+        "wrong-type-and-more",
+        &[
+            "agencies/bo-tu-phap.yaml:4:11: systems[0].name: expected a single value, not a list or mapping",
+            "agencies/bo-tu-phap.yaml:9:18: systems[0].checks[0].timeout: timeout 10s must be shorter than interval 5s",
+        ],
+    );
+}

@@ -161,6 +161,15 @@ fn agency_file(
         }
     }
     let ok = parsed && ctx.errors.is_empty();
+    // A key left out for its wrong-typed value is not "missing" as well.
+    let left_out: Vec<String> = errors.iter().map(|e| e.path.clone()).collect();
+    ctx.errors.retain(|e| {
+        let key = e
+            .message
+            .strip_prefix("missing key `")
+            .and_then(|m| m.strip_suffix('`'));
+        !key.is_some_and(|k| left_out.contains(&format!("{}.{k}", e.path)))
+    });
     errors.extend(ctx.errors);
     agency.filter(|_| ok)
 }

@@ -50,29 +50,38 @@ pub fn parse_repairing<T: DeserializeOwned>(
 /// The text without the key `err` is about, when it is an unknown or duplicate key that
 /// starts its line; `None` for any other error or layout (flow mappings, `- key:`).
 fn blank_stray_key(text: &str, err: &Error) -> Option<String> {
-    let inner = err.without_snippet();
-    if !matches!(
-        inner,
-        Error::SerdeUnknownField { .. } | Error::DuplicateMappingKey { .. }
-    ) {
-        return None;
-    }
     let at = err.location()?;
     let (line, column) = (
         usize::try_from(at.line()).ok()?,
         usize::try_from(at.column()).ok()?,
     );
     let mut lines: Vec<String> = text.split('\n').map(str::to_owned).collect();
-    let first = lines.get(line.checked_sub(1)?)?;
-    let indent = column.checked_sub(1)?;
-    let starts_line = first.chars().take(indent).all(|c| c == ' ')
-        && first
-            .chars()
-            .nth(indent)
-            .is_some_and(|c| c != ' ' && c != '-');
-    if !starts_line {
-        return None;
-    }
+    let first: Vec<char> = lines.get(line.checked_sub(1)?)?.chars().collect();
+    let key_indent = first.iter().take_while(|c| **c == ' ').count();
+    let indent = match err.without_snippet() {
+        // The key itself is at the error: it must start its line.
+        Error::SerdeUnknownField { .. } | Error::DuplicateMappingKey { .. } => {
+            let starts_line =
+                key_indent + 1 == column && first.get(key_indent).is_some_and(|c| *c != '-');
+            starts_line.then_some(key_indent)?
+        }
+        // A value of the wrong type: the line must be `key: value`, the value at the error.
+        Error::Unexpected { .. }
+        | Error::SerdeInvalidType { .. }
+        | Error::SerdeInvalidValue { .. } => {
+            let head: String = first
+                .get(key_indent..column.checked_sub(1)?)?
+                .iter()
+                .collect();
+            let head = head.trim_end();
+            let key = head.strip_suffix(':')?;
+            let plain_key = !key.is_empty()
+                && !key.starts_with(['-', '#'])
+                && !key.contains([':', '{', '[', ' ']);
+            plain_key.then_some(key_indent)?
+        }
+        _ => return None,
+    };
     lines[line - 1].clear();
     for l in lines.iter_mut().skip(line) {
         let own_indent = l.chars().take_while(|c| *c == ' ').count();
