@@ -269,3 +269,6 @@ fn log_transition(check: &CheckRuntime, t: state::Transition, last: &LastResult)
         tracing::info!(check = %check.id, from = t.from.as_str(), to = t.to.as_str(), "check state changed");
     }
 }
+
+#[cfg(test)]
+mod tests;

@@ -249,3 +249,6 @@ pub fn writes(
         })
         .collect()
 }
+
+#[cfg(test)]
+mod tests;
