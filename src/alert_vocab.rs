@@ -113,6 +113,32 @@ impl Status {
     }
 }
 
+/// Where a notification is in the outbox.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Delivery {
+    /// Waiting for its (next) attempt.
+    Pending,
+    Delivered,
+    /// Given up: a 4xx answer, or 24 h of failed attempts.
+    Dead,
+}
+
+impl Delivery {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Delivery::Pending => "pending",
+            Delivery::Delivered => "delivered",
+            Delivery::Dead => "dead",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Delivery> {
+        [Delivery::Pending, Delivery::Delivered, Delivery::Dead]
+            .into_iter()
+            .find(|d| d.as_str() == s)
+    }
+}
+
 /// One alert at one transition: everything a notification needs, stored as JSON in
 /// the outbox so that a delivery after a restart sends what was decided then.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

@@ -23,7 +23,7 @@ pub use crate::util::rfc3339;
 pub fn restore(fleet: &crate::fleet::Fleet, firing: &[crate::store::alerts::AlertRow]) -> usize {
     use crate::check::state::Status as S;
     let mut restored = 0;
-    for row in firing.iter().filter(|r| r.state == "firing") {
+    for row in firing.iter().filter(|r| r.state == Status::Firing) {
         let Some(name) = AlertName::parse(&row.alertname) else {
             continue;
         };

@@ -213,12 +213,13 @@ async fn deliver(
     let result = attempt(name, ctx, n).await;
     let now = unix_now();
     let attempts = n.attempts + 1;
+    use crate::alert_vocab::Delivery::{Dead, Delivered, Pending};
     let (state, error, retry_at) = match result {
-        Ok(Answer { status, .. }) if (200..300).contains(&status) => ("delivered", None, None),
+        Ok(Answer { status, .. }) if (200..300).contains(&status) => (Delivered, None, None),
         Ok(Answer { status, .. })
             if (400..500).contains(&status) && status != 408 && status != 429 =>
         {
-            ("dead", Some(format!("HTTP {status}: not retried")), None)
+            (Dead, Some(format!("HTTP {status}: not retried")), None)
         }
         other => {
             let (error, retry_after) = match other {
@@ -231,34 +232,34 @@ async fn deliver(
             let backoff = retry::backoff(attempts, retry::jitter());
             let at = now_ms();
             match retry::next(backoff, retry_after, n.created_at * 1000, at) {
-                retry::Next::GiveUp => ("dead", Some(format!("{error}; gave up after 24 h")), None),
+                retry::Next::GiveUp => (Dead, Some(format!("{error}; gave up after 24 h")), None),
                 retry::Next::RetryIn(delay) => {
-                    ("pending", Some(error), Some(at + delay.as_millis() as i64))
+                    (Pending, Some(error), Some(at + delay.as_millis() as i64))
                 }
             }
         }
     };
     let metric = match state {
-        "delivered" => "delivered",
-        "dead" => "dead",
-        _ => "retried",
+        Delivered => "delivered",
+        Dead => "dead",
+        Pending => "retried",
     };
     ctx.metrics
         .notifications_total
         .get_or_create(&[("receiver", name.to_owned()), ("result", metric.to_owned())])
         .inc();
     match state {
-        "delivered" => {
-            tracing::info!(receiver = name, delivery_id = %n.delivery_id, alert = n.event.name.as_str(), status = n.status, "notification delivered")
+        Delivered => {
+            tracing::info!(receiver = name, delivery_id = %n.delivery_id, alert = n.event.name.as_str(), status = n.status.as_str(), "notification delivered")
         }
-        "dead" => {
+        Dead => {
             tracing::error!(receiver = name, delivery_id = %n.delivery_id, error = error.as_deref(), "notification dead")
         }
-        _ => {
+        Pending => {
             tracing::warn!(receiver = name, delivery_id = %n.delivery_id, attempts, error = error.as_deref(), "notification delivery failed; will retry")
         }
     }
-    if state == "delivered" && is_alertmanager(ctx, name) {
+    if state == Delivered && is_alertmanager(ctx, name) {
         match n.event.status {
             Status::Firing => firing.insert(n.fingerprint.clone(), n.event.clone()),
             Status::Resolved => firing.remove(&n.fingerprint),
@@ -270,7 +271,7 @@ async fn deliver(
         attempts,
         next_attempt_at: retry_at.map_or(now, |ms| (ms + 999) / 1000),
         last_error: error,
-        delivered_at: (state == "delivered").then_some(now),
+        delivered_at: (state == Delivered).then_some(now),
     };
     let _ = ctx.writer.delivery(update).await;
     let retry_at = retry_at?;

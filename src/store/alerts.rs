@@ -5,7 +5,7 @@ use sqlx::sqlite::SqliteConnection;
 use sqlx::{Connection, Row};
 
 use super::{Store, StoreError};
-use crate::alert_vocab::{Event, Status};
+use crate::alert_vocab::{Delivery, Event, Status};
 
 /// A new notification of one transition to one receiver.
 #[derive(Clone, Debug)]
@@ -30,9 +30,9 @@ pub struct Notification {
     pub delivery_id: String,
     pub receiver: String,
     pub fingerprint: String,
-    pub status: String,
+    pub status: Status,
     pub event: Event,
-    pub state: String,
+    pub state: Delivery,
     pub attempts: i64,
     pub created_at: i64,
     pub next_attempt_at: i64,
@@ -44,8 +44,7 @@ pub struct Notification {
 #[derive(Clone, Debug)]
 pub struct DeliveryUpdate {
     pub id: i64,
-    /// pending | delivered | dead
-    pub state: &'static str,
+    pub state: Delivery,
     pub attempts: i64,
     pub next_attempt_at: i64,
     pub last_error: Option<String>,
@@ -63,7 +62,7 @@ pub struct AlertRow {
     pub check: String,
     /// The vantage of a `VantageImpaired`; empty otherwise.
     pub vantage: String,
-    pub state: String,
+    pub state: Status,
     pub starts_at: i64,
     pub ends_at: Option<i64>,
     pub last_notified_at: i64,
@@ -123,9 +122,9 @@ pub(super) async fn commit_alerts(
                 delivery_id: n.delivery_id.clone(),
                 receiver: n.receiver.clone(),
                 fingerprint: e.fingerprint.clone(),
-                status: e.status.as_str().into(),
+                status: e.status,
                 event: e.clone(),
-                state: "pending".into(),
+                state: Delivery::Pending,
                 attempts: 0,
                 created_at: w.notified_at,
                 next_attempt_at: w.notified_at,
@@ -148,7 +147,7 @@ pub(super) async fn apply_updates(
             "UPDATE notifications SET state = ?, attempts = ?, next_attempt_at = ?, last_error = ?, \
              delivered_at = ? WHERE id = ?",
         )
-        .bind(u.state)
+        .bind(u.state.as_str())
         .bind(u.attempts)
         .bind(u.next_attempt_at)
         .bind(&u.last_error)
@@ -172,9 +171,9 @@ fn notification(r: &sqlx::sqlite::SqliteRow) -> Result<Notification, StoreError>
         delivery_id: r.get("delivery_id"),
         receiver: r.get("receiver"),
         fingerprint: r.get("fingerprint"),
-        status: r.get("status"),
+        status: parse_col(r, "status", Status::parse)?,
         event,
-        state: r.get("state"),
+        state: parse_col(r, "state", Delivery::parse)?,
         attempts: r.get("attempts"),
         created_at: r.get("created_at"),
         next_attempt_at: r.get("next_attempt_at"),
@@ -183,8 +182,22 @@ fn notification(r: &sqlx::sqlite::SqliteRow) -> Result<Notification, StoreError>
     })
 }
 
-fn alert(r: &sqlx::sqlite::SqliteRow) -> AlertRow {
-    AlertRow {
+/// A column holding one of an enum's names.
+fn parse_col<T>(
+    r: &sqlx::sqlite::SqliteRow,
+    column: &str,
+    parse: fn(&str) -> Option<T>,
+) -> Result<T, StoreError> {
+    let text: String = r.get(column);
+    parse(&text).ok_or_else(|| {
+        StoreError::Query(sqlx::Error::Decode(
+            format!("{column} {text:?} is not one emcd writes").into(),
+        ))
+    })
+}
+
+fn alert(r: &sqlx::sqlite::SqliteRow) -> Result<AlertRow, StoreError> {
+    Ok(AlertRow {
         fingerprint: r.get("fingerprint"),
         alertname: r.get("alertname"),
         severity: r.get("severity"),
@@ -192,13 +205,13 @@ fn alert(r: &sqlx::sqlite::SqliteRow) -> AlertRow {
         system: r.get("system"),
         check: r.get("check"),
         vantage: r.get("vantage"),
-        state: r.get("state"),
+        state: parse_col(r, "state", Status::parse)?,
         starts_at: r.get("starts_at"),
         ends_at: r.get("ends_at"),
         last_notified_at: r.get("last_notified_at"),
         summary: r.get("summary"),
         description: r.get("description"),
-    }
+    })
 }
 
 impl Store {
@@ -210,7 +223,7 @@ impl Store {
             "SELECT * FROM alerts ORDER BY starts_at DESC"
         };
         let rows = sqlx::query(sql).fetch_all(&self.reader).await?;
-        Ok(rows.iter().map(alert).collect())
+        rows.iter().map(alert).collect()
     }
 
     /// Notifications in a state (pending, delivered, dead), newest first, or all.
