@@ -15,7 +15,8 @@ use crate::metrics::Metrics;
 use crate::sla::availability::{self, WindowSums};
 use crate::sla::rollup::{Accumulator, Rollup};
 use crate::sla::time;
-use crate::store::rollups::{self, Cutoffs, Grain};
+use crate::store::retention::{self, Cutoffs};
+use crate::store::rollups::{self, Grain};
 use crate::store::writer::WriterHandle;
 use crate::store::{Store, StoreError};
 use crate::util::{secs_before, unix_now};
@@ -138,7 +139,7 @@ impl Housekeeper {
         // Saturating: the longest retention (100y, docs/limits.md) or any longer one
         // gives a cutoff in the past, never one that wraps into the future.
         let keep = |d: Duration| secs_before(now, d);
-        rollups::retention(
+        retention::retention(
             &self.writer,
             Cutoffs {
                 raw_from: keep(r.raw),

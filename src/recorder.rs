@@ -225,7 +225,7 @@ impl Recorder {
             };
             if let Some(down) = incident {
                 if let Err(e) =
-                    crate::store::rollups::incident(&self.writer, check.db_id, down, last.at).await
+                    crate::store::incident(&self.writer, check.db_id, down, last.at).await
                 {
                     tracing::error!(check = %check.id, error = %e, "incident not stored");
                 }

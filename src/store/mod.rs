@@ -6,15 +6,19 @@ pub mod alerts;
 mod batch;
 pub mod checks;
 mod codec;
+mod incidents;
 mod integrity;
 pub mod lock;
 mod migrate;
 mod queries;
 mod read_only;
+pub mod retention;
 pub mod rollups;
 mod write_types;
 pub mod writer;
 mod writer_loop;
+
+pub use incidents::incident;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};

@@ -1,6 +1,6 @@
 //! Rollup storage: raw results read in rowid chunks for one time window, hourly and
-//! daily rollup rows written through the writer, housekeeping cursors, incidents, and
-//! retention (range deletes by rowid, then an incremental vacuum).
+//! daily rollup rows written through the writer, and the housekeeping jobs' cursors.
+//! Incidents are in `incidents.rs`, retention in `retention.rs`.
 
 use std::collections::HashMap;
 
@@ -196,26 +196,6 @@ impl Store {
         )
     }
 
-    /// Incidents of a check overlapping `[from, to)`: (started_at, ended_at).
-    pub async fn incidents(
-        &self,
-        from: i64,
-        to: i64,
-    ) -> Result<Vec<(i64, i64, Option<i64>)>, StoreError> {
-        let rows = sqlx::query(
-            "SELECT check_id, started_at, ended_at FROM incidents \
-             WHERE started_at < ? AND (ended_at IS NULL OR ended_at > ?)",
-        )
-        .bind(to)
-        .bind(from)
-        .fetch_all(&self.reader)
-        .await?;
-        Ok(rows
-            .iter()
-            .map(|r| (r.get(0), r.get(1), r.get(2)))
-            .collect())
-    }
-
     /// Bytes the database file takes (pages in use and free).
     pub async fn file_pages(&self) -> Result<(i64, i64), StoreError> {
         let count: i64 = sqlx::query_scalar("PRAGMA page_count")
@@ -281,7 +261,7 @@ pub async fn write_rollups(
         .await
 }
 
-async fn set_cursor(
+pub(super) async fn set_cursor(
     conn: &mut SqliteConnection,
     job: &str,
     cursor: i64,
@@ -296,92 +276,4 @@ async fn set_cursor(
     .execute(conn)
     .await
     .map(|_| ())
-}
-
-/// Opens or closes a check's incident (a DOWN period).
-pub async fn incident(
-    writer: &WriterHandle,
-    check_id: i64,
-    down: bool,
-    at: i64,
-) -> Result<(), StoreError> {
-    writer
-        .job(Box::new(move |conn| {
-            Box::pin(async move {
-                if down {
-                    sqlx::query("INSERT INTO incidents (check_id, started_at) VALUES (?, ?)")
-                        .bind(check_id)
-                        .bind(at)
-                        .execute(conn)
-                        .await?;
-                } else {
-                    sqlx::query(
-                        "UPDATE incidents SET ended_at = ? WHERE check_id = ? AND ended_at IS NULL",
-                    )
-                    .bind(at)
-                    .bind(check_id)
-                    .execute(conn)
-                    .await?;
-                }
-                Ok(())
-            })
-        }))
-        .await
-}
-
-/// What retention keeps: raw results from `raw_from`, hourly rollups from
-/// `hourly_from`, daily from `daily_from` (unix seconds).
-#[derive(Clone, Copy, Debug)]
-pub struct Cutoffs {
-    pub raw_from: i64,
-    pub hourly_from: i64,
-    pub daily_from: i64,
-}
-
-/// Deletes what is older than the cutoffs, returns the free pages to the file system,
-/// and records the job's success.
-pub async fn retention(writer: &WriterHandle, c: Cutoffs) -> Result<(), StoreError> {
-    writer
-        .job(Box::new(move |conn| {
-            Box::pin(async move {
-                let mut tx = conn.begin().await?;
-                let first_kept: Option<i64> = sqlx::query_scalar(
-                    "SELECT first_rowid FROM result_marks WHERE minute >= ? ORDER BY minute LIMIT 1",
-                )
-                .bind(c.raw_from.div_euclid(60))
-                .fetch_optional(&mut *tx)
-                .await?;
-                // Raw results are in time order: everything before the first kept rowid
-                // goes (or everything, when no result is recent enough).
-                let first_kept = match first_kept {
-                    Some(r) => r,
-                    None => sqlx::query_scalar::<_, Option<i64>>("SELECT max(rowid) + 1 FROM results")
-                        .fetch_one(&mut *tx)
-                        .await?
-                        .unwrap_or(0),
-                };
-                sqlx::query("DELETE FROM results WHERE rowid < ?").bind(first_kept).execute(&mut *tx).await?;
-                sqlx::query("DELETE FROM result_marks WHERE minute < ?")
-                    .bind(c.raw_from.div_euclid(60))
-                    .execute(&mut *tx)
-                    .await?;
-                sqlx::query("DELETE FROM rollup_hourly WHERE hour < ?").bind(c.hourly_from).execute(&mut *tx).await?;
-                sqlx::query("DELETE FROM rollup_daily WHERE day_start < ?").bind(c.daily_from).execute(&mut *tx).await?;
-                sqlx::query("DELETE FROM incidents WHERE ended_at IS NOT NULL AND ended_at < ?")
-                    .bind(c.daily_from)
-                    .execute(&mut *tx)
-                    .await?;
-                sqlx::query("DELETE FROM notifications WHERE state != 'pending' AND created_at < ?")
-                    .bind(c.hourly_from)
-                    .execute(&mut *tx)
-                    .await?;
-                tx.commit().await?;
-                sqlx::raw_sql("PRAGMA incremental_vacuum; PRAGMA wal_checkpoint(TRUNCATE);")
-                    .execute(&mut *conn)
-                    .await?;
-                let cursor = crate::util::unix_now();
-                set_cursor(conn, "retention", cursor).await
-            })
-        }))
-        .await
 }
