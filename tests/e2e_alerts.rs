@@ -4,27 +4,13 @@
 
 mod e2e;
 
-use std::path::Path;
 use std::time::Duration;
 
-use e2e::{get, sample, samples, start_target, wait_metrics, Daemon, Hook};
+use e2e::{
+    alerting_agency as agency, get, sample, samples, start_target, wait_metrics, Daemon, Hook,
+};
 
 const SECRET: &str = "webhook-secret-for-tests";
-
-fn agency(dir: &Path, checks: &[(&str, String)], thresholds: (u32, u32)) {
-    std::fs::create_dir_all(dir.join("agencies")).unwrap();
-    let mut yaml = String::from(
-        "agency: {id: bo-tu-phap, code: BTP, name: Bộ Tư pháp, kind: ministry}\n\
-         systems:\n  - id: ho-tich\n    name: Hệ thống đăng ký hộ tịch\n    kind: tthc\n    checks:\n",
-    );
-    for (id, url) in checks {
-        yaml.push_str(&format!(
-            "      - id: {id}\n        interval: 1s\n        timeout: 500ms\n        failure_threshold: {}\n        success_threshold: {}\n        http: {{url: \"{url}\"}}\n",
-            thresholds.0, thresholds.1
-        ));
-    }
-    std::fs::write(dir.join("agencies/bo-tu-phap.yaml"), yaml).unwrap();
-}
 
 fn verify_signature(r: &e2e::Received) {
     let ts = &r.headers["x-emcd-timestamp"];

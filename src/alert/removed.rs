@@ -30,17 +30,15 @@ pub fn resolve_removed(old: &Fleet, new: &Fleet, now: i64) -> Vec<AlertWrite> {
             "{} resolved: {what} is no longer measured (config reload)",
             name.as_str()
         );
-        let mut w = write(&old.config, who, change, summary, description, None, now);
-        let routed = super::routes::receivers(&new.config.alerting, &w.event);
-        w.notifications
-            .retain(|n| routed.contains(&n.receiver.as_str()));
-        for r in routed {
-            if !w.notifications.iter().any(|n| n.receiver == r) {
-                w.notifications.push(crate::store::alerts::NewNotification {
-                    delivery_id: super::delivery_id(),
-                    receiver: r.to_owned(),
-                });
-            }
+        // Routed by the new config (routes read ids and labels only); named from the old
+        // one, which still has the agency and system the new one may have dropped.
+        let mut w = write(&new.config, who, change, summary, description, None, now);
+        let agency = old.config.agencies.iter().find(|a| a.id == ids[0]);
+        if let Some(a) = agency {
+            w.event.agency.name.clone_from(&a.name);
+        }
+        if let Some(s) = agency.and_then(|a| a.systems.iter().find(|s| s.id == ids[1])) {
+            w.event.system.name.clone_from(&s.name);
         }
         writes.push(w);
     };

@@ -96,9 +96,10 @@ pub fn start(
                 .get_or_create(&[("receiver", r.name.clone()), ("result", result.to_owned())]);
         }
         let initial = by_receiver.remove(&r.name).unwrap_or_default();
-        let firing = match is_alertmanager(ctx, &r.name) {
-            true => firing_by.remove(&r.name).unwrap_or_default(),
-            false => HashMap::new(),
+        let firing = if is_alertmanager(ctx, &r.name) {
+            firing_by.remove(&r.name).unwrap_or_default()
+        } else {
+            HashMap::new()
         };
         tasks.spawn(run(
             r.name.clone(),
@@ -137,8 +138,7 @@ async fn run(
             n,
         })
         .collect();
-    // Alertmanager receivers: alerts delivered as firing and not yet resolved, from the
-    // store at start (re-sent at once: the first tick of `resend` is immediate).
+    // Alertmanager receivers: delivered as firing, not resolved; re-sent at the first tick.
     let mut firing = firing;
     let mut resend = tokio::time::interval(Duration::from_secs(payload::AM_RESEND as u64));
     let depth = ctx

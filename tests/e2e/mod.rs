@@ -348,3 +348,20 @@ pub async fn seed(main_config: &Path, rows: &[(&str, i64, emcd::result::ResultKi
         .unwrap();
     drop(store);
 }
+
+/// Bộ Tư pháp with one system whose http checks (id, url) probe every second with the
+/// given (failure, success) thresholds: the alerting tests' fleet.
+pub fn alerting_agency(dir: &Path, checks: &[(&str, String)], thresholds: (u32, u32)) {
+    std::fs::create_dir_all(dir.join("agencies")).unwrap();
+    let mut yaml = String::from(
+        "agency: {id: bo-tu-phap, code: BTP, name: Bộ Tư pháp, kind: ministry}\n\
+         systems:\n  - id: ho-tich\n    name: Hệ thống đăng ký hộ tịch\n    kind: tthc\n    checks:\n",
+    );
+    for (id, url) in checks {
+        yaml.push_str(&format!(
+            "      - id: {id}\n        interval: 1s\n        timeout: 500ms\n        failure_threshold: {}\n        success_threshold: {}\n        http: {{url: \"{url}\"}}\n",
+            thresholds.0, thresholds.1
+        ));
+    }
+    std::fs::write(dir.join("agencies/bo-tu-phap.yaml"), yaml).unwrap();
+}
