@@ -98,7 +98,7 @@ fn store_writer(rt: &tokio::runtime::Runtime) {
                     duration_ms: i % 300,
                     message: down.then(|| "status 503 not in 200-399".into()),
                 };
-                handle.send(row).await.unwrap();
+                handle.send(row, Default::default()).await.unwrap();
             }
             drop(handle);
             task.await.unwrap();

@@ -13,13 +13,12 @@ use tokio_util::sync::CancellationToken;
 
 use crate::alert::evaluate::{write, Change, Subject};
 use crate::alert::rules::{self, Policy as AlertPolicy};
-use crate::alert::sender::Dispatcher;
 use crate::alert_vocab::{AlertName, Firing};
 use crate::config::{Canary, Policy};
 use crate::fleet::FleetHandle;
 use crate::metrics::Metrics;
 use crate::probe::Prober;
-use crate::store::writer::WriterHandle;
+use crate::recorder::Recorder;
 use crate::store::Store;
 use crate::util::{rfc3339, unix_now};
 use crate::vantage::{impaired, Vantage};
@@ -31,8 +30,8 @@ pub struct CanaryJob {
     pub fleet: FleetHandle,
     pub metrics: Arc<Metrics>,
     pub store: Arc<Store>,
-    pub writer: WriterHandle,
-    pub dispatcher: Arc<Dispatcher>,
+    /// Queues the `VantageImpaired` changes, as it does every alert change.
+    pub recorder: Recorder,
 }
 
 /// A canary probe's policy: a timeout of half the interval, at most 10 s.
@@ -168,16 +167,8 @@ impl CanaryJob {
             None,
             now,
         );
-        tracing::info!(
-            alert = w.event.name.as_str(),
-            status = w.event.status.as_str(),
-            vantage = id,
-            "alert"
-        );
-        match self.writer.alerts(vec![w]).await {
-            Ok(created) => self.dispatcher.dispatch(created),
-            Err(e) => tracing::error!(error = %e, "alert state not stored"),
-        }
+        // The writer stops only at shutdown; a failed send means we are stopping.
+        let _ = self.recorder.alerts(vec![w]).await;
         after
     }
 }

@@ -89,6 +89,11 @@ pub async fn run_with(
     metrics.reload_successful.set(1);
     metrics.reload_success_timestamp.set(started_at);
     let store_health = Arc::new(writer::StoreHealth::default());
+    let dispatcher = Arc::new(Dispatcher::default());
+    let notify = {
+        let dispatcher = dispatcher.clone();
+        writer::Notify(Arc::new(move |created| dispatcher.dispatch(created)))
+    };
     let (writer, writer_task) = writer::spawn_with(
         conn,
         metrics.writer.clone(),
@@ -96,6 +101,7 @@ pub async fn run_with(
             max_held: config.storage.max_held_results,
             reopen: Some(store.writer_options()),
             health: store_health.clone(),
+            notify: Some(notify),
             ..writer::Settings::new(WRITER_QUEUE)
         },
     );
@@ -105,7 +111,6 @@ pub async fn run_with(
             .with_source_address(config.probing.source_address),
     );
     let vantage = Vantage::new(&config.cluster.vantage);
-    let dispatcher = Arc::new(Dispatcher::default());
     let senders = TaskTracker::new();
     let sender_ctx = sender::Ctx {
         fleet: fleet.clone(),
@@ -130,28 +135,17 @@ pub async fn run_with(
         &senders,
         &shutdown,
     );
-    let recorder = Recorder::new(
-        writer.clone(),
-        fleet.clone(),
-        dispatcher.clone(),
-        vantage.clone(),
-    );
+    let recorder = Recorder::new(writer.clone(), fleet.clone(), vantage.clone());
     let canaries = crate::canary::CanaryJob {
         prober: prober.clone(),
         vantage: vantage.clone(),
         fleet: fleet.clone(),
         metrics: metrics.clone(),
         store: store.clone(),
-        writer: writer.clone(),
-        dispatcher: dispatcher.clone(),
+        recorder: recorder.clone(),
     };
     let canaries = tokio::spawn(canaries.run(shutdown.clone()));
-    let periodic = tokio::spawn(crate::alert::periodic::run(
-        fleet.clone(),
-        writer.clone(),
-        dispatcher.clone(),
-        shutdown.clone(),
-    ));
+    let periodic = tokio::spawn(recorder.clone().run_periodic(shutdown.clone()));
     let housekeeping_writer = writer.clone();
 
     let (schedule_tx, schedule_rx) = mpsc::channel(4);
@@ -159,6 +153,7 @@ pub async fn run_with(
         config_path,
         fleet.clone(),
         writer,
+        recorder.clone(),
         metrics.clone(),
         schedule_tx,
         reload::Senders {

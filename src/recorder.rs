@@ -1,8 +1,10 @@
 //! The one place a result becomes observable: it marks results taken in maintenance,
-//! updates the check's live state (and with it `/metrics`), decides its alerts, makes
-//! alert changes durable with their notifications and hands those to the senders,
-//! queues the result for the store, and logs state changes. Probes and push handlers
-//! produce results; only the recorder acts on them.
+//! updates the check's live state (and with it `/metrics`), decides its incident and
+//! alerts in memory, and queues one writer message carrying the row, the incident, the
+//! certificate expiry and the alert changes, committed in one transaction (the writer
+//! hands the notifications to the senders once committed). It never waits for the
+//! commit. Probes and push handlers produce results; the periodic alerts enter here
+//! too; only the recorder acts on them.
 
 mod restore;
 
@@ -11,8 +13,9 @@ pub use restore::restore;
 use std::sync::Arc;
 use std::time::SystemTime;
 
+use tokio_util::sync::CancellationToken;
+
 use crate::alert::evaluate;
-use crate::alert::sender::Dispatcher;
 use crate::fleet::FleetHandle;
 
 use crate::check::state::{self, Thresholds};
@@ -20,7 +23,8 @@ use crate::fleet::{CheckRuntime, LastResult};
 use crate::probe::{Outcome, Phases};
 use crate::result::{ErrorKind, ResultKind};
 use crate::store::pack;
-use crate::store::writer::{ResultRow, WriterGone, WriterHandle};
+use crate::store::alerts::AlertWrite;
+use crate::store::writer::{Changes, Incident, ResultRow, WriterGone, WriterHandle};
 use crate::util::unix_seconds;
 use crate::vantage::Vantage;
 
@@ -30,22 +34,15 @@ pub struct Recorder {
     writer: WriterHandle,
     /// For the current config (alerting, maintenance) at each result.
     fleet: FleetHandle,
-    dispatcher: Arc<Dispatcher>,
     /// While it is impaired, results this vantage takes are `unknown` / `vantage`.
     vantage: Arc<Vantage>,
 }
 
 impl Recorder {
-    pub fn new(
-        writer: WriterHandle,
-        fleet: FleetHandle,
-        dispatcher: Arc<Dispatcher>,
-        vantage: Arc<Vantage>,
-    ) -> Recorder {
+    pub fn new(writer: WriterHandle, fleet: FleetHandle, vantage: Arc<Vantage>) -> Recorder {
         Recorder {
             writer,
             fleet,
-            dispatcher,
             vantage,
         }
     }
@@ -208,48 +205,83 @@ impl Recorder {
             let changes = evaluate::decide(&mut live, check, &config, maintenance, last.at);
             (transition, changes, live.cert_expiry, cert_changed)
         };
-        self.writer.send(row).await?;
-        if let Some(at) = cert_changed {
-            if let Err(e) =
-                crate::store::checks::set_cert_expiry(&self.writer, check.db_id, at).await
-            {
-                tracing::error!(check = %check.id, error = %e, "certificate expiry not stored");
-            }
-        }
-        if let Some(t) = transition {
+        let incident = transition.and_then(|t| {
             log_transition(check, t, &last);
-            let incident = match (t.from, t.to) {
-                (_, state::Status::Down) => Some(true),
-                (state::Status::Down, _) => Some(false),
-                _ => None,
+            let down = match (t.from, t.to) {
+                (_, state::Status::Down) => true,
+                (state::Status::Down, _) => false,
+                _ => return None,
             };
-            if let Some(down) = incident {
-                if let Err(e) =
-                    crate::store::incident(&self.writer, check.db_id, down, last.at).await
-                {
-                    tracing::error!(check = %check.id, error = %e, "incident not stored");
-                }
+            Some(Incident {
+                check_id: check.db_id,
+                down,
+                at: last.at,
+            })
+        });
+        let alerts = if changes.is_empty() {
+            Vec::new()
+        } else {
+            evaluate::writes(&changes, check, &config, &last, cert_expiry, last.at)
+        };
+        log_alerts(&alerts);
+        let changes = Changes {
+            incident,
+            cert_expiry: cert_changed.map(|at| (check.db_id, at)),
+            alerts,
+        };
+        self.writer.send(row, changes).await
+    }
+
+    /// Evaluates the alerts decided on a timer (`alert::periodic`) over the current
+    /// fleet at `now` and queues their changes: the same entry, the same writer message
+    /// kind, the same log lines as a result's alerts.
+    pub async fn periodic(&self, now: i64) -> Result<(), WriterGone> {
+        let alerts = crate::alert::periodic::evaluate(&self.fleet.current(), now);
+        self.alerts(alerts).await
+    }
+
+    /// Queues alert changes that come with no result (the vantage's canaries, a reload
+    /// resolving the alerts of what it removed).
+    pub async fn alerts(&self, alerts: Vec<AlertWrite>) -> Result<(), WriterGone> {
+        log_alerts(&alerts);
+        let changes = Changes {
+            alerts,
+            ..Changes::default()
+        };
+        self.writer.changes(changes).await
+    }
+
+    /// Evaluates the periodic alerts every [`crate::alert::periodic::EVERY`] until
+    /// shutdown.
+    pub async fn run_periodic(self, shutdown: CancellationToken) {
+        let mut tick = tokio::time::interval(crate::alert::periodic::EVERY);
+        loop {
+            tokio::select! {
+                _ = shutdown.cancelled() => return,
+                _ = tick.tick() => {}
+            }
+            if self.periodic(crate::util::unix_now()).await.is_err() {
+                return;
             }
         }
-        if !changes.is_empty() {
-            let writes = evaluate::writes(&changes, check, &config, &last, cert_expiry, last.at);
-            for w in &writes {
-                tracing::info!(
-                    alert = w.event.name.as_str(),
-                    status = w.event.status.as_str(),
-                    repeat = w.event.repeat,
-                    check = %check.id,
-                    receivers = w.notifications.len(),
-                    summary = %w.event.summary,
-                    "alert"
-                );
-            }
-            match self.writer.alerts(writes).await {
-                Ok(created) => self.dispatcher.dispatch(created),
-                Err(e) => tracing::error!(check = %check.id, error = %e, "alert state not stored"),
-            }
-        }
-        Ok(())
+    }
+}
+
+fn log_alerts(alerts: &[AlertWrite]) {
+    for w in alerts {
+        let e = &w.event;
+        tracing::info!(
+            alert = e.name.as_str(),
+            status = e.status.as_str(),
+            repeat = e.repeat,
+            agency = %e.agency.id,
+            system = %e.system.id,
+            check = %e.check,
+            vantage = e.vantage.as_deref(),
+            receivers = w.notifications.len(),
+            summary = %e.summary,
+            "alert"
+        );
     }
 }
 

@@ -15,6 +15,7 @@ use crate::config::{self, Config, ConfigErrors};
 use crate::fleet::{Diff, Fleet, FleetHandle};
 use crate::metrics::Metrics;
 use crate::scheduler::Entry;
+use crate::recorder::Recorder;
 use crate::store::writer::{CheckReg, WriterHandle};
 use crate::util::unix_now;
 
@@ -55,6 +56,8 @@ pub struct Reloader {
     path: PathBuf,
     fleet: FleetHandle,
     writer: WriterHandle,
+    /// Queues the resolutions of the alerts of what a reload removed.
+    recorder: Recorder,
     metrics: Arc<Metrics>,
     schedule: mpsc::Sender<Vec<Entry>>,
     senders: Senders,
@@ -92,6 +95,7 @@ impl Reloader {
         path: PathBuf,
         fleet: FleetHandle,
         writer: WriterHandle,
+        recorder: Recorder,
         metrics: Arc<Metrics>,
         schedule: mpsc::Sender<Vec<Entry>>,
         senders: Senders,
@@ -101,6 +105,7 @@ impl Reloader {
             path,
             fleet,
             writer,
+            recorder,
             metrics,
             schedule,
             senders,
@@ -154,13 +159,12 @@ impl Reloader {
             &s.shutdown,
         );
         if !resolved.is_empty() {
-            for w in &resolved {
-                tracing::info!(alert = w.event.name.as_str(), status = "resolved", agency = %w.event.agency.id, system = %w.event.system.id, check = %w.event.check, "alert of a removed check or system");
-            }
-            match self.writer.alerts(resolved).await {
-                Ok(created) => s.dispatcher.dispatch(created),
-                Err(e) => tracing::error!(error = %e, "alert state not stored"),
-            }
+            tracing::info!(
+                alerts = resolved.len(),
+                "resolving the alerts of removed checks and systems"
+            );
+            // The writer stops only at shutdown; a failed send means we are stopping.
+            let _ = self.recorder.alerts(resolved).await;
         }
         // The scheduler ends only at shutdown; a failed send means we are stopping.
         let _ = self.schedule.send(entries).await;

@@ -100,7 +100,10 @@ async fn batched_writes_are_read_back_by_time_range() {
     for step in 0..600 {
         for c in 0..50 {
             let id = ids[&format!("a/s/c{c}")];
-            handle.send(row(id, t0 + step * 10, step)).await.unwrap();
+            handle
+                .send(row(id, t0 + step * 10, step), Default::default())
+                .await
+                .unwrap();
             sent += 1;
         }
     }
@@ -165,7 +168,9 @@ async fn reopening_keeps_data_and_schema() {
             .await
             .unwrap();
         let (h, task) = writer::spawn(conn, metrics(), 16);
-        h.send(row(ids["a/s/c"], 1_790_000_000, 1)).await.unwrap();
+        h.send(row(ids["a/s/c"], 1_790_000_000, 1), Default::default())
+            .await
+            .unwrap();
         drop(h);
         task.await.unwrap();
     }
@@ -203,7 +208,7 @@ async fn raw_result_costs_about_24_bytes_on_disk() {
         let mut r = row(ids[(i % 1000) as usize], 1_790_000_000 + i / 17, i);
         r.message = None; // successes carry no message; failures are rare
         r.code = pack(ResultKind::Up, None, Some(200));
-        handle.send(r).await.unwrap();
+        handle.send(r, Default::default()).await.unwrap();
     }
     drop(handle);
     task.await.unwrap();

@@ -75,14 +75,14 @@ async fn filled_database(path: &Path) {
         .unwrap();
     let (w, task) = writer::spawn(conn, WriterMetrics::new(), 1024);
     for i in 0..20_000 {
-        w.send(ResultRow {
+        let row = ResultRow {
             check_id: ids["a/s/c"],
             ts: 1_780_000_000 + i,
             code: 0,
             duration_ms: 12,
             message: (i % 7 == 0).then(|| "a failure message".into()),
-        })
-        .await
+        };
+        w.send(row, Default::default()).await
         .unwrap();
     }
     drop(w);

@@ -3,23 +3,18 @@
 //! `connection.window`) and `SLOBudgetBurn` (the multiwindow rule of the SRE workbook:
 //! the last hour and the last 5 minutes both burn the 30-day error budget more than
 //! 14.4 times as fast as allowed, with at least half the hour observed). Same rules,
-//! same durable writes.
+//! same durable writes; the recorder evaluates them
+//! (`Recorder::periodic`), the one entry that changes live state.
 
-use std::sync::Arc;
 use std::time::Duration;
-
-use tokio_util::sync::CancellationToken;
 
 use super::evaluate::{write, Change, Subject};
 use super::rules::{self, Policy};
-use super::sender::Dispatcher;
 use super::{maintenance, AlertName};
 use crate::connection::{self, Connection};
-use crate::fleet::{Fleet, FleetHandle};
+use crate::fleet::Fleet;
 use crate::sla::live::Seconds;
 use crate::store::alerts::AlertWrite;
-use crate::store::writer::WriterHandle;
-use crate::util::unix_now;
 
 /// How often the periodic alerts are evaluated.
 pub const EVERY: Duration = Duration::from_secs(5);
@@ -183,33 +178,6 @@ pub fn evaluate(fleet: &Fleet, now: i64) -> Vec<AlertWrite> {
         }
     }
     writes
-}
-
-/// Evaluates every [`EVERY`] until shutdown, committing and dispatching changes.
-pub async fn run(
-    fleet: FleetHandle,
-    writer: WriterHandle,
-    dispatcher: Arc<Dispatcher>,
-    shutdown: CancellationToken,
-) {
-    let mut tick = tokio::time::interval(EVERY);
-    loop {
-        tokio::select! {
-            _ = shutdown.cancelled() => return,
-            _ = tick.tick() => {}
-        }
-        let writes = evaluate(&fleet.current(), unix_now());
-        if writes.is_empty() {
-            continue;
-        }
-        for w in &writes {
-            tracing::info!(alert = w.event.name.as_str(), status = w.event.status.as_str(), agency = %w.event.agency.id, system = %w.event.system.id, check = %w.event.check, summary = %w.event.summary, "alert");
-        }
-        match writer.alerts(writes).await {
-            Ok(created) => dispatcher.dispatch(created),
-            Err(e) => tracing::error!(error = %e, "alert state not stored"),
-        }
-    }
 }
 
 #[cfg(test)]

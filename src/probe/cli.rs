@@ -194,7 +194,6 @@ mod tests {
     fn renders_phases_expiry_and_verdict() {
         let spec = http_spec(&args("https://a.example/", &[])).unwrap();
         let outcome = Outcome {
-            started_at: UNIX_EPOCH,
             duration: Duration::from_millis(30),
             phases: Phases {
                 tls: Duration::from_millis(30),

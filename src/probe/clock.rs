@@ -2,7 +2,7 @@
 //! instant between the start and the stop is charged to exactly one phase, so the phases
 //! add up to the total exactly (time between redirect hops goes to the phase then running).
 
-use std::time::{Duration, SystemTime};
+use std::time::Duration;
 
 use tokio::time::Instant;
 
@@ -25,8 +25,6 @@ impl Phase {
 }
 
 pub(crate) struct Clock {
-    /// Wall-clock start, for `Outcome::started_at`.
-    pub(crate) started_at: SystemTime,
     /// Monotonic start; the deadline is counted from here.
     pub(crate) start: Instant,
     /// When the running phase was last charged.
@@ -40,7 +38,6 @@ impl Clock {
     pub(crate) fn start() -> Clock {
         let start = Instant::now();
         Clock {
-            started_at: SystemTime::now(),
             start,
             mark: start,
             running: Phase::Resolve,

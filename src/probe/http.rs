@@ -56,7 +56,6 @@ pub(crate) async fn probe(prober: &Prober, spec: &HttpSpec, policy: &Policy) -> 
         Err(_) => Some(Failure::timed_out(policy.timeout, clock.running())),
     };
     Measured {
-        started_at: clock.started_at,
         duration,
         phases,
         status_code: seen.status,

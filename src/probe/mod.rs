@@ -8,7 +8,7 @@
 //! `clock` (phases). `cli` is `emcd probe`. Nothing here holds per-probe state between
 //! probes, and nothing here is global.
 
-use std::time::{Duration, SystemTime};
+use std::time::Duration;
 
 use ::http::HeaderValue;
 use rustls::pki_types::CertificateDer;
@@ -34,8 +34,6 @@ pub use tls::parse_certs;
 /// What one probe measured.
 #[derive(Clone, Debug)]
 pub struct Outcome {
-    /// Wall-clock time the probe started.
-    pub started_at: SystemTime,
     /// Total duration of the probe.
     pub duration: Duration,
     pub phases: Phases,
@@ -155,7 +153,6 @@ impl Failure {
 /// What a probe kind measured, turned into an [`Outcome`] with its verdict: `down` with
 /// the failure if any, else `degraded` when slower than `policy.degraded_after`, else `up`.
 pub(crate) struct Measured {
-    pub(crate) started_at: SystemTime,
     pub(crate) duration: Duration,
     pub(crate) phases: Phases,
     pub(crate) status_code: Option<u16>,
@@ -175,7 +172,6 @@ impl Measured {
             None => (ResultKind::Up, None, None),
         };
         Outcome {
-            started_at: self.started_at,
             duration: self.duration,
             phases: self.phases,
             status_code: self.status_code,
@@ -213,7 +209,6 @@ mod tests {
             cert_min_days: 14,
         };
         let measured = |secs, failure| Measured {
-            started_at: SystemTime::now(),
             duration: Duration::from_secs(secs),
             phases: Phases::default(),
             status_code: None,

@@ -18,7 +18,6 @@ pub(crate) async fn probe(prober: &Prober, spec: &TcpSpec, policy: &Policy) -> O
     };
     let (phases, duration) = clock.stop();
     Measured {
-        started_at: clock.started_at,
         duration,
         phases,
         status_code: None,

@@ -13,7 +13,9 @@ fn config(dir: &std::path::Path) -> Arc<Config> {
     std::fs::create_dir_all(dir.join("agencies")).unwrap();
     std::fs::write(
         dir.join("emcd.yaml"),
-        "storage: {path: emcd.db}\ninclude: [agencies/*.yaml]\n",
+        "storage: {path: emcd.db}\ninclude: [agencies/*.yaml]\n\
+         alerting:\n  receivers: [{name: ops, webhook: {url: \"http://127.0.0.1:9/\"}}]\n\
+         \x20 routes: [{receiver: ops}]\n",
     )
     .unwrap();
     std::fs::write(
@@ -28,7 +30,6 @@ fn config(dir: &std::path::Path) -> Arc<Config> {
 
 fn down() -> Outcome {
     Outcome {
-        started_at: SystemTime::now(),
         duration: std::time::Duration::from_millis(20),
         phases: Phases::default(),
         status_code: Some(503),
@@ -49,9 +50,19 @@ async fn results_change_live_state_and_an_impaired_vantage_books_them_unknown() 
         .await
         .unwrap();
     let fleet = FleetHandle::new(Fleet::build(config, &ids));
-    let (writer, task) = store_writer::spawn(conn, WriterMetrics::new(), 64);
+    // What the writer hands the senders once a commit holds alert changes.
+    let notified = Arc::new(std::sync::Mutex::new(Vec::new()));
+    let notify = {
+        let notified = notified.clone();
+        store_writer::Notify(Arc::new(move |n| notified.lock().unwrap().extend(n)))
+    };
+    let settings = store_writer::Settings {
+        notify: Some(notify),
+        ..store_writer::Settings::new(64)
+    };
+    let (writer, task) = store_writer::spawn_with(conn, WriterMetrics::new(), settings);
     let vantage = Vantage::new("local");
-    let recorder = Recorder::new(writer, fleet.clone(), Arc::default(), vantage.clone());
+    let recorder = Recorder::new(writer, fleet.clone(), vantage.clone());
     let check = fleet.current().checks[0].clone();
 
     // Two failures reach the threshold: DOWN, and CheckDown fires.
@@ -91,4 +102,22 @@ async fn results_change_live_state_and_an_impaired_vantage_books_them_unknown() 
         [ResultKind::Down, ResultKind::Down, ResultKind::Unknown]
     );
     assert_eq!(stored[0].error, Some(ErrorKind::Vantage));
+
+    // The second result's one message carried the incident and the alert with it: all
+    // committed in its batch, and the notification handed over after the commit.
+    let incidents = store.incidents(0, i64::MAX).await.unwrap();
+    assert_eq!(incidents.len(), 1, "{incidents:?}");
+    assert_eq!((incidents[0].0, incidents[0].2), (check.db_id, None));
+    assert_eq!(incidents[0].1, stored[1].ts, "opened at the second result");
+    let alerts = store.alerts(true).await.unwrap();
+    assert_eq!(alerts.len(), 1, "{alerts:?}");
+    assert_eq!(alerts[0].alertname, "CheckDown");
+    let notified = notified.lock().unwrap();
+    assert_eq!(notified.len(), 1, "{notified:?}");
+    assert_eq!(
+        (notified[0].receiver.as_str(), notified[0].fingerprint.as_str()),
+        ("ops", alerts[0].fingerprint.as_str())
+    );
+    let pending = store.pending_notifications().await.unwrap();
+    assert_eq!(pending, *notified, "what was handed over is what the outbox holds");
 }

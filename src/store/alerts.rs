@@ -2,7 +2,7 @@
 //! transition together with its notifications, and the reads for start-up and the API.
 
 use sqlx::sqlite::SqliteConnection;
-use sqlx::{Connection, Row};
+use sqlx::Row;
 
 use super::{Store, StoreError};
 use crate::alert_vocab::{Delivery, Event, Status};
@@ -70,12 +70,12 @@ pub struct AlertRow {
     pub description: String,
 }
 
-/// Commits alert transitions and their outbox rows; returns the notifications created.
-pub(super) async fn commit_alerts(
-    conn: &mut SqliteConnection,
+/// Writes alert transitions and their outbox rows inside the writer's transaction;
+/// returns the notifications created.
+pub(super) async fn write_alerts(
+    tx: &mut SqliteConnection,
     writes: &[AlertWrite],
 ) -> Result<Vec<Notification>, sqlx::Error> {
-    let mut tx = conn.begin().await?;
     let mut created = Vec::new();
     for w in writes {
         let e = &w.event;
@@ -133,7 +133,6 @@ pub(super) async fn commit_alerts(
             });
         }
     }
-    tx.commit().await?;
     Ok(created)
 }
 

@@ -7,24 +7,32 @@ use std::collections::HashMap;
 use sqlx::sqlite::SqliteConnection;
 use sqlx::{Connection, Executor};
 
-use super::alerts::{self, DeliveryUpdate};
-use super::write_types::{CheckReg, ResultRow};
+use super::alerts::{self, DeliveryUpdate, Notification};
+use super::write_types::{Changes, CheckReg, ResultRow};
+use super::{checks, incidents};
 use super::StoreError;
 
 /// Rows per multi-row INSERT statement (5 parameters each).
 const ROWS_PER_INSERT: usize = 100;
 
-/// Commits `results` and `updates` in one transaction. On error nothing of it is
-/// stored and the marks are as before; the caller must reset the connection (see
-/// `writer.rs`), since SQLite may have rolled back on its own.
+/// What one transaction of the writer commits.
+pub(super) struct Work<'a> {
+    pub results: &'a [ResultRow],
+    pub updates: &'a [DeliveryUpdate],
+    pub changes: &'a [Changes],
+}
+
+/// Commits `work` in one transaction; returns the notifications its alert changes
+/// created. On error nothing of it is stored and the marks are as before; the caller
+/// must reset the connection (see `writer.rs`), since SQLite may have rolled back on
+/// its own.
 pub(super) async fn commit(
     conn: &mut SqliteConnection,
-    results: &[ResultRow],
-    updates: &[DeliveryUpdate],
+    work: Work<'_>,
     marks: &mut Marks,
-) -> Result<(), sqlx::Error> {
+) -> Result<Vec<Notification>, sqlx::Error> {
     let mut new_marks = Vec::new();
-    let result = write(conn, results, updates, marks, &mut new_marks).await;
+    let result = write(conn, work, marks, &mut new_marks).await;
     if result.is_err() {
         marks.rollback(&new_marks);
     }
@@ -33,14 +41,13 @@ pub(super) async fn commit(
 
 async fn write(
     conn: &mut SqliteConnection,
-    results: &[ResultRow],
-    updates: &[DeliveryUpdate],
+    work: Work<'_>,
     marks: &mut Marks,
     new_marks: &mut Vec<(i64, i64)>,
-) -> Result<(), sqlx::Error> {
+) -> Result<Vec<Notification>, sqlx::Error> {
     let mut tx = conn.begin().await?;
-    alerts::apply_updates(&mut tx, updates).await?;
-    for chunk in results.chunks(ROWS_PER_INSERT) {
+    alerts::apply_updates(&mut tx, work.updates).await?;
+    for chunk in work.results.chunks(ROWS_PER_INSERT) {
         let mut q = sqlx::query(insert_sql(chunk.len()));
         for r in chunk {
             q = q
@@ -65,7 +72,18 @@ async fn write(
             .execute(&mut *tx)
             .await?;
     }
-    tx.commit().await
+    let mut created = Vec::new();
+    for c in work.changes {
+        if let Some(i) = c.incident {
+            incidents::write(&mut tx, i).await?;
+        }
+        if let Some((check_id, at)) = c.cert_expiry {
+            checks::write_cert_expiry(&mut tx, check_id, at).await?;
+        }
+        created.extend(alerts::write_alerts(&mut tx, &c.alerts).await?);
+    }
+    tx.commit().await?;
+    Ok(created)
 }
 
 /// The SQL of a multi-row insert of `n` (1..=100) rows, built once per process.

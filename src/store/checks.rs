@@ -4,29 +4,23 @@
 
 use std::collections::HashMap;
 
+use sqlx::sqlite::SqliteConnection;
 use sqlx::Row;
 
-use super::writer::WriterHandle;
 use super::{Store, StoreError};
 
-/// Stores the check's certificate expiry (through the writer, like every write).
-pub async fn set_cert_expiry(
-    writer: &WriterHandle,
+/// Stores the check's certificate expiry inside the writer's transaction.
+pub(super) async fn write_cert_expiry(
+    tx: &mut SqliteConnection,
     check_id: i64,
     at: i64,
-) -> Result<(), StoreError> {
-    writer
-        .job(Box::new(move |conn| {
-            Box::pin(async move {
-                sqlx::query("UPDATE checks SET cert_expiry = ? WHERE id = ?")
-                    .bind(at)
-                    .bind(check_id)
-                    .execute(conn)
-                    .await?;
-                Ok(())
-            })
-        }))
-        .await
+) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE checks SET cert_expiry = ? WHERE id = ?")
+        .bind(at)
+        .bind(check_id)
+        .execute(tx)
+        .await?;
+    Ok(())
 }
 
 impl Store {

@@ -1,9 +1,10 @@
-//! Incidents: the DOWN periods of a check, opened and closed by the recorder through the
-//! writer, read by the SLA reports.
+//! Incidents: the DOWN periods of a check, opened and closed with the result that
+//! decides them (a writer [`Incident`] change), read by the SLA reports.
 
+use sqlx::sqlite::SqliteConnection;
 use sqlx::Row;
 
-use super::writer::WriterHandle;
+use super::write_types::Incident;
 use super::{Store, StoreError};
 
 impl Store {
@@ -28,33 +29,20 @@ impl Store {
     }
 }
 
-/// Opens or closes a check's incident (a DOWN period).
-pub async fn incident(
-    writer: &WriterHandle,
-    check_id: i64,
-    down: bool,
-    at: i64,
-) -> Result<(), StoreError> {
-    writer
-        .job(Box::new(move |conn| {
-            Box::pin(async move {
-                if down {
-                    sqlx::query("INSERT INTO incidents (check_id, started_at) VALUES (?, ?)")
-                        .bind(check_id)
-                        .bind(at)
-                        .execute(conn)
-                        .await?;
-                } else {
-                    sqlx::query(
-                        "UPDATE incidents SET ended_at = ? WHERE check_id = ? AND ended_at IS NULL",
-                    )
-                    .bind(at)
-                    .bind(check_id)
-                    .execute(conn)
-                    .await?;
-                }
-                Ok(())
-            })
-        }))
-        .await
+/// Opens or closes a check's incident inside the writer's transaction.
+pub(super) async fn write(tx: &mut SqliteConnection, i: Incident) -> Result<(), sqlx::Error> {
+    if i.down {
+        sqlx::query("INSERT INTO incidents (check_id, started_at) VALUES (?, ?)")
+            .bind(i.check_id)
+            .bind(i.at)
+            .execute(tx)
+            .await?;
+    } else {
+        sqlx::query("UPDATE incidents SET ended_at = ? WHERE check_id = ? AND ended_at IS NULL")
+            .bind(i.at)
+            .bind(i.check_id)
+            .execute(tx)
+            .await?;
+    }
+    Ok(())
 }

@@ -4,7 +4,7 @@
 
 pub mod alerts;
 mod batch;
-pub mod checks;
+mod checks;
 mod codec;
 mod incidents;
 mod integrity;
@@ -18,7 +18,6 @@ mod write_types;
 pub mod writer;
 mod writer_loop;
 
-pub use incidents::incident;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};

@@ -64,12 +64,48 @@ pub struct ResultRow {
     pub message: Option<Box<str>>,
 }
 
+/// What a result (or a timer's alert evaluation) changes beside its row: committed in
+/// the same transaction as the batch that carries the row.
+#[derive(Clone, Debug, Default)]
+pub struct Changes {
+    /// The check's DOWN period opens (`true`) or closes (`false`) at `at`.
+    pub incident: Option<Incident>,
+    /// The check's earliest certificate expiry changed: (check id, unix seconds).
+    pub cert_expiry: Option<(i64, i64)>,
+    /// Alert transitions with their outbox rows.
+    pub alerts: Vec<AlertWrite>,
+}
+
+impl Changes {
+    pub fn is_empty(&self) -> bool {
+        self.incident.is_none() && self.cert_expiry.is_none() && self.alerts.is_empty()
+    }
+}
+
+/// A check's DOWN period opening or closing.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Incident {
+    pub check_id: i64,
+    pub down: bool,
+    pub at: i64,
+}
+
+/// Receives the notifications of every committed alert change (the senders' dispatcher),
+/// called by the writer right after the commit.
+#[derive(Clone)]
+pub struct Notify(pub Arc<dyn Fn(Vec<Notification>) + Send + Sync>);
+
+impl std::fmt::Debug for Notify {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Notify(..)")
+    }
+}
+
 pub(super) enum Msg {
-    Result(ResultRow),
-    Alerts {
-        writes: Vec<AlertWrite>,
-        reply: oneshot::Sender<Result<Vec<Notification>, StoreError>>,
-    },
+    /// One result and what it changes: the one message a result makes.
+    Result(ResultRow, Option<Box<Changes>>),
+    /// Changes without a result (periodic and canary alerts, a reload's resolutions).
+    Changes(Box<Changes>),
     Delivery(DeliveryUpdate),
     Job {
         job: Job,
@@ -150,6 +186,9 @@ pub struct Settings {
     /// How long the writer keeps retrying at shutdown before it gives up.
     pub shutdown_grace: Duration,
     pub health: Arc<StoreHealth>,
+    /// Where the notifications of committed alert changes go; `None` drops them (they
+    /// stay pending in the outbox for the next start).
+    pub notify: Option<Notify>,
 }
 
 impl Settings {
@@ -160,6 +199,7 @@ impl Settings {
             reopen: None,
             shutdown_grace: Duration::from_secs(10),
             health: Arc::default(),
+            notify: None,
         }
     }
 }

@@ -17,14 +17,14 @@ use prometheus_client::metrics::gauge::Gauge;
 use sqlx::sqlite::SqliteConnection;
 use tokio::sync::{mpsc, oneshot};
 
-use super::alerts::{AlertWrite, DeliveryUpdate, Notification};
+use super::alerts::DeliveryUpdate;
 use super::write_types::Msg;
 use super::writer_loop;
 use super::StoreError;
 
 pub use super::batch::register;
 pub use super::write_types::{
-    CheckReg, Job, ResultRow, Settings, StoreHealth, WriterMetrics, WriterReport, DEFAULT_MAX_HELD,
+    Changes, CheckReg, Incident, Job, Notify, ResultRow, Settings, StoreHealth, WriterMetrics, WriterReport, DEFAULT_MAX_HELD,
     MAX_BATCH, MAX_DELAY,
 };
 
@@ -41,20 +41,29 @@ pub struct WriterHandle {
 pub struct WriterGone;
 
 impl WriterHandle {
-    /// Queues one result. Waits only when the writer is far behind (backpressure).
-    pub async fn send(&self, row: ResultRow) -> Result<(), WriterGone> {
+    /// Queues one result with what it changes (incident, certificate expiry, alerts),
+    /// all committed in one transaction with the result's batch; the notifications of
+    /// its alert changes go to [`Settings::notify`] once committed. Waits only when the
+    /// writer is far behind (backpressure), never for the commit.
+    pub async fn send(&self, row: ResultRow, changes: Changes) -> Result<(), WriterGone> {
         self.pending.inc();
-        self.tx.send(Msg::Result(row)).await.map_err(|_| {
+        let changes = (!changes.is_empty()).then(|| Box::new(changes));
+        self.tx.send(Msg::Result(row, changes)).await.map_err(|_| {
             self.pending.dec();
             WriterGone
         })
     }
 
-    /// Commits alert transitions with their outbox rows in one transaction (after the
-    /// results queued before them); returns the notifications created. Fails at once
-    /// while the store cannot commit.
-    pub async fn alerts(&self, writes: Vec<AlertWrite>) -> Result<Vec<Notification>, StoreError> {
-        self.ask(|reply| Msg::Alerts { writes, reply }).await
+    /// Queues changes that come with no result (alerts evaluated on a timer, or
+    /// resolved by a reload); committed with the next batch, like a result's.
+    pub async fn changes(&self, changes: Changes) -> Result<(), WriterGone> {
+        if changes.is_empty() {
+            return Ok(());
+        }
+        self.tx
+            .send(Msg::Changes(Box::new(changes)))
+            .await
+            .map_err(|_| WriterGone)
     }
 
     /// Runs `job` on the writer's connection after the results queued before it.

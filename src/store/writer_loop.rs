@@ -9,9 +9,11 @@ use sqlx::sqlite::SqliteConnection;
 use sqlx::Connection;
 use tokio::sync::mpsc;
 
-use super::alerts::{self, DeliveryUpdate};
+use super::alerts::DeliveryUpdate;
 use super::batch::{self, Marks};
-use super::write_types::{Held, Msg, Settings, WriterMetrics, WriterReport, MAX_BATCH, MAX_DELAY};
+use super::write_types::{
+    Changes, Held, Msg, Settings, WriterMetrics, WriterReport, MAX_BATCH, MAX_DELAY,
+};
 use super::StoreError;
 
 const FIRST_BACKOFF: Duration = Duration::from_millis(100);
@@ -25,6 +27,9 @@ struct Writer {
     marks: Marks,
     held: Held,
     updates: Vec<DeliveryUpdate>,
+    /// Incidents, certificate expiries and alert changes, committed with the next batch.
+    /// Never dropped while the store fails (they are few; results are the bulk).
+    changes: Vec<Changes>,
     /// When the oldest uncommitted message arrived.
     first_buffered: Option<Instant>,
     metrics: WriterMetrics,
@@ -65,6 +70,7 @@ pub(super) async fn run(
             max: settings.max_held,
         },
         updates: Vec::new(),
+        changes: Vec::new(),
         first_buffered: None,
         metrics,
         settings,
@@ -115,12 +121,19 @@ impl Writer {
 
     async fn handle(&mut self, msg: Msg) {
         match msg {
-            Msg::Result(row) => {
+            Msg::Result(row, changes) => {
                 self.first_buffered.get_or_insert_with(Instant::now);
                 let dropped = self.held.push(row);
                 if dropped > 0 {
                     self.lose(dropped as u64);
                 }
+                if let Some(c) = changes {
+                    self.changes.push(*c);
+                }
+            }
+            Msg::Changes(c) => {
+                self.first_buffered.get_or_insert_with(Instant::now);
+                self.changes.push(*c);
             }
             Msg::Delivery(update) => {
                 self.first_buffered.get_or_insert_with(Instant::now);
@@ -138,15 +151,6 @@ impl Writer {
             Msg::Job { job, reply } => {
                 let r = match self.ready_for_work().await {
                     Ok(conn) => job(conn).await.map_err(StoreError::from),
-                    Err(e) => Err(e),
-                };
-                let _ = reply.send(self.after_work(r).await);
-            }
-            Msg::Alerts { writes, reply } => {
-                let r = match self.ready_for_work().await {
-                    Ok(conn) => alerts::commit_alerts(conn, &writes)
-                        .await
-                        .map_err(StoreError::from),
                     Err(e) => Err(e),
                 };
                 let _ = reply.send(self.after_work(r).await);
@@ -179,10 +183,12 @@ impl Writer {
         r
     }
 
-    /// Commits held results (in batches) and delivery updates. Returns whether all of
+    /// Commits held results (in batches), delivery updates and changes (with the first
+    /// batch), then hands the notifications created to `notify`. Returns whether all of
     /// it is committed; on failure the rest stays held and a retry is scheduled.
     async fn flush(&mut self) -> bool {
-        while !self.held.rows.is_empty() || !self.updates.is_empty() {
+        while !self.held.rows.is_empty() || !self.updates.is_empty() || !self.changes.is_empty()
+        {
             if self.conn.is_none() {
                 match self.open().await {
                     Ok(conn) => self.conn = Some(conn),
@@ -196,13 +202,22 @@ impl Writer {
             let n = self.held.rows.len().min(MAX_BATCH);
             let rows = &self.held.rows.make_contiguous()[..n];
             let started = Instant::now();
-            match batch::commit(conn, rows, &self.updates, &mut self.marks).await {
-                Ok(()) => {
+            let work = batch::Work {
+                results: rows,
+                updates: &self.updates,
+                changes: &self.changes,
+            };
+            match batch::commit(conn, work, &mut self.marks).await {
+                Ok(created) => {
                     self.metrics
                         .write_duration
                         .observe(started.elapsed().as_secs_f64());
                     self.held.rows.drain(..n);
                     self.updates.clear();
+                    self.changes.clear();
+                    if let (Some(notify), false) = (&self.settings.notify, created.is_empty()) {
+                        (notify.0)(created);
+                    }
                     self.metrics.pending.dec_by(n as i64);
                     if self.failure.is_some() && self.held.rows.is_empty() {
                         self.recovered();
@@ -324,6 +339,13 @@ impl Writer {
             }
         }
         let unstored = self.held.rows.len();
+        let alerts: usize = self.changes.iter().map(|c| c.alerts.len()).sum();
+        if alerts > 0 {
+            tracing::error!(
+                alerts,
+                "alert changes not stored at shutdown: the store cannot commit"
+            );
+        }
         if unstored > 0 {
             tracing::error!(
                 unstored,

@@ -77,7 +77,7 @@ impl ConfigDir {
                 duration_ms: 100,
                 message: (result == ResultKind::Down).then(|| "seeded failure".into()),
             };
-            handle.send(row).await.unwrap();
+            handle.send(row, Default::default()).await.unwrap();
         }
         drop(handle);
         tokio::time::timeout(Duration::from_secs(20), task)

@@ -339,7 +339,7 @@ pub async fn seed(main_config: &Path, rows: &[(&str, i64, emcd::result::ResultKi
             duration_ms: 100,
             message: down.then(|| "seeded failure".into()),
         };
-        handle.send(row).await.unwrap();
+        handle.send(row, Default::default()).await.unwrap();
     }
     drop(handle);
     tokio::time::timeout(Duration::from_secs(20), task)
