@@ -12,7 +12,7 @@ use tokio_util::sync::CancellationToken;
 
 use crate::fleet::FleetHandle;
 use crate::metrics::Metrics;
-use crate::sla::availability::{self, WindowSums};
+use crate::sla::availability::WindowSums;
 use crate::sla::rollup::{Accumulator, Rollup};
 use crate::sla::time;
 use crate::store::retention::{self, Cutoffs};
@@ -202,7 +202,7 @@ async fn window_sums(
     };
     let mut add = |slot: usize, rows: Vec<(i64, i64, Rollup)>| {
         for (check, _, r) in rows {
-            sums.by_check.entry(check).or_default()[slot].add(availability::seconds(&r));
+            sums.by_check.entry(check).or_default()[slot].add(r.seconds);
         }
     };
     add(

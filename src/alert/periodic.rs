@@ -13,7 +13,7 @@ use super::rules::{self, Policy};
 use super::{maintenance, AlertName};
 use crate::connection::{self, Connection};
 use crate::fleet::Fleet;
-use crate::sla::live::Seconds;
+use crate::sla::seconds::Seconds;
 use crate::store::alerts::AlertWrite;
 
 /// How often the periodic alerts are evaluated.
@@ -39,7 +39,7 @@ pub fn burning(
     slo_percent: f64,
     exclude: bool,
 ) -> Option<(bool, f64)> {
-    let observed = long.available + long.down + long.maintenance;
+    let observed = long.covered();
     if observed < MIN_COVERAGE * LONG_WINDOW as f64 {
         return None;
     }
@@ -187,9 +187,9 @@ mod tests {
     #[test]
     fn the_burn_rule_needs_half_the_hour_and_both_windows() {
         let s = |available: f64, down: f64| Seconds {
-            available,
+            up: available,
             down,
-            maintenance: 0.0,
+            ..Seconds::default()
         };
         // A fresh start: one failed minute is no verdict at all.
         assert_eq!(burning(s(0.0, 60.0), s(0.0, 60.0), 99.5, true), None);

@@ -7,8 +7,8 @@ use std::ops::RangeInclusive;
 
 use serde_json::{json, Value};
 
-use super::availability::{from_rollup, weigh, Seconds};
-use super::time::rfc3339;
+use crate::sla::seconds::{weigh, Seconds};
+use crate::util::rfc3339;
 use super::views::{last_result, scrub};
 use crate::config::{CheckKind, Config, Expect, HttpSpec};
 use crate::fleet::CheckRuntime;
@@ -69,7 +69,7 @@ pub async fn detail(
                 let r = store
                     .check_rollup(Grain::Hourly, check.db_id, hour, rolled)
                     .await?;
-                let mut s = from_rollup(&r);
+                let mut s = r.seconds;
                 s.add(weigh(&recent, cap, rolled, now));
                 if start >= raw_kept_from && start < hour {
                     let head = raw_results(store, check, start - cap, hour).await?;
@@ -82,8 +82,7 @@ pub async fn detail(
             _ => (start, weigh(&recent, cap, start, now)),
         };
         // Hours without results have no rollup row: what nothing covers is unknown.
-        seconds.unknown =
-            (now - from) - (seconds.up + seconds.degraded + seconds.down + seconds.maintenance);
+        seconds.unknown = (now - from) as f64 - seconds.covered();
         windows.insert(name.into(), window(seconds, from, now, exclude));
     }
     let c = &live.counts;
@@ -134,12 +133,13 @@ fn window(s: Seconds, from: i64, to: i64, exclude_maintenance: bool) -> Value {
     json!({
         "from": rfc3339(from),
         "to": rfc3339(to),
-        "ratio": s.ratio(exclude_maintenance),
-        "up_seconds": s.up,
-        "degraded_seconds": s.degraded,
-        "down_seconds": s.down,
-        "maintenance_seconds": s.maintenance,
-        "unknown_seconds": s.unknown,
+        "ratio": s.availability(exclude_maintenance),
+        // Whole seconds: results are stamped in seconds.
+        "up_seconds": s.up.round() as i64,
+        "degraded_seconds": s.degraded.round() as i64,
+        "down_seconds": s.down.round() as i64,
+        "maintenance_seconds": s.maintenance.round() as i64,
+        "unknown_seconds": s.unknown.round() as i64,
     })
 }
 

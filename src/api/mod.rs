@@ -4,12 +4,11 @@
 //!
 //! Map: `snapshot` is one consistent read of the fleet (shared with the status page);
 //! `views` renders status and agencies; `check` a check and its results;
-//! `availability` is the time-weighted arithmetic of docs/results.md; `time` parses and formats
-//! times; `openapi` and `schemas` are the OpenAPI document.
+//! `openapi` and `schemas` are the OpenAPI document. The arithmetic of availability and
+//! time is `sla`'s (`sla::seconds`, `sla::time`).
 
 pub mod admin;
 mod alerts;
-pub mod availability;
 mod check;
 mod openapi;
 pub mod push;
@@ -17,16 +16,16 @@ mod reports;
 mod schemas;
 pub mod snapshot;
 mod state;
-pub mod time;
+
 mod views;
 
 use http::{Method, Request, Response, StatusCode};
 use hyper::body::Incoming;
 
 use crate::reply::{error, json, Body};
+use crate::sla::time::{bound, Bound};
 use crate::util::unix_now;
 use snapshot::Snapshot;
-use time::{parse_bound, Bound};
 
 pub use check::{cap, POLICY, WINDOWS};
 pub use state::AppState;
@@ -192,21 +191,13 @@ impl ResultsQuery {
         for (key, value) in pairs {
             match &*key {
                 "from" | "to" => {
-                    let (name, bound) = if key == "from" {
+                    let (name, which) = if key == "from" {
                         ("from", Bound::From)
                     } else {
                         ("to", Bound::To)
                     };
-                    let t = parse_bound(&value, tz, bound).ok_or_else(|| {
-                        (
-                            name,
-                            format!(
-                                "{value:?} is neither an RFC 3339 time (2026-11-01T08:00:00Z, \
-                             2026-11-01T15:00:00+07:00) nor a date (2026-11-01, a day in {tz})"
-                            ),
-                        )
-                    })?;
-                    if bound == Bound::From {
+                    let t = bound(tz, &value, which).map_err(|e| (name, e))?;
+                    if which == Bound::From {
                         q.from = Some(t)
                     } else {
                         q.to = Some(t)

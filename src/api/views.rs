@@ -4,7 +4,7 @@
 use serde_json::{json, Value};
 
 use super::snapshot::{agency_kind, system_kind, AgencyView, CheckView, Snapshot, SystemView};
-use super::time::rfc3339;
+use crate::util::rfc3339;
 use crate::fleet::LastResult;
 use crate::vantage::Vantage;
 

@@ -19,7 +19,7 @@ use crate::fleet::{CheckRuntime, Fleet};
 use crate::result::Phases;
 use crate::result::ResultKind;
 use crate::sla::availability::{WindowSums, WINDOWS};
-use crate::sla::live::Seconds;
+use crate::sla::seconds::Seconds;
 
 use super::Format;
 

@@ -3,11 +3,11 @@
 
 use super::format::{self, Format};
 use super::Period;
-use crate::sla::time;
+use crate::sla::time::{self, Bound};
 
 /// The period: `month` (default: the current month) gives the bounds that `from`/`to`
-/// do not (dates or RFC 3339; `to` as a date includes that day); without `month`, a
-/// missing `to` means now. Rounded out to whole hours. An inverted range is an empty
+/// do not (parsed by `sla::time::bound`, both ends included, as on every route);
+/// without `month`, a missing `to` means now. Rounded out to whole hours. An inverted range is an empty
 /// period (reports with no data), not an error.
 pub fn period(
     tz: chrono_tz::Tz,
@@ -21,14 +21,15 @@ pub fn period(
         None => None,
     };
     let from = match from {
-        Some(f) => time::bound(tz, f, false).map_err(|e| format!("from: {e}"))?,
+        Some(f) => time::bound(tz, f, Bound::From).map_err(|e| format!("from: {e}"))?,
         None => match base {
             Some(b) => b.0,
             None => time::month(tz, &current_month(tz, now))?.0,
         },
     };
     let to = match to {
-        Some(t) => time::bound(tz, t, true).map_err(|e| format!("to: {e}"))?,
+        // `to` is included: the period ends right after it.
+        Some(t) => time::bound(tz, t, Bound::To).map_err(|e| format!("to: {e}"))? + 1,
         None => base.map_or(now, |b| b.1),
     };
     let from = from.div_euclid(3600) * 3600;

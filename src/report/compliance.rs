@@ -58,7 +58,7 @@ async fn connected_checks(store: &Store, from: i64, at: i64) -> Result<HashSet<i
             .rollups(Grain::Hourly, from.div_euclid(3600) * 3600, at)
             .await?
         {
-            if r.available() > 0.0 {
+            if r.seconds.available() > 0.0 {
                 ok.insert(check);
             }
         }
@@ -138,7 +138,7 @@ pub async fn compliance(
         if row.required > 0 {
             row.ratio = f64::from(row.connected) / f64::from(row.required);
         }
-        row.availability = merged.availability(config.sla.exclude_maintenance);
+        row.availability = merged.seconds.availability(config.sla.exclude_maintenance);
         rows.push(row);
     }
     rows.sort_by(|x, y| {

@@ -126,10 +126,10 @@ fn figures(
     exclude: bool,
     slo: f64,
 ) -> Figures {
-    let availability = r.availability(exclude);
+    let availability = r.seconds.availability(exclude);
     let expected = (period.to - period.from) as f64 * checks as f64;
     let coverage = if expected > 0.0 {
-        (r.covered() / expected).min(1.0)
+        (r.seconds.covered() / expected).min(1.0)
     } else {
         0.0
     };
@@ -144,7 +144,7 @@ fn figures(
     };
     Figures {
         availability,
-        downtime_seconds: r.unavailable(exclude),
+        downtime_seconds: r.seconds.unavailable(exclude),
         incidents,
         p50_ms: r.hist.quantile(0.50),
         p95_ms: r.hist.quantile(0.95),
@@ -318,7 +318,7 @@ pub async fn sla(
     }
     let expected = (period.to - period.from) as f64 * all_checks as f64;
     report.coverage = if expected > 0.0 {
-        (all.covered() / expected).min(1.0)
+        (all.seconds.covered() / expected).min(1.0)
     } else {
         0.0
     };

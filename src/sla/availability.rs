@@ -6,9 +6,7 @@
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
 
-use super::live::Seconds;
-use super::rollup::Rollup;
-use crate::result::ResultKind;
+use super::seconds::Seconds;
 
 /// The windows, in label order.
 pub const WINDOWS: [(&str, i64); 4] = [
@@ -28,13 +26,3 @@ pub struct WindowSums {
 
 /// Shared between the housekeeper (writes) and the metrics collector (reads).
 pub type Table = Arc<RwLock<Arc<WindowSums>>>;
-
-/// The seconds of a rollup, as the availability windows count them.
-pub fn seconds(r: &Rollup) -> Seconds {
-    let s = |k: ResultKind| r.seconds[usize::from(k.code())];
-    Seconds {
-        available: r.available(),
-        down: s(ResultKind::Down),
-        maintenance: s(ResultKind::Maintenance),
-    }
-}

@@ -3,46 +3,42 @@
 //! (metrics, `SLOBudgetBurn`) without reading the database, and the part of longer
 //! windows that hourly rollups do not cover yet.
 
+use super::seconds::{span_end, Seconds};
 use crate::result::ResultKind;
 
 const BUCKET: i64 = 300;
 const BUCKETS: usize = 12;
 
-/// Seconds of one 5-minute bucket.
+/// Seconds of one 5-minute bucket (whole seconds: results are stamped in seconds).
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
 struct Bucket {
     /// Unix seconds of the bucket's start (a multiple of 300); 0 = unused.
     start: i64,
-    available: f32,
-    down: f32,
-    maintenance: f32,
+    /// Seconds by kind: up, degraded, down, maintenance (unknown is what is left).
+    secs: [u16; 4],
 }
 
-/// Time-weighted seconds over a recent span.
-#[derive(Clone, Copy, Debug, Default, PartialEq)]
-pub struct Seconds {
-    pub available: f64,
-    pub down: f64,
-    pub maintenance: f64,
-}
-
-impl Seconds {
-    pub fn add(&mut self, o: Seconds) {
-        self.available += o.available;
-        self.down += o.down;
-        self.maintenance += o.maintenance;
+impl Bucket {
+    fn credit(&mut self, kind: ResultKind, d: u16) {
+        let i = match kind {
+            ResultKind::Up => 0,
+            ResultKind::Degraded => 1,
+            ResultKind::Down => 2,
+            ResultKind::Maintenance => 3,
+            ResultKind::Unknown => return,
+        };
+        self.secs[i] = self.secs[i].saturating_add(d);
     }
 
-    /// Availability under the SLA policy; `None` without data.
-    pub fn availability(&self, exclude_maintenance: bool) -> Option<f64> {
-        let bad = self.down
-            + if exclude_maintenance {
-                0.0
-            } else {
-                self.maintenance
-            };
-        let total = self.available + bad;
-        (total > 0.0).then(|| self.available / total)
+    fn seconds(&self) -> Seconds {
+        let [up, degraded, down, maintenance] = self.secs.map(f64::from);
+        Seconds {
+            up,
+            degraded,
+            down,
+            maintenance,
+            unknown: 0.0,
+        }
     }
 }
 
@@ -67,13 +63,7 @@ impl RecentHour {
                     ..Bucket::default()
                 };
             }
-            let d = (end - t) as f32;
-            match kind {
-                ResultKind::Up | ResultKind::Degraded => b.available += d,
-                ResultKind::Down => b.down += d,
-                ResultKind::Maintenance => b.maintenance += d,
-                ResultKind::Unknown => {}
-            }
+            b.credit(kind, (end - t) as u16);
             t = end;
         }
     }
@@ -83,13 +73,13 @@ impl RecentHour {
         if let Some((pts, pkind, reach)) = self.last {
             // Only the last hour matters; older spans would land in recycled buckets.
             let from = pts.max(ts - BUCKET * BUCKETS as i64);
-            self.credit(pkind, from, ts.min(pts.saturating_add(reach)));
+            self.credit(pkind, from, span_end(pts, reach, ts));
         }
         self.last = Some((ts, kind, interval_secs.max(1).saturating_mul(2)));
     }
 
     /// Seconds in `[since, now)` (5-minute granularity at `since`), including the
-    /// standing result's span up to `now`.
+    /// standing result's span up to `now`; `unknown` is left at 0.
     pub fn seconds(&self, since: i64, now: i64) -> Seconds {
         let mut s = Seconds::default();
         let horizon = now - BUCKET * BUCKETS as i64;
@@ -98,18 +88,13 @@ impl RecentHour {
             .iter()
             .filter(|b| b.start != 0 && b.start > since.max(horizon) - BUCKET)
         {
-            s.available += f64::from(b.available);
-            s.down += f64::from(b.down);
-            s.maintenance += f64::from(b.maintenance);
+            s.add(b.seconds());
         }
         if let Some((ts, kind, reach)) = self.last {
             let from = ts.max(since);
-            let d = ((now.min(ts.saturating_add(reach))) - from).max(0) as f64;
-            match kind {
-                ResultKind::Up | ResultKind::Degraded => s.available += d,
-                ResultKind::Down => s.down += d,
-                ResultKind::Maintenance => s.maintenance += d,
-                ResultKind::Unknown => {}
+            let d = (span_end(ts, reach, now) - from).max(0) as f64;
+            if kind != ResultKind::Unknown {
+                s.credit(kind, d);
             }
         }
         s
@@ -131,7 +116,7 @@ mod tests {
         }
         let now = t0 + 3600;
         let s = r.seconds(now - 3600, now);
-        assert!((s.available + s.down - 3600.0).abs() <= 300.0, "{s:?}");
+        assert!((s.available() + s.down - 3600.0).abs() <= 300.0, "{s:?}");
         let a = s.availability(true).unwrap();
         assert!((a - 0.8).abs() < 0.02, "{a}");
     }
@@ -141,7 +126,7 @@ mod tests {
         let mut r = RecentHour::default();
         r.push(1000, Up, 10);
         let s = r.seconds(0, 1100);
-        assert_eq!(s.available, 20.0, "a result stands at most 2 x interval");
+        assert_eq!(s.available(), 20.0, "a result stands at most 2 x interval");
         assert_eq!(
             RecentHour::default().seconds(0, 10).availability(true),
             None

@@ -1,4 +1,5 @@
-//! Service-level arithmetic (docs/results.md), with no I/O, below the store: time-weighted
+//! Service-level arithmetic (docs/results.md), with no I/O, below the store: the seconds
+//! of a window and the one availability ratio (`seconds`), time-weighted
 //! rollups of raw results (`rollup`), the latency histogram they carry (`histogram`), a
 //! check's last hour in memory (`live`), the availability windows of `/metrics`
 //! (`availability`), each system's probe-duration histogram (`durations`) and calendar
@@ -10,4 +11,5 @@ pub mod durations;
 pub mod histogram;
 pub mod live;
 pub mod rollup;
+pub mod seconds;
 pub mod time;

@@ -6,6 +6,7 @@
 //! exactly to the rollup of their union.
 
 use super::histogram::LatencyHistogram;
+use super::seconds::{span_end, Seconds};
 use crate::result::ResultKind;
 
 /// One raw result as rollups see it.
@@ -22,8 +23,8 @@ pub struct Sample {
 pub struct Rollup {
     /// Results by `ResultKind::code()`.
     pub counts: [i64; 5],
-    /// Seconds by `ResultKind::code()`: up, degraded, down, unknown, maintenance.
-    pub seconds: [f64; 5],
+    /// Time-weighted seconds by result kind.
+    pub seconds: Seconds,
     /// Latency of up and degraded results, in milliseconds.
     pub lat_min_ms: Option<i64>,
     pub lat_max_ms: Option<i64>,
@@ -32,17 +33,13 @@ pub struct Rollup {
     pub hist: LatencyHistogram,
 }
 
-fn secs(r: &Rollup, k: ResultKind) -> f64 {
-    r.seconds[usize::from(k.code())]
-}
-
 impl Rollup {
     /// Adds another rollup (another window or another check) into this one.
     pub fn merge(&mut self, o: &Rollup) {
         for i in 0..5 {
             self.counts[i] += o.counts[i];
-            self.seconds[i] += o.seconds[i];
         }
+        self.seconds.add(o.seconds);
         self.lat_min_ms = match (self.lat_min_ms, o.lat_min_ms) {
             (Some(a), Some(b)) => Some(a.min(b)),
             (a, b) => a.or(b),
@@ -51,33 +48,6 @@ impl Rollup {
         self.lat_sum_ms += o.lat_sum_ms;
         self.lat_count += o.lat_count;
         self.hist.merge(&o.hist);
-    }
-
-    /// Available seconds (up + degraded).
-    pub fn available(&self) -> f64 {
-        secs(self, ResultKind::Up) + secs(self, ResultKind::Degraded)
-    }
-
-    /// Seconds counted against availability: down, plus maintenance when it is not
-    /// excluded (docs/results.md: unknown never counts).
-    pub fn unavailable(&self, exclude_maintenance: bool) -> f64 {
-        let maint = if exclude_maintenance {
-            0.0
-        } else {
-            secs(self, ResultKind::Maintenance)
-        };
-        secs(self, ResultKind::Down) + maint
-    }
-
-    /// (up + degraded) / (up + degraded + down [+ maintenance]); `None` without data.
-    pub fn availability(&self, exclude_maintenance: bool) -> Option<f64> {
-        let total = self.available() + self.unavailable(exclude_maintenance);
-        (total > 0.0).then(|| self.available() / total)
-    }
-
-    /// Seconds with a result standing (everything but unknown).
-    pub fn covered(&self) -> f64 {
-        self.seconds.iter().sum::<f64>() - secs(self, ResultKind::Unknown)
     }
 }
 
@@ -107,9 +77,9 @@ impl Accumulator {
     fn close_span(&mut self, until: i64) {
         if let Some(p) = self.last {
             let from = p.ts.max(self.start);
-            let to = until.min(p.ts.saturating_add(self.reach)).min(self.end);
+            let to = span_end(p.ts, self.reach, until).min(self.end);
             if to > from {
-                self.rollup.seconds[usize::from(p.kind.code())] += (to - from) as f64;
+                self.rollup.seconds.credit(p.kind, (to - from) as f64);
             }
         }
     }
@@ -140,8 +110,9 @@ impl Accumulator {
     pub fn finish(mut self) -> Rollup {
         self.close_span(self.end);
         let len = (self.end - self.start).max(0) as f64;
-        let covered = self.rollup.seconds.iter().sum::<f64>();
-        self.rollup.seconds[usize::from(ResultKind::Unknown.code())] += (len - covered).max(0.0);
+        let s = &mut self.rollup.seconds;
+        let standing = s.covered() + s.unknown;
+        s.unknown += (len - standing).max(0.0);
         self.rollup
     }
 }
@@ -170,25 +141,31 @@ mod tests {
     fn each_result_stands_until_the_next_at_most_twice_the_interval() {
         // Interval 60 s: a result stands at most 120 s.
         let r = compute(&[s(0, Up), s(60, Down), s(400, Up)], 60, 0, 600);
-        assert_eq!(r.seconds, [60.0 + 120.0, 0.0, 120.0, 600.0 - 300.0, 0.0]);
+        let want = Seconds {
+            up: 60.0 + 120.0,
+            down: 120.0,
+            unknown: 600.0 - 300.0,
+            ..Seconds::default()
+        };
+        assert_eq!(r.seconds, want);
         assert_eq!(r.counts, [2, 0, 1, 0, 0]);
-        assert_eq!(r.availability(true), Some(180.0 / 300.0));
+        assert_eq!(r.seconds.availability(true), Some(180.0 / 300.0));
     }
 
     #[test]
     fn a_result_before_the_window_stands_into_it() {
         let r = compute(&[s(-30, Down), s(30, Up)], 60, 0, 100);
-        assert_eq!(r.seconds[2], 30.0);
-        assert_eq!(r.seconds[0], 70.0);
+        assert_eq!(r.seconds.down, 30.0);
+        assert_eq!(r.seconds.up, 70.0);
         assert_eq!(r.counts[2], 0, "counted only in its own window");
     }
 
     #[test]
     fn maintenance_is_excluded_or_counted_against() {
         let r = compute(&[s(0, Up), s(50, Maintenance), s(100, Up)], 60, 0, 150);
-        assert_eq!(r.availability(true), Some(1.0));
-        assert_eq!(r.availability(false), Some(100.0 / 150.0));
-        assert_eq!(compute(&[], 60, 0, 100).availability(true), None);
+        assert_eq!(r.seconds.availability(true), Some(1.0));
+        assert_eq!(r.seconds.availability(false), Some(100.0 / 150.0));
+        assert_eq!(compute(&[], 60, 0, 100).seconds.availability(true), None);
     }
 
     /// A small deterministic generator (xorshift), so the property runs are repeatable.
@@ -246,20 +223,20 @@ mod tests {
                 summed.merge(&hour);
             }
             for excl in [true, false] {
-                match (raw.availability(excl), summed.availability(excl)) {
+                match (raw.seconds.availability(excl), summed.seconds.availability(excl)) {
                     (Some(a), Some(b)) => assert!((a - b).abs() <= 1e-9, "case {case}: {a} vs {b}"),
                     (a, b) => assert_eq!(a, b, "case {case}"),
                 }
             }
-            for k in 0..5 {
+            for k in ResultKind::ALL {
                 assert!(
-                    (raw.seconds[k] - summed.seconds[k]).abs() < 1e-6,
-                    "case {case} seconds[{k}]"
+                    (raw.seconds.get(k) - summed.seconds.get(k)).abs() < 1e-6,
+                    "case {case} seconds of {k}"
                 );
             }
             assert_eq!(raw.counts, summed.counts);
             assert_eq!(raw.hist, summed.hist);
-            assert!((raw.seconds.iter().sum::<f64>() - (hours * 3600) as f64).abs() < 1e-6);
+            assert!(((raw.seconds.covered() + raw.seconds.unknown) - (hours * 3600) as f64).abs() < 1e-6);
         }
     }
 }

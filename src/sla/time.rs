@@ -1,5 +1,6 @@
-//! Calendar arithmetic in `sla.timezone`: local midnights, months, and parsing of the
-//! dates and times reports accept.
+//! Time in `sla.timezone`: local midnights, days and months, and the one parser of the
+//! `from`/`to` values every route and `emcd report` accept. Arguments are always
+//! `(tz, value)`. Times go out as RFC 3339 in UTC (`util::rfc3339`).
 
 use chrono::{DateTime, Datelike, NaiveDate, TimeZone, Utc};
 use chrono_tz::Tz;
@@ -53,19 +54,62 @@ pub fn month(tz: Tz, text: &str) -> Result<(i64, i64), String> {
     Ok((midnight(tz, first), midnight(tz, next)))
 }
 
-/// A report bound: RFC 3339, or a date `YYYY-MM-DD` meaning local midnight of that day
-/// (for an end bound, `end_of_day` moves a date to the next midnight so the day counts).
-pub fn bound(tz: Tz, text: &str, end_of_day: bool) -> Result<i64, String> {
-    if let Ok(t) = DateTime::parse_from_rfc3339(text) {
-        return Ok(t.timestamp());
+/// Which end of a range a `from`/`to` value is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Bound {
+    From,
+    To,
+}
+
+/// Parses a `from`/`to` value (docs/api.md) to unix seconds, **inclusive** at both ends:
+/// RFC 3339 with an offset (a `+` decoded from a query string as a space is accepted; a
+/// fractional second rounds inward), or a date `YYYY-MM-DD` in `tz`, meaning its first
+/// second for `from` and its last for `to`. Every route and `emcd report` use this one
+/// parser; a half-open range ends at `to + 1`.
+pub fn bound(tz: Tz, text: &str, which: Bound) -> Result<i64, String> {
+    parse_bound(tz, text, which).ok_or_else(|| {
+        format!(
+            "{text:?} is neither an RFC 3339 time (2026-11-01T08:00:00Z, \
+             2026-11-01T15:00:00+07:00) nor a date (2026-11-01, a day in {tz})"
+        )
+    })
+}
+
+fn parse_bound(tz: Tz, text: &str, which: Bound) -> Option<i64> {
+    if is_date_shape(text) {
+        let date = NaiveDate::parse_from_str(text, "%Y-%m-%d").ok()?;
+        return Some(match which {
+            Bound::From => midnight(tz, date),
+            Bound::To => midnight(tz, date.succ_opt()?) - 1,
+        });
     }
-    match NaiveDate::parse_from_str(text, "%Y-%m-%d") {
-        Ok(d) if end_of_day => Ok(midnight(tz, d.succ_opt().ok_or("date out of range")?)),
-        Ok(d) => Ok(midnight(tz, d)),
-        Err(_) => Err(format!(
-            "{text:?} is neither an RFC 3339 time (2026-11-01T00:00:00Z) nor a date (2026-11-01)"
-        )),
-    }
+    let parsed = DateTime::parse_from_rfc3339(text)
+        .or_else(|e| match text.rfind(' ') {
+            Some(i) if i > 10 => {
+                DateTime::parse_from_rfc3339(&format!("{}+{}", &text[..i], &text[i + 1..]))
+            }
+            _ => Err(e),
+        })
+        .ok()?;
+    let secs = parsed.timestamp();
+    let fraction = parsed.timestamp_subsec_nanos() > 0;
+    Some(match which {
+        Bound::From if fraction => secs + 1,
+        _ => secs,
+    })
+}
+
+/// Exactly `DDDD-DD-DD` (chrono alone would also take `2026-1-1`).
+fn is_date_shape(text: &str) -> bool {
+    let b = text.as_bytes();
+    b.len() == 10
+        && b.iter().enumerate().all(|(i, c)| {
+            if i == 4 || i == 7 {
+                *c == b'-'
+            } else {
+                c.is_ascii_digit()
+            }
+        })
 }
 
 /// `YYYY-MM-DD` of a local date.
@@ -98,18 +142,61 @@ mod tests {
     }
 
     #[test]
-    fn bounds_accept_rfc3339_and_dates() {
+    fn dates_are_days_in_the_zone() {
+        // 2026-11-01 00:00 +07 = 2026-10-31T17:00:00Z.
+        let t = 1_793_466_000;
+        assert_eq!(bound(HCM, "2026-11-01", Bound::From), Ok(t));
+        assert_eq!(bound(HCM, "2026-11-01", Bound::To), Ok(t + 86_400 - 1));
         assert_eq!(
-            bound(HCM, "2026-11-01T00:00:00Z", false).unwrap(),
-            1_793_491_200
+            bound(chrono_tz::UTC, "2026-11-01", Bound::From),
+            Ok(t + 7 * 3600)
         );
-        assert_eq!(bound(HCM, "2026-11-01", false).unwrap(), 1_793_466_000);
+    }
+
+    #[test]
+    fn rfc3339_in_any_offset() {
+        let t = 1_793_466_000;
+        for v in [
+            "2026-10-31T17:00:00Z",
+            "2026-11-01T00:00:00+07:00",
+            "2026-11-01T00:00:00 07:00",
+            "2026-10-31t17:00:00z",
+        ] {
+            assert_eq!(bound(HCM, v, Bound::From), Ok(t), "{v}");
+            assert_eq!(bound(HCM, v, Bound::To), Ok(t), "{v}");
+        }
+        assert_eq!(bound(HCM, "2026-10-31T17:00:00.5Z", Bound::From), Ok(t + 1));
+        assert_eq!(bound(HCM, "2026-10-31T17:00:00.5Z", Bound::To), Ok(t));
+    }
+
+    #[test]
+    fn rejects_the_rest_naming_the_value() {
+        for v in [
+            "",
+            "yesterday",
+            "2026-13-01",
+            "2026-02-30",
+            "2026-11-01T25:00:00Z",
+            "1793491200",
+            "2026-11-01T00:00:00",
+            "2026-1-01",
+            "x2026-01-01",
+        ] {
+            let e = bound(HCM, v, Bound::From).unwrap_err();
+            assert!(e.starts_with(&format!("{v:?} is neither")), "{e}");
+            assert!(e.contains("RFC 3339") && e.contains("Asia/Ho_Chi_Minh"), "{e}");
+        }
+    }
+
+    #[test]
+    fn local_dates() {
         assert_eq!(
-            bound(HCM, "2026-11-01", true).unwrap(),
-            1_793_466_000 + 86_400
+            local_date(HCM, 1_793_466_000),
+            NaiveDate::from_ymd_opt(2026, 11, 1).unwrap()
         );
-        assert!(bound(HCM, "yesterday", false)
-            .unwrap_err()
-            .contains("RFC 3339"));
+        assert_eq!(
+            local_date(HCM, 1_793_465_999),
+            NaiveDate::from_ymd_opt(2026, 10, 31).unwrap()
+        );
     }
 }

@@ -11,6 +11,7 @@ use super::writer::WriterHandle;
 use super::{unpack, Store, StoreError};
 use crate::sla::histogram::LatencyHistogram;
 use crate::sla::rollup::{Rollup, Sample};
+use crate::sla::seconds::Seconds;
 
 /// Rows read per query when scanning raw results.
 const CHUNK: i64 = 50_000;
@@ -43,7 +44,13 @@ fn decode_rollup(r: &SqliteRow) -> Rollup {
     let hist: Vec<u8> = r.get("hist");
     Rollup {
         counts: ["n_up", "n_degraded", "n_down", "n_unknown", "n_maintenance"].map(|c| r.get(c)),
-        seconds: ["s_up", "s_degraded", "s_down", "s_unknown", "s_maintenance"].map(|c| r.get(c)),
+        seconds: Seconds {
+            up: r.get("s_up"),
+            degraded: r.get("s_degraded"),
+            down: r.get("s_down"),
+            unknown: r.get("s_unknown"),
+            maintenance: r.get("s_maintenance"),
+        },
         lat_min_ms: r.get("lat_min"),
         lat_max_ms: r.get("lat_max"),
         lat_sum_ms: r.get("lat_sum"),
@@ -228,8 +235,9 @@ async fn insert_rollups(
         for c in r.counts {
             q = q.bind(c);
         }
-        for s in r.seconds {
-            q = q.bind(s);
+        let s = &r.seconds;
+        for v in [s.up, s.degraded, s.down, s.unknown, s.maintenance] {
+            q = q.bind(v);
         }
         q.bind(r.lat_min_ms)
             .bind(r.lat_max_ms)

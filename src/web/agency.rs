@@ -12,10 +12,10 @@ use super::bars::{self, percent, Day};
 use super::html::{esc, page};
 use super::index::mandate_words;
 use crate::alert::AlertName;
-use crate::api::availability::Seconds;
+use crate::sla::seconds::Seconds;
 use crate::api::cap;
 use crate::api::snapshot::{system_kind, AgencyView, CheckView, Snapshot, SystemView};
-use crate::api::time::rfc3339;
+use crate::util::rfc3339;
 use crate::fleet::LastResult;
 use crate::result::ResultKind;
 
@@ -47,7 +47,7 @@ pub async fn history(
         {
             if wanted.contains(&check) {
                 h.daily
-                    .insert((check, day), crate::api::availability::from_rollup(&r));
+                    .insert((check, day), r.seconds);
             }
         }
         // Raw results are needed only after the last rolled-up day.
@@ -170,7 +170,7 @@ fn check_block(
         total.add(*s);
     }
     bars::render(out, days, &secs, rt.config.policy.slo_availability, exclude);
-    let overall = total.ratio(exclude).map_or("no data".to_owned(), |r| {
+    let overall = total.availability(exclude).map_or("no data".to_owned(), |r| {
         format!("{} available", percent(r))
     });
     let _ = writeln!(

@@ -8,8 +8,8 @@ use chrono::NaiveDate;
 use chrono_tz::Tz;
 
 use super::html::esc;
-use crate::api::availability::{weigh, Seconds};
-use crate::api::time::{day_start, local_date};
+use crate::sla::seconds::{weigh, Seconds};
+use crate::sla::time::{local_date, midnight};
 use crate::result::ResultKind;
 
 /// Days shown.
@@ -25,13 +25,13 @@ pub struct Day {
 
 /// The last `n` days up to and including today, oldest first.
 pub fn last_days(now: i64, tz: Tz, n: usize) -> Vec<Day> {
-    let today = local_date(now, tz);
+    let today = local_date(tz, now);
     let mut days: Vec<Day> = (0..n as u64)
         .rev()
         .filter_map(|back| {
             let date = today.checked_sub_days(chrono::Days::new(back))?;
-            let start = day_start(date, tz)?;
-            let end = day_start(date.succ_opt()?, tz)?;
+            let start = midnight(tz, date);
+            let end = midnight(tz, date.succ_opt()?);
             Some(Day { date, start, end })
         })
         .collect();
@@ -90,17 +90,11 @@ pub fn render(
         n = days.len()
     );
     for (day, s) in days.iter().zip(secs) {
-        let ratio = s.ratio(exclude_maintenance);
+        let ratio = s.availability(exclude_maintenance);
         let label = match ratio {
             None => format!("{}: no data", day.date),
             Some(r) => {
-                let down_min = (s.down
-                    + if exclude_maintenance {
-                        0
-                    } else {
-                        s.maintenance
-                    })
-                    / 60;
+                let down_min = (s.unavailable(exclude_maintenance) / 60.0).floor() as i64;
                 format!(
                     "{}: {} available, {} min down",
                     day.date,
@@ -147,12 +141,12 @@ mod tests {
     fn bars_have_classes_and_labels() {
         let days = last_days(1_793_466_000 + 3600, HCM, 3);
         let up = Seconds {
-            up: 3600,
+            up: 3600.0,
             ..Seconds::default()
         };
         let half = Seconds {
-            up: 50,
-            down: 50,
+            up: 50.0,
+            down: 50.0,
             ..Seconds::default()
         };
         let mut out = String::new();

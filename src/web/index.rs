@@ -7,7 +7,7 @@ use std::fmt::Write;
 use super::bars::percent;
 use super::html::{esc, page};
 use crate::api::snapshot::{AgencyView, Mandate, Snapshot};
-use crate::api::time::rfc3339;
+use crate::util::rfc3339;
 use crate::config::AgencyKind;
 
 pub fn render(snap: &Snapshot) -> String {

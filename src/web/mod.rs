@@ -84,7 +84,7 @@ fn impaired(app: &AppState, page: String) -> String {
          cannot reach its reference targets since {}. Results are recorded as unknown and \
          never counted against agencies until it recovers.</p>\n",
         esc(&app.vantage.id),
-        esc(&crate::api::time::rfc3339(since)),
+        esc(&crate::util::rfc3339(since)),
     );
     page.replacen("<main>\n", &notice, 1)
 }

@@ -258,9 +258,10 @@ fn same_bytes_as_prometheus_client() {
     });
     let first = fleet.checks[0].db_id;
     let rolled = Seconds {
-        available: 3600.0,
+        up: 3600.0,
         down: 7.5,
         maintenance: 60.0,
+        ..Seconds::default()
     };
     let sums = WindowSums {
         covered_until: NOW - 1800,
