@@ -208,8 +208,8 @@ impl Recorder {
         let incident = transition.and_then(|t| {
             log_transition(check, t, &last);
             let down = match (t.from, t.to) {
-                (_, state::Status::Down) => true,
-                (state::Status::Down, _) => false,
+                (_, state::CheckStatus::Down) => true,
+                (state::CheckStatus::Down, _) => false,
                 _ => return None,
             };
             Some(Incident {
@@ -287,7 +287,7 @@ fn log_alerts(alerts: &[AlertWrite]) {
 
 fn log_transition(check: &CheckRuntime, t: state::Transition, last: &LastResult) {
     let error = last.error.map(ErrorKind::as_str);
-    if t.to == state::Status::Down {
+    if t.to == state::CheckStatus::Down {
         tracing::warn!(
             check = %check.id,
             from = t.from.as_str(),

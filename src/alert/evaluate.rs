@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use super::rules::{self, Action};
 use super::{fingerprint, rfc3339, AlertName, Event, LastResultView, Named, Status};
-use crate::check::state::Status as CheckStatus;
+use crate::check::state::CheckStatus;
 use crate::config::Config;
 use crate::fleet::{CheckRuntime, LastResult, Live};
 use crate::store::alerts::{AlertWrite, NewNotification};

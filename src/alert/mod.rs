@@ -21,7 +21,7 @@ pub use crate::util::rfc3339;
 /// state that explains them, so they are neither notified again nor resolved before a
 /// new result says so.
 pub fn restore(fleet: &crate::fleet::Fleet, firing: &[crate::store::alerts::AlertRow]) -> usize {
-    use crate::check::state::Status as S;
+    use crate::check::state::CheckStatus as S;
     let mut restored = 0;
     for row in firing.iter().filter(|r| r.state == Status::Firing) {
         let Some(name) = AlertName::parse(&row.alertname) else {

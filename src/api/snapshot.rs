@@ -5,7 +5,7 @@
 
 use std::sync::Arc;
 
-use crate::check::state::Status;
+use crate::check::state::CheckStatus;
 use crate::config::{AgencyKind, SystemKind};
 use crate::connection::{self, AgencyStanding, Connection};
 use crate::fleet::{CheckRuntime, Fleet, Live};
@@ -148,9 +148,9 @@ impl AgencyView {
             }
             for c in &s.checks {
                 match c.live.state.status {
-                    Status::Up => t.checks_up += 1,
-                    Status::Degraded => t.checks_degraded += 1,
-                    Status::Down => t.checks_down += 1,
+                    CheckStatus::Up => t.checks_up += 1,
+                    CheckStatus::Degraded => t.checks_degraded += 1,
+                    CheckStatus::Down => t.checks_down += 1,
                 }
             }
         }

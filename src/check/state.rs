@@ -5,25 +5,25 @@ use crate::result::ResultKind;
 
 /// The state of a check after thresholds, as shown in metrics and the API.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum Status {
+pub enum CheckStatus {
     Up,
     /// Up, with the last `failure_threshold` results all `degraded`.
     Degraded,
     Down,
 }
 
-impl Status {
+impl CheckStatus {
     pub fn as_str(self) -> &'static str {
         match self {
-            Status::Up => "up",
-            Status::Degraded => "degraded",
-            Status::Down => "down",
+            CheckStatus::Up => "up",
+            CheckStatus::Degraded => "degraded",
+            CheckStatus::Down => "down",
         }
     }
 
     /// UP or DEGRADED.
     pub fn is_up(self) -> bool {
-        !matches!(self, Status::Down)
+        !matches!(self, CheckStatus::Down)
     }
 }
 
@@ -37,7 +37,7 @@ pub struct Thresholds {
 /// Streaks and status of one check. Lives in the runtime, never in config.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct CheckState {
-    pub status: Status,
+    pub status: CheckStatus,
     /// Consecutive `down` results.
     pub down_streak: u32,
     /// Consecutive `up` or `degraded` results.
@@ -50,7 +50,7 @@ impl Default for CheckState {
     /// A check is UP until enough failures make it DOWN (docs/results.md).
     fn default() -> Self {
         CheckState {
-            status: Status::Up,
+            status: CheckStatus::Up,
             down_streak: 0,
             ok_streak: 0,
             degraded_streak: 0,
@@ -61,8 +61,8 @@ impl Default for CheckState {
 /// A change of status caused by one result.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Transition {
-    pub from: Status,
-    pub to: Status,
+    pub from: CheckStatus,
+    pub to: CheckStatus,
 }
 
 /// Applies one result. `unknown` and `maintenance` results leave the state untouched:
@@ -80,7 +80,7 @@ pub fn apply(
             next.ok_streak = 0;
             next.degraded_streak = 0;
             if next.down_streak >= t.failure {
-                next.status = Status::Down;
+                next.status = CheckStatus::Down;
             }
         }
         ResultKind::Up | ResultKind::Degraded => {
@@ -91,12 +91,12 @@ pub fn apply(
             } else {
                 0
             };
-            let recovered = state.status != Status::Down || next.ok_streak >= t.success;
+            let recovered = state.status != CheckStatus::Down || next.ok_streak >= t.success;
             if recovered {
                 next.status = if next.degraded_streak >= t.failure {
-                    Status::Degraded
+                    CheckStatus::Degraded
                 } else {
-                    Status::Up
+                    CheckStatus::Up
                 };
             }
         }
@@ -112,9 +112,9 @@ pub fn apply(
 mod tests {
     use super::*;
     use ResultKind::{Degraded as G, Down as D, Maintenance as M, Unknown as U, Up as P};
-    use Status::{Degraded as SG, Down as SD, Up as SU};
+    use CheckStatus::{Degraded as SG, Down as SD, Up as SU};
 
-    fn run(results: &[ResultKind], failure: u32, success: u32) -> (Vec<Status>, Vec<Transition>) {
+    fn run(results: &[ResultKind], failure: u32, success: u32) -> (Vec<CheckStatus>, Vec<Transition>) {
         let t = Thresholds { failure, success };
         let mut s = CheckState::default();
         let mut statuses = Vec::new();
@@ -131,7 +131,7 @@ mod tests {
     #[test]
     fn table() {
         // (results, failure_threshold, success_threshold, expected status after each)
-        let cases: &[(&[ResultKind], u32, u32, &[Status])] = &[
+        let cases: &[(&[ResultKind], u32, u32, &[CheckStatus])] = &[
             // Starts UP; needs 3 consecutive downs.
             (&[D, D, D], 3, 2, &[SU, SU, SD]),
             // A success in between resets the streak: flapping inside thresholds.

@@ -3,7 +3,7 @@
 
 use super::*;
 use crate::alert_vocab::{AlertName, Firing};
-use crate::check::state::Status;
+use crate::check::state::CheckStatus;
 
 /// A config with one agency and system holding `checks` (id, timeout), all http.
 fn config(dir: &std::path::Path, checks: &[(&str, &str)]) -> Arc<Config> {
@@ -47,7 +47,7 @@ fn a_rebuild_shares_unchanged_checks_carries_changed_ones_and_counts_the_rest() 
     };
     for c in &old.checks {
         let mut live = c.live.lock().unwrap();
-        live.state.status = Status::Down;
+        live.state.status = CheckStatus::Down;
         live.alerts[AlertName::CheckDown.slot()] = Some(firing);
         live.counts[2] = 7;
     }
@@ -73,7 +73,7 @@ fn a_rebuild_shares_unchanged_checks_carries_changed_ones_and_counts_the_rest() 
     let (before, after) = (live(&old, "changed"), live(&new, "changed"));
     assert!(!Arc::ptr_eq(&before, &after));
     let after = after.lock().unwrap();
-    assert_eq!(after.state.status, Status::Down);
+    assert_eq!(after.state.status, CheckStatus::Down);
     assert_eq!(after.alerts[AlertName::CheckDown.slot()], Some(firing));
     assert_eq!(
         new.get_str("bo-y-te/cong/changed")
@@ -86,7 +86,7 @@ fn a_rebuild_shares_unchanged_checks_carries_changed_ones_and_counts_the_rest() 
     );
     // Added: fresh. Removed: gone from the table.
     let added = live(&new, "new");
-    assert_eq!(added.lock().unwrap().state.status, Status::Up);
+    assert_eq!(added.lock().unwrap().state.status, CheckStatus::Up);
     assert!(added.lock().unwrap().alerts.iter().all(Option::is_none));
     assert!(new.get_str("bo-y-te/cong/gone").is_none());
 }

@@ -75,7 +75,7 @@ pub(super) fn snapshot<'a>(fleet: &'a Fleet, sums: &WindowSums, now: i64) -> Sna
                 labels: start..labels.len(),
                 http: matches!(c.config.kind, CheckKind::Http(_)),
                 up: live.state.status.is_up(),
-                degraded: live.state.status == crate::check::state::Status::Degraded,
+                degraded: live.state.status == crate::check::state::CheckStatus::Degraded,
                 counts: live.counts,
                 in_maintenance: live.in_maintenance,
                 windows: {

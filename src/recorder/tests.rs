@@ -69,7 +69,7 @@ async fn results_change_live_state_and_an_impaired_vantage_books_them_unknown() 
     recorder.outcome(&check, down()).await.unwrap();
     recorder.outcome(&check, down()).await.unwrap();
     let live = check.live();
-    assert_eq!(live.state.status, state::Status::Down);
+    assert_eq!(live.state.status, state::CheckStatus::Down);
     assert!(live.alerts[crate::alert_vocab::AlertName::CheckDown.slot()].is_some());
     assert_eq!(live.counts[usize::from(ResultKind::Down.code())], 2);
 

@@ -3,7 +3,7 @@
 
 use super::*;
 use crate::alert::rules::Action;
-use crate::check::state::Status as CheckStatus;
+use crate::check::state::CheckStatus;
 use crate::fleet::Fleet;
 
 /// A one-check fleet with `repeat_interval` and `cert_min_days`.

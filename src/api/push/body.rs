@@ -18,7 +18,7 @@ const QUOTE: usize = 64;
 #[serde(deny_unknown_fields)]
 struct Raw {
     /// `up` (default) or `down`.
-    status: Option<Status>,
+    status: Option<Reported>,
     /// Kept as written, so that a value out of range (even out of `f64`'s) is quoted
     /// back as sent.
     duration_seconds: Option<Box<RawValue>>,
@@ -27,7 +27,7 @@ struct Raw {
 
 #[derive(Debug, Deserialize, PartialEq, Eq)]
 #[serde(rename_all = "lowercase")]
-enum Status {
+enum Reported {
     Up,
     Down,
 }
@@ -57,7 +57,7 @@ pub fn parse(body: &[u8]) -> Result<Push, String> {
         Some(text) => duration(text)?,
     };
     Ok(Push {
-        up: raw.status != Some(Status::Down),
+        up: raw.status != Some(Reported::Down),
         duration,
         message: raw.message.map(truncate),
     })

@@ -13,7 +13,7 @@ use prometheus_client::registry::Registry;
 
 use super::*;
 use crate::alert_vocab::Firing;
-use crate::check::state::Status;
+use crate::check::state::CheckStatus;
 use crate::fleet::{FleetHandle, LastResult};
 use crate::metrics::openmetrics_to_text;
 use crate::result::ErrorKind;
@@ -223,7 +223,7 @@ fn same_bytes_as_prometheus_client() {
         let mut live = c.live.lock().unwrap();
         live.counts = [i as u64, 0, 7, u64::from(i == 1), 1 << 40];
         live.in_maintenance = i % 2 == 0;
-        live.state.status = [Status::Up, Status::Degraded, Status::Down][i % 3];
+        live.state.status = [CheckStatus::Up, CheckStatus::Degraded, CheckStatus::Down][i % 3];
         for k in 0..3 {
             // Results over the last hour (some down, some in maintenance), so that
             // the availability windows have data.
