@@ -137,7 +137,7 @@ impl Fleet {
                 for check in &system.checks {
                     let old = previous.and_then(|p| p.get(&check.full_id));
                     let live = match old {
-                        Some(old) if same_check(&old.config, check) => {
+                        Some(old) if old.config == *check => {
                             diff.unchanged += 1;
                             old.live.clone()
                         }
@@ -197,12 +197,6 @@ impl Fleet {
     pub fn get(&self, id: &CheckId) -> Option<&Arc<CheckRuntime>> {
         self.by_id.get(id).map(|&i| &self.checks[i])
     }
-}
-
-/// Whether a reload changed a check: compares the whole validated config structurally
-/// (its `Debug` form covers every field, compiled regexes by their pattern).
-fn same_check(a: &Check, b: &Check) -> bool {
-    format!("{a:?}") == format!("{b:?}")
 }
 
 /// What a reload did to the checks.

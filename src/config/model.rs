@@ -283,7 +283,7 @@ impl std::fmt::Display for CheckId {
     }
 }
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct Check {
     pub id: String,
     /// `agency/system/check`.
@@ -311,7 +311,7 @@ pub struct Policy {
 // Most checks of a fleet are http: boxing that variant would add an allocation and an
 // indirection to nearly every check to shrink the few tcp and push ones.
 #[allow(clippy::large_enum_variant)]
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq)]
 pub enum CheckKind {
     Http(HttpSpec),
     Tcp(TcpSpec),
@@ -328,7 +328,7 @@ impl CheckKind {
     }
 }
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct HttpSpec {
     pub url: Url,
     pub method: Method,
@@ -352,6 +352,25 @@ pub struct Expect {
     pub max_response_time: Option<Duration>,
 }
 
+/// Field by field; a regex by its pattern (a compiled `Regex` has no equality).
+impl PartialEq for Expect {
+    fn eq(&self, o: &Self) -> bool {
+        let pattern = |r: &Regex| r.as_str().to_owned();
+        self.status == o.status
+            && self.body_contains == o.body_contains
+            && self.body_not_contains == o.body_not_contains
+            && self.body_regex.as_ref().map(pattern) == o.body_regex.as_ref().map(pattern)
+            && self.headers.len() == o.headers.len()
+            && self
+                .headers
+                .iter()
+                .zip(&o.headers)
+                .all(|((n, r), (on, or))| n == on && r.as_str() == or.as_str())
+            && self.json == o.json
+            && self.max_response_time == o.max_response_time
+    }
+}
+
 #[derive(Clone, Debug, PartialEq)]
 pub struct JsonExpect {
     /// The path as written, for messages.
@@ -367,7 +386,7 @@ pub enum JsonStep {
     Index(usize),
 }
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct TcpSpec {
     pub host: String,
     pub port: u16,
@@ -375,7 +394,7 @@ pub struct TcpSpec {
     pub insecure_skip_verify: bool,
 }
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct PushSpec {
     /// SHA-256 of the bearer token.
     pub token_digest: [u8; 32],

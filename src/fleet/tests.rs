@@ -90,3 +90,34 @@ fn a_rebuild_shares_unchanged_checks_carries_changed_ones_and_counts_the_rest() 
     assert!(added.lock().unwrap().alerts.iter().all(Option::is_none));
     assert!(new.get_str("bo-y-te/cong/gone").is_none());
 }
+
+/// One http check with this Authorization header and body regex.
+fn secret_config(dir: &std::path::Path, auth: &str, regex: &str) -> Arc<Config> {
+    std::fs::create_dir_all(dir.join("agencies")).unwrap();
+    std::fs::write(dir.join("emcd.yaml"), "include: [agencies/*.yaml]\n").unwrap();
+    let yaml = format!(
+        "agency: {{id: bo-y-te, code: BYT, name: Bộ Y tế, kind: ministry}}\n\
+         systems:\n  - id: cong\n    name: Cổng\n    kind: portal\n    checks:\n\
+         \x20     - id: api\n        http:\n          url: \"http://127.0.0.1:9/\"\n\
+         \x20         headers: {{Authorization: \"{auth}\"}}\n\
+         \x20       expect: {{body_regex: \"{regex}\"}}\n"
+    );
+    std::fs::write(dir.join("agencies/bo-y-te.yaml"), yaml).unwrap();
+    Arc::new(crate::config::load(&dir.join("emcd.yaml")).unwrap())
+}
+
+#[test]
+fn a_changed_secret_header_or_regex_is_a_changed_check() {
+    let dir = tempfile::tempdir().unwrap();
+    let all = ids(&["api"]);
+    let old = Fleet::build(secret_config(dir.path(), "Bearer one", "ok"), &all);
+    let diff = |auth: &str, regex: &str| {
+        let new = secret_config(dir.path(), auth, regex);
+        let (_, d) = Fleet::rebuild(new, &all, Some(&old));
+        (d.changed, d.unchanged)
+    };
+    // An Authorization value is sensitive: its Debug form hides it, equality does not.
+    assert_eq!(diff("Bearer two", "ok"), (1, 0));
+    assert_eq!(diff("Bearer one", "o+k"), (1, 0));
+    assert_eq!(diff("Bearer one", "ok"), (0, 1));
+}
