@@ -114,7 +114,12 @@ pub async fn run_with(
     let senders = TaskTracker::new();
     let sender_ctx = sender::Ctx {
         fleet: fleet.clone(),
-        prober: prober.clone(),
+        client: crate::alert::client::Client::new(
+            &config.probing.user_agent,
+            &options.extra_roots,
+        )
+        .map_err(anyhow::Error::msg)
+        .context("setting up alert deliveries")?,
         writer: writer.clone(),
         metrics: metrics.clone(),
     };

@@ -42,8 +42,6 @@ const LAYERS: &[&str] = &[
 const DETACHED_SPAWNS: &[&str] = &[
     // One task per connection, bounded by server.max_connections, closed at shutdown.
     "src/server/connections.rs",
-    // The driver of one outbound connection; it ends with the connection.
-    "src/probe/client.rs",
     // The signal watcher, which lives as long as the process.
     "src/main.rs",
 ];

@@ -22,8 +22,7 @@ use super::{Event, Status};
 use crate::config::{ReceiverKind, WebhookFormat};
 use crate::fleet::FleetHandle;
 use crate::metrics::Metrics;
-use crate::probe::client::{self, Answer};
-use crate::probe::Prober;
+use super::client::{Answer, Client};
 use crate::store::alerts::{DeliveryUpdate, Notification};
 use crate::store::writer::WriterHandle;
 use crate::util::unix_now;
@@ -54,7 +53,7 @@ impl Dispatcher {
 #[derive(Clone)]
 pub struct Ctx {
     pub fleet: FleetHandle,
-    pub prober: Arc<Prober>,
+    pub client: Client,
     pub writer: WriterHandle,
     pub metrics: Arc<Metrics>,
 }
@@ -346,7 +345,7 @@ async fn attempt(name: &str, ctx: &Ctx, n: &Notification) -> Result<Answer, Stri
                     HeaderValue::from_str(&sig).map_err(|e| e.to_string())?,
                 ));
             }
-            client::post(&ctx.prober, &w.url, &headers, body, w.timeout).await
+            ctx.client.post(&w.url, &headers, body, w.timeout).await
         }
         ReceiverKind::Alertmanager { url } => {
             let body = payload::alertmanager_api(&[&n.event], &generator, unix_now());
@@ -367,14 +366,14 @@ async fn post_alertmanager(
         HeaderName::from_static("content-type"),
         HeaderValue::from_static("application/json"),
     )];
-    client::post(
-        &ctx.prober,
-        &url,
-        &headers,
-        Bytes::from(body.to_string()),
-        Duration::from_secs(10),
-    )
-    .await
+    ctx.client
+        .post(
+            &url,
+            &headers,
+            Bytes::from(body.to_string()),
+            Duration::from_secs(10),
+        )
+        .await
 }
 
 /// The minutely re-send of firing alerts to an Alertmanager (best effort).

@@ -18,7 +18,6 @@ use crate::result::{ErrorKind, ResultKind};
 
 mod cert;
 pub mod cli;
-pub mod client;
 mod clock;
 mod dns;
 mod expect;
@@ -29,7 +28,7 @@ mod tls;
 mod vantage;
 
 pub use crate::result::Phases;
-pub use tls::parse_certs;
+pub use tls::{parse_certs, system_roots};
 
 /// What one probe measured.
 #[derive(Clone, Debug)]
@@ -82,7 +81,7 @@ impl Prober {
         user_agent: &str,
         extra_roots: &[CertificateDer<'static>],
     ) -> Result<Prober, ProbeSetupError> {
-        Self::with_system_roots(user_agent, tls::system_roots(), extra_roots)
+        Self::with_system_roots(user_agent, system_roots(), extra_roots)
     }
 
     fn with_system_roots(

@@ -105,7 +105,7 @@ fn client_config(
 }
 
 /// The CA certificates installed on this system; problems are logged, never fatal.
-pub(crate) fn system_roots() -> Vec<CertificateDer<'static>> {
+pub fn system_roots() -> Vec<CertificateDer<'static>> {
     let found = rustls_native_certs::load_native_certs();
     for error in &found.errors {
         tracing::warn!(%error, "reading system CA certificates");
