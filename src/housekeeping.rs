@@ -15,8 +15,8 @@ use crate::metrics::Metrics;
 use crate::sla::availability::WindowSums;
 use crate::sla::rollup::{Accumulator, Rollup};
 use crate::sla::time;
-use crate::store::retention::{self, Cutoffs};
-use crate::store::rollups::{self, Grain};
+use crate::store::retention::Cutoffs;
+use crate::store::rollups::Grain;
 use crate::store::writer::WriterHandle;
 use crate::store::{Store, StoreError};
 use crate::util::{secs_before, unix_now};
@@ -85,7 +85,8 @@ impl Housekeeper {
                 .into_iter()
                 .map(|(c, a)| (c, hour, a.finish()))
                 .collect();
-            rollups::write_rollups(&self.writer, Grain::Hourly, rows, "rollup_hourly", hour)
+            self.writer
+                .rollups(Grain::Hourly, rows, "rollup_hourly", hour)
                 .await?;
             hours += 1;
             hour += 3600;
@@ -128,7 +129,9 @@ impl Housekeeper {
                 merged.entry(check).or_default().merge(&r);
             }
             let rows = merged.into_iter().map(|(c, r)| (c, day, r)).collect();
-            rollups::write_rollups(&self.writer, Grain::Daily, rows, "rollup_daily", day).await?;
+            self.writer
+                .rollups(Grain::Daily, rows, "rollup_daily", day)
+                .await?;
             day = end;
         }
     }
@@ -139,15 +142,12 @@ impl Housekeeper {
         // Saturating: the longest retention (100y, docs/limits.md) or any longer one
         // gives a cutoff in the past, never one that wraps into the future.
         let keep = |d: Duration| secs_before(now, d);
-        retention::retention(
-            &self.writer,
-            Cutoffs {
-                raw_from: keep(r.raw),
-                hourly_from: keep(r.hourly),
-                daily_from: keep(r.daily),
-            },
-        )
-        .await?;
+        let cutoffs = Cutoffs {
+            raw_from: keep(r.raw),
+            hourly_from: keep(r.hourly),
+            daily_from: keep(r.daily),
+        };
+        self.writer.retention(cutoffs).await?;
         self.done("retention");
         Ok(())
     }

@@ -7,7 +7,8 @@ use std::ops::RangeInclusive;
 
 use serde_json::{json, Value};
 
-use crate::sla::seconds::{weigh, Seconds};
+use crate::sla::rollup::weigh;
+use crate::sla::seconds::Seconds;
 use crate::util::rfc3339;
 use super::views::{last_result, scrub};
 use crate::config::{CheckKind, Config, Expect, HttpSpec};

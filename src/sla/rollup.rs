@@ -124,6 +124,26 @@ pub fn compute(samples: &[Sample], interval_secs: i64, start: i64, end: i64) -> 
     acc.finish()
 }
 
+/// Accounts the window `[from, to)` from one check's results, given as `(ts, result)`
+/// sorted by `ts`, each standing at most `cap` seconds. Results before `from` count for
+/// the part of the window they cover. The rollups' arithmetic, on raw results.
+pub fn weigh(results: &[(i64, ResultKind)], cap: i64, from: i64, to: i64) -> Seconds {
+    if to <= from {
+        return Seconds::default();
+    }
+    // Only results at or after `from - cap` can reach into the window.
+    let start = results.partition_point(|&(ts, _)| ts < from.saturating_sub(cap));
+    let samples: Vec<Sample> = results[start..]
+        .iter()
+        .map(|&(ts, kind)| Sample {
+            ts,
+            kind,
+            duration_ms: 0,
+        })
+        .collect();
+    compute(&samples, cap / 2, from, to).seconds
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

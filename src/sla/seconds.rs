@@ -5,8 +5,6 @@
 
 use crate::result::ResultKind;
 
-use super::rollup::{compute, Sample};
-
 /// Time-weighted seconds by result kind.
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
 pub struct Seconds {
@@ -81,26 +79,6 @@ impl Seconds {
 /// next result, at most `reach` (2 x interval) after its own.
 pub fn span_end(ts: i64, reach: i64, next: i64) -> i64 {
     next.min(ts.saturating_add(reach))
-}
-
-/// Accounts the window `[from, to)` from one check's results, given as `(ts, result)`
-/// sorted by `ts`, each standing at most `cap` seconds. Results before `from` count for
-/// the part of the window they cover. The rollups' arithmetic, on raw results.
-pub fn weigh(results: &[(i64, ResultKind)], cap: i64, from: i64, to: i64) -> Seconds {
-    if to <= from {
-        return Seconds::default();
-    }
-    // Only results at or after `from - cap` can reach into the window.
-    let start = results.partition_point(|&(ts, _)| ts < from.saturating_sub(cap));
-    let samples: Vec<Sample> = results[start..]
-        .iter()
-        .map(|&(ts, kind)| Sample {
-            ts,
-            kind,
-            duration_ms: 0,
-        })
-        .collect();
-    compute(&samples, cap / 2, from, to).seconds
 }
 
 #[cfg(test)]

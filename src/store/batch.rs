@@ -8,8 +8,8 @@ use sqlx::sqlite::SqliteConnection;
 use sqlx::{Connection, Executor};
 
 use super::alerts::{self, DeliveryUpdate, Notification};
-use super::write_types::{Changes, CheckReg, ResultRow};
-use super::{checks, incidents};
+use super::write_types::{Changes, CheckReg, Job, ResultRow};
+use super::{checks, incidents, retention, rollups};
 use super::StoreError;
 
 /// Rows per multi-row INSERT statement (5 parameters each).
@@ -102,6 +102,22 @@ fn insert_sql(n: usize) -> &'static str {
     }
     static ALL: std::sync::OnceLock<Vec<String>> = std::sync::OnceLock::new();
     &ALL.get_or_init(|| (0..=ROWS_PER_INSERT).map(build).collect())[n]
+}
+
+/// Runs a housekeeping job on the writer's connection.
+pub(super) async fn job(conn: &mut SqliteConnection, job: Job) -> Result<(), sqlx::Error> {
+    match job {
+        Job::Rollups {
+            grain,
+            rows,
+            job,
+            cursor,
+        } => {
+            rollups::insert_rollups(conn, grain, &rows).await?;
+            rollups::set_cursor(conn, job, cursor).await
+        }
+        Job::Retention(cutoffs) => retention::run(conn, cutoffs).await,
+    }
 }
 
 /// Tracks the newest minute that has a mark, so each minute is marked once.

@@ -7,7 +7,6 @@ use std::collections::HashMap;
 use sqlx::sqlite::{SqliteConnection, SqliteRow};
 use sqlx::{Connection, Row};
 
-use super::writer::WriterHandle;
 use super::{unpack, Store, StoreError};
 use crate::sla::histogram::LatencyHistogram;
 use crate::sla::rollup::{Rollup, Sample};
@@ -215,7 +214,7 @@ impl Store {
     }
 }
 
-async fn insert_rollups(
+pub(super) async fn insert_rollups(
     conn: &mut SqliteConnection,
     grain: Grain,
     rows: &[(i64, i64, Rollup)],
@@ -248,25 +247,6 @@ async fn insert_rollups(
             .await?;
     }
     tx.commit().await
-}
-
-/// Writes rollup rows (replacing any of the same key: rebuilding is idempotent) and
-/// moves the job's cursor, in one transaction on the writer.
-pub async fn write_rollups(
-    writer: &WriterHandle,
-    grain: Grain,
-    rows: Vec<(i64, i64, Rollup)>,
-    job: &'static str,
-    cursor: i64,
-) -> Result<(), StoreError> {
-    writer
-        .job(Box::new(move |conn| {
-            Box::pin(async move {
-                insert_rollups(conn, grain, &rows).await?;
-                set_cursor(conn, job, cursor).await
-            })
-        }))
-        .await
 }
 
 pub(super) async fn set_cursor(

@@ -9,10 +9,13 @@ use std::time::Duration;
 use prometheus_client::metrics::counter::Counter;
 use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::metrics::histogram::Histogram;
-use sqlx::sqlite::{SqliteConnectOptions, SqliteConnection};
+use sqlx::sqlite::SqliteConnectOptions;
 use tokio::sync::oneshot;
 
 use super::alerts::{AlertWrite, DeliveryUpdate, Notification};
+use super::retention::Cutoffs;
+use super::rollups::Grain;
+use crate::sla::rollup::Rollup;
 use super::StoreError;
 
 /// Largest batch committed in one transaction.
@@ -22,15 +25,20 @@ pub const MAX_DELAY: Duration = Duration::from_secs(1);
 /// Default bound of the held queue (`storage.max_held_results`).
 pub const DEFAULT_MAX_HELD: usize = 1_000_000;
 
-/// Work run on the writer's connection between batches (housekeeping writes). It gets
-/// the connection for its duration; keep it short, since results wait meanwhile.
-pub type Job = Box<
-    dyn for<'c> FnOnce(
-            &'c mut SqliteConnection,
-        ) -> std::pin::Pin<
-            Box<dyn std::future::Future<Output = Result<(), sqlx::Error>> + Send + 'c>,
-        > + Send,
->;
+/// Housekeeping writes, run by the writer between batches (results wait meanwhile).
+#[derive(Clone, Debug)]
+pub enum Job {
+    /// Rollup rows (replacing any of the same key: rebuilding is idempotent) and the
+    /// job's cursor, in one transaction.
+    Rollups {
+        grain: Grain,
+        rows: Vec<(i64, i64, Rollup)>,
+        job: &'static str,
+        cursor: i64,
+    },
+    /// Deletes what is older than the cutoffs and records the job's success.
+    Retention(Cutoffs),
+}
 
 /// A check as the store registers it.
 #[derive(Clone, Debug)]

@@ -18,6 +18,9 @@ use sqlx::sqlite::SqliteConnection;
 use tokio::sync::{mpsc, oneshot};
 
 use super::alerts::DeliveryUpdate;
+use super::retention::Cutoffs;
+use super::rollups::Grain;
+use crate::sla::rollup::Rollup;
 use super::write_types::Msg;
 use super::writer_loop;
 use super::StoreError;
@@ -69,6 +72,30 @@ impl WriterHandle {
     /// Runs `job` on the writer's connection after the results queued before it.
     pub async fn job(&self, job: Job) -> Result<(), StoreError> {
         self.ask(|reply| Msg::Job { job, reply }).await
+    }
+
+    /// Writes rollup rows (replacing any of the same key: rebuilding is idempotent) and
+    /// moves the job's cursor, in one transaction.
+    pub async fn rollups(
+        &self,
+        grain: Grain,
+        rows: Vec<(i64, i64, Rollup)>,
+        job: &'static str,
+        cursor: i64,
+    ) -> Result<(), StoreError> {
+        let job = Job::Rollups {
+            grain,
+            rows,
+            job,
+            cursor,
+        };
+        self.job(job).await
+    }
+
+    /// Deletes what is older than the cutoffs (docs/storage.md), returns the free pages
+    /// to the file system, and records the job's success.
+    pub async fn retention(&self, cutoffs: Cutoffs) -> Result<(), StoreError> {
+        self.job(Job::Retention(cutoffs)).await
     }
 
     /// Queues a delivery outcome; it is committed with the next batch.

@@ -150,7 +150,7 @@ impl Writer {
             }
             Msg::Job { job, reply } => {
                 let r = match self.ready_for_work().await {
-                    Ok(conn) => job(conn).await.map_err(StoreError::from),
+                    Ok(conn) => batch::job(conn, job).await.map_err(StoreError::from),
                     Err(e) => Err(e),
                 };
                 let _ = reply.send(self.after_work(r).await);

@@ -8,7 +8,8 @@ use chrono::NaiveDate;
 use chrono_tz::Tz;
 
 use super::html::esc;
-use crate::sla::seconds::{weigh, Seconds};
+use crate::sla::rollup::weigh;
+use crate::sla::seconds::Seconds;
 use crate::sla::time::{local_date, midnight};
 use crate::result::ResultKind;
 

@@ -1,7 +1,8 @@
 //! Tests of `sla::seconds`, declared `#[cfg(test)] mod tests;` in `seconds.rs`: the
-//! weighing of raw results and the availability ratio.
+//! availability ratio, and `rollup::weigh`, the window of raw results it is fed by.
 
 use super::*;
+use crate::sla::rollup::weigh;
 use ResultKind::{Degraded as G, Down as D, Maintenance as M, Unknown as U, Up as P};
 
 fn secs(up: i64, degraded: i64, down: i64, maintenance: i64, unknown: i64) -> Seconds {
