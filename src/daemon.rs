@@ -62,11 +62,15 @@ pub async fn run_with(
     let started_at = unix_now();
     let config_path: PathBuf = config.source.clone();
     let config = Arc::new(config);
-    // One daemon per database: the lock comes before anything touches the file.
-    let db_lock = crate::store::lock::acquire(&config.storage.path)?;
-    let (store, mut conn) =
-        Store::open_with(&config.storage.path, !options.ignore_corruption).await?;
-    let ids = writer::register(&mut conn, &reload::check_list(&config))
+    let location = crate::store::location(&config.storage).map_err(anyhow::Error::msg)?;
+    // One daemon per SQLite file: the lock comes before anything touches the file.
+    let db_lock = match &location {
+        crate::store::Location::Sqlite(path) => Some(crate::store::lock::acquire(path)?),
+        crate::store::Location::Postgres(_) => None,
+    };
+    let (store, mut conn) = Store::open_at(&location, !options.ignore_corruption).await?;
+    let ids = conn
+        .register(&reload::check_list(&config))
         .await
         .context("registering checks in the database")?;
     let fleet = Fleet::build(config.clone(), &ids);
@@ -99,7 +103,7 @@ pub async fn run_with(
         metrics.writer.clone(),
         writer::Settings {
             max_held: config.storage.max_held_results,
-            reopen: Some(store.writer_options()),
+            reopen: Some(store.reopen()),
             health: store_health.clone(),
             notify: Some(notify),
             ..writer::Settings::new(WRITER_QUEUE)
@@ -114,12 +118,9 @@ pub async fn run_with(
     let senders = TaskTracker::new();
     let sender_ctx = sender::Ctx {
         fleet: fleet.clone(),
-        client: crate::alert::client::Client::new(
-            &config.probing.user_agent,
-            &options.extra_roots,
-        )
-        .map_err(anyhow::Error::msg)
-        .context("setting up alert deliveries")?,
+        client: crate::alert::client::Client::new(&config.probing.user_agent, &options.extra_roots)
+            .map_err(anyhow::Error::msg)
+            .context("setting up alert deliveries")?,
         writer: writer.clone(),
         metrics: metrics.clone(),
     };
@@ -182,7 +183,7 @@ pub async fn run_with(
     tracing::info!(
         listen = %listener.local_addr()?,
         checks = ids.len(),
-        database = %config.storage.path.display(),
+        database = %app.store.path().display(),
         "emcd started"
     );
     let server = tokio::spawn(server::serve(

@@ -14,8 +14,8 @@ use tokio_util::sync::CancellationToken;
 use crate::config::{self, Config, ConfigErrors};
 use crate::fleet::{Diff, Fleet, FleetHandle};
 use crate::metrics::Metrics;
-use crate::scheduler::Entry;
 use crate::recorder::Recorder;
+use crate::scheduler::Entry;
 use crate::store::writer::{CheckReg, WriterHandle};
 use crate::util::unix_now;
 

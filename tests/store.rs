@@ -32,6 +32,7 @@ fn minimal_config() -> emcd::config::Config {
         },
         storage: Storage {
             path: "x.db".into(),
+            postgres: None,
             max_held_results: 1_000_000,
             retention: Retention {
                 raw: std::time::Duration::from_secs(1),

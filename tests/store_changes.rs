@@ -4,8 +4,10 @@
 //! are held with the results, never refused, and the senders hear of them only once
 //! they are committed.
 
+mod support;
+
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use emcd::alert_vocab::{AlertName, Event, Named, Status};
 use emcd::result::ResultKind;
@@ -13,6 +15,7 @@ use emcd::store::alerts::{AlertWrite, NewNotification};
 use emcd::store::writer::{self, Changes, CheckReg, Incident, ResultRow, WriterMetrics};
 use emcd::store::{pack, Store};
 use sqlx::Connection;
+use support::eventually;
 
 fn firing(check: &str, at: i64) -> AlertWrite {
     let named = |id: &str| Named {
@@ -45,13 +48,13 @@ fn firing(check: &str, at: i64) -> AlertWrite {
     }
 }
 
-/// Polls `f` every 50 ms until it holds, failing after `within`.
+/// Polls `f` until it holds, failing after `within`.
 async fn until(what: &str, within: Duration, mut f: impl FnMut() -> bool) {
-    let deadline = Instant::now() + within;
-    while !f() {
-        assert!(Instant::now() < deadline, "timed out waiting for {what}");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    let holds = || {
+        let done = f();
+        async move { done.then_some(()) }
+    };
+    eventually(within, what, holds).await
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -59,9 +62,12 @@ async fn a_results_changes_wait_out_a_failing_store_and_commit_with_it() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("emcd.db");
     let (store, mut conn) = Store::open(&db).await.unwrap();
-    let ids = writer::register(&mut conn, &[CheckReg::new("bo-tu-phap/ho-tich/web", "http", 60)])
-        .await
-        .unwrap();
+    let ids = writer::register(
+        &mut conn,
+        &[CheckReg::new("bo-tu-phap/ho-tich/web", "http", 60)],
+    )
+    .await
+    .unwrap();
     let id = ids["bo-tu-phap/ho-tich/web"];
 
     // Another process-like connection holds SQLite's write lock: every commit fails.
@@ -80,7 +86,7 @@ async fn a_results_changes_wait_out_a_failing_store_and_commit_with_it() {
     };
     let metrics = WriterMetrics::new();
     let settings = writer::Settings {
-        reopen: Some(store.writer_options()),
+        reopen: Some(store.reopen()),
         notify: Some(notify),
         ..writer::Settings::new(64)
     };
@@ -116,9 +122,11 @@ async fn a_results_changes_wait_out_a_failing_store_and_commit_with_it() {
 
     sqlx::raw_sql("ROLLBACK").execute(&mut other).await.unwrap();
     let n = notified.clone();
-    until("the held changes to commit", Duration::from_secs(30), || {
-        !n.lock().unwrap().is_empty()
-    })
+    until(
+        "the held changes to commit",
+        Duration::from_secs(30),
+        || !n.lock().unwrap().is_empty(),
+    )
     .await;
     drop(handle);
     let report = task.await.unwrap();
@@ -127,7 +135,10 @@ async fn a_results_changes_wait_out_a_failing_store_and_commit_with_it() {
     // One transaction held them all: the row, the incident, the expiry, the alert and
     // its outbox row.
     assert_eq!(store.results(id, None, None, 10).await.unwrap().len(), 1);
-    assert_eq!(store.incidents(0, i64::MAX).await.unwrap(), [(id, at, None)]);
+    assert_eq!(
+        store.incidents(0, i64::MAX).await.unwrap(),
+        [(id, at, None)]
+    );
     assert_eq!(
         store.cert_expiries().await.unwrap().get(&id),
         Some(&(at + 86_400))

@@ -30,7 +30,10 @@ pub struct Client {
 
 impl Client {
     /// A client trusting the system's roots and `extra_roots`, sending `user_agent`.
-    pub fn new(user_agent: &str, extra_roots: &[CertificateDer<'static>]) -> Result<Client, String> {
+    pub fn new(
+        user_agent: &str,
+        extra_roots: &[CertificateDer<'static>],
+    ) -> Result<Client, String> {
         let mut roots = RootCertStore::empty();
         roots.add_parsable_certificates(crate::probe::system_roots());
         for (i, root) in extra_roots.iter().enumerate() {

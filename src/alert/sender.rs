@@ -16,13 +16,13 @@ use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
+use super::client::{Answer, Client};
 use super::payload;
 use super::retry;
 use super::{Event, Status};
 use crate::config::{ReceiverKind, WebhookFormat};
 use crate::fleet::FleetHandle;
 use crate::metrics::Metrics;
-use super::client::{Answer, Client};
 use crate::store::alerts::{DeliveryUpdate, Notification};
 use crate::store::writer::WriterHandle;
 use crate::util::unix_now;

@@ -7,15 +7,15 @@ use std::ops::RangeInclusive;
 
 use serde_json::{json, Value};
 
-use crate::sla::rollup::weigh;
-use crate::sla::seconds::Seconds;
-use crate::util::rfc3339;
 use super::views::{last_result, scrub};
 use crate::config::{CheckKind, Config, Expect, HttpSpec};
 use crate::fleet::CheckRuntime;
 use crate::result::ResultKind;
+use crate::sla::rollup::weigh;
+use crate::sla::seconds::Seconds;
 use crate::store::rollups::Grain;
 use crate::store::{Sample, Store, StoreError, StoredResult};
+use crate::util::rfc3339;
 
 /// The windows of `availability`, as named in the API and in `/metrics`.
 pub const WINDOWS: [(&str, i64); 4] = [

@@ -4,8 +4,8 @@
 use serde_json::{json, Value};
 
 use super::snapshot::{agency_kind, system_kind, AgencyView, CheckView, Snapshot, SystemView};
-use crate::util::rfc3339;
 use crate::fleet::LastResult;
+use crate::util::rfc3339;
 use crate::vantage::Vantage;
 
 /// `GET /api/v1/status`, with the number of firing alerts from the store.

@@ -111,10 +111,14 @@ pub fn apply(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use ResultKind::{Degraded as G, Down as D, Maintenance as M, Unknown as U, Up as P};
     use CheckStatus::{Degraded as SG, Down as SD, Up as SU};
+    use ResultKind::{Degraded as G, Down as D, Maintenance as M, Unknown as U, Up as P};
 
-    fn run(results: &[ResultKind], failure: u32, success: u32) -> (Vec<CheckStatus>, Vec<Transition>) {
+    fn run(
+        results: &[ResultKind],
+        failure: u32,
+        success: u32,
+    ) -> (Vec<CheckStatus>, Vec<Transition>) {
         let t = Thresholds { failure, success };
         let mut s = CheckState::default();
         let mut statuses = Vec::new();

@@ -57,6 +57,8 @@ impl std::fmt::Debug for Secret {
 pub struct Storage {
     /// As written; a relative path is relative to the working directory (like Prometheus's data dir).
     pub path: PathBuf,
+    /// `storage.postgres`: a PostgreSQL URL (it may hold a password) instead of the file.
+    pub postgres: Option<Secret>,
     pub retention: Retention,
     /// Results held in memory while commits fail; past it the oldest are lost (counted).
     pub max_held_results: usize,

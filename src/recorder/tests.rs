@@ -115,9 +115,15 @@ async fn results_change_live_state_and_an_impaired_vantage_books_them_unknown() 
     let notified = notified.lock().unwrap();
     assert_eq!(notified.len(), 1, "{notified:?}");
     assert_eq!(
-        (notified[0].receiver.as_str(), notified[0].fingerprint.as_str()),
+        (
+            notified[0].receiver.as_str(),
+            notified[0].fingerprint.as_str()
+        ),
         ("ops", alerts[0].fingerprint.as_str())
     );
     let pending = store.pending_notifications().await.unwrap();
-    assert_eq!(pending, *notified, "what was handed over is what the outbox holds");
+    assert_eq!(
+        pending, *notified,
+        "what was handed over is what the outbox holds"
+    );
 }

@@ -53,7 +53,8 @@ pub async fn command(
         period.to > period.from,
         "the period is empty: --to must be after --from"
     );
-    let store = crate::store::Store::open_read_only(&config.storage.path).await?;
+    let location = crate::store::location(&config.storage).map_err(anyhow::Error::msg)?;
+    let store = crate::store::Store::open_read_only_at(&location).await?;
     if let Some(a) = agency {
         anyhow::ensure!(
             config.agencies.iter().any(|x| x.id == a),

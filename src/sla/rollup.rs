@@ -243,7 +243,10 @@ mod tests {
                 summed.merge(&hour);
             }
             for excl in [true, false] {
-                match (raw.seconds.availability(excl), summed.seconds.availability(excl)) {
+                match (
+                    raw.seconds.availability(excl),
+                    summed.seconds.availability(excl),
+                ) {
                     (Some(a), Some(b)) => assert!((a - b).abs() <= 1e-9, "case {case}: {a} vs {b}"),
                     (a, b) => assert_eq!(a, b, "case {case}"),
                 }
@@ -256,7 +259,10 @@ mod tests {
             }
             assert_eq!(raw.counts, summed.counts);
             assert_eq!(raw.hist, summed.hist);
-            assert!(((raw.seconds.covered() + raw.seconds.unknown) - (hours * 3600) as f64).abs() < 1e-6);
+            assert!(
+                ((raw.seconds.covered() + raw.seconds.unknown) - (hours * 3600) as f64).abs()
+                    < 1e-6
+            );
         }
     }
 }

@@ -184,7 +184,10 @@ mod tests {
         ] {
             let e = bound(HCM, v, Bound::From).unwrap_err();
             assert!(e.starts_with(&format!("{v:?} is neither")), "{e}");
-            assert!(e.contains("RFC 3339") && e.contains("Asia/Ho_Chi_Minh"), "{e}");
+            assert!(
+                e.contains("RFC 3339") && e.contains("Asia/Ho_Chi_Minh"),
+                "{e}"
+            );
         }
     }
 

@@ -9,8 +9,8 @@ use sqlx::{Connection, Executor};
 
 use super::alerts::{self, DeliveryUpdate, Notification};
 use super::write_types::{Changes, CheckReg, Job, ResultRow};
-use super::{checks, incidents, retention, rollups};
 use super::StoreError;
+use super::{checks, incidents, retention, rollups};
 
 /// Rows per multi-row INSERT statement (5 parameters each).
 const ROWS_PER_INSERT: usize = 100;
@@ -121,7 +121,7 @@ pub(super) async fn job(conn: &mut SqliteConnection, job: Job) -> Result<(), sql
 }
 
 /// Tracks the newest minute that has a mark, so each minute is marked once.
-pub(super) struct Marks {
+pub struct Marks {
     last: i64,
 }
 

@@ -5,9 +5,8 @@
 use std::collections::HashMap;
 
 use sqlx::sqlite::SqliteConnection;
-use sqlx::Row;
 
-use super::{Store, StoreError};
+use super::{on_pool, Store, StoreError};
 
 /// Stores the check's certificate expiry inside the writer's transaction.
 pub(super) async fn write_cert_expiry(
@@ -26,9 +25,11 @@ pub(super) async fn write_cert_expiry(
 impl Store {
     /// The stored certificate expiry of every check that has one, by check id.
     pub async fn cert_expiries(&self) -> Result<HashMap<i64, i64>, StoreError> {
-        let rows = sqlx::query("SELECT id, cert_expiry FROM checks WHERE cert_expiry IS NOT NULL")
-            .fetch_all(&self.reader)
-            .await?;
-        Ok(rows.iter().map(|r| (r.get(0), r.get(1))).collect())
+        let text =
+            "SELECT CAST(id AS bigint), cert_expiry FROM checks WHERE cert_expiry IS NOT NULL";
+        let rows: Vec<(i64, i64)> = on_pool!(self, text, |pool, sql| {
+            sqlx::query_as(sql).fetch_all(pool).await?
+        });
+        Ok(rows.into_iter().collect())
     }
 }

@@ -2,10 +2,9 @@
 //! decides them (a writer [`Incident`] change), read by the SLA reports.
 
 use sqlx::sqlite::SqliteConnection;
-use sqlx::Row;
 
 use super::write_types::Incident;
-use super::{Store, StoreError};
+use super::{on_pool, Store, StoreError};
 
 impl Store {
     /// Incidents of a check overlapping `[from, to)`: (started_at, ended_at).
@@ -14,18 +13,15 @@ impl Store {
         from: i64,
         to: i64,
     ) -> Result<Vec<(i64, i64, Option<i64>)>, StoreError> {
-        let rows = sqlx::query(
-            "SELECT check_id, started_at, ended_at FROM incidents \
-             WHERE started_at < ? AND (ended_at IS NULL OR ended_at > ?)",
-        )
-        .bind(to)
-        .bind(from)
-        .fetch_all(&self.reader)
-        .await?;
-        Ok(rows
-            .iter()
-            .map(|r| (r.get(0), r.get(1), r.get(2)))
-            .collect())
+        let text = "SELECT check_id, started_at, ended_at FROM incidents \
+                    WHERE started_at < ? AND (ended_at IS NULL OR ended_at > ?)";
+        Ok(on_pool!(self, text, |pool, sql| {
+            sqlx::query_as(sql)
+                .bind(to)
+                .bind(from)
+                .fetch_all(pool)
+                .await?
+        }))
     }
 }
 

@@ -6,18 +6,21 @@ pub mod alerts;
 mod batch;
 mod checks;
 mod codec;
+mod engine;
 mod incidents;
 mod integrity;
 pub mod lock;
 mod migrate;
+mod pg;
 mod queries;
 mod read_only;
 pub mod retention;
 pub mod rollups;
+mod row;
 mod write_types;
 pub mod writer;
+mod writer_conn;
 mod writer_loop;
-
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -25,13 +28,15 @@ use std::str::FromStr;
 use std::time::Duration;
 
 use sqlx::sqlite::{
-    SqliteConnectOptions, SqliteConnection, SqliteJournalMode, SqlitePool, SqlitePoolOptions,
-    SqliteSynchronous,
+    SqliteConnectOptions, SqliteConnection, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous,
 };
-use sqlx::{Connection, Row};
+use sqlx::Connection;
 
 use crate::result::{ErrorKind, ResultKind};
 pub use codec::{pack, unpack};
+pub(crate) use engine::on_pool;
+use engine::{dollars, Engine};
+pub use engine::{location, Location, WriterConn};
 pub use queries::Sample;
 
 /// Errors of the storage layer, naming the database file. The SQLite error is part of
@@ -59,6 +64,8 @@ pub enum StoreError {
         version: i64,
         cause: sqlx::Error,
     },
+    #[error("cannot connect to PostgreSQL {target}: {cause}")]
+    Connect { target: String, cause: sqlx::Error },
     #[error("database query failed: {0}")]
     Query(#[from] sqlx::Error),
     #[error("the store cannot commit now: {0}")]
@@ -78,7 +85,8 @@ pub enum StoreError {
 /// One raw result as stored.
 #[derive(Clone, Debug, PartialEq)]
 pub struct StoredResult {
-    /// Row id: results are ordered by it (commit order, which is time order).
+    /// Ordering key: the row id in SQLite (commit order, which is time order), the time
+    /// in PostgreSQL.
     pub seq: i64,
     /// Unix seconds the result was recorded.
     pub ts: i64,
@@ -90,10 +98,9 @@ pub struct StoredResult {
 }
 
 /// The open database: the writer's connection is handed to [`writer::spawn`]; reads go
-/// through `reader`, a read-only pool, so they never block the writer (WAL).
+/// through a pool of their own (read-only for SQLite, so they never block the writer).
 pub struct Store {
-    path: PathBuf,
-    reader: SqlitePool,
+    engine: Engine,
 }
 
 fn options(path: &Path) -> SqliteConnectOptions {
@@ -170,31 +177,69 @@ impl Store {
             .map_err(|cause| open_error(path, cause))?;
         Ok((
             Store {
-                path: path.to_owned(),
-                reader,
+                engine: Engine::Sqlite {
+                    path: path.to_owned(),
+                    reader,
+                },
             },
             conn,
         ))
     }
 
-    /// How the writer opens a fresh connection after a failed commit.
-    pub fn writer_options(&self) -> SqliteConnectOptions {
-        options(&self.path)
+    /// Opens the store at `location` (a SQLite file is created and migrated as by
+    /// [`Store::open_with`]; a PostgreSQL database is migrated under an advisory lock).
+    pub async fn open_at(
+        location: &Location,
+        integrity_check: bool,
+    ) -> Result<(Store, WriterConn), StoreError> {
+        match location {
+            Location::Sqlite(path) => {
+                let (store, conn) = Store::open_with(path, integrity_check).await?;
+                Ok((store, WriterConn::Sqlite(conn)))
+            }
+            Location::Postgres(options) => {
+                let (pg, conn) = pg::Pg::open(options.clone()).await?;
+                Ok((
+                    Store {
+                        engine: Engine::Pg(pg),
+                    },
+                    WriterConn::Pg(conn),
+                ))
+            }
+        }
     }
 
+    /// How the writer opens a fresh connection after a failed commit.
+    pub fn reopen(&self) -> writer::Reopen {
+        match &self.engine {
+            Engine::Sqlite { path, .. } => writer::Reopen::Sqlite(options(path)),
+            Engine::Pg(pg) => writer::Reopen::Pg(pg.options.clone()),
+        }
+    }
+
+    /// How the writer opens a fresh SQLite connection after a failed commit.
+    pub fn writer_options(&self) -> SqliteConnectOptions {
+        match &self.engine {
+            Engine::Sqlite { path, .. } => options(path),
+            Engine::Pg(_) => SqliteConnectOptions::new(),
+        }
+    }
+
+    /// The database, as messages name it: the SQLite file, or `user@host:port/db`.
     pub fn path(&self) -> &Path {
-        &self.path
+        match &self.engine {
+            Engine::Sqlite { path, .. } => path,
+            Engine::Pg(pg) => Path::new(&pg.target),
+        }
     }
 
     /// The integer ids of the given checks, from the `checks` table.
     pub async fn check_ids(&self) -> Result<HashMap<String, i64>, StoreError> {
-        let rows = sqlx::query("SELECT full_id, id FROM checks")
-            .fetch_all(&self.reader)
-            .await?;
-        Ok(rows
-            .iter()
-            .map(|r| (r.get::<String, _>(0), r.get::<i64, _>(1)))
-            .collect())
+        let text = "SELECT full_id, CAST(id AS bigint) FROM checks";
+        let rows: Vec<(String, i64)> = on_pool!(self, text, |pool, sql| {
+            sqlx::query_as(sql).fetch_all(pool).await?
+        });
+        Ok(rows.into_iter().collect())
     }
 
     /// Raw results of one check, newest first, with `from <= ts <= to` (unix seconds).
@@ -207,12 +252,16 @@ impl Store {
         to: Option<i64>,
         limit: u32,
     ) -> Result<Vec<StoredResult>, StoreError> {
+        let reader = match &self.engine {
+            Engine::Sqlite { reader, .. } => reader,
+            Engine::Pg(pg) => return pg::results(pg, check_id, from, to, limit).await,
+        };
         let lo = match from {
             Some(from) => sqlx::query_scalar::<_, i64>(
                 "SELECT first_rowid FROM result_marks WHERE minute >= ? ORDER BY minute LIMIT 1",
             )
             .bind(from.div_euclid(60))
-            .fetch_optional(&self.reader)
+            .fetch_optional(reader)
             .await?
             .unwrap_or(i64::MAX),
             None => 0,
@@ -223,13 +272,13 @@ impl Store {
                 "SELECT first_rowid FROM result_marks WHERE minute >= ? ORDER BY minute LIMIT 1",
             )
             .bind(to.div_euclid(60) + 2)
-            .fetch_optional(&self.reader)
+            .fetch_optional(reader)
             .await?
             .unwrap_or(i64::MAX),
             None => i64::MAX,
         };
         let rows = sqlx::query(
-            "SELECT rowid, ts, code, duration_ms, message FROM results \
+            "SELECT rowid AS seq, ts, code, duration_ms, message FROM results \
              WHERE rowid >= ? AND rowid < ? AND check_id = ? AND ts >= ? AND ts <= ? \
              ORDER BY rowid DESC LIMIT ?",
         )
@@ -239,16 +288,18 @@ impl Store {
         .bind(from.unwrap_or(i64::MIN))
         .bind(to.unwrap_or(i64::MAX))
         .bind(i64::from(limit))
-        .fetch_all(&self.reader)
+        .fetch_all(reader)
         .await?;
         rows.iter().map(decode_row).collect()
     }
 
     /// Number of raw results stored (for tests and benchmarks).
     pub async fn count_results(&self) -> Result<i64, StoreError> {
-        Ok(sqlx::query_scalar("SELECT count(*) FROM results")
-            .fetch_one(&self.reader)
-            .await?)
+        Ok(on_pool!(
+            self,
+            "SELECT count(*) FROM results",
+            |pool, sql| { sqlx::query_scalar(sql).fetch_one(pool).await? }
+        ))
     }
 }
 
@@ -278,21 +329,21 @@ fn corrupt_or(path: &Path, e: StoreError) -> StoreError {
     }
 }
 
-fn decode_row(r: &sqlx::sqlite::SqliteRow) -> Result<StoredResult, StoreError> {
-    let code: i64 = r.get(2);
+fn decode_row(r: &impl row::Get) -> Result<StoredResult, StoreError> {
+    let code = r.i64("code");
     let (result, error, status_code) = unpack(code).ok_or_else(|| {
         StoreError::Query(sqlx::Error::Decode(
             format!("result code {code} is not one emcd writes").into(),
         ))
     })?;
     Ok(StoredResult {
-        seq: r.get(0),
-        ts: r.get(1),
+        seq: r.i64("seq"),
+        ts: r.i64("ts"),
         result,
         error,
         status_code,
-        duration_ms: r.get(3),
-        message: r.get(4),
+        duration_ms: r.i64("duration_ms"),
+        message: r.opt_text("message"),
     })
 }
 

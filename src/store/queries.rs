@@ -5,7 +5,7 @@
 
 use sqlx::Row;
 
-use super::{unpack, Store, StoreError, StoredResult};
+use super::{pg, unpack, Engine, Store, StoreError, StoredResult};
 use crate::result::ResultKind;
 
 /// One result reduced to what availability needs.
@@ -20,13 +20,17 @@ pub struct Sample {
 
 impl Store {
     /// The rowid range `[lo, hi)` that holds every result with `from <= ts <= to`.
-    async fn rowid_range(&self, from: i64, to: i64) -> Result<(i64, i64), StoreError> {
+    async fn rowid_range(
+        reader: &sqlx::SqlitePool,
+        from: i64,
+        to: i64,
+    ) -> Result<(i64, i64), StoreError> {
         let first_at_or_after = |minute: i64| {
             sqlx::query_scalar::<_, i64>(
                 "SELECT first_rowid FROM result_marks WHERE minute >= ? ORDER BY minute LIMIT 1",
             )
             .bind(minute)
-            .fetch_optional(&self.reader)
+            .fetch_optional(reader)
         };
         let lo = first_at_or_after(from.div_euclid(60))
             .await?
@@ -46,10 +50,14 @@ impl Store {
         from: i64,
         to: i64,
     ) -> Result<Vec<Sample>, StoreError> {
+        let reader = match &self.engine {
+            Engine::Sqlite { reader, .. } => reader,
+            Engine::Pg(pg) => return pg::samples(pg, check_ids, from, to).await,
+        };
         if check_ids.is_empty() || from > to {
             return Ok(Vec::new());
         }
-        let (lo, hi) = self.rowid_range(from, to).await?;
+        let (lo, hi) = Store::rowid_range(reader, from, to).await?;
         if lo >= hi {
             return Ok(Vec::new());
         }
@@ -68,7 +76,7 @@ impl Store {
         for id in check_ids {
             query = query.bind(id);
         }
-        let rows = query.fetch_all(&self.reader).await?;
+        let rows = query.fetch_all(reader).await?;
         rows.iter()
             .map(|r| {
                 let code: i64 = r.get(2);
@@ -89,19 +97,23 @@ impl Store {
     /// Every result of every check with `from <= ts <= to`, in time order, whole: what
     /// a restart needs to put live state back (`recorder::restore`).
     pub async fn recent(&self, from: i64, to: i64) -> Result<Vec<(i64, StoredResult)>, StoreError> {
-        let (lo, hi) = self.rowid_range(from, to).await?;
+        let reader = match &self.engine {
+            Engine::Sqlite { reader, .. } => reader,
+            Engine::Pg(pg) => return pg::recent(pg, from, to).await,
+        };
+        let (lo, hi) = Store::rowid_range(reader, from, to).await?;
         if lo >= hi {
             return Ok(Vec::new());
         }
         let rows = sqlx::query(
-            "SELECT rowid, ts, code, duration_ms, message, check_id FROM results \
+            "SELECT rowid AS seq, ts, code, duration_ms, message, check_id FROM results \
              WHERE rowid >= ? AND rowid < ? AND ts >= ? AND ts <= ? ORDER BY rowid",
         )
         .bind(lo)
         .bind(hi)
         .bind(from)
         .bind(to)
-        .fetch_all(&self.reader)
+        .fetch_all(reader)
         .await?;
         rows.iter()
             .map(|r| Ok((r.get(5), super::decode_row(r)?)))

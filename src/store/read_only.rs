@@ -10,6 +10,18 @@ use sqlx::{Connection, SqliteConnection};
 use super::{migrate, open_error, Store, StoreError};
 
 impl Store {
+    /// The store at `location` for reading (`emcd report`): a SQLite file as by
+    /// [`Store::open_read_only`]; a PostgreSQL database through a pool that never
+    /// migrates, refused unless its schema is this emcd's.
+    pub async fn open_read_only_at(location: &super::Location) -> Result<Store, StoreError> {
+        match location {
+            super::Location::Sqlite(path) => Store::open_read_only(path).await,
+            super::Location::Postgres(options) => Ok(Store {
+                engine: super::Engine::Pg(super::pg::Pg::open_read_only(options.clone()).await?),
+            }),
+        }
+    }
+
     /// The database at `path` for reading: a missing file, or one of another schema
     /// version than this emcd's, is an error that says so.
     pub async fn open_read_only(path: &Path) -> Result<Store, StoreError> {
@@ -48,8 +60,10 @@ impl Store {
             .await
             .map_err(|cause| open_error(path, cause))?;
         Ok(Store {
-            path: path.to_owned(),
-            reader,
+            engine: super::Engine::Sqlite {
+                path: path.to_owned(),
+                reader,
+            },
         })
     }
 }

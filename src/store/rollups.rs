@@ -4,10 +4,11 @@
 
 use std::collections::HashMap;
 
-use sqlx::sqlite::{SqliteConnection, SqliteRow};
+use sqlx::sqlite::SqliteConnection;
 use sqlx::{Connection, Row};
 
-use super::{unpack, Store, StoreError};
+use super::row::Get;
+use super::{on_pool, pg, unpack, Engine, Store, StoreError};
 use crate::sla::histogram::LatencyHistogram;
 use crate::sla::rollup::{Rollup, Sample};
 use crate::sla::seconds::Seconds;
@@ -39,22 +40,21 @@ impl Grain {
     }
 }
 
-fn decode_rollup(r: &SqliteRow) -> Rollup {
-    let hist: Vec<u8> = r.get("hist");
+pub(super) fn decode_rollup(r: &impl Get) -> Rollup {
     Rollup {
-        counts: ["n_up", "n_degraded", "n_down", "n_unknown", "n_maintenance"].map(|c| r.get(c)),
+        counts: ["n_up", "n_degraded", "n_down", "n_unknown", "n_maintenance"].map(|c| r.i64(c)),
         seconds: Seconds {
-            up: r.get("s_up"),
-            degraded: r.get("s_degraded"),
-            down: r.get("s_down"),
-            unknown: r.get("s_unknown"),
-            maintenance: r.get("s_maintenance"),
+            up: r.f64("s_up"),
+            degraded: r.f64("s_degraded"),
+            down: r.f64("s_down"),
+            unknown: r.f64("s_unknown"),
+            maintenance: r.f64("s_maintenance"),
         },
-        lat_min_ms: r.get("lat_min"),
-        lat_max_ms: r.get("lat_max"),
-        lat_sum_ms: r.get("lat_sum"),
-        lat_count: r.get("lat_count"),
-        hist: LatencyHistogram::decode(&hist).unwrap_or_default(),
+        lat_min_ms: r.opt_i64("lat_min"),
+        lat_max_ms: r.opt_i64("lat_max"),
+        lat_sum_ms: r.i64("lat_sum"),
+        lat_count: r.i64("lat_count"),
+        hist: LatencyHistogram::decode(&r.bytes("hist")).unwrap_or_default(),
     }
 }
 
@@ -64,22 +64,20 @@ pub type CheckInfo = HashMap<i64, (String, i64)>;
 impl Store {
     /// Every check ever registered: id -> (full id, interval).
     pub async fn check_info(&self) -> Result<CheckInfo, StoreError> {
-        let rows = sqlx::query("SELECT id, full_id, interval_s FROM checks")
-            .fetch_all(&self.reader)
-            .await?;
-        Ok(rows
-            .iter()
-            .map(|r| (r.get(0), (r.get(1), r.get(2))))
-            .collect())
+        let text = "SELECT CAST(id AS bigint), full_id, CAST(interval_s AS bigint) FROM checks";
+        let rows: Vec<(i64, String, i64)> = on_pool!(self, text, |pool, sql| {
+            sqlx::query_as(sql).fetch_all(pool).await?
+        });
+        Ok(rows.into_iter().map(|(id, f, i)| (id, (f, i))).collect())
     }
 
     /// The first rowid recorded at or after `ts` (through `result_marks`).
-    async fn rowid_at(&self, ts: i64) -> Result<i64, StoreError> {
+    async fn rowid_at(reader: &sqlx::SqlitePool, ts: i64) -> Result<i64, StoreError> {
         Ok(sqlx::query_scalar::<_, i64>(
             "SELECT first_rowid FROM result_marks WHERE minute >= ? ORDER BY minute LIMIT 1",
         )
         .bind(ts.div_euclid(60))
-        .fetch_optional(&self.reader)
+        .fetch_optional(reader)
         .await?
         .unwrap_or(i64::MAX))
     }
@@ -90,11 +88,15 @@ impl Store {
         &self,
         from: i64,
         to: i64,
-        mut f: impl FnMut(i64, Sample),
+        mut f: impl FnMut(i64, Sample) + Send,
     ) -> Result<(), StoreError> {
-        let mut next = self.rowid_at(from).await?;
+        let reader = match &self.engine {
+            Engine::Sqlite { reader, .. } => reader,
+            Engine::Pg(pg) => return pg::scan(pg, from, to, &mut f).await,
+        };
+        let mut next = Store::rowid_at(reader, from).await?;
         // Results of minute m are all recorded before the first mark of minute m+2.
-        let end = self.rowid_at(to + 120).await?;
+        let end = Store::rowid_at(reader, to + 120).await?;
         while next < end {
             let rows = sqlx::query(
                 "SELECT rowid, check_id, ts, code, duration_ms FROM results \
@@ -103,7 +105,7 @@ impl Store {
             .bind(next)
             .bind(end)
             .bind(CHUNK)
-            .fetch_all(&self.reader)
+            .fetch_all(reader)
             .await?;
             let Some(last) = rows.last() else { break };
             next = last.get::<i64, _>(0) + 1;
@@ -129,11 +131,14 @@ impl Store {
 
     /// The earliest recorded result time, if any.
     pub async fn first_result_ts(&self) -> Result<Option<i64>, StoreError> {
-        Ok(
-            sqlx::query_scalar("SELECT ts FROM results ORDER BY rowid LIMIT 1")
-                .fetch_optional(&self.reader)
-                .await?,
-        )
+        match &self.engine {
+            Engine::Sqlite { reader, .. } => Ok(sqlx::query_scalar(
+                "SELECT ts FROM results ORDER BY rowid LIMIT 1",
+            )
+            .fetch_optional(reader)
+            .await?),
+            Engine::Pg(pg) => pg::first_ts(pg).await,
+        }
     }
 
     /// Rollups of `grain` with key in `[from, to)`: (check id, key, rollup).
@@ -180,72 +185,109 @@ impl Store {
             },
         );
         // Audited: the dynamic parts are the grain's table and key names and a fixed filter.
-        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
-        if let Some(id) = check_id {
-            query = query.bind(id);
-        }
-        let rows = query.bind(from).bind(to).fetch_all(&self.reader).await?;
-        Ok(rows
-            .iter()
-            .map(|r| (r.get("check_id"), r.get("k"), decode_rollup(r)))
-            .collect())
+        Ok(on_pool!(self, sql, |pool, sql| {
+            let mut query = sqlx::query(sql);
+            if let Some(id) = check_id {
+                query = query.bind(id);
+            }
+            let rows = query.bind(from).bind(to).fetch_all(pool).await?;
+            rows.iter()
+                .map(|r| (r.i64("check_id"), r.i64("k"), decode_rollup(r)))
+                .collect()
+        }))
     }
 
     /// A housekeeping job's cursor and last success.
     pub async fn housekeeping(&self, job: &str) -> Result<Option<(i64, Option<i64>)>, StoreError> {
-        Ok(
-            sqlx::query("SELECT cursor, last_success FROM housekeeping WHERE job = ?")
-                .bind(job)
-                .fetch_optional(&self.reader)
-                .await?
-                .map(|r| (r.get(0), r.get(1))),
-        )
+        let text = "SELECT cursor, last_success FROM housekeeping WHERE job = ?";
+        Ok(on_pool!(self, text, |pool, sql| {
+            sqlx::query_as(sql).bind(job).fetch_optional(pool).await?
+        }))
     }
 
     /// Bytes the database file takes (pages in use and free).
     pub async fn file_pages(&self) -> Result<(i64, i64), StoreError> {
+        let reader = match &self.engine {
+            Engine::Sqlite { reader, .. } => reader,
+            Engine::Pg(pg) => return pg::pages(pg).await,
+        };
         let count: i64 = sqlx::query_scalar("PRAGMA page_count")
-            .fetch_one(&self.reader)
+            .fetch_one(reader)
             .await?;
         let free: i64 = sqlx::query_scalar("PRAGMA freelist_count")
-            .fetch_one(&self.reader)
+            .fetch_one(reader)
             .await?;
         Ok((count, free))
     }
 }
 
+/// The SQL of writing rollup rows (replacing any of the same key), shared by the engines.
+fn insert_sql(grain: Grain) -> String {
+    let cols = "n_up, n_degraded, n_down, n_unknown, n_maintenance, s_up, s_degraded, s_down, \
+                s_unknown, s_maintenance, lat_min, lat_max, lat_sum, lat_count, hist";
+    let updates: Vec<String> = cols
+        .split(", ")
+        .map(|c| format!("{c} = excluded.{c}", c = c.trim()))
+        .collect();
+    format!(
+        "INSERT INTO {table} (check_id, {key}, {cols}) \
+         VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) \
+         ON CONFLICT (check_id, {key}) DO UPDATE SET {updates}",
+        table = grain.table(),
+        key = grain.key(),
+        updates = updates.join(", ")
+    )
+}
+
+/// Writes rollup rows on each engine's connection, in the caller's transaction.
+macro_rules! rollup_writes {
+    ($conn:ty, $sql:path, $name:ident) => {
+        pub(super) async fn $name(
+            tx: &mut $conn,
+            grain: Grain,
+            rows: &[(i64, i64, Rollup)],
+        ) -> Result<(), sqlx::Error> {
+            let sql = $sql(&insert_sql(grain));
+            for (check, key, r) in rows {
+                // Audited: the dynamic parts are the grain's table and key names.
+                let mut q = sqlx::query(sqlx::AssertSqlSafe(sql.clone()))
+                    .bind(check)
+                    .bind(key);
+                for c in r.counts {
+                    q = q.bind(c);
+                }
+                let s = &r.seconds;
+                for v in [s.up, s.degraded, s.down, s.unknown, s.maintenance] {
+                    q = q.bind(v);
+                }
+                q.bind(r.lat_min_ms)
+                    .bind(r.lat_max_ms)
+                    .bind(r.lat_sum_ms)
+                    .bind(r.lat_count)
+                    .bind(r.hist.encode())
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            Ok(())
+        }
+    };
+}
+
+rollup_writes!(SqliteConnection, String::from, insert_rollups_tx);
+rollup_writes!(
+    sqlx::postgres::PgConnection,
+    super::dollars,
+    insert_rollups_pg
+);
+
+/// Writes rollup rows in a transaction of their own (SQLite's writer job).
 pub(super) async fn insert_rollups(
     conn: &mut SqliteConnection,
     grain: Grain,
     rows: &[(i64, i64, Rollup)],
 ) -> Result<(), sqlx::Error> {
-    let sql = format!(
-        "INSERT OR REPLACE INTO {} (check_id, {}, n_up, n_degraded, n_down, n_unknown, n_maintenance, \
-         s_up, s_degraded, s_down, s_unknown, s_maintenance, lat_min, lat_max, lat_sum, lat_count, hist) \
-         VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-        grain.table(),
-        grain.key()
-    );
     let mut tx = conn.begin().await?;
-    for (check, key, r) in rows {
-        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql.clone()))
-            .bind(check)
-            .bind(key);
-        for c in r.counts {
-            q = q.bind(c);
-        }
-        let s = &r.seconds;
-        for v in [s.up, s.degraded, s.down, s.unknown, s.maintenance] {
-            q = q.bind(v);
-        }
-        q.bind(r.lat_min_ms)
-            .bind(r.lat_max_ms)
-            .bind(r.lat_sum_ms)
-            .bind(r.lat_count)
-            .bind(r.hist.encode())
-            .execute(&mut *tx)
-            .await?;
-    }
+    insert_rollups_tx(&mut tx, grain, rows).await?;
     tx.commit().await
 }
 

@@ -9,14 +9,15 @@ use std::time::Duration;
 use prometheus_client::metrics::counter::Counter;
 use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::metrics::histogram::Histogram;
+use sqlx::postgres::PgConnectOptions;
 use sqlx::sqlite::SqliteConnectOptions;
 use tokio::sync::oneshot;
 
 use super::alerts::{AlertWrite, DeliveryUpdate, Notification};
 use super::retention::Cutoffs;
 use super::rollups::Grain;
-use crate::sla::rollup::Rollup;
 use super::StoreError;
+use crate::sla::rollup::Rollup;
 
 /// Largest batch committed in one transaction.
 pub const MAX_BATCH: usize = 1000;
@@ -181,6 +182,13 @@ impl StoreHealth {
     }
 }
 
+/// How the writer opens a fresh connection of its engine.
+#[derive(Clone, Debug)]
+pub enum Reopen {
+    Sqlite(SqliteConnectOptions),
+    Pg(PgConnectOptions),
+}
+
 /// How the writer runs; [`Settings::new`] has the defaults.
 #[derive(Clone, Debug)]
 pub struct Settings {
@@ -188,9 +196,10 @@ pub struct Settings {
     pub capacity: usize,
     /// Results held while commits fail; past it the oldest are lost (counted).
     pub max_held: usize,
-    /// How to open a fresh connection after a failed commit. `None`: the writer keeps
-    /// its connection and only issues `ROLLBACK` (in-memory databases in tests).
-    pub reopen: Option<SqliteConnectOptions>,
+    /// How to open a fresh connection after a failed commit (`Store::reopen`). `None`:
+    /// the writer keeps its connection and only issues `ROLLBACK` (in-memory databases
+    /// in tests).
+    pub reopen: Option<Reopen>,
     /// How long the writer keeps retrying at shutdown before it gives up.
     pub shutdown_grace: Duration,
     pub health: Arc<StoreHealth>,

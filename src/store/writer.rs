@@ -14,21 +14,20 @@
 use std::collections::HashMap;
 
 use prometheus_client::metrics::gauge::Gauge;
-use sqlx::sqlite::SqliteConnection;
 use tokio::sync::{mpsc, oneshot};
 
 use super::alerts::DeliveryUpdate;
 use super::retention::Cutoffs;
 use super::rollups::Grain;
-use crate::sla::rollup::Rollup;
 use super::write_types::Msg;
 use super::writer_loop;
-use super::StoreError;
+use super::{StoreError, WriterConn};
+use crate::sla::rollup::Rollup;
 
 pub use super::batch::register;
 pub use super::write_types::{
-    Changes, CheckReg, Incident, Job, Notify, ResultRow, Settings, StoreHealth, WriterMetrics, WriterReport, DEFAULT_MAX_HELD,
-    MAX_BATCH, MAX_DELAY,
+    Changes, CheckReg, Incident, Job, Notify, Reopen, ResultRow, Settings, StoreHealth,
+    WriterMetrics, WriterReport, DEFAULT_MAX_HELD, MAX_BATCH, MAX_DELAY,
 };
 
 /// Cheap to clone; every recorder holds one. Dropping the last handle lets the writer
@@ -127,7 +126,7 @@ impl WriterHandle {
 
 /// Starts the writer task on `conn` with default settings.
 pub fn spawn(
-    conn: SqliteConnection,
+    conn: impl Into<WriterConn>,
     metrics: WriterMetrics,
     capacity: usize,
 ) -> (WriterHandle, tokio::task::JoinHandle<WriterReport>) {
@@ -138,7 +137,7 @@ pub fn spawn(
 /// the last batch is committed (or shutdown's grace ran out); its report says what was
 /// not stored.
 pub fn spawn_with(
-    conn: SqliteConnection,
+    conn: impl Into<WriterConn>,
     metrics: WriterMetrics,
     settings: Settings,
 ) -> (WriterHandle, tokio::task::JoinHandle<WriterReport>) {
@@ -147,6 +146,6 @@ pub fn spawn_with(
         tx,
         pending: metrics.pending.clone(),
     };
-    let task = tokio::spawn(writer_loop::run(conn, rx, metrics, settings));
+    let task = tokio::spawn(writer_loop::run(conn.into(), rx, metrics, settings));
     (handle, task)
 }

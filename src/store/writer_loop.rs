@@ -5,16 +5,15 @@
 use std::collections::VecDeque;
 use std::time::{Duration, Instant};
 
-use sqlx::sqlite::SqliteConnection;
-use sqlx::Connection;
 use tokio::sync::mpsc;
 
 use super::alerts::DeliveryUpdate;
-use super::batch::{self, Marks};
+use super::batch;
 use super::write_types::{
     Changes, Held, Msg, Settings, WriterMetrics, WriterReport, MAX_BATCH, MAX_DELAY,
 };
-use super::StoreError;
+use super::writer_conn::EngineState;
+use super::{StoreError, WriterConn};
 
 const FIRST_BACKOFF: Duration = Duration::from_millis(100);
 const MAX_BACKOFF: Duration = Duration::from_secs(10);
@@ -23,8 +22,9 @@ const LOG_EVERY: Duration = Duration::from_secs(60);
 
 struct Writer {
     /// `None` after a failed commit until a fresh connection is opened.
-    conn: Option<SqliteConnection>,
-    marks: Marks,
+    conn: Option<WriterConn>,
+    /// SQLite's minute marks or PostgreSQL's partitions, kept across connections.
+    engine: EngineState,
     held: Held,
     updates: Vec<DeliveryUpdate>,
     /// Incidents, certificate expiries and alert changes, committed with the next batch.
@@ -56,15 +56,15 @@ struct Lost {
 }
 
 pub(super) async fn run(
-    mut conn: SqliteConnection,
+    mut conn: WriterConn,
     mut rx: mpsc::Receiver<Msg>,
     metrics: WriterMetrics,
     settings: Settings,
 ) -> WriterReport {
-    let marks = Marks::load(&mut conn).await;
+    let engine = conn.state().await;
     let mut w = Writer {
         conn: Some(conn),
-        marks,
+        engine,
         held: Held {
             rows: VecDeque::new(),
             max: settings.max_held,
@@ -143,14 +143,28 @@ impl Writer {
             // alert changes stay in one order; while the store fails they fail at once.
             Msg::Register { checks, reply } => {
                 let r = match self.ready_for_work().await {
-                    Ok(conn) => batch::register(conn, &checks).await,
+                    Ok(()) => {
+                        let conn = self
+                            .conn
+                            .as_mut()
+                            .expect("ready_for_work leaves a connection");
+                        conn.register(&checks).await
+                    }
                     Err(e) => Err(e),
                 };
                 let _ = reply.send(self.after_work(r).await);
             }
             Msg::Job { job, reply } => {
                 let r = match self.ready_for_work().await {
-                    Ok(conn) => batch::job(conn, job).await.map_err(StoreError::from),
+                    Ok(()) => {
+                        let conn = self
+                            .conn
+                            .as_mut()
+                            .expect("ready_for_work leaves a connection");
+                        conn.job(job, &mut self.engine)
+                            .await
+                            .map_err(StoreError::from)
+                    }
                     Err(e) => Err(e),
                 };
                 let _ = reply.send(self.after_work(r).await);
@@ -158,8 +172,8 @@ impl Writer {
         }
     }
 
-    /// Commits everything buffered and hands out the connection, or says why not.
-    async fn ready_for_work(&mut self) -> Result<&mut SqliteConnection, StoreError> {
+    /// Commits everything buffered and makes sure there is a connection, or says why not.
+    async fn ready_for_work(&mut self) -> Result<(), StoreError> {
         if let Some(f) = &self.failure {
             if Instant::now() < f.retry_at {
                 return Err(StoreError::Unavailable(f.error.clone()));
@@ -169,7 +183,17 @@ impl Writer {
             let why = self.failure.as_ref().map(|f| f.error.clone());
             return Err(StoreError::Unavailable(why.unwrap_or_default()));
         }
-        Ok(self.conn.as_mut().expect("flush leaves a connection"))
+        if self.conn.is_none() {
+            match self.open().await {
+                Ok(conn) => self.conn = Some(conn),
+                Err(e) => {
+                    return Err(StoreError::Unavailable(format!(
+                        "reopening the database: {e}"
+                    )))
+                }
+            }
+        }
+        Ok(())
     }
 
     /// A failed piece of work may have left a transaction open: reset the connection.
@@ -187,8 +211,7 @@ impl Writer {
     /// batch), then hands the notifications created to `notify`. Returns whether all of
     /// it is committed; on failure the rest stays held and a retry is scheduled.
     async fn flush(&mut self) -> bool {
-        while !self.held.rows.is_empty() || !self.updates.is_empty() || !self.changes.is_empty()
-        {
+        while !self.held.rows.is_empty() || !self.updates.is_empty() || !self.changes.is_empty() {
             if self.conn.is_none() {
                 match self.open().await {
                     Ok(conn) => self.conn = Some(conn),
@@ -207,7 +230,7 @@ impl Writer {
                 updates: &self.updates,
                 changes: &self.changes,
             };
-            match batch::commit(conn, work, &mut self.marks).await {
+            match conn.commit(work, &mut self.engine).await {
                 Ok(created) => {
                     self.metrics
                         .write_duration
@@ -237,9 +260,9 @@ impl Writer {
         true
     }
 
-    async fn open(&self) -> Result<SqliteConnection, sqlx::Error> {
+    async fn open(&self) -> Result<WriterConn, sqlx::Error> {
         match &self.settings.reopen {
-            Some(options) => SqliteConnection::connect_with(options).await,
+            Some(reopen) => reopen.open().await,
             None => Err(sqlx::Error::PoolClosed),
         }
     }
@@ -249,7 +272,7 @@ impl Writer {
     async fn reset(&mut self) {
         if self.settings.reopen.is_none() {
             if let Some(conn) = self.conn.as_mut() {
-                let _ = sqlx::raw_sql("ROLLBACK").execute(conn).await;
+                conn.rollback().await;
             }
             return;
         }

@@ -12,12 +12,12 @@ use super::bars::{self, percent, Day};
 use super::html::{esc, page};
 use super::index::mandate_words;
 use crate::alert::AlertName;
-use crate::sla::seconds::Seconds;
 use crate::api::cap;
 use crate::api::snapshot::{system_kind, AgencyView, CheckView, Snapshot, SystemView};
-use crate::util::rfc3339;
 use crate::fleet::LastResult;
 use crate::result::ResultKind;
+use crate::sla::seconds::Seconds;
+use crate::util::rfc3339;
 
 /// What the bars are drawn from: daily rollups by (check id, day start), and raw
 /// results by check id (time order) for the days after the last rolled-up day.
@@ -46,8 +46,7 @@ pub async fn history(
             .await?
         {
             if wanted.contains(&check) {
-                h.daily
-                    .insert((check, day), r.seconds);
+                h.daily.insert((check, day), r.seconds);
             }
         }
         // Raw results are needed only after the last rolled-up day.
@@ -170,9 +169,11 @@ fn check_block(
         total.add(*s);
     }
     bars::render(out, days, &secs, rt.config.policy.slo_availability, exclude);
-    let overall = total.availability(exclude).map_or("no data".to_owned(), |r| {
-        format!("{} available", percent(r))
-    });
+    let overall = total
+        .availability(exclude)
+        .map_or("no data".to_owned(), |r| {
+            format!("{} available", percent(r))
+        });
     let _ = writeln!(
         out,
         "<p class=\"muted\">{} days: {overall} (SLO {}%)</p></div>",

@@ -8,10 +8,10 @@ use chrono::NaiveDate;
 use chrono_tz::Tz;
 
 use super::html::esc;
+use crate::result::ResultKind;
 use crate::sla::rollup::weigh;
 use crate::sla::seconds::Seconds;
 use crate::sla::time::{local_date, midnight};
-use crate::result::ResultKind;
 
 /// Days shown.
 pub const DAYS: usize = 90;

@@ -7,8 +7,8 @@ use std::fmt::Write;
 use super::bars::percent;
 use super::html::{esc, page};
 use crate::api::snapshot::{AgencyView, Mandate, Snapshot};
-use crate::util::rfc3339;
 use crate::config::AgencyKind;
+use crate::util::rfc3339;
 
 pub fn render(snap: &Snapshot) -> String {
     let t = snap.totals();

@@ -60,6 +60,9 @@ pub struct StorageSection {
     /// The database file, created with its directory if missing. Relative to the working
     /// directory. Default `data/emcd.db`.
     pub path: Option<Text>,
+    /// A PostgreSQL database instead of the file: `postgres://user:password@host:port/db`
+    /// (write the password as `${VAR}`).
+    pub postgres: Option<Text>,
     /// How long each resolution of results is kept: each from `1h` to `100y`.
     pub retention: Option<Spanned<RetentionSection>>,
     /// Results held in memory while the database cannot commit. Default 1,000,000.

@@ -132,7 +132,19 @@ fn server(ctx: &mut Ctx<'_>, s: Option<&raw::ServerSection>) -> Server {
 fn storage(ctx: &mut Ctx<'_>, s: Option<&raw::StorageSection>) -> Storage {
     let r = s.and_then(|s| section(&s.retention));
     let days = |d: u64| Duration::from_secs(d * 86400);
+    let postgres = s.and_then(|s| s.postgres.as_ref()).and_then(|t| {
+        let url = ctx.parse(t, "storage.postgres", postgres_url)?;
+        if s.is_some_and(|s| s.path.is_some()) {
+            ctx.error(
+                t.referenced,
+                "storage.postgres",
+                "give either storage.path (a SQLite file) or storage.postgres, not both",
+            );
+        }
+        Some(url)
+    });
     Storage {
+        postgres,
         path: ctx.or(
             s.and_then(|s| s.path.as_ref()),
             "storage.path",
@@ -169,6 +181,25 @@ fn storage(ctx: &mut Ctx<'_>, s: Option<&raw::StorageSection>) -> Storage {
             |s| scalar::integer(s, 100, 100_000_000).map(|n| n as usize),
         ),
     }
+}
+
+/// A `postgres://` URL with a host; messages never repeat the URL (it may hold a
+/// password).
+fn postgres_url(s: &str) -> Result<Secret, scalar::Msg> {
+    let url = url::Url::parse(s).map_err(|e| {
+        format!("not a URL ({e}): expected postgres://user:password@host:port/database")
+    })?;
+    if !matches!(url.scheme(), "postgres" | "postgresql") {
+        return Err(format!(
+            "scheme {:?}: expected postgres://user:password@host:port/database",
+            url.scheme()
+        )
+        .into());
+    }
+    if url.host_str().is_none_or(str::is_empty) {
+        return Err("no host: expected postgres://user:password@host:port/database".into());
+    }
+    Ok(Secret(s.to_owned()))
 }
 
 fn probing(ctx: &mut Ctx<'_>, s: Option<&raw::ProbingSection>) -> Probing {
