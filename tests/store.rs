@@ -1,5 +1,5 @@
-//! The store against a real SQLite file: batched writer, time-range reads through the
-//! sparse minute index, restart safety, and the on-disk cost per raw result.
+//! The SQLite file's on-disk cost per raw result (the reads and writes of both engines
+//! are in `store_engines.rs`).
 
 use emcd::metrics::Metrics;
 use emcd::result::{ErrorKind, ResultKind};
@@ -81,112 +81,6 @@ fn row(check_id: i64, ts: i64, i: i64) -> ResultRow {
         duration_ms: 20 + i % 300,
         message: down.then(|| "status 503 not in 200-399".into()),
     }
-}
-
-#[tokio::test]
-async fn batched_writes_are_read_back_by_time_range() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("sub/dir/emcd.db");
-    let (store, mut conn) = Store::open(&path).await.unwrap();
-    let checks: Vec<CheckReg> = (0..50)
-        .map(|i| CheckReg::new(format!("a/s/c{i}"), "http", 10))
-        .collect();
-    let ids = writer::register(&mut conn, &checks).await.unwrap();
-    assert_eq!(ids.len(), 50);
-    let (handle, task) = writer::spawn(conn, metrics(), 1024);
-
-    // 50 checks, one result each every 10 s, over 100 minutes starting at t0.
-    let t0 = 1_790_000_000;
-    let mut sent = 0;
-    for step in 0..600 {
-        for c in 0..50 {
-            let id = ids[&format!("a/s/c{c}")];
-            handle
-                .send(row(id, t0 + step * 10, step), Default::default())
-                .await
-                .unwrap();
-            sent += 1;
-        }
-    }
-    // Registering while results are queued keeps ids stable and order intact.
-    let again = handle
-        .register(vec![
-            CheckReg::new("a/s/c0", "http", 10),
-            CheckReg::new("a/s/new", "tcp", 10),
-        ])
-        .await
-        .unwrap();
-    assert_eq!(again["a/s/c0"], ids["a/s/c0"]);
-    drop(handle);
-    task.await.unwrap();
-    assert_eq!(store.count_results().await.unwrap(), sent);
-
-    let c7 = ids["a/s/c7"];
-    let newest = store.results(c7, None, None, 5).await.unwrap();
-    assert_eq!(newest.len(), 5);
-    assert_eq!(newest[0].ts, t0 + 599 * 10, "newest first");
-    assert!(newest.windows(2).all(|w| w[0].seq > w[1].seq));
-
-    // A 5-minute window in the middle holds exactly 30 results of this check.
-    let from = t0 + 3000;
-    let to = t0 + 3299;
-    let window = store
-        .results(c7, Some(from), Some(to), 10_000)
-        .await
-        .unwrap();
-    assert_eq!(window.len(), 30);
-    assert!(window.iter().all(|r| r.ts >= from && r.ts <= to));
-    let down = window
-        .iter()
-        .find(|r| r.result == ResultKind::Down)
-        .unwrap();
-    assert_eq!(down.error, Some(ErrorKind::Status));
-    assert_eq!(down.status_code, Some(503));
-    assert_eq!(down.message.as_deref(), Some("status 503 not in 200-399"));
-    let up = window.iter().find(|r| r.result == ResultKind::Up).unwrap();
-    assert_eq!((up.status_code, up.message.as_deref()), (Some(200), None));
-
-    // Ranges outside the data are empty, not errors.
-    assert!(store
-        .results(c7, Some(t0 + 1_000_000), None, 10)
-        .await
-        .unwrap()
-        .is_empty());
-    assert!(store
-        .results(c7, None, Some(t0 - 1), 10)
-        .await
-        .unwrap()
-        .is_empty());
-}
-
-#[tokio::test]
-async fn reopening_keeps_data_and_schema() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("emcd.db");
-    {
-        let (_store, mut conn) = Store::open(&path).await.unwrap();
-        let ids = writer::register(&mut conn, &[CheckReg::new("a/s/c", "http", 60)])
-            .await
-            .unwrap();
-        let (h, task) = writer::spawn(conn, metrics(), 16);
-        h.send(row(ids["a/s/c"], 1_790_000_000, 1), Default::default())
-            .await
-            .unwrap();
-        drop(h);
-        task.await.unwrap();
-    }
-    let (store, mut conn) = Store::open(&path).await.unwrap();
-    let ids = writer::register(&mut conn, &[CheckReg::new("a/s/c", "http", 60)])
-        .await
-        .unwrap();
-    assert_eq!(
-        store
-            .results(ids["a/s/c"], None, None, 10)
-            .await
-            .unwrap()
-            .len(),
-        1
-    );
 }
 
 /// The raw table's cost on disk for a realistic fleet (1,000 checks, mostly successes):

@@ -1,0 +1,390 @@
+//! The store's typed methods against both engines: a SQLite file and a real PostgreSQL
+//! (Debian's package, started by the test on a free loopback port). The same writes
+//! and reads, the same answers: batches and time ranges, reopening, what a result
+//! changes beside its row (incident, certificate expiry, alert and outbox), delivery
+//! outcomes, rollups and cursors, retention.
+
+mod support;
+
+use emcd::alert_vocab::{AlertName, Delivery, Event, Named, Status};
+use emcd::result::{ErrorKind, ResultKind};
+use emcd::sla::rollup::Rollup;
+use emcd::store::alerts::{AlertWrite, DeliveryUpdate, NewNotification};
+use emcd::store::retention::Cutoffs;
+use emcd::store::rollups::Grain;
+use emcd::store::writer::{self, Changes, CheckReg, Incident, ResultRow, WriterMetrics};
+use emcd::store::{pack, Location, Store, WriterConn};
+use support::postgres::Postgres;
+
+/// A store of either engine, and what keeps it alive.
+struct Opened {
+    store: Store,
+    conn: WriterConn,
+    location: Location,
+    _keep: Keep,
+}
+
+/// Held for its `Drop`: the directory or the server goes with the test.
+#[allow(dead_code)]
+enum Keep {
+    Dir(tempfile::TempDir),
+    Pg(Postgres),
+}
+
+#[derive(Clone, Copy, Debug)]
+enum Kind {
+    Sqlite,
+    Postgres,
+}
+
+async fn open(kind: Kind) -> Opened {
+    match kind {
+        Kind::Sqlite => {
+            let dir = tempfile::tempdir().unwrap();
+            let location = Location::Sqlite(dir.path().join("sub/emcd.db"));
+            let (store, conn) = Store::open_at(&location, true).await.unwrap();
+            Opened {
+                store,
+                conn,
+                location,
+                _keep: Keep::Dir(dir),
+            }
+        }
+        Kind::Postgres => {
+            let pg = Postgres::start();
+            let url = pg.create("emcd").await;
+            let location = emcd::store::location(&storage(&url)).unwrap();
+            let (store, conn) = Store::open_at(&location, true).await.unwrap();
+            Opened {
+                store,
+                conn,
+                location,
+                _keep: Keep::Pg(pg),
+            }
+        }
+    }
+}
+
+fn storage(url: &str) -> emcd::config::Storage {
+    emcd::config::Storage {
+        path: "unused.db".into(),
+        postgres: Some(emcd::config::Secret(url.into())),
+        retention: emcd::config::Retention {
+            raw: std::time::Duration::from_secs(86_400),
+            hourly: std::time::Duration::from_secs(86_400),
+            daily: std::time::Duration::from_secs(86_400),
+        },
+        max_held_results: 1000,
+    }
+}
+
+fn row(check_id: i64, ts: i64, i: i64) -> ResultRow {
+    let down = i % 7 == 0;
+    ResultRow {
+        check_id,
+        ts,
+        code: if down {
+            pack(ResultKind::Down, Some(ErrorKind::Status), Some(503))
+        } else {
+            pack(ResultKind::Up, None, Some(200))
+        },
+        duration_ms: 20 + i % 300,
+        message: down.then(|| "status 503 not in 200-399".into()),
+    }
+}
+
+const BOTH: [Kind; 2] = [Kind::Sqlite, Kind::Postgres];
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn batched_writes_are_read_back_by_time_range() {
+    for kind in BOTH {
+        let Opened {
+            store,
+            mut conn,
+            _keep,
+            ..
+        } = open(kind).await;
+        let checks: Vec<CheckReg> = (0..50)
+            .map(|i| CheckReg::new(format!("a/s/c{i}"), "http", 10))
+            .collect();
+        let ids = conn.register(&checks).await.unwrap();
+        assert_eq!(ids.len(), 50, "{kind:?}");
+        let (handle, task) = writer::spawn(conn, WriterMetrics::new(), 1024);
+        // 50 checks, one result each every 10 s, over 100 minutes, across a UTC
+        // midnight (two partitions in PostgreSQL).
+        let t0 = 1_790_035_200 - 3000;
+        let mut sent = 0;
+        for step in 0..600 {
+            for c in 0..50 {
+                let id = ids[&format!("a/s/c{c}")];
+                handle
+                    .send(row(id, t0 + step * 10, step), Changes::default())
+                    .await
+                    .unwrap();
+                sent += 1;
+            }
+        }
+        let again = handle
+            .register(vec![
+                CheckReg::new("a/s/c0", "http", 10),
+                CheckReg::new("a/s/new", "tcp", 10),
+            ])
+            .await
+            .unwrap();
+        assert_eq!(again["a/s/c0"], ids["a/s/c0"], "{kind:?}");
+        drop(handle);
+        assert_eq!(task.await.unwrap().unstored, 0);
+        assert_eq!(store.count_results().await.unwrap(), sent, "{kind:?}");
+
+        let c7 = ids["a/s/c7"];
+        let newest = store.results(c7, None, None, 5).await.unwrap();
+        assert_eq!(newest.len(), 5, "{kind:?}");
+        assert_eq!(newest[0].ts, t0 + 599 * 10, "{kind:?}: newest first");
+        assert!(newest.windows(2).all(|w| w[0].seq > w[1].seq), "{kind:?}");
+        let (from, to) = (t0 + 2900, t0 + 3199);
+        let window = store.results(c7, Some(from), Some(to), 10_000).await.unwrap();
+        assert_eq!(window.len(), 30, "{kind:?}: a window across midnight");
+        let down = window.iter().find(|r| r.result == ResultKind::Down).unwrap();
+        assert_eq!(
+            (down.error, down.status_code, down.message.as_deref()),
+            (Some(ErrorKind::Status), Some(503), Some("status 503 not in 200-399")),
+            "{kind:?}"
+        );
+        let samples = store.samples(&[c7, ids["a/s/c8"]], from, to).await.unwrap();
+        assert_eq!(samples.len(), 60, "{kind:?}");
+        assert!(samples.windows(2).all(|w| w[0].ts <= w[1].ts), "{kind:?}");
+        let recent = store.recent(from, to).await.unwrap();
+        assert_eq!(recent.len(), 30 * 50, "{kind:?}");
+        let mut scanned = 0;
+        store
+            .scan_results(from, to + 1, |_, _| scanned += 1)
+            .await
+            .unwrap();
+        assert_eq!(scanned, 30 * 50, "{kind:?}");
+        assert_eq!(store.first_result_ts().await.unwrap(), Some(t0), "{kind:?}");
+        assert!(store.results(c7, Some(t0 + 1_000_000), None, 10).await.unwrap().is_empty());
+        assert!(store.results(c7, None, Some(t0 - 1), 10).await.unwrap().is_empty());
+        assert_eq!(store.check_info().await.unwrap()[&c7], ("a/s/c7".to_owned(), 10));
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn reopening_keeps_data_and_schema() {
+    for kind in BOTH {
+        let Opened {
+            mut conn,
+            location,
+            _keep,
+            ..
+        } = open(kind).await;
+        let ids = conn.register(&[CheckReg::new("a/s/c", "http", 60)]).await.unwrap();
+        let (h, task) = writer::spawn(conn, WriterMetrics::new(), 16);
+        h.send(row(ids["a/s/c"], 1_790_000_000, 1), Changes::default())
+            .await
+            .unwrap();
+        drop(h);
+        task.await.unwrap();
+        let (store, mut conn) = Store::open_at(&location, true).await.unwrap();
+        let again = conn.register(&[CheckReg::new("a/s/c", "http", 60)]).await.unwrap();
+        assert_eq!(again, ids, "{kind:?}");
+        assert_eq!(store.results(ids["a/s/c"], None, None, 10).await.unwrap().len(), 1);
+        let read_only = Store::open_read_only_at(&location).await.unwrap();
+        assert_eq!(read_only.count_results().await.unwrap(), 1, "{kind:?}");
+    }
+}
+
+fn alert(check: &str, status: Status, at: i64) -> AlertWrite {
+    let named = |id: &str| Named {
+        id: id.into(),
+        name: format!("{id} name"),
+    };
+    AlertWrite {
+        event: Event {
+            name: AlertName::CheckDown,
+            severity: "critical".into(),
+            fingerprint: format!("fp-{check}"),
+            status,
+            repeat: false,
+            agency: named("a"),
+            system: named("s"),
+            check: check.into(),
+            summary: format!("{check} is down"),
+            description: "status 503".into(),
+            starts_at: at,
+            ends_at: (status == Status::Resolved).then_some(at),
+            last_result: None,
+            vantage: None,
+            runbook_url: None,
+        },
+        notified_at: at,
+        notifications: vec![NewNotification {
+            delivery_id: format!("d-{check}-{}", status.as_str()),
+            receiver: "ops".into(),
+        }],
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn changes_deliveries_rollups_and_retention() {
+    for kind in BOTH {
+        let Opened {
+            store,
+            mut conn,
+            _keep,
+            ..
+        } = open(kind).await;
+        let ids = conn.register(&[CheckReg::new("a/s/c", "http", 60)]).await.unwrap();
+        let id = ids["a/s/c"];
+        let notified = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let settings = writer::Settings {
+            notify: Some(writer::Notify({
+                let n = notified.clone();
+                std::sync::Arc::new(move |x| n.lock().unwrap().extend(x))
+            })),
+            ..writer::Settings::new(64)
+        };
+        let (h, task) = writer::spawn_with(conn, WriterMetrics::new(), settings);
+        let at = 1_790_000_000;
+        let changes = Changes {
+            incident: Some(Incident { check_id: id, down: true, at }),
+            cert_expiry: Some((id, at + 86_400)),
+            alerts: vec![alert("c", Status::Firing, at)],
+        };
+        h.send(row(id, at, 7), changes).await.unwrap();
+        let resolved = Changes {
+            incident: Some(Incident { check_id: id, down: false, at: at + 60 }),
+            alerts: vec![alert("c", Status::Resolved, at + 60)],
+            ..Changes::default()
+        };
+        h.send(row(id, at + 60, 1), resolved).await.unwrap();
+        // A rollup and the cursor that goes with it.
+        let mut r = Rollup::default();
+        r.counts[0] = 3;
+        r.seconds.up = 120.0;
+        r.lat_sum_ms = 60;
+        r.lat_count = 3;
+        h.rollups(Grain::Hourly, vec![(id, at - at % 3600, r.clone())], "rollup_hourly", at)
+            .await
+            .unwrap();
+        let pending = store.pending_notifications().await.unwrap();
+        assert_eq!(pending.len(), 2, "{kind:?}");
+        assert_eq!(*notified.lock().unwrap(), pending, "{kind:?}");
+        // A delivery outcome is committed with the next batch.
+        h.delivery(DeliveryUpdate {
+            id: pending[0].id,
+            state: Delivery::Delivered,
+            attempts: 1,
+            next_attempt_at: at + 1,
+            last_error: None,
+            delivered_at: Some(at + 1),
+        })
+        .await
+        .unwrap();
+        h.send(row(id, at + 120, 1), Changes::default()).await.unwrap();
+        // Retention keeps nothing older than a day after `at`: the raw rows go.
+        h.retention(Cutoffs {
+            raw_from: at + 86_400,
+            hourly_from: 0,
+            daily_from: 0,
+        })
+        .await
+        .unwrap();
+        drop(h);
+        assert_eq!(task.await.unwrap().unstored, 0);
+
+        assert_eq!(store.incidents(0, i64::MAX).await.unwrap(), [(id, at, Some(at + 60))]);
+        assert_eq!(store.cert_expiries().await.unwrap()[&id], at + 86_400);
+        let alerts = store.alerts(false).await.unwrap();
+        assert_eq!(alerts.len(), 1, "{kind:?}");
+        assert_eq!((alerts[0].state, alerts[0].ends_at), (Status::Resolved, Some(at + 60)));
+        assert!(store.alerts(true).await.unwrap().is_empty());
+        let delivered = store.notifications(Some("delivered"), 10).await.unwrap();
+        assert_eq!(delivered.len(), 1, "{kind:?}");
+        assert_eq!(delivered[0].delivered_at, Some(at + 1));
+        assert_eq!(store.notifications(None, 10).await.unwrap().len(), 2);
+        let rolled = store.check_rollup(Grain::Hourly, id, 0, i64::MAX).await.unwrap();
+        assert_eq!(rolled, r, "{kind:?}");
+        assert_eq!(store.rollups(Grain::Hourly, 0, i64::MAX).await.unwrap().len(), 1);
+        assert_eq!(store.housekeeping("rollup_hourly").await.unwrap().map(|c| c.0), Some(at));
+        assert!(store.housekeeping("retention").await.unwrap().is_some(), "{kind:?}");
+        assert_eq!(store.count_results().await.unwrap(), 0, "{kind:?}: retention");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_errors_name_the_server_and_never_the_password() {
+    let pg = Postgres::start();
+    let url = pg.create("emcd").await;
+    // A wrong password: the error names user, host, port and database, not the password.
+    let wrong = url.replace(support::postgres::PASSWORD, "not-the-password");
+    let e = Store::open_at(&emcd::store::location(&storage(&wrong)).unwrap(), false)
+        .await
+        .err()
+        .expect("a wrong password is refused")
+        .to_string();
+    assert!(e.contains(&format!("emcd@127.0.0.1:{}/emcd", pg.port)), "{e}");
+    assert!(!e.contains("not-the-password"), "{e}");
+    // A database migrated by a newer emcd is refused, naming both versions.
+    let location = emcd::store::location(&storage(&url)).unwrap();
+    drop(Store::open_at(&location, false).await.unwrap());
+    {
+        use sqlx::Connection;
+        let mut c = sqlx::PgConnection::connect(&url).await.unwrap();
+        sqlx::query("INSERT INTO emcd_schema (version) VALUES (99)")
+            .execute(&mut c)
+            .await
+            .unwrap();
+    }
+    let e = Store::open_at(&location, false).await.err().unwrap().to_string();
+    assert!(e.contains("99") && e.contains("newer"), "{e}");
+    // A bad URL is said without repeating it.
+    let e = emcd::store::location(&storage("postgres://u:hunter2@[bad/db")).unwrap_err();
+    assert!(!e.contains("hunter2"), "{e}");
+}
+
+/// PostgreSQL's cost per raw result, table and index together, for a realistic fleet
+/// (1,000 checks, mostly successes): the goal is at most 64 bytes.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_raw_result_costs_at_most_64_bytes() {
+    let Opened {
+        store,
+        mut conn,
+        location,
+        _keep,
+    } = open(Kind::Postgres).await;
+    let checks: Vec<CheckReg> = (0..1000)
+        .map(|i| CheckReg::new(format!("agency-{}/sys/check-{i}", i % 51), "http", 60))
+        .collect();
+    let m = conn.register(&checks).await.unwrap();
+    let ids: Vec<i64> = checks.iter().map(|c| m[&c.full_id]).collect();
+    let (handle, task) = writer::spawn(conn, WriterMetrics::new(), 4096);
+    let n = 200_000i64;
+    for i in 0..n {
+        let row = ResultRow {
+            check_id: ids[(i % 1000) as usize],
+            ts: 1_790_000_000 + i / 17,
+            code: pack(ResultKind::Up, None, Some(200)),
+            duration_ms: 20 + i % 300,
+            message: None,
+        };
+        handle.send(row, Changes::default()).await.unwrap();
+    }
+    drop(handle);
+    task.await.unwrap();
+    assert_eq!(store.count_results().await.unwrap(), n);
+    let Location::Postgres(options) = location else {
+        unreachable!()
+    };
+    use sqlx::ConnectOptions;
+    let mut c = options.connect().await.unwrap();
+    sqlx::raw_sql("VACUUM ANALYZE results").execute(&mut c).await.unwrap();
+    let bytes: i64 = sqlx::query_scalar(
+        "SELECT sum(pg_total_relation_size(relid))::bigint FROM pg_partition_tree('results')",
+    )
+    .fetch_one(&mut c)
+    .await
+    .unwrap();
+    let per_row = bytes as f64 / n as f64;
+    eprintln!("PostgreSQL raw results: {per_row:.1} bytes per result, table and BRIN index");
+    assert!(per_row <= 64.0, "{per_row:.1} bytes per raw result");
+}
