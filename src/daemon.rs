@@ -12,16 +12,18 @@ use tokio::net::TcpListener;
 use tokio::sync::mpsc;
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
-use tokio_util::task::TaskTracker;
 
 use crate::alert::sender::{self, Dispatcher};
+use crate::alert::senders::Senders;
 use crate::api::AppState;
+use crate::cluster::Cluster;
 use crate::config::{CheckKind, Config};
 use crate::fleet::{CheckRuntime, Fleet, FleetHandle};
 use crate::metrics::Metrics;
 use crate::probe::Prober;
 use crate::recorder::Recorder;
 use crate::reload::{self, Reloader};
+use crate::role::Role;
 use crate::scheduler;
 use crate::server;
 use crate::store::{writer, Store};
@@ -41,6 +43,8 @@ pub struct Options {
     pub ready: Option<CancellationToken>,
     /// Run on a database that fails `PRAGMA quick_check` instead of refusing it.
     pub ignore_corruption: bool,
+    /// `--node`: this node's id in a cluster (default: the host name).
+    pub node: Option<String>,
 }
 
 /// Runs the daemon until `shutdown` is cancelled. Returns once results are flushed.
@@ -74,7 +78,6 @@ pub async fn run_with(
         .await
         .context("registering checks in the database")?;
     let fleet = Fleet::build(config.clone(), &ids);
-    let firing = store.alerts(true).await.context("reading alert state")?;
     let replayed = crate::recorder::restore(&fleet, &store, unix_now())
         .await
         .context("reading recent results")?;
@@ -82,11 +85,6 @@ pub async fn run_with(
         checks = replayed,
         "live state restored from the last hour of results"
     );
-    let restored = crate::alert::restore(&fleet, &firing);
-    let pending = store
-        .pending_notifications()
-        .await
-        .context("reading the outbox")?;
     let store = Arc::new(store);
     let fleet = FleetHandle::new(fleet);
     let metrics = Arc::new(Metrics::new(fleet.clone()));
@@ -115,7 +113,6 @@ pub async fn run_with(
             .with_source_address(config.probing.source_address),
     );
     let vantage = Vantage::new(&config.cluster.vantage);
-    let senders = TaskTracker::new();
     let sender_ctx = sender::Ctx {
         fleet: fleet.clone(),
         client: crate::alert::client::Client::new(&config.probing.user_agent, &options.extra_roots)
@@ -124,24 +121,36 @@ pub async fn run_with(
         writer: writer.clone(),
         metrics: metrics.clone(),
     };
-    tracing::info!(
-        firing = restored,
-        pending = pending.len(),
-        "alert state restored"
-    );
-    let delivered_firing = store
-        .delivered_firing()
-        .await
-        .context("reading the alerts receivers were told are firing")?;
-    sender::start(
-        &sender_ctx,
-        &dispatcher,
-        pending,
-        delivered_firing,
-        &senders,
-        &shutdown,
-    );
-    let recorder = Recorder::new(writer.clone(), fleet.clone(), vantage.clone());
+    let senders = Arc::new(Senders::new(sender_ctx, dispatcher, shutdown.clone()));
+    let node = options.node.clone().unwrap_or_else(crate::util::host_name);
+    let role = if store.shared() {
+        Role::new(&node)
+    } else {
+        Role::single(&node)
+    };
+    let recorder = Recorder::new(writer.clone(), fleet.clone(), vantage.clone(), role.clone());
+    let cluster = if store.shared() {
+        let cluster = Cluster {
+            store: store.clone(),
+            role: role.clone(),
+            fleet: fleet.clone(),
+            recorder: recorder.clone(),
+            senders: senders.clone(),
+            metrics: metrics.clone(),
+            vantage: config.cluster.vantage.clone(),
+            digest: crate::cluster::digest(&config),
+            lease: config.cluster.lease,
+        };
+        cluster.join().await?;
+        tracing::info!(node, vantage = %config.cluster.vantage, "joined the cluster");
+        Some(tokio::spawn(cluster.run(shutdown.clone())))
+    } else {
+        crate::cluster::lead_alone(&store, &fleet, &senders)
+            .await
+            .context("reading alert state and the outbox")?;
+        metrics.cluster_leader.set(1);
+        None
+    };
     let canaries = crate::canary::CanaryJob {
         prober: prober.clone(),
         vantage: vantage.clone(),
@@ -162,12 +171,7 @@ pub async fn run_with(
         recorder.clone(),
         metrics.clone(),
         schedule_tx,
-        reload::Senders {
-            ctx: sender_ctx,
-            dispatcher,
-            tasks: senders.clone(),
-            shutdown: shutdown.clone(),
-        },
+        senders.clone(),
     );
     let app = Arc::new(AppState {
         fleet: fleet.clone(),
@@ -198,6 +202,7 @@ pub async fn run_with(
             writer: housekeeping_writer,
             fleet: fleet.clone(),
             metrics: metrics.clone(),
+            role: role.clone(),
         },
         shutdown.clone(),
     ));
@@ -223,6 +228,7 @@ pub async fn run_with(
         }
     });
     let launch_fleet = fleet.clone();
+    let launch_role = role.clone();
     // The scheduler runs as a task on the runtime's workers, like the probes it starts:
     // awaited in place it would run on the thread that called `block_on`, and every
     // probe it hands over would wake a worker thread from there.
@@ -234,6 +240,10 @@ pub async fn run_with(
         schedule_rx,
         shutdown.clone(),
         move |entry, due| {
+            // In a cluster, each check is probed by one live node of its vantage.
+            if !launch_role.mine(&entry.key) {
+                return None;
+            }
             let check = launch_fleet.current().get_str(&entry.key)?.clone();
             let prober = prober.clone();
             let recorder = recorder.clone();
@@ -267,13 +277,18 @@ pub async fn run_with(
         .await
         .context("the periodic alerts task panicked")?;
     canaries.await.context("the canary task panicked")?;
-    senders.close();
-    if tokio::time::timeout(scheduler::SHUTDOWN_GRACE, senders.wait())
+    if let Some(cluster) = cluster {
+        cluster.await.context("the cluster task panicked")?;
+    }
+    senders.tasks.close();
+    if tokio::time::timeout(scheduler::SHUTDOWN_GRACE, senders.tasks.wait())
         .await
         .is_err()
     {
         tracing::warn!("notification senders did not stop in time");
     }
+    // The writer stops once every handle is gone: the senders' is the last one.
+    drop(senders);
     drop(app);
     let report = writer_task.await.context("the store writer panicked")?;
     server.await.context("the HTTP server panicked")?;

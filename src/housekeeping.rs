@@ -37,6 +37,9 @@ pub struct Housekeeper {
     pub writer: WriterHandle,
     pub fleet: FleetHandle,
     pub metrics: Arc<Metrics>,
+    /// Only the leader writes rollups and runs retention; every node refreshes its
+    /// `/metrics` window sums from the rollups the leader wrote.
+    pub role: Arc<crate::role::Role>,
 }
 
 impl Housekeeper {
@@ -71,7 +74,8 @@ impl Housekeeper {
             .saturating_mul(2);
         let mut hours = 0;
         let mut hour = cursor + 3600;
-        while hour <= last && hours < MAX_HOURS_PER_PASS {
+        let leader = self.role.is_leader();
+        while leader && hour <= last && hours < MAX_HOURS_PER_PASS {
             let mut accs: HashMap<i64, Accumulator> = HashMap::new();
             self.store
                 .scan_results(hour.saturating_sub(lookback), hour + 3600, |check, s| {
@@ -91,7 +95,9 @@ impl Housekeeper {
             hours += 1;
             hour += 3600;
         }
-        self.daily_pass(tz, hour - 3600).await?;
+        if leader {
+            self.daily_pass(tz, hour - 3600).await?;
+        }
         let sums = window_sums(&self.store, tz, hour).await?;
         *self
             .metrics
@@ -180,7 +186,7 @@ pub async fn run(hk: Housekeeper, shutdown: CancellationToken) {
             Ok(_) => {}
             Err(e) => tracing::error!(error = %e, "rollup failed; retrying at the next run"),
         }
-        if due_retention {
+        if due_retention && hk.role.is_leader() {
             if let Err(e) = hk.retention_pass(now_ts).await {
                 tracing::error!(error = %e, "retention failed; retrying at the next run");
             }

@@ -50,6 +50,12 @@ enum Command {
         /// Start even when the database fails its integrity check (`PRAGMA quick_check`).
         #[arg(long)]
         ignore_corruption: bool,
+        /// This node's id in a cluster on PostgreSQL (default: the host name).
+        #[arg(long, value_parser = id_arg)]
+        node: Option<String>,
+        /// Where this node probes from (overrides `cluster.vantage`).
+        #[arg(long, value_parser = id_arg)]
+        vantage: Option<String>,
     },
     /// Validate the whole config and print a summary, or every error found.
     Check {
@@ -161,6 +167,8 @@ fn execute(command: Command) -> anyhow::Result<ExitCode> {
             config,
             listen,
             ignore_corruption,
+            node,
+            vantage,
         } => {
             let mut cfg = match emcd::config::load(&config.config) {
                 Ok(cfg) => cfg,
@@ -172,6 +180,9 @@ fn execute(command: Command) -> anyhow::Result<ExitCode> {
             if let Some(addr) = listen {
                 cfg.server.listen = addr;
             }
+            if let Some(v) = vantage {
+                cfg.cluster.vantage = v;
+            }
             runtime()?.block_on(async {
                 let listener = tokio::net::TcpListener::bind(cfg.server.listen)
                     .await
@@ -180,6 +191,7 @@ fn execute(command: Command) -> anyhow::Result<ExitCode> {
                 tokio::spawn(stop_on_signal(shutdown.clone()));
                 let options = emcd::daemon::Options {
                     ignore_corruption,
+                    node,
                     ..Default::default()
                 };
                 emcd::daemon::run_with(cfg, listener, shutdown, options).await
@@ -239,4 +251,9 @@ fn init_logging(format: LogFormat, level: &str) {
         LogFormat::Text => builder.init(),
         LogFormat::Json => builder.json().init(),
     }
+}
+
+/// An id argument (`--node`, `--vantage`): what config ids allow.
+fn id_arg(s: &str) -> Result<String, String> {
+    emcd::config::parse_id(s)
 }

@@ -73,6 +73,12 @@ pub struct Metrics {
     canary_success: Family<[(&'static str, String); 2], Gauge>,
     /// 1 while the vantage is impaired (at least half its canaries failing).
     vantage_impaired: Family<[(&'static str, String); 1], Gauge>,
+    /// 1 while this node leads the cluster (a single node always does).
+    pub cluster_leader: Gauge,
+    /// Live nodes by vantage.
+    pub cluster_nodes: Family<[(&'static str, String); 1], Gauge>,
+    /// Checks this node probes (its share of its vantage's checks).
+    pub cluster_checks_assigned: Gauge,
     registry: Registry,
     /// The per-system and per-agency families, encoded after the per-check ones.
     fleet_registry: Registry,
@@ -181,6 +187,22 @@ impl Metrics {
             "1 while at least half of the vantage's canaries fail (its results are unknown)",
             Family::clone(&vantage_impaired),
         );
+        let (cluster_leader, cluster_nodes, cluster_checks_assigned) = Default::default();
+        registry.register(
+            "emcd_cluster_leader",
+            "1 while this node leads the cluster (takes verdicts, delivers, runs housekeeping)",
+            Gauge::clone(&cluster_leader),
+        );
+        registry.register(
+            "emcd_cluster_nodes",
+            "Live nodes of the cluster by vantage",
+            Family::clone(&cluster_nodes),
+        );
+        registry.register(
+            "emcd_cluster_checks_assigned",
+            "Checks this node probes",
+            Gauge::clone(&cluster_checks_assigned),
+        );
         let availability = crate::sla::availability::Table::default();
         let mut fleet_registry = Registry::default();
         fleet_registry.register_collector(Box::new(FleetCollector {
@@ -197,6 +219,9 @@ impl Metrics {
             http_connections_rejected,
             canary_success,
             vantage_impaired,
+            cluster_leader,
+            cluster_nodes,
+            cluster_checks_assigned,
             notifications_total,
             notification_queue_depth,
             housekeeping_last_success,

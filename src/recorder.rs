@@ -25,6 +25,8 @@ use crate::result::{ErrorKind, ResultKind};
 use crate::store::alerts::AlertWrite;
 use crate::store::pack;
 use crate::store::writer::{Changes, Incident, ResultRow, WriterGone, WriterHandle};
+use crate::role::Role;
+use crate::store::StoredResult;
 use crate::util::unix_seconds;
 use crate::vantage::Vantage;
 
@@ -36,14 +38,22 @@ pub struct Recorder {
     fleet: FleetHandle,
     /// While it is impaired, results this vantage takes are `unknown` / `vantage`.
     vantage: Arc<Vantage>,
+    /// Only the leader takes verdicts (docs/cluster.md).
+    role: Arc<Role>,
 }
 
 impl Recorder {
-    pub fn new(writer: WriterHandle, fleet: FleetHandle, vantage: Arc<Vantage>) -> Recorder {
+    pub fn new(
+        writer: WriterHandle,
+        fleet: FleetHandle,
+        vantage: Arc<Vantage>,
+        role: Arc<Role>,
+    ) -> Recorder {
         Recorder {
             writer,
             fleet,
             vantage,
+            role,
         }
     }
 
@@ -159,7 +169,43 @@ impl Recorder {
         self.record(check, last).await
     }
 
-    async fn record(&self, check: &CheckRuntime, mut last: LastResult) -> Result<(), WriterGone> {
+    /// Applies a result another node of the cluster stored (the feed, `cluster.rs`): the
+    /// same state machine; the leader decides its incident and alerts; the row is not
+    /// written again.
+    pub async fn stored(&self, check: &CheckRuntime, r: &StoredResult) -> Result<(), WriterGone> {
+        if check.config.kind.name() == "push" && r.error != Some(ErrorKind::Timeout) {
+            check
+                .live
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .last_push_at = Some(r.ts);
+        }
+        let last = LastResult {
+            at: r.ts,
+            result: r.result,
+            error: r.error,
+            status_code: r.status_code,
+            duration: r.duration_ms as f64 / 1000.0,
+            phases: Phases::default(),
+            cert_expiry: None,
+            message: r.message.clone(),
+        };
+        self.apply(check, last, false).await
+    }
+
+    async fn record(&self, check: &CheckRuntime, last: LastResult) -> Result<(), WriterGone> {
+        self.apply(check, last, true).await
+    }
+
+    /// The one way a result becomes observable; `write_row` unless the row is stored
+    /// already (another node's result).
+    async fn apply(
+        &self,
+        check: &CheckRuntime,
+        mut last: LastResult,
+        write_row: bool,
+    ) -> Result<(), WriterGone> {
+        let leader = self.role.is_leader();
         let config = self.fleet.current().config.clone();
         let maintenance = crate::alert::maintenance::active(
             &config.maintenance,
@@ -202,11 +248,20 @@ impl Recorder {
             live.recent
                 .push(last.at, last.result, crate::util::secs_i64(policy.interval));
             live.last = Some(last.clone());
-            let changes = evaluate::decide(&mut live, check, &config, maintenance, last.at);
+            // Only the leader takes verdicts; a follower's alert slots are put back from
+            // the store when it becomes the leader.
+            let changes = if leader {
+                evaluate::decide(&mut live, check, &config, maintenance, last.at)
+            } else {
+                Vec::new()
+            };
             (transition, changes, live.cert_expiry, cert_changed)
         };
         let incident = transition.and_then(|t| {
             log_transition(check, t, &last);
+            if !leader {
+                return None;
+            }
             let down = match (t.from, t.to) {
                 (_, state::CheckStatus::Down) => true,
                 (state::CheckStatus::Down, _) => false,
@@ -229,13 +284,20 @@ impl Recorder {
             cert_expiry: cert_changed.map(|at| (check.db_id, at)),
             alerts,
         };
-        self.writer.send(row, changes).await
+        if write_row {
+            self.writer.send(row, changes).await
+        } else {
+            self.writer.changes(changes).await
+        }
     }
 
     /// Evaluates the alerts decided on a timer (`alert::periodic`) over the current
     /// fleet at `now` and queues their changes: the same entry, the same writer message
     /// kind, the same log lines as a result's alerts.
     pub async fn periodic(&self, now: i64) -> Result<(), WriterGone> {
+        if !self.role.is_leader() {
+            return Ok(());
+        }
         let alerts = crate::alert::periodic::evaluate(&self.fleet.current(), now);
         self.alerts(alerts).await
     }
@@ -243,6 +305,13 @@ impl Recorder {
     /// Queues alert changes that come with no result (the vantage's canaries, a reload
     /// resolving the alerts of what it removed).
     pub async fn alerts(&self, alerts: Vec<AlertWrite>) -> Result<(), WriterGone> {
+        if !self.role.is_leader() {
+            // Step 1 of the cluster: only the leader's alerts are delivered.
+            if !alerts.is_empty() {
+                tracing::info!(alerts = alerts.len(), "alert changes left to the leader");
+            }
+            return Ok(());
+        }
         log_alerts(&alerts);
         let changes = Changes {
             alerts,

@@ -14,6 +14,7 @@ use tokio_util::sync::CancellationToken;
 use crate::config::{self, Config, ConfigErrors};
 use crate::fleet::{Diff, Fleet, FleetHandle};
 use crate::metrics::Metrics;
+use crate::alert::senders::Senders;
 use crate::recorder::Recorder;
 use crate::scheduler::Entry;
 use crate::store::writer::{CheckReg, WriterHandle};
@@ -43,14 +44,6 @@ impl ReloadHandle {
     }
 }
 
-/// What a reload needs to start senders for receivers it adds.
-pub struct Senders {
-    pub ctx: crate::alert::sender::Ctx,
-    pub dispatcher: Arc<crate::alert::sender::Dispatcher>,
-    pub tasks: tokio_util::task::TaskTracker,
-    pub shutdown: CancellationToken,
-}
-
 /// Owns what a reload changes.
 pub struct Reloader {
     path: PathBuf,
@@ -60,7 +53,7 @@ pub struct Reloader {
     recorder: Recorder,
     metrics: Arc<Metrics>,
     schedule: mpsc::Sender<Vec<Entry>>,
-    senders: Senders,
+    senders: Arc<Senders>,
 }
 
 /// The scheduler's view of a fleet: every check, push checks included (their round
@@ -98,7 +91,7 @@ impl Reloader {
         recorder: Recorder,
         metrics: Arc<Metrics>,
         schedule: mpsc::Sender<Vec<Entry>>,
-        senders: Senders,
+        senders: Arc<Senders>,
     ) -> (Reloader, ReloadHandle, mpsc::Receiver<Request_>) {
         let (tx, rx) = mpsc::channel(8);
         let reloader = Reloader {
@@ -149,15 +142,7 @@ impl Reloader {
         let entries = entries(&fleet);
         let resolved = crate::alert::removed::resolve_removed(&old, &fleet, unix_now());
         self.fleet.replace(fleet);
-        let s = &self.senders;
-        crate::alert::sender::start(
-            &s.ctx,
-            &s.dispatcher,
-            Vec::new(),
-            Vec::new(),
-            &s.tasks,
-            &s.shutdown,
-        );
+        self.senders.top_up();
         if !resolved.is_empty() {
             tracing::info!(
                 alerts = resolved.len(),

@@ -3,7 +3,7 @@
 //! a daemon's retention then deletes the raw results, the file shrinks, and the API
 //! serves the same report from rollups.
 
-mod e2e;
+mod support;
 
 use std::collections::HashMap;
 use std::path::Path;
@@ -179,6 +179,7 @@ async fn monthly_report_matches_an_independent_computation_and_survives_retentio
         writer: w,
         fleet,
         metrics,
+        role: emcd::role::Role::single("local"),
     };
     let hours = hk.rollup_pass(end + 7200).await.unwrap();
     assert!(hours >= 720, "{hours} hours rolled up");
@@ -272,10 +273,10 @@ async fn monthly_report_matches_an_independent_computation_and_survives_retentio
     // A daemon on this database: its retention deletes the old raw results (older than
     // storage.retention.raw), the file shrinks, and reports come from rollups alone.
     let before = file_size(&db);
-    let d = e2e::Daemon::start(dir.path(), &main);
+    let d = support::Daemon::start(dir.path(), &main);
     d.wait_ready().await;
-    e2e::wait_metrics(&d, "retention done", |s| {
-        e2e::sample(
+    support::wait_metrics(&d, "retention done", |s| {
+        support::sample(
             s,
             "emcd_housekeeping_last_success_timestamp_seconds",
             &["job=\"retention\""],
@@ -292,7 +293,7 @@ async fn monthly_report_matches_an_independent_computation_and_survives_retentio
     tokio::time::sleep(Duration::from_millis(200)).await;
     let after = file_size(&db);
     assert!(after < before / 2, "file shrank: {before} -> {after} bytes");
-    let (status, api_csv) = e2e::get(&d.addr, "/api/v1/reports/sla?month=2026-09&format=csv")
+    let (status, api_csv) = support::get(&d.addr, "/api/v1/reports/sla?month=2026-09&format=csv")
         .await
         .unwrap();
     assert_eq!(status, 200);
@@ -300,18 +301,18 @@ async fn monthly_report_matches_an_independent_computation_and_survives_retentio
         api_csv, cli_csv,
         "the API serves the same report, now from rollups only"
     );
-    let (status, json) = e2e::get(&d.addr, "/api/v1/reports/sla?month=2026-09&agency=tinh-03")
+    let (status, json) = support::get(&d.addr, "/api/v1/reports/sla?month=2026-09&agency=tinh-03")
         .await
         .unwrap();
     assert_eq!(status, 200);
     let v: serde_json::Value = serde_json::from_str(&json).unwrap();
     assert_eq!(v["checks"].as_array().unwrap().len(), 50);
     assert_eq!(v["policy"]["exclude_maintenance"], true);
-    let (status, _) = e2e::get(&d.addr, "/api/v1/reports/sla?month=2026-13")
+    let (status, _) = support::get(&d.addr, "/api/v1/reports/sla?month=2026-13")
         .await
         .unwrap();
     assert_eq!(status, 400);
-    let (status, body) = e2e::get(&d.addr, "/api/v1/reports/compliance?format=csv")
+    let (status, body) = support::get(&d.addr, "/api/v1/reports/compliance?format=csv")
         .await
         .unwrap();
     assert_eq!(status, 200, "{body}");

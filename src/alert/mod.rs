@@ -5,6 +5,7 @@
 //! writer; the senders work from that outbox.
 
 pub mod client;
+mod dispatch;
 pub mod evaluate;
 pub mod maintenance;
 pub mod payload;
@@ -14,6 +15,7 @@ pub mod retry;
 pub mod routes;
 pub mod rules;
 pub mod sender;
+pub mod senders;
 
 pub use crate::alert_vocab::*;
 pub use crate::util::rfc3339;

@@ -7,7 +7,7 @@
 //! re-send their firing alerts every minute, as Prometheus does.
 
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::Bytes;
@@ -17,6 +17,7 @@ use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
 use super::client::{Answer, Client};
+pub use super::dispatch::Dispatcher;
 use super::payload;
 use super::retry;
 use super::{Event, Status};
@@ -26,28 +27,6 @@ use crate::metrics::Metrics;
 use crate::store::alerts::{DeliveryUpdate, Notification};
 use crate::store::writer::WriterHandle;
 use crate::util::unix_now;
-
-/// Hands committed notifications to their receiver's task.
-#[derive(Default)]
-pub struct Dispatcher {
-    queues: Mutex<HashMap<String, mpsc::UnboundedSender<Notification>>>,
-}
-
-impl Dispatcher {
-    pub fn dispatch(&self, notifications: Vec<Notification>) {
-        let queues = self.queues.lock().unwrap_or_else(|p| p.into_inner());
-        for n in notifications {
-            match queues.get(&n.receiver) {
-                Some(q) => {
-                    let _ = q.send(n);
-                }
-                None => {
-                    tracing::warn!(receiver = %n.receiver, delivery_id = %n.delivery_id, "no sender for receiver; notification stays pending")
-                }
-            }
-        }
-    }
-}
 
 /// What every sender task shares.
 #[derive(Clone)]

@@ -23,6 +23,7 @@ pub use env::Env;
 pub use error::{ConfigError, ConfigErrors};
 pub use load::{load, load_with_env};
 pub use model::*;
+pub use scalar::id as parse_id;
 pub use summary::summary;
 
 #[cfg(test)]

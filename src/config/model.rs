@@ -94,8 +94,11 @@ pub struct Canary {
 /// Where this node probes from.
 #[derive(Clone, Debug)]
 pub struct Cluster {
-    /// `cluster.vantage`, default `local`.
+    /// `cluster.vantage`, default `local` (`emcd run --vantage` overrides it).
     pub vantage: String,
+    /// `cluster.lease`, default 15 s: a dead leader is replaced, and a dead node's checks
+    /// taken over, within it.
+    pub lease: Duration,
 }
 
 #[derive(Clone, Debug)]

@@ -62,7 +62,12 @@ async fn results_change_live_state_and_an_impaired_vantage_books_them_unknown() 
     };
     let (writer, task) = store_writer::spawn_with(conn, WriterMetrics::new(), settings);
     let vantage = Vantage::new("local");
-    let recorder = Recorder::new(writer, fleet.clone(), vantage.clone());
+    let recorder = Recorder::new(
+        writer,
+        fleet.clone(),
+        vantage.clone(),
+        Role::single("local"),
+    );
     let check = fleet.current().checks[0].clone();
 
     // Two failures reach the threshold: DOWN, and CheckDown fires.

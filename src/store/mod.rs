@@ -5,6 +5,7 @@
 pub mod alerts;
 mod batch;
 mod checks;
+mod cluster;
 mod codec;
 mod engine;
 mod incidents;

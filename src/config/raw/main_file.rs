@@ -289,4 +289,7 @@ pub struct CanarySection {
 pub struct ClusterSection {
     /// The id of this node's vantage, `[a-z0-9-]{1,63}`. Default `local`.
     pub vantage: Option<Text>,
+    /// How long the leader's lease and a node's heartbeat last (PostgreSQL only).
+    /// Default `15s`.
+    pub lease: Option<Text>,
 }

@@ -107,6 +107,8 @@ pub const HEADER_TIMEOUT: Bounds = Bounds::new(
     Duration::from_millis(100),
     Duration::from_secs(600),
 );
+/// `cluster.lease`: 3 s to 10 min.
+pub const LEASE: Bounds = Bounds::new("lease", Duration::from_secs(3), Duration::from_secs(600));
 /// `server.idle_timeout`: a connection with nothing in flight is closed after it.
 pub const IDLE_TIMEOUT: Bounds = Bounds::new("idle_timeout", SECOND, HOUR);
 

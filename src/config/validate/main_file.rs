@@ -68,6 +68,12 @@ pub fn main_file(ctx: &mut Ctx<'_>, raw: &MainFile) -> MainParts {
                 "local".to_owned(),
                 scalar::id,
             ),
+            lease: ctx.or(
+                section(&raw.cluster).and_then(|c| c.lease.as_ref()),
+                "cluster.lease",
+                Duration::from_secs(15),
+                |s| scalar::LEASE.parse(s),
+            ),
         },
         defaults,
         connection: Connection {

@@ -5,6 +5,7 @@
 //! starting together migrate once. Raw results are partitioned by day (`write.rs`
 //! creates partitions, retention drops them); reads are in `read.rs`.
 
+pub(super) mod cluster;
 pub(super) mod read;
 pub(super) mod write;
 
@@ -17,7 +18,10 @@ use sqlx::{ConnectOptions, Connection};
 use super::StoreError;
 
 /// The embedded migrations, in order; the schema version is their count.
-const MIGRATIONS: &[(i64, &str)] = &[(1, include_str!("migrations/0001_init.sql"))];
+const MIGRATIONS: &[(i64, &str)] = &[
+    (1, include_str!("migrations/0001_init.sql")),
+    (2, include_str!("migrations/0002_cluster.sql")),
+];
 
 /// The advisory lock key of migrations ("emcd" in ASCII).
 const MIGRATION_LOCK: i64 = 0x656d_6364;

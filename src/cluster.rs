@@ -1,0 +1,254 @@
+//! The cluster (docs/cluster.md): several `emcd run --node ID` on one PostgreSQL
+//! database. Every `cluster.lease / 3` each node records its heartbeat, tries to take or
+//! renew the leader's lease, and reads the live nodes of its vantage, among which its
+//! checks are split (`role::owner`). Every second it reads the results the other nodes
+//! stored and applies them (the feed), so every node's live state, API and metrics
+//! agree; only the leader takes verdicts, delivers the outbox and runs housekeeping.
+//! A node that becomes the leader puts the committed alert state back into its fleet
+//! and starts delivering the pending notifications; one that stops leading stops its
+//! senders first. A single node on a SQLite file leads alone ([`lead_alone`]).
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use tokio_util::sync::CancellationToken;
+
+use crate::alert::senders::Senders;
+use crate::fleet::FleetHandle;
+use crate::metrics::Metrics;
+use crate::recorder::Recorder;
+use crate::role::Role;
+use crate::store::{Store, StoreError};
+use crate::util::unix_now;
+
+/// How far back the feed reads again each time: results are committed up to a second
+/// after they are taken (the writer's batch), by several nodes.
+const FEED_OVERLAP: i64 = 10;
+
+/// What the cluster job works with.
+pub struct Cluster {
+    pub store: Arc<Store>,
+    pub role: Arc<Role>,
+    pub fleet: FleetHandle,
+    pub recorder: Recorder,
+    pub senders: Arc<Senders>,
+    pub metrics: Arc<Metrics>,
+    pub vantage: String,
+    /// The digest of the config this node runs.
+    pub digest: String,
+    pub lease: Duration,
+}
+
+/// A single node (SQLite): it leads from the start; the committed alert state is put
+/// back and the pending notifications are delivered.
+pub async fn lead_alone(store: &Store, fleet: &FleetHandle, senders: &Senders) -> Result<usize, StoreError> {
+    take_over(store, fleet, senders).await
+}
+
+/// Puts the committed alert state into the fleet (every slot as the store says) and
+/// starts delivering: what a new leader does first.
+async fn take_over(store: &Store, fleet: &FleetHandle, senders: &Senders) -> Result<usize, StoreError> {
+    let firing = store.alerts(true).await?;
+    let pending = store.pending_notifications().await?;
+    let delivered_firing = store.delivered_firing().await?;
+    let fleet = fleet.current();
+    for c in &fleet.checks {
+        let mut live = c.live.lock().unwrap_or_else(|p| p.into_inner());
+        live.alerts = Default::default();
+    }
+    for s in &fleet.systems {
+        s.live.lock().unwrap_or_else(|p| p.into_inner()).alert = None;
+    }
+    let restored = crate::alert::restore(&fleet, &firing);
+    tracing::info!(firing = restored, pending = pending.len(), "alert state taken over from the store");
+    senders.start(pending, delivered_firing);
+    Ok(restored)
+}
+
+impl Cluster {
+    fn lease_s(&self) -> i64 {
+        crate::util::secs_i64(self.lease)
+    }
+
+    /// Joins the cluster: refuses a node id that a live process holds.
+    pub async fn join(&self) -> anyhow::Result<()> {
+        let ok = self
+            .store
+            .heartbeat(&self.role.node, &self.role.instance, &self.vantage, &self.digest, self.lease_s())
+            .await?;
+        anyhow::ensure!(
+            ok,
+            "node {:?} is already running on this database (its heartbeat is younger than cluster.lease {}): give this node another --node",
+            self.role.node,
+            humantime::format_duration(self.lease)
+        );
+        Ok(())
+    }
+
+    /// Heartbeats, the lease and the feed until shutdown; then leaves the cluster (its
+    /// lease, if it held it, is released at once).
+    pub async fn run(self, shutdown: CancellationToken) {
+        let beat = self.lease / 3;
+        let mut next_beat = Instant::now();
+        let mut lead_until: Option<Instant> = None;
+        let mut watermark = unix_now() - FEED_OVERLAP;
+        loop {
+            if Instant::now() >= next_beat {
+                next_beat = Instant::now() + beat;
+                lead_until = self.beat(lead_until).await;
+            }
+            // A leader that could not renew stops before its lease can pass to another.
+            if lead_until.is_some_and(|t| Instant::now() >= t) {
+                tracing::warn!(node = %self.role.node, "the lease could not be renewed in time; no longer leading");
+                lead_until = None;
+                self.demote();
+            }
+            watermark = self.feed(watermark).await;
+            tokio::select! {
+                _ = shutdown.cancelled() => break,
+                _ = tokio::time::sleep(Duration::from_secs(1)) => {}
+            }
+        }
+        if self.role.is_leader() {
+            self.demote();
+        }
+        if let Err(e) = self.store.leave(&self.role.node, &self.role.instance).await {
+            tracing::warn!(error = %e, "leaving the cluster");
+        }
+    }
+
+    /// One heartbeat round; returns until when this node may act as leader.
+    async fn beat(&self, lead_until: Option<Instant>) -> Option<Instant> {
+        let started = Instant::now();
+        let lease_s = self.lease_s();
+        let r = &self.role;
+        match self.store.heartbeat(&r.node, &r.instance, &self.vantage, &self.digest, lease_s).await {
+            Ok(true) => {}
+            Ok(false) => tracing::error!(node = %r.node, "another live process holds this node id"),
+            Err(e) => tracing::warn!(error = %e, "cluster heartbeat failed"),
+        }
+        match self.store.live_nodes(lease_s).await {
+            Ok(nodes) => self.membership(&nodes),
+            Err(e) => tracing::warn!(error = %e, "reading the cluster's nodes failed"),
+        }
+        let term = match self.store.try_lead(&r.node, &r.instance, lease_s).await {
+            Ok(term) => term,
+            Err(e) => {
+                tracing::warn!(error = %e, "taking or renewing the lease failed");
+                return lead_until;
+            }
+        };
+        match (term, r.is_leader()) {
+            (Some(term), false) => {
+                tracing::info!(node = %r.node, term, "leading the cluster");
+                r.set_leader(true, term);
+                self.metrics.cluster_leader.set(1);
+                if let Err(e) = take_over(&self.store, &self.fleet, &self.senders).await {
+                    tracing::error!(error = %e, "taking over the alert state failed; retrying at the next round");
+                    self.demote();
+                    return None;
+                }
+            }
+            (None, true) => {
+                tracing::warn!(node = %r.node, "another node holds the lease; following");
+                self.demote();
+                return None;
+            }
+            _ => {}
+        }
+        // Counted from before the renewal was asked: the lease may end that early.
+        term.map(|_| started + self.lease.mul_f64(0.9))
+    }
+
+    fn demote(&self) {
+        self.senders.stop();
+        self.role.set_leader(false, 0);
+        self.metrics.cluster_leader.set(0);
+    }
+
+    /// The live nodes: this vantage's share the checks; counts by vantage for metrics.
+    fn membership(&self, nodes: &[(String, String, String)]) {
+        let mut by_vantage: BTreeMap<&str, i64> = BTreeMap::new();
+        for (v, _, _) in nodes {
+            *by_vantage.entry(v).or_default() += 1;
+        }
+        for (v, n) in &by_vantage {
+            self.metrics
+                .cluster_nodes
+                .get_or_create(&[("vantage", (*v).to_owned())])
+                .set(*n);
+        }
+        let mine: Vec<String> = nodes
+            .iter()
+            .filter(|(v, _, _)| *v == self.vantage)
+            .map(|(_, n, _)| n.clone())
+            .collect();
+        if *self.role.live() != {
+            let mut m = mine.clone();
+            if !m.contains(&self.role.node) {
+                m.push(self.role.node.clone());
+            }
+            m.sort();
+            m
+        } {
+            tracing::info!(vantage = %self.vantage, nodes = ?mine, "the vantage's nodes changed; checks are split again");
+        }
+        self.role.set_live(mine);
+        let fleet = self.fleet.current();
+        let assigned = fleet.checks.iter().filter(|c| self.role.mine(&c.id.0)).count();
+        self.metrics.cluster_checks_assigned.set(assigned as i64);
+    }
+
+    /// Applies the results other nodes stored since `watermark - FEED_OVERLAP` that this
+    /// node has not seen (per check, newer than its last result); returns the new
+    /// watermark.
+    async fn feed(&self, watermark: i64) -> i64 {
+        let now = unix_now();
+        let rows = match self.store.recent(watermark - FEED_OVERLAP, now).await {
+            Ok(rows) => rows,
+            Err(e) => {
+                tracing::warn!(error = %e, "reading the cluster's results failed");
+                return watermark;
+            }
+        };
+        let fleet = self.fleet.current();
+        let by_id: HashMap<i64, usize> =
+            fleet.checks.iter().enumerate().map(|(i, c)| (c.db_id, i)).collect();
+        for (check_id, r) in &rows {
+            let Some(&i) = by_id.get(check_id) else {
+                continue;
+            };
+            let check = &fleet.checks[i];
+            let seen = check
+                .live
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .last
+                .as_ref()
+                .map_or(i64::MIN, |l| l.at);
+            if r.ts <= seen {
+                continue;
+            }
+            if self.recorder.stored(check, r).await.is_err() {
+                break;
+            }
+        }
+        now
+    }
+}
+
+/// The digest of the config as nodes compare it: the main file's and every agency
+/// file's bytes, `sha256:` + hex. A file that cannot be read counts as empty.
+pub fn digest(config: &crate::config::Config) -> String {
+    let mut ctx = ring::digest::Context::new(&ring::digest::SHA256);
+    let files = std::iter::once(&config.source).chain(config.agencies.iter().map(|a| &a.file));
+    for f in files {
+        let bytes = std::fs::read(f).unwrap_or_default();
+        ctx.update(&(bytes.len() as u64).to_be_bytes());
+        ctx.update(&bytes);
+    }
+    let d = ctx.finish();
+    let hex: String = d.as_ref().iter().map(|b| format!("{b:02x}")).collect();
+    format!("sha256:{hex}")
+}

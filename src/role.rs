@@ -1,0 +1,133 @@
+//! This node's place in the cluster (docs/cluster.md): its id, whether it leads now, and
+//! the live nodes of its vantage, among which each check has exactly one prober (the
+//! node with the highest rendezvous hash of node and check). Written by the cluster job,
+//! read by the scheduler's launch (which checks to probe), the recorder (only the leader
+//! takes verdicts) and `/metrics`. A single node on a SQLite file always leads and
+//! probes everything.
+
+use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
+use std::sync::{Arc, RwLock};
+
+#[derive(Debug)]
+pub struct Role {
+    /// `--node`.
+    pub node: String,
+    /// Tells this process from an earlier one of the same node id.
+    pub instance: String,
+    leader: AtomicBool,
+    term: AtomicI64,
+    /// The live nodes of this vantage, sorted; this node among them.
+    live: RwLock<Arc<Vec<String>>>,
+}
+
+impl Role {
+    /// A node that starts as a follower, alone in its vantage until the cluster job
+    /// has seen the others.
+    pub fn new(node: &str) -> Arc<Role> {
+        let instance = format!(
+            "{}-{}-{}",
+            node,
+            std::process::id(),
+            crate::util::unix_now()
+        );
+        Arc::new(Role {
+            node: node.to_owned(),
+            instance,
+            leader: AtomicBool::new(false),
+            term: AtomicI64::new(0),
+            live: RwLock::new(Arc::new(vec![node.to_owned()])),
+        })
+    }
+
+    /// The only node there is (SQLite): it leads from the start.
+    pub fn single(node: &str) -> Arc<Role> {
+        let role = Role::new(node);
+        role.leader.store(true, Ordering::Release);
+        role
+    }
+
+    pub fn is_leader(&self) -> bool {
+        self.leader.load(Ordering::Acquire)
+    }
+
+    /// The lease's term while leading (0 for a single node).
+    pub fn term(&self) -> i64 {
+        self.term.load(Ordering::Acquire)
+    }
+
+    pub fn set_leader(&self, leader: bool, term: i64) {
+        self.term.store(term, Ordering::Release);
+        self.leader.store(leader, Ordering::Release);
+    }
+
+    pub fn live(&self) -> Arc<Vec<String>> {
+        self.live.read().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+
+    pub fn set_live(&self, mut nodes: Vec<String>) {
+        if !nodes.contains(&self.node) {
+            nodes.push(self.node.clone());
+        }
+        nodes.sort();
+        *self.live.write().unwrap_or_else(|p| p.into_inner()) = Arc::new(nodes);
+    }
+
+    /// Whether this node probes `check` (a full id): it is the live node of highest
+    /// rendezvous weight for it, so a node's death moves only its own checks.
+    pub fn mine(&self, check: &str) -> bool {
+        let live = self.live();
+        owner(&live, check).is_none_or(|n| n == self.node)
+    }
+}
+
+/// The node that probes `check` among `nodes`.
+pub fn owner<'a>(nodes: &'a [String], check: &str) -> Option<&'a str> {
+    nodes
+        .iter()
+        .max_by_key(|n| weight(n, check))
+        .map(String::as_str)
+}
+
+/// FNV-1a of `node`, a zero byte and `check`, then mixed: the same on every node and
+/// every version of emcd (std's hasher promises neither).
+fn weight(node: &str, check: &str) -> u64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in node.bytes().chain([0]).chain(check.bytes()) {
+        h ^= u64::from(b);
+        h = h.wrapping_mul(0x0100_0000_01b3);
+    }
+    // splitmix64's finaliser: FNV's low bits alone spread poorly.
+    h ^= h >> 30;
+    h = h.wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    h ^= h >> 27;
+    h = h.wrapping_mul(0x94d0_49bb_1331_11eb);
+    h ^ (h >> 31)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_check_has_one_owner_and_a_death_moves_only_its_checks() {
+        let three: Vec<String> = ["a", "b", "c"].map(String::from).to_vec();
+        let two: Vec<String> = ["a", "c"].map(String::from).to_vec();
+        let checks: Vec<String> = (0..300).map(|i| format!("x/y/c{i}")).collect();
+        let mut counts = std::collections::HashMap::new();
+        for c in &checks {
+            let before = owner(&three, c).unwrap();
+            *counts.entry(before).or_insert(0) += 1;
+            let after = owner(&two, c).unwrap();
+            if before != "b" {
+                assert_eq!(before, after, "{c} moved although its node lives");
+            }
+        }
+        // Roughly even: each of three nodes gets between a fifth and a half.
+        assert!(counts.values().all(|&n| (60..=150).contains(&n)), "{counts:?}");
+        let role = Role::new("b");
+        role.set_live(three.clone());
+        let mine = checks.iter().filter(|c| role.mine(c)).count();
+        assert_eq!(mine, counts["b"]);
+        assert!(!role.is_leader() && Role::single("x").is_leader());
+    }
+}
