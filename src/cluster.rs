@@ -42,13 +42,21 @@ pub struct Cluster {
 
 /// A single node (SQLite): it leads from the start; the committed alert state is put
 /// back and the pending notifications are delivered.
-pub async fn lead_alone(store: &Store, fleet: &FleetHandle, senders: &Senders) -> Result<usize, StoreError> {
+pub async fn lead_alone(
+    store: &Store,
+    fleet: &FleetHandle,
+    senders: &Senders,
+) -> Result<usize, StoreError> {
     take_over(store, fleet, senders).await
 }
 
 /// Puts the committed alert state into the fleet (every slot as the store says) and
 /// starts delivering: what a new leader does first.
-async fn take_over(store: &Store, fleet: &FleetHandle, senders: &Senders) -> Result<usize, StoreError> {
+async fn take_over(
+    store: &Store,
+    fleet: &FleetHandle,
+    senders: &Senders,
+) -> Result<usize, StoreError> {
     let firing = store.alerts(true).await?;
     let pending = store.pending_notifications().await?;
     let delivered_firing = store.delivered_firing().await?;
@@ -61,7 +69,11 @@ async fn take_over(store: &Store, fleet: &FleetHandle, senders: &Senders) -> Res
         s.live.lock().unwrap_or_else(|p| p.into_inner()).alert = None;
     }
     let restored = crate::alert::restore(&fleet, &firing);
-    tracing::info!(firing = restored, pending = pending.len(), "alert state taken over from the store");
+    tracing::info!(
+        firing = restored,
+        pending = pending.len(),
+        "alert state taken over from the store"
+    );
     senders.start(pending, delivered_firing);
     Ok(restored)
 }
@@ -75,7 +87,13 @@ impl Cluster {
     pub async fn join(&self) -> anyhow::Result<()> {
         let ok = self
             .store
-            .heartbeat(&self.role.node, &self.role.instance, &self.vantage, &self.digest, self.lease_s())
+            .heartbeat(
+                &self.role.node,
+                &self.role.instance,
+                &self.vantage,
+                &self.digest,
+                self.lease_s(),
+            )
             .await?;
         anyhow::ensure!(
             ok,
@@ -123,7 +141,11 @@ impl Cluster {
         let started = Instant::now();
         let lease_s = self.lease_s();
         let r = &self.role;
-        match self.store.heartbeat(&r.node, &r.instance, &self.vantage, &self.digest, lease_s).await {
+        match self
+            .store
+            .heartbeat(&r.node, &r.instance, &self.vantage, &self.digest, lease_s)
+            .await
+        {
             Ok(true) => {}
             Ok(false) => tracing::error!(node = %r.node, "another live process holds this node id"),
             Err(e) => tracing::warn!(error = %e, "cluster heartbeat failed"),
@@ -196,7 +218,11 @@ impl Cluster {
         }
         self.role.set_live(mine);
         let fleet = self.fleet.current();
-        let assigned = fleet.checks.iter().filter(|c| self.role.mine(&c.id.0)).count();
+        let assigned = fleet
+            .checks
+            .iter()
+            .filter(|c| self.role.mine(&c.id.0))
+            .count();
         self.metrics.cluster_checks_assigned.set(assigned as i64);
     }
 
@@ -213,8 +239,12 @@ impl Cluster {
             }
         };
         let fleet = self.fleet.current();
-        let by_id: HashMap<i64, usize> =
-            fleet.checks.iter().enumerate().map(|(i, c)| (c.db_id, i)).collect();
+        let by_id: HashMap<i64, usize> = fleet
+            .checks
+            .iter()
+            .enumerate()
+            .map(|(i, c)| (c.db_id, i))
+            .collect();
         for (check_id, r) in &rows {
             let Some(&i) = by_id.get(check_id) else {
                 continue;

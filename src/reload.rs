@@ -11,10 +11,10 @@ use std::sync::Arc;
 use tokio::sync::{mpsc, oneshot};
 use tokio_util::sync::CancellationToken;
 
+use crate::alert::senders::Senders;
 use crate::config::{self, Config, ConfigErrors};
 use crate::fleet::{Diff, Fleet, FleetHandle};
 use crate::metrics::Metrics;
-use crate::alert::senders::Senders;
 use crate::recorder::Recorder;
 use crate::scheduler::Entry;
 use crate::store::writer::{CheckReg, WriterHandle};

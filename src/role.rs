@@ -123,7 +123,10 @@ mod tests {
             }
         }
         // Roughly even: each of three nodes gets between a fifth and a half.
-        assert!(counts.values().all(|&n| (60..=150).contains(&n)), "{counts:?}");
+        assert!(
+            counts.values().all(|&n| (60..=150).contains(&n)),
+            "{counts:?}"
+        );
         let role = Role::new("b");
         role.set_live(three.clone());
         let mine = checks.iter().filter(|c| role.mine(c)).count();

@@ -17,7 +17,10 @@ pub struct Dispatcher {
 impl Dispatcher {
     /// Forgets every receiver's queue (the senders were stopped).
     pub fn clear(&self) {
-        self.queues.lock().unwrap_or_else(|p| p.into_inner()).clear();
+        self.queues
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clear();
     }
 
     pub fn dispatch(&self, notifications: Vec<Notification>) {
@@ -34,4 +37,3 @@ impl Dispatcher {
         }
     }
 }
-

@@ -42,7 +42,14 @@ impl Senders {
         }
         self.dispatcher.clear();
         let token = self.shutdown.child_token();
-        sender::start(&self.ctx, &self.dispatcher, pending, firing, &self.tasks, &token);
+        sender::start(
+            &self.ctx,
+            &self.dispatcher,
+            pending,
+            firing,
+            &self.tasks,
+            &token,
+        );
         *running = Some(token);
     }
 
@@ -50,7 +57,14 @@ impl Senders {
     pub fn top_up(&self) {
         let running = self.running.lock().unwrap_or_else(|p| p.into_inner());
         if let Some(token) = running.as_ref() {
-            sender::start(&self.ctx, &self.dispatcher, Vec::new(), Vec::new(), &self.tasks, token);
+            sender::start(
+                &self.ctx,
+                &self.dispatcher,
+                Vec::new(),
+                Vec::new(),
+                &self.tasks,
+                token,
+            );
         }
     }
 

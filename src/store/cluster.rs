@@ -25,7 +25,9 @@ impl Store {
         lease_s: i64,
     ) -> Result<bool, StoreError> {
         match &self.engine {
-            Engine::Pg(p) => pg::cluster::heartbeat(p, node, instance, vantage, digest, lease_s).await,
+            Engine::Pg(p) => {
+                pg::cluster::heartbeat(p, node, instance, vantage, digest, lease_s).await
+            }
             Engine::Sqlite { .. } => Err(sqlite_only()),
         }
     }
@@ -44,7 +46,10 @@ impl Store {
     }
 
     /// The live nodes: (vantage, node, config digest).
-    pub async fn live_nodes(&self, lease_s: i64) -> Result<Vec<(String, String, String)>, StoreError> {
+    pub async fn live_nodes(
+        &self,
+        lease_s: i64,
+    ) -> Result<Vec<(String, String, String)>, StoreError> {
         match &self.engine {
             Engine::Pg(p) => pg::cluster::live_nodes(p, lease_s).await,
             Engine::Sqlite { .. } => Err(sqlite_only()),

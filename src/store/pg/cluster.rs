@@ -68,7 +68,10 @@ pub async fn try_lead(
 }
 
 /// The live nodes of every vantage: (vantage, node, config digest), by vantage and node.
-pub async fn live_nodes(pg: &Pg, lease_s: i64) -> Result<Vec<(String, String, String)>, StoreError> {
+pub async fn live_nodes(
+    pg: &Pg,
+    lease_s: i64,
+) -> Result<Vec<(String, String, String)>, StoreError> {
     let sql = format!(
         "SELECT vantage, node, config_digest FROM cluster_nodes \
          WHERE heartbeat_at >= {NOW} - $1 ORDER BY vantage, node"
