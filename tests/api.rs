@@ -2,11 +2,11 @@
 //! agencies, a check's config and state, the errors (404 naming what is missing, 405
 //! with `Allow`), and no secret of the config in any answer.
 
-mod daemon;
+mod support;
 
-use daemon::fixture::{self, HB};
-use daemon::Running;
 use serde_json::{json, Value};
+use support::fixture::{self, HB};
+use support::Running;
 
 /// Waits until the probed checks have settled: `good` up with a stored result, `bad`
 /// down, `port` up.
@@ -42,7 +42,7 @@ async fn status_has_totals_and_one_row_per_agency() {
         })
         .await;
     let v = f.daemon.json("/api/v1/status").await;
-    daemon::unix(&v["generated_at"]);
+    support::unix(&v["generated_at"]);
     let firing = alerts["alerts"].as_array().unwrap().len();
     assert_eq!(
         v["totals"],
@@ -282,18 +282,20 @@ async fn wrong_method_is_405_with_allow() {
         ("POST", "/"),
         ("DELETE", "/agencies/bo-tu-phap"),
     ] {
-        let r = daemon::request(f.daemon.addr, method, path, &[], b"{}")
-            .await
-            .unwrap();
+        let r = f.daemon.send(method, path, &[], b"{}").await.unwrap();
         assert_eq!(r.status, 405, "{method} {path}");
         assert_eq!(r.header("allow"), Some("GET, HEAD"), "{method} {path}");
     }
-    let r = daemon::request(f.daemon.addr, "POST", "/api/v1/status", &[], b"")
+    let r = f
+        .daemon
+        .send("POST", "/api/v1/status", &[], b"")
         .await
         .unwrap();
     assert_eq!(r.json()["error"]["code"], "method_not_allowed");
     // HEAD answers like GET, without a body.
-    let r = daemon::request(f.daemon.addr, "HEAD", "/api/v1/status", &[], b"")
+    let r = f
+        .daemon
+        .send("HEAD", "/api/v1/status", &[], b"")
         .await
         .unwrap();
     assert_eq!((r.status, r.body.as_str()), (200, ""));

@@ -3,12 +3,12 @@
 //! (RFC 3339 and dates in `sla.timezone`), 400 for bad parameters, and the availability
 //! windows checked against an independent second-by-second computation (docs/results.md).
 
-mod daemon;
+mod support;
 
 use chrono::{NaiveDate, TimeZone};
-use daemon::fixture::{self, HB, HB_INTERVAL};
 use emcd::result::ResultKind;
 use serde_json::Value;
+use support::fixture::{self, HB, HB_INTERVAL};
 
 const RESULTS: &str = "/api/v1/checks/bo-tu-phap/heartbeat/hb/results";
 
@@ -17,7 +17,7 @@ fn times(v: &Value) -> Vec<i64> {
         .as_array()
         .unwrap()
         .iter()
-        .map(|r| daemon::unix(&r["at"]))
+        .map(|r| support::unix(&r["at"]))
         .collect()
 }
 
@@ -65,8 +65,8 @@ async fn results_newest_first_with_limit_and_range() {
     let v = d.json(&format!("{RESULTS}?{q}&limit=10000")).await;
     assert_eq!(times(&v), expected(h, from, to));
     assert_eq!(times(&v).len(), 41);
-    assert_eq!(daemon::unix(&v["from"]), from);
-    assert_eq!(daemon::unix(&v["to"]), to);
+    assert_eq!(support::unix(&v["from"]), from);
+    assert_eq!(support::unix(&v["to"]), to);
     let v = d.json(&format!("{RESULTS}?{q}&limit=3")).await;
     assert_eq!(times(&v), expected(h, from, to)[..3]);
     // Only one end.
@@ -99,7 +99,7 @@ async fn results_newest_first_with_limit_and_range() {
     let want = expected(h, start(d1), start(d1.succ_opt().unwrap()) - 1);
     assert!(!want.is_empty());
     assert_eq!(times(&v), want);
-    assert_eq!(daemon::unix(&v["from"]), start(d1));
+    assert_eq!(support::unix(&v["from"]), start(d1));
     let v = d.json(&format!("{RESULTS}?from={d2}&limit=10000")).await;
     assert_eq!(times(&v), expected(h, start(d2), i64::MAX));
     f.daemon.stop().await;
@@ -167,9 +167,9 @@ async fn check_windows(
         ("30d", 30 * 86_400),
     ] {
         let w = &a["windows"][name];
-        let (from, to) = (daemon::unix(&w["from"]), daemon::unix(&w["to"]));
+        let (from, to) = (support::unix(&w["from"]), support::unix(&w["to"]));
         assert_eq!(from, starts(name, to - len), "{name}: {w}");
-        let want = daemon::per_second(&f.history, 2 * HB_INTERVAL, from, to);
+        let want = support::per_second(&f.history, 2 * HB_INTERVAL, from, to);
         let got = ["up", "degraded", "down", "maintenance", "unknown"]
             .map(|k| w[format!("{k}_seconds")].as_i64().unwrap());
         assert_eq!(got, want, "{name}: {w}");
@@ -234,7 +234,7 @@ async fn availability_windows_come_from_rollups_once_raw_results_are_gone() {
         .as_array()
         .unwrap()
         .last()
-        .map(|r| daemon::unix(&r["at"]));
+        .map(|r| support::unix(&r["at"]));
     assert!(
         oldest.is_some_and(|t| t > seven_days_ago + 3 * 86_400),
         "retention kept raw results from 7 days ago: oldest {oldest:?}"

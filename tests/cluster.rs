@@ -72,7 +72,9 @@ async fn two_nodes_split_the_checks_and_a_killed_leader_is_replaced() {
 
     // The split is the rendezvous one, and every check has exactly one prober.
     let nodes = vec!["node-a".to_owned(), "node-b".to_owned()];
-    let ids: Vec<String> = (0..CHECKS).map(|i| format!("bo-tu-phap/ho-tich/c{i}")).collect();
+    let ids: Vec<String> = (0..CHECKS)
+        .map(|i| format!("bo-tu-phap/ho-tich/c{i}"))
+        .collect();
     let want_a = ids
         .iter()
         .filter(|c| emcd::role::owner(&nodes, c) == Some("node-a"))
@@ -104,7 +106,10 @@ async fn two_nodes_split_the_checks_and_a_killed_leader_is_replaced() {
     // Both nodes' live state says c0 is down (the feed).
     for d in [&a, &b] {
         let v: serde_json::Value = serde_json::from_str(
-            &get(&d.addr, "/api/v1/checks/bo-tu-phap/ho-tich/c0").await.unwrap().1,
+            &get(&d.addr, "/api/v1/checks/bo-tu-phap/ho-tich/c0")
+                .await
+                .unwrap()
+                .1,
         )
         .unwrap();
         assert_eq!(v["state"]["status"], "down", "{v:#}");
@@ -117,7 +122,10 @@ async fn two_nodes_split_the_checks_and_a_killed_leader_is_replaced() {
         Duration::from_secs(10),
         "the firing notification to be marked delivered",
         || async move {
-            let page = get(&a_ref.addr, "/api/v1/notifications?state=delivered").await.ok()?.1;
+            let page = get(&a_ref.addr, "/api/v1/notifications?state=delivered")
+                .await
+                .ok()?
+                .1;
             let v: serde_json::Value = serde_json::from_str(&page).ok()?;
             (v["notifications"].as_array()?.len() == 1).then_some(())
         },
@@ -140,7 +148,10 @@ async fn two_nodes_split_the_checks_and_a_killed_leader_is_replaced() {
     )
     .await;
     let failover = killed_at.elapsed();
-    assert!(failover <= Duration::from_secs(15), "failover took {failover:?}");
+    assert!(
+        failover <= Duration::from_secs(15),
+        "failover took {failover:?}"
+    );
     eprintln!("failover in {failover:?}");
 
     // Recovery: resolved once, by the new leader; the firing alert was not sent again.

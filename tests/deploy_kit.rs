@@ -6,13 +6,12 @@
 //! dashboard and rule. Everything stays on 127.0.0.1; every wait is bounded; every
 //! process started is killed on drop.
 
-mod e2e;
-mod kit;
+mod support;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
-use kit::{dashboards, files, json, on_path, read, repo, run, run_ok, yaml};
+use support::kit::{dashboards, files, json, on_path, read, repo, run, run_ok, yaml};
 
 const PROMETHEUS: &str = "Debian's `prometheus` package (.ci/run installs it)";
 const ALERTMANAGER: &str = "Debian's `prometheus-alertmanager` package (.ci/run installs it)";
@@ -44,7 +43,7 @@ fn promtool_checks_the_config_and_the_rules_and_passes_the_rule_tests() {
 
     // Every alert rule has unit tests, firing (listed in exp_alerts) and not firing
     // (an empty exp_alerts).
-    let alerts: Vec<String> = kit::promql::rules_in(&prom.join("rules"))
+    let alerts: Vec<String> = support::kit::promql::rules_in(&prom.join("rules"))
         .into_iter()
         .filter_map(|e| e.id.strip_prefix("alert ").map(str::to_owned))
         .collect();

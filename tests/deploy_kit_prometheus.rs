@@ -3,12 +3,11 @@
 //! kit are in `deploy_kit.rs`). Everything stays on 127.0.0.1; every wait is bounded;
 //! every process started is killed on drop.
 
-mod e2e;
-mod kit;
+mod support;
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use kit::{files, json, read, repo, run_ok};
+use support::kit::{files, json, read, repo, run_ok};
 
 /// Alerts that must not fire while the demo runs: their expressions must return nothing.
 const MUST_BE_EMPTY: &[(&str, &str)] = &[
@@ -41,9 +40,12 @@ const MAY_BE_EMPTY: &[(&str, &str)] = &[
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_dashboard_and_rule_expression_returns_data_from_prometheus_scraping_the_demo() {
     let dir = tempfile::tempdir().unwrap();
-    let demo = kit::demo::Demo::start(dir.path()).await;
-    let prometheus =
-        kit::Prometheus::start(dir.path(), &kit::demo::prometheus_config(&demo.addr)).await;
+    let demo = support::kit::demo::Demo::start(dir.path()).await;
+    let prometheus = support::kit::Prometheus::start(
+        dir.path(),
+        &support::kit::demo::prometheus_config(&demo.addr),
+    )
+    .await;
     demo.wait_for_its_stories().await;
 
     // The demo's HTTPS check, whose certificate expires in 5 days, for the agency and
@@ -67,11 +69,13 @@ async fn every_dashboard_and_rule_expression_returns_data_from_prometheus_scrapi
         .iter()
         .map(|p| json(p))
         .collect();
-    let mut exprs: Vec<kit::promql::Expr> = dashboards
+    let mut exprs: Vec<support::kit::promql::Expr> = dashboards
         .iter()
-        .flat_map(kit::promql::dashboard_exprs)
+        .flat_map(support::kit::promql::dashboard_exprs)
         .collect();
-    exprs.extend(kit::promql::rules_in(&repo("deploy/prometheus/rules")));
+    exprs.extend(support::kit::promql::rules_in(&repo(
+        "deploy/prometheus/rules",
+    )));
     let ids: BTreeSet<&str> = exprs.iter().map(|e| e.id.as_str()).collect();
     assert_eq!(ids.len(), exprs.len(), "expression ids are unique");
     for (id, _) in MUST_BE_EMPTY.iter().chain(MAY_BE_EMPTY) {
@@ -89,11 +93,12 @@ async fn every_dashboard_and_rule_expression_returns_data_from_prometheus_scrapi
 
     // Rounds until every expression that should has data (two scrapes and a rule
     // evaluation at least; rates need two samples), bounded.
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(90);
-    let results = loop {
+    // What was missing in the last round, and Prometheus's targets then.
+    let last = std::sync::Mutex::new((Vec::new(), None));
+    let round = || async {
         let mut results = BTreeMap::new();
         for e in &exprs {
-            let q = kit::promql::substitute(&e.id, &e.expr, &vars);
+            let q = support::kit::promql::substitute(&e.id, &e.expr, &vars);
             let r = prometheus
                 .query(&q)
                 .await
@@ -106,17 +111,28 @@ async fn every_dashboard_and_rule_expression_returns_data_from_prometheus_scrapi
             .map(|(id, (q, _))| format!("{id}:\n    {q}"))
             .collect();
         if missing.is_empty() {
-            break results;
+            return Some(results);
         }
-        assert!(
-            std::time::Instant::now() < deadline,
-            "no data in 90 s for:\n{}\nprometheus targets: {:?}\nprometheus log:\n{}",
-            missing.join("\n"),
-            e2e::get(&prometheus.addr, "/api/v1/targets").await,
-            prometheus.process.log()
-        );
-        tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+        let targets = support::get(&prometheus.addr, "/api/v1/targets").await;
+        *last.lock().unwrap() = (missing, Some(targets));
+        None
     };
+    let context = || {
+        let (missing, targets) = &*last.lock().unwrap();
+        format!(
+            "no data for:\n{}\nprometheus targets: {targets:?}\nprometheus log:\n{}",
+            missing.join("\n"),
+            prometheus.process.log()
+        )
+    };
+    let results = support::eventually_every(
+        std::time::Duration::from_secs(90),
+        std::time::Duration::from_secs(1),
+        "data for every expression",
+        round,
+        context,
+    )
+    .await;
     for (id, why) in MUST_BE_EMPTY {
         let (q, r) = &results[id];
         assert!(
@@ -136,9 +152,9 @@ async fn every_dashboard_and_rule_expression_returns_data_from_prometheus_scrapi
 
     // Every variable's query offers the value used above.
     for d in &dashboards {
-        for (id, selector, label) in kit::promql::variable_queries(d) {
+        for (id, selector, label) in support::kit::promql::variable_queries(d) {
             let name = id.rsplit('$').next().unwrap();
-            let selector = kit::promql::substitute(&id, &selector, &vars);
+            let selector = support::kit::promql::substitute(&id, &selector, &vars);
             let offered: BTreeSet<String> = prometheus
                 .query(&selector)
                 .await

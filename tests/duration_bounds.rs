@@ -4,7 +4,7 @@
 //! a value within them passes. `emcd run` refuses such a config before it opens the
 //! database, and runs cleanly with every key at its longest.
 
-mod e2e;
+mod support;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
@@ -283,7 +283,7 @@ fn run_refuses_out_of_bound_durations_with_the_message() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn run_with_every_duration_at_its_longest_probes_and_stops_cleanly() {
     let dir = tempfile::tempdir().unwrap();
-    let target = e2e::start_target().await;
+    let target = support::start_target().await;
     std::fs::create_dir_all(dir.path().join("agencies")).unwrap();
     let main = dir.path().join("emcd.yaml");
     std::fs::write(
@@ -318,12 +318,12 @@ async fn run_with_every_duration_at_its_longest_probes_and_stops_cleanly() {
         String::from_utf8_lossy(&out.stderr)
     );
 
-    let mut d = e2e::Daemon::start(dir.path(), &main);
+    let mut d = support::Daemon::start(dir.path(), &main);
     d.wait_ready().await;
     // The 1 s check probes a few times, and the push check's rounds as often find it
     // silent for seconds, far less than 31 days; the 1 d check waits for its offset.
-    let page = e2e::wait_metrics(&d, "three probes of the 1 s check", |s| {
-        e2e::sample(
+    let page = support::wait_metrics(&d, "three probes of the 1 s check", |s| {
+        support::sample(
             s,
             "emcd_probes_total",
             &["check=\"portal\"", "result=\"up\""],
@@ -331,9 +331,9 @@ async fn run_with_every_duration_at_its_longest_probes_and_stops_cleanly() {
         .is_some_and(|n| n >= 3.0)
     })
     .await;
-    let s = e2e::samples(&page);
+    let s = support::samples(&page);
     assert_eq!(
-        e2e::sample(
+        support::sample(
             &s,
             "emcd_probes_total",
             &["check=\"quiet\"", "result=\"down\""]

@@ -3,13 +3,13 @@
 //! emcd's `format: alertmanager` webhook has the same shape as the webhook the real
 //! Alertmanager sends for the same alert.
 
-mod e2e;
+mod support;
 
 use std::collections::BTreeSet;
 use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use e2e::{get, start_target, Daemon, Hook};
+use support::{eventually_every, eventually_or, get, start_target, Daemon, Hook};
 
 struct Alertmanager(std::process::Child);
 
@@ -32,7 +32,7 @@ async fn start_alertmanager(
     dir: &std::path::Path,
     hook: std::net::SocketAddr,
 ) -> (Alertmanager, String) {
-    let am_port = e2e::free_port();
+    let am_port = support::free_port();
     std::fs::write(
         dir.join("am.yml"),
         format!(
@@ -53,15 +53,20 @@ async fn start_alertmanager(
         .expect("prometheus-alertmanager is installed (Debian package; .ci/run installs it)");
     let am = Alertmanager(am);
     let am_addr = format!("127.0.0.1:{am_port}");
-    let deadline = Instant::now() + Duration::from_secs(20);
-    while !matches!(get(&am_addr, "/-/ready").await, Ok((200, _))) {
-        assert!(
-            Instant::now() < deadline,
-            "alertmanager not ready: {}",
-            std::fs::read_to_string(dir.join("am.log")).unwrap_or_default()
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    let addr = am_addr.as_str();
+    let ready =
+        move || async move { matches!(get(addr, "/-/ready").await, Ok((200, _))).then_some(()) };
+    let log = || {
+        let log = std::fs::read_to_string(dir.join("am.log")).unwrap_or_default();
+        format!("alertmanager log:\n{log}")
+    };
+    eventually_or(
+        Duration::from_secs(20),
+        "alertmanager to be ready",
+        ready,
+        log,
+    )
+    .await;
 
     (am, am_addr)
 }
@@ -99,21 +104,22 @@ async fn alerts_reach_a_real_alertmanager_and_webhook_bodies_match_its_own() {
     d.wait_ready().await;
 
     // Alertmanager lists emcd's alert through its own API.
-    let deadline = Instant::now() + Duration::from_secs(30);
-    let listed = loop {
-        let (status, body) = get(&am_addr, "/api/v2/alerts").await.unwrap();
+    let addr = am_addr.as_str();
+    let first = move || async move {
+        let (status, body) = get(addr, "/api/v2/alerts").await.unwrap();
         assert_eq!(status, 200);
         let v: serde_json::Value = serde_json::from_str(&body).unwrap();
-        if let Some(a) = v.as_array().and_then(|a| a.first()).cloned() {
-            break a;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "alertmanager never listed the alert; emcd log:\n{}",
-            d.log()
-        );
-        tokio::time::sleep(Duration::from_millis(200)).await;
+        v.as_array().and_then(|a| a.first()).cloned()
     };
+    let log = || format!("emcd log:\n{}", d.log());
+    let listed = eventually_every(
+        Duration::from_secs(30),
+        Duration::from_millis(200),
+        "alertmanager to list the alert",
+        first,
+        log,
+    )
+    .await;
     assert_eq!(listed["labels"]["alertname"], "CheckDown");
     assert_eq!(listed["labels"]["agency"], "ha-noi");
     assert_eq!(listed["labels"]["severity"], "critical");
@@ -128,16 +134,21 @@ async fn alerts_reach_a_real_alertmanager_and_webhook_bodies_match_its_own() {
     );
 
     // Both webhooks arrive: Alertmanager's own and emcd's `format: alertmanager`.
-    let deadline = Instant::now() + Duration::from_secs(30);
-    let (theirs, ours) = loop {
+    let both = || {
         let got = hook.requests();
         let find = |p: &str| got.iter().find(|r| r.path == p).map(|r| r.json());
-        if let (Some(a), Some(b)) = (find("/from-alertmanager"), find("/from-emcd")) {
-            break (a, b);
-        }
-        assert!(Instant::now() < deadline, "webhooks missing: {got:#?}");
-        tokio::time::sleep(Duration::from_millis(200)).await;
+        let both = find("/from-alertmanager").zip(find("/from-emcd"));
+        async move { both }
     };
+    let got = || format!("got {:#?}", hook.requests());
+    let (theirs, ours) = eventually_every(
+        Duration::from_secs(30),
+        Duration::from_millis(200),
+        "both webhooks",
+        both,
+        got,
+    )
+    .await;
     assert_eq!(
         keys(&ours),
         keys(&theirs),
@@ -208,33 +219,37 @@ async fn a_restart_re_sends_firing_alerts_to_alertmanager() {
     .unwrap();
     let mut d = Daemon::start(dir.path(), &main);
     d.wait_ready().await;
-    let deadline = Instant::now() + Duration::from_secs(30);
-    let before = loop {
-        let l = listed(&am_addr).await;
-        if !l.is_empty() {
-            break l;
-        }
-        assert!(Instant::now() < deadline, "never listed; log:\n{}", d.log());
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    };
+    let addr = am_addr.as_str();
+    let some = move || async move { Some(listed(addr).await).filter(|l| !l.is_empty()) };
+    let log = || format!("log:\n{}", d.log());
+    let (within, step) = (Duration::from_secs(30), Duration::from_millis(200));
+    let before = eventually_every(within, step, "the alert listed", some, log).await;
     assert_eq!(before[0].0, "CheckDown");
     assert!(d.terminate().success());
     tokio::time::sleep(Duration::from_secs(2)).await;
 
     let mut d = Daemon::start(dir.path(), &main);
     d.wait_ready().await;
-    let deadline = Instant::now() + Duration::from_secs(15);
-    loop {
-        let after = listed(&am_addr).await;
-        if after.len() == 1 && after[0].0 == "CheckDown" && after[0].1 != before[0].1 {
-            break;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "not re-sent after the restart: before {before:?}, now {after:?}; log:\n{}",
-            d.log()
-        );
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
+    let now = std::sync::Mutex::new(Vec::new());
+    let (last, before) = (&now, &before);
+    let re_sent = move || async move {
+        let after = listed(addr).await;
+        let done = after.len() == 1 && after[0].0 == "CheckDown" && after[0].1 != before[0].1;
+        *last.lock().unwrap() = after;
+        done.then_some(())
+    };
+    let context = || {
+        let now = now.lock().unwrap();
+        format!("before {before:?}, now {now:?}; log:\n{}", d.log())
+    };
+    let within = Duration::from_secs(15);
+    eventually_every(
+        within,
+        step,
+        "the alert re-sent after the restart",
+        re_sent,
+        context,
+    )
+    .await;
     assert!(d.terminate().success());
 }

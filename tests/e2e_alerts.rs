@@ -2,17 +2,17 @@
 //! loopback webhook receivers: one notification per transition, signed; retries with
 //! a stable delivery id; Retry-After; dead on 400; survival of SIGKILL; maintenance.
 
-mod e2e;
+mod support;
 
 use std::time::Duration;
 
-use e2e::{
+use support::{
     alerting_agency as agency, get, sample, samples, start_target, wait_metrics, Daemon, Hook,
 };
 
 const SECRET: &str = "webhook-secret-for-tests";
 
-fn verify_signature(r: &e2e::Received) {
+fn verify_signature(r: &support::Received) {
     let ts = &r.headers["x-emcd-timestamp"];
     let key = ring::hmac::Key::new(ring::hmac::HMAC_SHA256, SECRET.as_bytes());
     let want = ring::hmac::sign(&key, format!("{ts}.{}", r.body).as_bytes());

@@ -2,12 +2,13 @@
 //! notification survives SIGKILL and is not sent twice; inside a maintenance window
 //! results are `maintenance` and nothing alerts.
 
-mod e2e;
+mod support;
 
 use std::time::{Duration, Instant};
 
-use e2e::{
-    alerting_agency as agency, get, sample, samples, start_target, wait_metrics, Daemon, Hook,
+use support::{
+    alerting_agency as agency, eventually_or, get, sample, samples, start_target, wait_metrics,
+    Daemon, Hook,
 };
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -15,7 +16,7 @@ async fn a_notification_survives_sigkill_and_is_not_sent_twice() {
     let dir = tempfile::tempdir().unwrap();
     let target = start_target().await;
     // The receiver's port, with nobody listening yet: deliveries fail (connect).
-    let port = e2e::free_port();
+    let port = support::free_port();
     std::fs::write(
         dir.path().join("emcd.yaml"),
         format!(
@@ -35,19 +36,13 @@ async fn a_notification_survives_sigkill_and_is_not_sent_twice() {
     d.wait_ready().await;
     // Wait until the firing notification is committed and has failed at least once.
     let (store, _conn) = emcd::store::Store::open(&db).await.unwrap();
-    let deadline = Instant::now() + Duration::from_secs(20);
-    let pending = loop {
+    let store = &store;
+    let failed = move || async move {
         let p = store.notifications(Some("pending"), 10).await.unwrap();
-        if p.first().is_some_and(|n| n.attempts >= 1) {
-            break p;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "no failed delivery recorded; log:\n{}",
-            d.log()
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
+        p.first().is_some_and(|n| n.attempts >= 1).then_some(p)
     };
+    let log = || format!("log:\n{}", d.log());
+    let pending = eventually_or(Duration::from_secs(20), "a failed delivery", failed, log).await;
     assert_eq!(pending.len(), 1);
     d.child.kill().unwrap(); // SIGKILL
     d.child.wait().unwrap();

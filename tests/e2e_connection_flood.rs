@@ -4,13 +4,13 @@
 //! a probe that fails for lack of a descriptor is `unknown` / `vantage`, never `down`.
 //! Every flood is bounded in count and time, and stays on loopback.
 
-mod e2e;
+mod support;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use e2e::{get, sample, samples, start_target, Daemon};
+use support::{get, sample, samples, start_target, Daemon};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 

@@ -1,8 +1,8 @@
 //! End to end: push heartbeats against the real binary (docs/configuration.md, docs/api.md).
 
-mod e2e;
+mod support;
 
-use e2e::{request, sample, samples, wait_metrics, Daemon};
+use support::{request, sample, samples, wait_metrics, Daemon};
 
 const CHECK: &str = "/api/v1/push/tinh-a/mot-cua/heartbeat";
 
@@ -83,7 +83,7 @@ async fn push_accepts_good_tokens_only_and_silence_makes_the_check_down() {
     .unwrap();
     assert_eq!(status, 400, "{body}");
     assert!(body.contains("status"), "{body}");
-    let page = e2e::get(&d.addr, "/metrics").await.unwrap().1;
+    let page = support::get(&d.addr, "/metrics").await.unwrap().1;
     let s = samples(&page);
     assert_eq!(
         sample(
@@ -117,7 +117,7 @@ async fn push_accepts_good_tokens_only_and_silence_makes_the_check_down() {
         .await
         .unwrap();
     assert_eq!(status, 202);
-    let s = samples(&e2e::get(&d.addr, "/metrics").await.unwrap().1);
+    let s = samples(&support::get(&d.addr, "/metrics").await.unwrap().1);
     assert_eq!(
         sample(&s, "probe_success", &["check=\"heartbeat\""]),
         Some(1.0)
@@ -148,7 +148,7 @@ async fn push_accepts_good_tokens_only_and_silence_makes_the_check_down() {
             .0,
         202
     );
-    let s = samples(&e2e::get(&d.addr, "/metrics").await.unwrap().1);
+    let s = samples(&support::get(&d.addr, "/metrics").await.unwrap().1);
     assert_eq!(
         sample(&s, "emcd_check_up", &["check=\"heartbeat\""]),
         Some(1.0)

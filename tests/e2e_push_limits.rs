@@ -3,12 +3,12 @@
 //! 429 and `Retry-After`, absurd durations are refused, an oversized body is refused
 //! before it is read, and wrong-token pushes do not flood the log.
 
-mod e2e;
+mod support;
 
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use e2e::{get, request, sample, samples, Daemon};
+use support::{eventually_or, get, request, sample, samples, send, Daemon, Response};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 const CHECK: &str = "/api/v1/push/tinh-a/mot-cua/heartbeat";
@@ -38,39 +38,36 @@ fn start(dir: &Path) -> (Daemon, String) {
     (d, format!("Bearer {token}"))
 }
 
-/// A POST whose answer's head is kept: (status, head, body).
-async fn post(addr: &str, auth: &str, body: &[u8]) -> (u16, String, String) {
-    let mut s = tokio::net::TcpStream::connect(addr).await.unwrap();
-    let head = format!(
-        "POST {CHECK} HTTP/1.1\r\nhost: {addr}\r\nconnection: close\r\nauthorization: {auth}\r\ncontent-length: {}\r\n\r\n",
-        body.len()
-    );
-    s.write_all(head.as_bytes()).await.unwrap();
-    s.write_all(body).await.unwrap();
-    let mut raw = Vec::new();
-    tokio::time::timeout(Duration::from_secs(10), s.read_to_end(&mut raw))
+/// A push: the whole answer, headers and all.
+async fn post(addr: &str, auth: &str, body: &[u8]) -> Response {
+    send(addr, "POST", CHECK, &[("authorization", auth)], body)
         .await
         .unwrap()
-        .unwrap();
-    let text = String::from_utf8_lossy(&raw).into_owned();
-    let (head, body) = text.split_once("\r\n\r\n").unwrap();
-    let status = head.split_whitespace().nth(1).unwrap().parse().unwrap();
-    (status, head.to_ascii_lowercase(), body.to_owned())
 }
 
 /// The stored results of the check once the writer has committed `n` (bounded wait).
 async fn results(d: &Daemon, n: usize) -> Vec<serde_json::Value> {
-    let deadline = Instant::now() + Duration::from_secs(10);
-    loop {
+    let last = std::sync::Mutex::new(Vec::new());
+    let seen = &last;
+    let committed = move || async move {
         let (status, body) = get(&d.addr, RESULTS).await.unwrap();
         assert_eq!(status, 200, "{body}");
         let v: serde_json::Value = serde_json::from_str(&body).unwrap();
         let rows = v["results"].as_array().unwrap().clone();
-        if rows.len() >= n || Instant::now() > deadline {
-            return rows;
+        if rows.len() >= n {
+            return Some(rows);
         }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+        *seen.lock().unwrap() = rows;
+        None
+    };
+    let rows = || format!("stored {:#?}", last.lock().unwrap());
+    eventually_or(
+        Duration::from_secs(10),
+        &format!("{n} stored results"),
+        committed,
+        rows,
+    )
+    .await
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -81,8 +78,8 @@ async fn a_long_message_is_stored_cut_to_1_kib_and_marked() {
     // 65,000 bytes of three-byte characters: the cut must fall on a char boundary.
     let message = "ệ".repeat(65_000 / 3);
     let body = serde_json::json!({"status": "down", "message": message}).to_string();
-    let (status, _, answer) = post(&d.addr, &auth, body.as_bytes()).await;
-    assert_eq!(status, 202, "{answer}");
+    let r = post(&d.addr, &auth, body.as_bytes()).await;
+    assert_eq!(r.status, 202, "{}", r.body);
     let rows = results(&d, 1).await;
     assert_eq!(rows.len(), 1, "{rows:#?}");
     let stored = rows[0]["message"].as_str().unwrap();
@@ -90,13 +87,13 @@ async fn a_long_message_is_stored_cut_to_1_kib_and_marked() {
     assert!(stored.ends_with("… [truncated]"), "{stored}");
     assert!(stored.starts_with("ệệệ"), "{stored}");
     // A short message is stored as sent.
-    let (status, _, _) = post(
+    let r = post(
         &d.addr,
         &auth,
         br#"{"status": "down", "message": "db down"}"#,
     )
     .await;
-    assert_eq!(status, 202);
+    assert_eq!(r.status, 202);
     let rows = results(&d, 2).await;
     assert_eq!(rows[0]["message"], "db down", "{rows:#?}");
 }
@@ -110,19 +107,22 @@ async fn a_burst_of_pushes_is_rate_limited_with_retry_after() {
     let (mut accepted, mut limited) = (0u32, 0u32);
     let mut retry_after = None;
     for _ in 0..200 {
-        let (status, head, body) = post(&d.addr, &auth, b"").await;
-        match status {
+        let r = post(&d.addr, &auth, b"").await;
+        match r.status {
             202 => accepted += 1,
             429 => {
                 limited += 1;
-                assert!(body.contains("\"rate_limited\""), "{body}");
-                retry_after = head
-                    .lines()
-                    .find_map(|l| l.strip_prefix("retry-after: "))
+                assert!(r.body.contains("\"rate_limited\""), "{}", r.body);
+                retry_after = r
+                    .header("retry-after")
                     .map(|v| v.trim().parse::<u64>().unwrap());
-                assert!(retry_after.is_some(), "429 without Retry-After:\n{head}");
+                assert!(
+                    retry_after.is_some(),
+                    "429 without Retry-After:\n{:?}",
+                    r.headers
+                );
             }
-            other => panic!("push answered {other}: {body}"),
+            other => panic!("push answered {other}: {}", r.body),
         }
     }
     let elapsed = started.elapsed().as_secs_f64();
@@ -140,7 +140,7 @@ async fn a_burst_of_pushes_is_rate_limited_with_retry_after() {
     assert!((1..=2).contains(&wait), "Retry-After: {wait}");
     // After the advertised wait a push is accepted again.
     tokio::time::sleep(Duration::from_secs(wait)).await;
-    assert_eq!(post(&d.addr, &auth, b"").await.0, 202);
+    assert_eq!(post(&d.addr, &auth, b"").await.status, 202);
     accepted += 1;
 
     // Only accepted pushes became rows.
@@ -167,14 +167,15 @@ async fn absurd_durations_are_refused_naming_the_field_and_value() {
         (r#"{"duration_seconds": 1e400}"#, "1e400"),
         (r#"{"duration_seconds": "NaN"}"#, "NaN"),
     ] {
-        let (status, _, answer) = post(&d.addr, &auth, body.as_bytes()).await;
+        let r = post(&d.addr, &auth, body.as_bytes()).await;
+        let (status, answer) = (r.status, r.body);
         assert_eq!(status, 400, "{body}: {answer}");
         assert!(answer.contains("duration_seconds"), "{body}: {answer}");
         assert!(answer.contains(quoted), "{body}: {answer}");
     }
     // A full day is the longest accepted duration.
-    let (status, _, answer) = post(&d.addr, &auth, br#"{"duration_seconds": 86400}"#).await;
-    assert_eq!(status, 202, "{answer}");
+    let r = post(&d.addr, &auth, br#"{"duration_seconds": 86400}"#).await;
+    assert_eq!(r.status, 202, "{}", r.body);
     let rows = results(&d, 1).await;
     assert_eq!(rows.len(), 1, "only the valid push is stored: {rows:#?}");
     assert_eq!(rows[0]["duration_seconds"], 86400.0);
@@ -241,5 +242,5 @@ async fn wrong_token_pushes_are_logged_once_a_minute_per_source() {
         "the token never appears in logs"
     );
     // A good token still works, and its push is not rate-limited by the bad ones.
-    assert_eq!(post(&d.addr, &auth, b"").await.0, 202);
+    assert_eq!(post(&d.addr, &auth, b"").await.status, 202);
 }

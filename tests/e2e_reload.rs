@@ -1,11 +1,11 @@
 //! End to end: config reload (docs/configuration.md) against the real binary: applied as a
 //! difference, rejected whole when invalid, by HTTP and by SIGHUP.
 
-mod e2e;
+mod support;
 
 use std::path::Path;
 
-use e2e::{get, request, sample, samples, start_target, wait_metrics, Daemon};
+use support::{get, request, sample, samples, start_target, wait_metrics, Daemon};
 
 const TOKEN: &str = "admin-secret-for-tests";
 

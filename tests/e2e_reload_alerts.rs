@@ -4,12 +4,12 @@
 //! database (`/api/v1/alerts`, `/api/v1/status`), the memory (`emcd_alerts_firing`) and
 //! the status page agree.
 
-mod e2e;
+mod support;
 
 use std::path::Path;
 use std::time::Duration;
 
-use e2e::{get, sample, samples, start_target, Daemon, Hook};
+use support::{get, sample, samples, start_target, Daemon, Hook};
 
 fn agency(dir: &Path, target: std::net::SocketAddr, checks: &[(&str, &str)]) {
     let mut yaml = String::from(

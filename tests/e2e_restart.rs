@@ -5,13 +5,12 @@
 //! firing without a second notification, and no burn-rate alert fires or resolves
 //! from a barely observed hour.
 
-mod e2e;
 mod support;
 
 use std::collections::HashMap;
 use std::time::Duration;
 
-use e2e::{get, sample, samples, start_target, wait_metrics, Daemon, Hook};
+use support::{get, sample, samples, start_target, wait_metrics, Daemon, Hook};
 
 const CHECKS: usize = 8;
 

@@ -3,12 +3,12 @@
 //! turn into a busy loop, and a date far in the future must neither kill the
 //! notification nor hold it longer than the backoff's 5 min ceiling.
 
-mod e2e;
+mod support;
 
 use std::path::Path;
 use std::time::Duration;
 
-use e2e::{get, start_target, Daemon, Hook};
+use support::{get, start_target, Daemon, Hook};
 
 /// `u64::MAX` seconds: the value that used to overflow to an immediate retry.
 const HUGE: &str = "18446744073709551615";

@@ -3,11 +3,11 @@
 //! a check failing 20% of the time against a 99.5% SLO, with 40 minutes of such history
 //! in the store (replayed into its recent hour at start), raises `SLOBudgetBurn`.
 
-mod e2e;
+mod support;
 
 use std::time::Duration;
 
-use e2e::{sample, start_target, wait_metrics, Daemon, Hook};
+use support::{sample, start_target, wait_metrics, Daemon, Hook};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn unregistered_system_and_budget_burn_alert_and_availability_is_exposed() {
@@ -49,7 +49,7 @@ async fn unregistered_system_and_budget_burn_alert_and_availability_is_exposed()
             ("quang-ninh/mot-cua/api", now - 2400 + i, kind)
         })
         .collect();
-    e2e::seed(&dir.path().join("emcd.yaml"), &history).await;
+    support::seed(&dir.path().join("emcd.yaml"), &history).await;
     let d = Daemon::start(dir.path(), &dir.path().join("emcd.yaml"));
     d.wait_ready().await;
 
@@ -100,7 +100,7 @@ async fn unregistered_system_and_budget_burn_alert_and_availability_is_exposed()
             ) == Some(1.0)
     })
     .await;
-    let s = e2e::samples(&page);
+    let s = support::samples(&page);
     let a = sample(
         &s,
         "emcd_check_availability_ratio",
@@ -131,7 +131,7 @@ async fn unregistered_system_and_budget_burn_alert_and_availability_is_exposed()
         ),
         Some(0.5)
     );
-    let (status, body) = e2e::get(&d.addr, "/api/v1/alerts").await.unwrap();
+    let (status, body) = support::get(&d.addr, "/api/v1/alerts").await.unwrap();
     assert_eq!(status, 200);
     assert!(
         body.contains("SystemNotConnected") && body.contains("SLOBudgetBurn"),

@@ -4,12 +4,12 @@
 //! message), one `VantageImpaired` fires and then resolves, no `CheckDown` is sent, and
 //! availability is unchanged by the impaired span. Everything stays on 127.0.0.1.
 
-mod e2e;
+mod support;
 
 use std::sync::atomic::Ordering;
 use std::time::Duration;
 
-use e2e::{get, sample, start_target, wait_metrics, Daemon, Hook};
+use support::{get, sample, start_target, wait_metrics, Daemon, Hook};
 use tokio::net::TcpListener;
 
 /// A canary: a listener that accepts and closes, until dropped.

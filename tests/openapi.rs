@@ -3,10 +3,10 @@
 //! small validator for the OpenAPI 3.0 subset the document uses; Schemathesis does the
 //! fuzzing in `tests/schemathesis.sh`).
 
-mod daemon;
+mod support;
 
-use daemon::fixture::{self, HB};
 use serde_json::Value;
+use support::fixture::{self, HB};
 
 /// Validates `v` against `schema` (resolving `$ref` in `doc`); errors name the JSON path.
 fn validate(doc: &Value, schema: &Value, v: &Value, path: &str, errors: &mut Vec<String>) {
@@ -94,7 +94,7 @@ fn validate(doc: &Value, schema: &Value, v: &Value, path: &str, errors: &mut Vec
 }
 
 /// Fetches `path` and validates the answer against `template`'s documented response.
-async fn conforms(d: &daemon::Running, doc: &Value, template: &str, path: &str) -> u16 {
+async fn conforms(d: &support::Running, doc: &Value, template: &str, path: &str) -> u16 {
     let r = d.fetch(path).await;
     let op = &doc["paths"][template]["get"];
     let documented = &op["responses"][r.status.to_string()];
@@ -224,14 +224,14 @@ async fn document_lists_every_route_and_answers_conform() {
 
 /// Real push answers (accepted, refused duration, rate-limited) validate against the
 /// documented responses, the 429 with its `Retry-After` header.
-async fn push_answers_conform(d: &daemon::Running, doc: &Value) {
+async fn push_answers_conform(d: &support::Running, doc: &Value) {
     let responses = &doc["paths"]["/api/v1/push/{agency}/{system}/{check}"]["post"]["responses"];
     let auth = format!("Bearer {}", fixture::PUSH_TOKEN);
     let path = format!("/api/v1/push/{HB}");
     let post = |body: &'static [u8]| {
         let (auth, path) = (auth.clone(), path.clone());
         async move {
-            daemon::request(d.addr, "POST", &path, &[("authorization", &auth)], body)
+            d.send("POST", &path, &[("authorization", &auth)], body)
                 .await
                 .unwrap()
         }

@@ -3,11 +3,11 @@
 //! asset and no script, and an agency's 90 daily bars carry the availability of each
 //! day as computed independently from the seeded history.
 
-mod daemon;
+mod support;
 
 use chrono::TimeZone;
-use daemon::fixture::{self, HB_INTERVAL};
-use daemon::{ConfigDir, Running};
+use support::fixture::{self, HB_INTERVAL};
+use support::{ConfigDir, Running};
 
 const EVIL: &str = "<script>alert(1)</script>";
 
@@ -195,7 +195,7 @@ async fn agency_page_shows_systems_checks_and_daily_bars() {
         .split(' ')
         .next()
         .unwrap();
-    let now = daemon::unix(&serde_json::json!(generated));
+    let now = support::unix(&serde_json::json!(generated));
     let tz = chrono_tz::Asia::Ho_Chi_Minh;
     let today = tz.timestamp_opt(now, 0).unwrap().date_naive();
     let start = |date: chrono::NaiveDate| {
@@ -207,7 +207,7 @@ async fn agency_page_shows_systems_checks_and_daily_bars() {
     for (i, title) in titles[180..].iter().enumerate() {
         let date = today - chrono::Days::new(89 - i as u64);
         let (from, to) = (start(date), start(date.succ_opt().unwrap()).min(now));
-        let [up, degraded, down, _, _] = daemon::per_second(&f.history, 2 * HB_INTERVAL, from, to);
+        let [up, degraded, down, _, _] = support::per_second(&f.history, 2 * HB_INTERVAL, from, to);
         let want = if up + degraded + down == 0 {
             format!("{date}: no data")
         } else {

@@ -5,15 +5,15 @@
 //! and give a non-trivial screenshot (left in the cargo target tmp dir to look at).
 //! Chromium is told to resolve no host but 127.0.0.1.
 
-mod daemon;
+mod support;
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use daemon::{ConfigDir, Running};
 use serde::Deserialize;
+use support::{ConfigDir, Running};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 
@@ -37,7 +37,7 @@ struct Entry {
 /// over HTTP (every seventh failing), a portal probed over TCP, and for every eleventh
 /// agency a required system with no check.
 fn write_fleet(dir: &ConfigDir, target: SocketAddr) -> Vec<String> {
-    let text = std::fs::read_to_string(daemon::crate_file("data/agencies.yaml")).unwrap();
+    let text = std::fs::read_to_string(support::crate_file("data/agencies.yaml")).unwrap();
     let data: Data = serde_saphyr::from_str(&text).expect("data/agencies.yaml parses");
     assert_eq!((data.ministries.len(), data.provinces.len()), (17, 34));
     let mut names = Vec::new();
@@ -191,8 +191,8 @@ async fn chromium_renders_all_51_agencies_with_no_other_request() {
         "{CHROMIUM} is missing: install it with `apt-get install -y chromium` (Debian package; .ci/run does)"
     );
     let dir = ConfigDir::new("defaults:\n  interval: 2s\n  timeout: 1s\n  failure_threshold: 1\n");
-    let target = daemon::fixture::target().await;
-    let names = write_fleet(&dir, target);
+    let target = support::fixture::target().await;
+    let names = write_fleet(&dir, target.addr);
     let d = Running::start(&dir).await;
     d.wait_json("/api/v1/status", "every check measured", |v| {
         let c = &v["totals"]["checks"];

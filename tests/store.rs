@@ -49,6 +49,7 @@ fn minimal_config() -> emcd::config::Config {
         },
         cluster: Cluster {
             vantage: "local".into(),
+            lease: std::time::Duration::from_secs(15),
         },
         connection: Connection {
             window: std::time::Duration::from_secs(900),

@@ -142,12 +142,22 @@ async fn batched_writes_are_read_back_by_time_range() {
         assert_eq!(newest[0].ts, t0 + 599 * 10, "{kind:?}: newest first");
         assert!(newest.windows(2).all(|w| w[0].seq > w[1].seq), "{kind:?}");
         let (from, to) = (t0 + 2900, t0 + 3199);
-        let window = store.results(c7, Some(from), Some(to), 10_000).await.unwrap();
+        let window = store
+            .results(c7, Some(from), Some(to), 10_000)
+            .await
+            .unwrap();
         assert_eq!(window.len(), 30, "{kind:?}: a window across midnight");
-        let down = window.iter().find(|r| r.result == ResultKind::Down).unwrap();
+        let down = window
+            .iter()
+            .find(|r| r.result == ResultKind::Down)
+            .unwrap();
         assert_eq!(
             (down.error, down.status_code, down.message.as_deref()),
-            (Some(ErrorKind::Status), Some(503), Some("status 503 not in 200-399")),
+            (
+                Some(ErrorKind::Status),
+                Some(503),
+                Some("status 503 not in 200-399")
+            ),
             "{kind:?}"
         );
         let samples = store.samples(&[c7, ids["a/s/c8"]], from, to).await.unwrap();
@@ -162,9 +172,20 @@ async fn batched_writes_are_read_back_by_time_range() {
             .unwrap();
         assert_eq!(scanned, 30 * 50, "{kind:?}");
         assert_eq!(store.first_result_ts().await.unwrap(), Some(t0), "{kind:?}");
-        assert!(store.results(c7, Some(t0 + 1_000_000), None, 10).await.unwrap().is_empty());
-        assert!(store.results(c7, None, Some(t0 - 1), 10).await.unwrap().is_empty());
-        assert_eq!(store.check_info().await.unwrap()[&c7], ("a/s/c7".to_owned(), 10));
+        assert!(store
+            .results(c7, Some(t0 + 1_000_000), None, 10)
+            .await
+            .unwrap()
+            .is_empty());
+        assert!(store
+            .results(c7, None, Some(t0 - 1), 10)
+            .await
+            .unwrap()
+            .is_empty());
+        assert_eq!(
+            store.check_info().await.unwrap()[&c7],
+            ("a/s/c7".to_owned(), 10)
+        );
     }
 }
 
@@ -177,7 +198,10 @@ async fn reopening_keeps_data_and_schema() {
             _keep,
             ..
         } = open(kind).await;
-        let ids = conn.register(&[CheckReg::new("a/s/c", "http", 60)]).await.unwrap();
+        let ids = conn
+            .register(&[CheckReg::new("a/s/c", "http", 60)])
+            .await
+            .unwrap();
         let (h, task) = writer::spawn(conn, WriterMetrics::new(), 16);
         h.send(row(ids["a/s/c"], 1_790_000_000, 1), Changes::default())
             .await
@@ -185,9 +209,19 @@ async fn reopening_keeps_data_and_schema() {
         drop(h);
         task.await.unwrap();
         let (store, mut conn) = Store::open_at(&location, true).await.unwrap();
-        let again = conn.register(&[CheckReg::new("a/s/c", "http", 60)]).await.unwrap();
+        let again = conn
+            .register(&[CheckReg::new("a/s/c", "http", 60)])
+            .await
+            .unwrap();
         assert_eq!(again, ids, "{kind:?}");
-        assert_eq!(store.results(ids["a/s/c"], None, None, 10).await.unwrap().len(), 1);
+        assert_eq!(
+            store
+                .results(ids["a/s/c"], None, None, 10)
+                .await
+                .unwrap()
+                .len(),
+            1
+        );
         let read_only = Store::open_read_only_at(&location).await.unwrap();
         assert_eq!(read_only.count_results().await.unwrap(), 1, "{kind:?}");
     }
@@ -233,7 +267,10 @@ async fn changes_deliveries_rollups_and_retention() {
             _keep,
             ..
         } = open(kind).await;
-        let ids = conn.register(&[CheckReg::new("a/s/c", "http", 60)]).await.unwrap();
+        let ids = conn
+            .register(&[CheckReg::new("a/s/c", "http", 60)])
+            .await
+            .unwrap();
         let id = ids["a/s/c"];
         let notified = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
         let settings = writer::Settings {
@@ -246,13 +283,21 @@ async fn changes_deliveries_rollups_and_retention() {
         let (h, task) = writer::spawn_with(conn, WriterMetrics::new(), settings);
         let at = 1_790_000_000;
         let changes = Changes {
-            incident: Some(Incident { check_id: id, down: true, at }),
+            incident: Some(Incident {
+                check_id: id,
+                down: true,
+                at,
+            }),
             cert_expiry: Some((id, at + 86_400)),
             alerts: vec![alert("c", Status::Firing, at)],
         };
         h.send(row(id, at, 7), changes).await.unwrap();
         let resolved = Changes {
-            incident: Some(Incident { check_id: id, down: false, at: at + 60 }),
+            incident: Some(Incident {
+                check_id: id,
+                down: false,
+                at: at + 60,
+            }),
             alerts: vec![alert("c", Status::Resolved, at + 60)],
             ..Changes::default()
         };
@@ -263,9 +308,14 @@ async fn changes_deliveries_rollups_and_retention() {
         r.seconds.up = 120.0;
         r.lat_sum_ms = 60;
         r.lat_count = 3;
-        h.rollups(Grain::Hourly, vec![(id, at - at % 3600, r.clone())], "rollup_hourly", at)
-            .await
-            .unwrap();
+        h.rollups(
+            Grain::Hourly,
+            vec![(id, at - at % 3600, r.clone())],
+            "rollup_hourly",
+            at,
+        )
+        .await
+        .unwrap();
         let pending = store.pending_notifications().await.unwrap();
         assert_eq!(pending.len(), 2, "{kind:?}");
         assert_eq!(*notified.lock().unwrap(), pending, "{kind:?}");
@@ -280,7 +330,9 @@ async fn changes_deliveries_rollups_and_retention() {
         })
         .await
         .unwrap();
-        h.send(row(id, at + 120, 1), Changes::default()).await.unwrap();
+        h.send(row(id, at + 120, 1), Changes::default())
+            .await
+            .unwrap();
         // Retention keeps nothing older than a day after `at`: the raw rows go.
         h.retention(Cutoffs {
             raw_from: at + 86_400,
@@ -292,22 +344,52 @@ async fn changes_deliveries_rollups_and_retention() {
         drop(h);
         assert_eq!(task.await.unwrap().unstored, 0);
 
-        assert_eq!(store.incidents(0, i64::MAX).await.unwrap(), [(id, at, Some(at + 60))]);
+        assert_eq!(
+            store.incidents(0, i64::MAX).await.unwrap(),
+            [(id, at, Some(at + 60))]
+        );
         assert_eq!(store.cert_expiries().await.unwrap()[&id], at + 86_400);
         let alerts = store.alerts(false).await.unwrap();
         assert_eq!(alerts.len(), 1, "{kind:?}");
-        assert_eq!((alerts[0].state, alerts[0].ends_at), (Status::Resolved, Some(at + 60)));
+        assert_eq!(
+            (alerts[0].state, alerts[0].ends_at),
+            (Status::Resolved, Some(at + 60))
+        );
         assert!(store.alerts(true).await.unwrap().is_empty());
         let delivered = store.notifications(Some("delivered"), 10).await.unwrap();
         assert_eq!(delivered.len(), 1, "{kind:?}");
         assert_eq!(delivered[0].delivered_at, Some(at + 1));
         assert_eq!(store.notifications(None, 10).await.unwrap().len(), 2);
-        let rolled = store.check_rollup(Grain::Hourly, id, 0, i64::MAX).await.unwrap();
+        let rolled = store
+            .check_rollup(Grain::Hourly, id, 0, i64::MAX)
+            .await
+            .unwrap();
         assert_eq!(rolled, r, "{kind:?}");
-        assert_eq!(store.rollups(Grain::Hourly, 0, i64::MAX).await.unwrap().len(), 1);
-        assert_eq!(store.housekeeping("rollup_hourly").await.unwrap().map(|c| c.0), Some(at));
-        assert!(store.housekeeping("retention").await.unwrap().is_some(), "{kind:?}");
-        assert_eq!(store.count_results().await.unwrap(), 0, "{kind:?}: retention");
+        assert_eq!(
+            store
+                .rollups(Grain::Hourly, 0, i64::MAX)
+                .await
+                .unwrap()
+                .len(),
+            1
+        );
+        assert_eq!(
+            store
+                .housekeeping("rollup_hourly")
+                .await
+                .unwrap()
+                .map(|c| c.0),
+            Some(at)
+        );
+        assert!(
+            store.housekeeping("retention").await.unwrap().is_some(),
+            "{kind:?}"
+        );
+        assert_eq!(
+            store.count_results().await.unwrap(),
+            0,
+            "{kind:?}: retention"
+        );
     }
 }
 
@@ -322,7 +404,10 @@ async fn postgres_errors_name_the_server_and_never_the_password() {
         .err()
         .expect("a wrong password is refused")
         .to_string();
-    assert!(e.contains(&format!("emcd@127.0.0.1:{}/emcd", pg.port)), "{e}");
+    assert!(
+        e.contains(&format!("emcd@127.0.0.1:{}/emcd", pg.port)),
+        "{e}"
+    );
     assert!(!e.contains("not-the-password"), "{e}");
     // A database migrated by a newer emcd is refused, naming both versions.
     let location = emcd::store::location(&storage(&url)).unwrap();
@@ -335,7 +420,11 @@ async fn postgres_errors_name_the_server_and_never_the_password() {
             .await
             .unwrap();
     }
-    let e = Store::open_at(&location, false).await.err().unwrap().to_string();
+    let e = Store::open_at(&location, false)
+        .await
+        .err()
+        .unwrap()
+        .to_string();
     assert!(e.contains("99") && e.contains("newer"), "{e}");
     // A bad URL is said without repeating it.
     let e = emcd::store::location(&storage("postgres://u:hunter2@[bad/db")).unwrap_err();
@@ -377,7 +466,10 @@ async fn postgres_raw_result_costs_at_most_64_bytes() {
     };
     use sqlx::ConnectOptions;
     let mut c = options.connect().await.unwrap();
-    sqlx::raw_sql("VACUUM ANALYZE results").execute(&mut c).await.unwrap();
+    sqlx::raw_sql("VACUUM ANALYZE results")
+        .execute(&mut c)
+        .await
+        .unwrap();
     let bytes: i64 = sqlx::query_scalar(
         "SELECT sum(pg_total_relation_size(relid))::bigint FROM pg_partition_tree('results')",
     )

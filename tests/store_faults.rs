@@ -5,14 +5,14 @@
 //! are counted as lost and logged; a shutdown with results still unstored exits non-zero.
 //! Mounting needs root (CI runs as root); elsewhere these tests say so and pass.
 
-mod e2e;
+mod support;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use e2e::{get, sample, samples, start_target, wait_metrics, Daemon};
 use sqlx::Connection;
+use support::{eventually, get, sample, samples, start_target, wait_metrics, Daemon};
 
 /// A tmpfs mounted on a directory, unmounted on drop.
 struct Tmpfs(PathBuf);
@@ -130,11 +130,8 @@ async fn a_full_disk_holds_results_and_commits_every_one_when_space_returns() {
     })
     .await;
     assert_eq!(metric(&page, "emcd_store_results_lost_total"), 0.0);
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while readyz(&daemon).await.0 != 200 {
-        assert!(Instant::now() < deadline, "ready again after recovery");
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    let ready = || async { (readyz(&daemon).await.0 == 200).then_some(()) };
+    eventually(Duration::from_secs(10), "ready again after recovery", ready).await;
     // No transaction is left open: another process can take the write lock.
     let db = dir.path().join("data/emcd.db");
     let mut other = sqlx::SqliteConnection::connect(&format!("sqlite://{}", db.display()))

@@ -4,15 +4,15 @@
 //! newer emcd is refused before anything writes to it; an empty file is said to be
 //! taken as a new database.
 
-mod e2e;
+mod support;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use e2e::{start_target, Daemon};
 use emcd::store::writer::{self, ResultRow, WriterMetrics};
 use emcd::store::Store;
 use sqlx::Connection;
+use support::{start_target, Daemon};
 
 fn write_config(dir: &Path, target: std::net::SocketAddr) -> PathBuf {
     std::fs::create_dir_all(dir.join("agencies")).unwrap();
@@ -40,7 +40,7 @@ fn run_to_exit(dir: &Path, config: &Path, extra: &[&str]) -> (bool, String) {
         .arg(env!("CARGO_BIN_EXE_emcd"))
         .args(["run", "--config"])
         .arg(config)
-        .args(["--listen", &format!("127.0.0.1:{}", e2e::free_port())])
+        .args(["--listen", &format!("127.0.0.1:{}", support::free_port())])
         .args(extra)
         .current_dir(dir)
         .output()
@@ -82,8 +82,7 @@ async fn filled_database(path: &Path) {
             duration_ms: 12,
             message: (i % 7 == 0).then(|| "a failure message".into()),
         };
-        w.send(row, Default::default()).await
-        .unwrap();
+        w.send(row, Default::default()).await.unwrap();
     }
     drop(w);
     assert_eq!(task.await.unwrap().unstored, 0);

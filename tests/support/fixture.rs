@@ -5,10 +5,9 @@
 use std::net::SocketAddr;
 
 use emcd::result::ResultKind;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::TcpListener;
 
-use super::{ConfigDir, Running};
+use super::in_process::{now, ConfigDir, Running};
+use super::target::{reply, serve, Server};
 
 pub const PUSH_TOKEN: &str = "PUSH-TOKEN-SECRET-7f3a";
 pub const HB: &str = "bo-tu-phap/heartbeat/hb";
@@ -34,39 +33,12 @@ fn digest_hex() -> String {
 }
 
 /// A loopback HTTP/1.1 target: `/ok` answers 200 "all good", anything else 503.
-pub async fn target() -> SocketAddr {
-    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    tokio::spawn(async move {
-        while let Ok((mut s, _)) = listener.accept().await {
-            tokio::spawn(tokio::time::timeout(
-                std::time::Duration::from_secs(10),
-                async move {
-                    let mut buf = vec![0u8; 8192];
-                    let mut n = 0;
-                    while !buf[..n].windows(4).any(|w| w == b"\r\n\r\n") && n < buf.len() {
-                        match s.read(&mut buf[n..]).await {
-                            Ok(0) | Err(_) => return,
-                            Ok(k) => n += k,
-                        }
-                    }
-                    let head = String::from_utf8_lossy(&buf[..n]);
-                    let path = head.split_whitespace().nth(1).unwrap_or("/");
-                    let (status, body) = match path {
-                        "/ok" => ("200 OK", "all good"),
-                        _ => ("503 Service Unavailable", "down"),
-                    };
-                    let resp = format!(
-                        "HTTP/1.1 {status}\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
-                        body.len()
-                    );
-                    let _ = s.write_all(resp.as_bytes()).await;
-                    let _ = s.shutdown().await;
-                },
-            ));
-        }
-    });
-    addr
+pub async fn target() -> Server {
+    serve(|r| match r.path.as_str() {
+        "/ok" => reply(200, &[], "all good"),
+        _ => reply(503, &[], "down"),
+    })
+    .await
 }
 
 /// bo-tu-phap: ho-tich (good http, bad http), heartbeat (push), mot-cua (no check);
@@ -179,7 +151,9 @@ pub fn history(now: i64) -> Vec<(i64, ResultKind)> {
 pub struct Started {
     pub dir: ConfigDir,
     pub daemon: Running,
+    /// The address of `server`.
     pub target: SocketAddr,
+    pub server: Server,
     /// The push check's stored results, oldest first.
     pub history: Vec<(i64, ResultKind)>,
 }
@@ -195,9 +169,10 @@ pub async fn start_with_storage(storage_extra: &str) -> Started {
          failure_threshold: 2\n  success_threshold: 1\n",
         storage_extra,
     );
-    let target = target().await;
+    let server = target().await;
+    let target = server.addr;
     write(&dir, target);
-    let history = history(super::now());
+    let history = history(now());
     let rows: Vec<_> = history.iter().map(|&(t, k)| (HB, t, k)).collect();
     dir.seed(&rows).await;
     let daemon = Running::start(&dir).await;
@@ -205,6 +180,7 @@ pub async fn start_with_storage(storage_extra: &str) -> Started {
         dir,
         daemon,
         target,
+        server,
         history,
     }
 }

@@ -1,4 +1,5 @@
-//! A loopback webhook receiver for the alerting tests.
+//! A loopback webhook receiver for the alerting tests (`Hook`): it records every request
+//! (`Received`) and answers from a script of statuses and `Retry-After` values.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -6,6 +7,8 @@ use std::time::{Duration, Instant};
 
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpListener;
+
+use super::eventually_or;
 
 /// One request a [`Hook`] received.
 #[derive(Clone, Debug)]
@@ -90,19 +93,12 @@ impl Hook {
 
     /// Waits (bounded) until at least `n` requests arrived; returns them all.
     pub async fn wait_for(&self, n: usize, within: Duration) -> Vec<Received> {
-        let deadline = Instant::now() + within;
-        loop {
+        let arrived = || {
             let got = self.requests();
-            if got.len() >= n {
-                return got;
-            }
-            assert!(
-                Instant::now() < deadline,
-                "hook got {} requests, expected {n}: {got:#?}",
-                got.len()
-            );
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
+            async move { (got.len() >= n).then_some(got) }
+        };
+        let got = || format!("got {:#?}", self.requests());
+        eventually_or(within, &format!("{n} hook requests"), arrived, got).await
     }
 }
 

@@ -1,22 +1,20 @@
-//! Helpers for the API and status page tests: the whole daemon started in-process with
-//! `emcd::daemon::run` on a `127.0.0.1:0` listener and a config written to a temporary
-//! directory, a database seeded with results at chosen times before it starts, and a
-//! small HTTP/1.1 client. Everything stays on loopback and every wait is bounded.
-#![allow(dead_code)]
-
-pub mod fixture;
+//! The whole daemon run in the test's process (`Running`, `emcd::daemon::run_with` on a
+//! `127.0.0.1:0` listener) on a config written to a temporary directory (`ConfigDir`),
+//! whose database can be seeded before it starts; and small helpers of the API tests:
+//! `now`, `unix`, `crate_file`, `per_second`.
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
-use std::time::{Duration, Instant};
+use std::sync::Mutex;
+use std::time::Duration;
 
 use emcd::result::ResultKind;
-use emcd::store::writer::{self, ResultRow, WriterMetrics};
-use emcd::store::{pack, Store};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
+
+use super::eventually_or;
+use super::http::{send, Response};
 
 /// A config directory: `emcd.yaml` plus `agencies/*.yaml`, and the database beside them.
 pub struct ConfigDir {
@@ -58,33 +56,7 @@ impl ConfigDir {
     /// Stores results for checks (by full id) before the daemon starts, in the given
     /// order (which must be time order, as the writer's minute marks expect).
     pub async fn seed(&self, rows: &[(&str, i64, ResultKind)]) {
-        let config = self.config();
-        let (store, mut conn) = Store::open(&config.storage.path).await.unwrap();
-        let ids = writer::register(&mut conn, &emcd::reload::check_list(&config))
-            .await
-            .unwrap();
-        let metrics = WriterMetrics::new();
-        let (handle, task) = writer::spawn(conn, metrics, 1024);
-        for &(check, ts, result) in rows {
-            let (error, status) = match result {
-                ResultKind::Down => (Some(emcd::result::ErrorKind::Status), Some(503)),
-                _ => (None, Some(200)),
-            };
-            let row = ResultRow {
-                check_id: ids[check],
-                ts,
-                code: pack(result, error, status),
-                duration_ms: 100,
-                message: (result == ResultKind::Down).then(|| "seeded failure".into()),
-            };
-            handle.send(row, Default::default()).await.unwrap();
-        }
-        drop(handle);
-        tokio::time::timeout(Duration::from_secs(20), task)
-            .await
-            .expect("seeding finished in time")
-            .unwrap();
-        drop(store);
+        super::seed::seed(&self.main_file(), rows).await;
     }
 }
 
@@ -126,8 +98,19 @@ impl Running {
         running
     }
 
+    /// One request to the daemon.
+    pub async fn send(
+        &self,
+        method: &str,
+        path: &str,
+        headers: &[(&str, &str)],
+        body: &[u8],
+    ) -> std::io::Result<Response> {
+        send(&self.addr.to_string(), method, path, headers, body).await
+    }
+
     pub async fn get(&self, path: &str) -> std::io::Result<Response> {
-        request(self.addr, "GET", path, &[], b"").await
+        self.send("GET", path, &[], b"").await
     }
 
     /// GET that must answer; panics with the path otherwise.
@@ -145,40 +128,43 @@ impl Running {
         serde_json::from_str(&r.body).unwrap_or_else(|e| panic!("GET {path}: {e}: {}", r.body))
     }
 
-    /// Polls `path` (bounded) until `done` holds for its JSON.
+    /// Polls `path` (bounded, 20 s) until `done` holds for its JSON.
     pub async fn wait_json(
         &self,
         path: &str,
         what: &str,
         done: impl Fn(&serde_json::Value) -> bool,
     ) -> serde_json::Value {
-        let deadline = Instant::now() + Duration::from_secs(20);
-        loop {
+        let last = Mutex::new(serde_json::Value::Null);
+        let (seen, done) = (&last, &done);
+        let poll = move || async move {
             let v = self.json(path).await;
             if done(&v) {
-                return v;
+                return Some(v);
             }
-            assert!(
-                Instant::now() < deadline,
-                "never {what}; last {path}:\n{v:#}"
-            );
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
+            *seen.lock().unwrap() = v;
+            None
+        };
+        let context = || format!("last {path}:\n{:#}", last.lock().unwrap());
+        eventually_or(Duration::from_secs(20), what, poll, context).await
     }
 
-    /// Waits (bounded) until the start-up housekeeping pass (rollups, then retention)
-    /// has run, as `/metrics` reports it.
+    /// Waits (bounded, 20 s) until the start-up housekeeping pass (rollups, then
+    /// retention) has run, as `/metrics` reports it.
     pub async fn wait_housekeeping(&self) {
-        let deadline = Instant::now() + Duration::from_secs(20);
-        loop {
+        let last = Mutex::new(String::new());
+        let seen = &last;
+        let poll = move || async move {
             let page = self.fetch("/metrics").await.body;
-            if page.contains("emcd_housekeeping_last_success_timestamp_seconds{job=\"retention\"}")
-            {
-                return;
+            let done = "emcd_housekeeping_last_success_timestamp_seconds{job=\"retention\"}";
+            if page.contains(done) {
+                return Some(());
             }
-            assert!(Instant::now() < deadline, "housekeeping never ran:\n{page}");
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
+            *seen.lock().unwrap() = page;
+            None
+        };
+        let context = || format!("metrics:\n{}", last.lock().unwrap());
+        eventually_or(Duration::from_secs(20), "housekeeping", poll, context).await
     }
 
     /// Stops the daemon and checks it stopped cleanly.
@@ -190,71 +176,6 @@ impl Running {
             .expect("emcd did not panic")
             .expect("emcd stopped without error");
     }
-}
-
-/// A response as read off the wire.
-#[derive(Debug)]
-pub struct Response {
-    pub status: u16,
-    /// Names lower-cased.
-    pub headers: Vec<(String, String)>,
-    pub body: String,
-}
-
-impl Response {
-    pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(n, _)| n == name)
-            .map(|(_, v)| v.as_str())
-    }
-
-    pub fn json(&self) -> serde_json::Value {
-        serde_json::from_str(&self.body).unwrap_or_else(|e| panic!("{e}: {}", self.body))
-    }
-}
-
-/// One HTTP/1.1 request with `connection: close`; the body is read to the end.
-pub async fn request(
-    addr: SocketAddr,
-    method: &str,
-    path: &str,
-    headers: &[(&str, &str)],
-    body: &[u8],
-) -> std::io::Result<Response> {
-    let bounded = Duration::from_secs(10);
-    let mut s = tokio::time::timeout(bounded, tokio::net::TcpStream::connect(addr)).await??;
-    let mut head = format!(
-        "{method} {path} HTTP/1.1\r\nhost: {addr}\r\nconnection: close\r\ncontent-length: {}\r\n",
-        body.len()
-    );
-    for (name, value) in headers {
-        head.push_str(&format!("{name}: {value}\r\n"));
-    }
-    head.push_str("\r\n");
-    s.write_all(head.as_bytes()).await?;
-    s.write_all(body).await?;
-    let mut raw = Vec::new();
-    tokio::time::timeout(bounded, s.read_to_end(&mut raw)).await??;
-    let text = String::from_utf8(raw).map_err(std::io::Error::other)?;
-    let (head, body) = text
-        .split_once("\r\n\r\n")
-        .ok_or_else(|| std::io::Error::other(format!("no header end in {text:.200}")))?;
-    let mut lines = head.split("\r\n");
-    let status = lines
-        .next()
-        .and_then(|l| l.split_whitespace().nth(1))
-        .and_then(|c| c.parse().ok())
-        .ok_or_else(|| std::io::Error::other(format!("bad status line in {head:.200}")))?;
-    let headers = lines
-        .filter_map(|l| l.split_once(':'))
-        .map(|(n, v)| (n.trim().to_ascii_lowercase(), v.trim().to_owned()))
-        .collect();
-    Ok(Response {
-        status,
-        headers,
-        body: body.to_owned(),
-    })
 }
 
 /// Unix seconds now.

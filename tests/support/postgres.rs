@@ -68,7 +68,10 @@ impl Postgres {
         let bin = bin_dir().expect(
             "PostgreSQL is not installed: `apt-get install -y postgresql` (.ci/run does it)",
         );
-        let dir = tempfile::Builder::new().prefix("emcd-pg").tempdir().unwrap();
+        let dir = tempfile::Builder::new()
+            .prefix("emcd-pg")
+            .tempdir()
+            .unwrap();
         let data = dir.path().join("data");
         let pwfile = dir.path().join("pw");
         std::fs::write(&pwfile, PASSWORD).unwrap();
@@ -158,7 +161,14 @@ impl Postgres {
     pub fn stop(&self) {
         let _ = command(
             &self.bin.join("pg_ctl"),
-            &["-D", self.data.to_str().unwrap(), "-m", "immediate", "-w", "stop"],
+            &[
+                "-D",
+                self.data.to_str().unwrap(),
+                "-m",
+                "immediate",
+                "-w",
+                "stop",
+            ],
         )
         .output();
     }

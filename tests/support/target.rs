@@ -1,18 +1,14 @@
-//! Shared helpers for the probe tests: loopback HTTP/1.1 servers written by hand (plain
-//! and TLS), rcgen certificates, and `HttpSpec`/`Policy` values built directly. Nothing
-//! here reaches beyond 127.0.0.1, and every server connection is bounded in time.
-#![allow(dead_code)]
-
-pub mod config;
+//! Loopback targets for the tests to probe: `serve`/`serve_tls`, HTTP/1.1 servers
+//! written by hand (plain and TLS) that answer each request from a handler and record
+//! what they got, and `start_target`, the end-to-end tests' fixed-route target that
+//! counts what it served. Nothing here reaches beyond 127.0.0.1, and every server
+//! connection is bounded in time.
 
 use std::net::SocketAddr;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicU16, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use emcd::config::{Expect, HttpSpec, Policy, TcpSpec};
-use emcd::probe::{Outcome, Prober};
-use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
@@ -223,152 +219,72 @@ async fn read_request<S: AsyncRead + Unpin>(stream: &mut S) -> Option<Request> {
     Some(request)
 }
 
-/// Default expectations: status 200-399, nothing else.
-pub fn expect() -> Expect {
-    Expect {
-        status: vec![200..=399],
-        body_contains: None,
-        body_not_contains: None,
-        body_regex: None,
-        headers: Vec::new(),
-        json: Vec::new(),
-        max_response_time: None,
-    }
+/// A loopback HTTP/1.1 server: `/ok` answers 200, `/fail` 503, `/dyn` the status in
+/// `dyn_status` (200 at first), `/fifth` 503 to every fifth request, anything else 404. `served` counts responses written.
+pub struct Target {
+    pub addr: SocketAddr,
+    pub served: Arc<AtomicU64>,
+    pub dyn_status: Arc<AtomicU16>,
 }
 
-pub fn http_spec(url: &str) -> HttpSpec {
-    HttpSpec {
-        url: url.parse().unwrap(),
-        method: http::Method::GET,
-        headers: Vec::new(),
-        body: None,
-        follow_redirects: true,
-        insecure_skip_verify: false,
-        expect: expect(),
-    }
-}
-
-pub fn tcp_spec(addr: SocketAddr, tls: bool) -> TcpSpec {
-    TcpSpec {
-        host: addr.ip().to_string(),
-        port: addr.port(),
-        tls,
-        insecure_skip_verify: false,
-    }
-}
-
-pub fn policy(timeout: Duration, degraded_after: Duration) -> Policy {
-    Policy {
-        interval: timeout * 2,
-        timeout,
-        failure_threshold: 3,
-        success_threshold: 2,
-        degraded_after,
-        slo_availability: 99.5,
-        cert_min_days: 14,
-    }
-}
-
-/// 5 s timeout, 2 s degraded_after: roomy on a loaded machine.
-pub fn roomy() -> Policy {
-    policy(Duration::from_secs(5), Duration::from_secs(2))
-}
-
-pub fn prober(extra_roots: &[CertificateDer<'static>]) -> Prober {
-    Prober::new("emcd-test/1", extra_roots).unwrap()
-}
-
-/// The phases account for the whole duration.
-pub fn assert_phases_sum(o: &Outcome) {
-    let sum: Duration = o.phases.as_array().iter().sum();
-    let gap = sum.abs_diff(o.duration);
-    assert!(
-        gap <= Duration::from_micros(1),
-        "phases {:?} sum to {sum:?}, total {:?}",
-        o.phases,
-        o.duration
-    );
-}
-
-/// A CA that signs leaf certificates.
-pub struct Ca {
-    issuer: rcgen::Issuer<'static, rcgen::KeyPair>,
-    pub cert: CertificateDer<'static>,
-}
-
-/// A certificate and its key, ready for a rustls server.
-pub struct Leaf {
-    pub chain: Vec<CertificateDer<'static>>,
-    key: Vec<u8>,
-    /// `notAfter` in unix seconds, as rcgen was asked.
-    pub not_after: i64,
-}
-
-impl Ca {
-    pub fn new() -> Ca {
-        let key = rcgen::KeyPair::generate().unwrap();
-        let mut params = rcgen::CertificateParams::new(Vec::<String>::new()).unwrap();
-        params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
-        params
-            .distinguished_name
-            .push(rcgen::DnType::CommonName, "emcd test CA");
-        let cert = params.self_signed(&key).unwrap().der().clone();
-        Ca {
-            issuer: rcgen::Issuer::new(params, key),
-            cert,
+pub async fn start_target() -> Target {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let served = Arc::new(AtomicU64::new(0));
+    let dyn_status = Arc::new(AtomicU16::new(200));
+    let dynamic = dyn_status.clone();
+    let fifth = Arc::new(AtomicU64::new(0));
+    let counter = served.clone();
+    tokio::spawn(async move {
+        loop {
+            let Ok((mut s, _)) = listener.accept().await else {
+                return;
+            };
+            let counter = counter.clone();
+            let dynamic = dynamic.clone();
+            let fifth = fifth.clone();
+            tokio::spawn(async move {
+                let mut buf = vec![0u8; 4096];
+                let mut n = 0;
+                while !buf[..n].windows(4).any(|w| w == b"\r\n\r\n") {
+                    match s.read(&mut buf[n..]).await {
+                        Ok(0) | Err(_) => return,
+                        Ok(k) => n += k,
+                    }
+                }
+                let head = String::from_utf8_lossy(&buf[..n]);
+                let path = head.split_whitespace().nth(1).unwrap_or("/");
+                let dyn_line;
+                let (status, body) = match path {
+                    "/ok" => ("200 OK", "all good"),
+                    "/fail" => ("503 Service Unavailable", "down for maintenance"),
+                    "/fifth" => {
+                        // Every fifth request fails (20%).
+                        if fifth.fetch_add(1, Ordering::SeqCst) % 5 == 4 {
+                            ("503 Service Unavailable", "busy")
+                        } else {
+                            ("200 OK", "fine")
+                        }
+                    }
+                    "/dyn" => {
+                        dyn_line = format!("{} Dynamic", dynamic.load(Ordering::SeqCst));
+                        (dyn_line.as_str(), "dynamic")
+                    }
+                    _ => ("404 Not Found", "no such page"),
+                };
+                let resp = format!(
+                    "HTTP/1.1 {status}\r\ncontent-type: text/plain\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+                    body.len()
+                );
+                if s.write_all(resp.as_bytes()).await.is_ok() && s.shutdown().await.is_ok() {
+                    counter.fetch_add(1, Ordering::SeqCst);
+                }
+            });
         }
-    }
-
-    /// The CA as the one extra root of a prober.
-    pub fn roots(&self) -> &[CertificateDer<'static>] {
-        std::slice::from_ref(&self.cert)
-    }
-
-    /// A leaf for `names`, valid until 00:00 UTC of `(year, month, day)`.
-    pub fn leaf(&self, names: &[&str], until: (i32, u8, u8)) -> Leaf {
-        let key = rcgen::KeyPair::generate().unwrap();
-        let params = leaf_params(names, until);
-        let cert = params.signed_by(&key, &self.issuer).unwrap();
-        Leaf {
-            chain: vec![cert.der().clone(), self.cert.clone()],
-            key: key.serialize_der(),
-            not_after: params.not_after.unix_timestamp(),
-        }
-    }
-}
-
-/// A self-signed certificate for `names`, valid until 00:00 UTC of `(year, month, day)`.
-pub fn self_signed(names: &[&str], until: (i32, u8, u8)) -> Leaf {
-    let key = rcgen::KeyPair::generate().unwrap();
-    let params = leaf_params(names, until);
-    let cert = params.self_signed(&key).unwrap();
-    Leaf {
-        chain: vec![cert.der().clone()],
-        key: key.serialize_der(),
-        not_after: params.not_after.unix_timestamp(),
-    }
-}
-
-fn leaf_params(names: &[&str], (y, m, d): (i32, u8, u8)) -> rcgen::CertificateParams {
-    let names: Vec<String> = names.iter().map(|n| n.to_string()).collect();
-    let mut params = rcgen::CertificateParams::new(names).unwrap();
-    params.not_before = rcgen::date_time_ymd(2000, 1, 1);
-    params.not_after = rcgen::date_time_ymd(y, m, d);
-    params
-}
-
-impl Leaf {
-    /// A TLS acceptor presenting this certificate (and its chain).
-    pub fn acceptor(&self) -> TlsAcceptor {
-        let provider = Arc::new(rustls::crypto::ring::default_provider());
-        let key = PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(self.key.clone()));
-        let mut config = rustls::ServerConfig::builder_with_provider(provider)
-            .with_safe_default_protocol_versions()
-            .unwrap()
-            .with_no_client_auth()
-            .with_single_cert(self.chain.clone(), key)
-            .unwrap();
-        config.alpn_protocols = vec![b"http/1.1".to_vec()];
-        TlsAcceptor::from(Arc::new(config))
+    });
+    Target {
+        addr,
+        served,
+        dyn_status,
     }
 }

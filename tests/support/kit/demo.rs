@@ -5,12 +5,16 @@
 use std::collections::HashMap;
 use std::path::Path;
 use std::process::Command;
-use std::time::{Duration, Instant};
+use std::sync::Mutex;
+use std::time::Duration;
 
 use serde_json::{json, Value};
 
 use super::{repo, Process};
-use crate::e2e::{free_port, get, samples};
+use crate::support::http::get;
+use crate::support::metrics::samples;
+use crate::support::process::free_port;
+use crate::support::{eventually_every, eventually_or};
 
 pub struct Demo {
     pub addr: String,
@@ -30,15 +34,10 @@ impl Demo {
             process: Process::spawn(&mut cmd, dir.join("demo.log")),
             addr,
         };
-        let deadline = Instant::now() + Duration::from_secs(60);
-        while !matches!(get(&demo.addr, "/readyz").await, Ok((200, _))) {
-            assert!(
-                Instant::now() < deadline,
-                "emcd demo not ready within 60 s:\n{}",
-                demo.process.log()
-            );
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
+        let ready =
+            || async { matches!(get(&demo.addr, "/readyz").await, Ok((200, _))).then_some(()) };
+        let log = || format!("log:\n{}", demo.process.log());
+        eventually_or(Duration::from_secs(60), "emcd demo to be ready", ready, log).await;
         demo
     }
 
@@ -70,28 +69,29 @@ impl Demo {
                 )
             }),
         ];
-        let deadline = Instant::now() + Duration::from_secs(120);
-        loop {
+        let missing = Mutex::new(Vec::new());
+        let (last, stories) = (&missing, &stories);
+        let shown = move || async move {
             let page = get(&self.addr, "/metrics")
                 .await
                 .map(|(_, p)| p)
                 .unwrap_or_default();
             let s = samples(&page);
-            let missing: Vec<&str> = stories
+            let not_yet: Vec<&str> = stories
                 .iter()
                 .filter(|(_, seen)| !seen(&s))
                 .map(|(what, _)| *what)
                 .collect();
-            if missing.is_empty() {
-                return;
-            }
-            assert!(
-                Instant::now() < deadline,
-                "emcd demo never showed {missing:?} in 120 s; log:\n{}",
-                self.process.log()
-            );
-            tokio::time::sleep(Duration::from_millis(500)).await;
-        }
+            let done = not_yet.is_empty();
+            *last.lock().unwrap() = not_yet;
+            done.then_some(())
+        };
+        let context = || {
+            let missing = missing.lock().unwrap();
+            format!("missing {missing:?}; log:\n{}", self.process.log())
+        };
+        let (within, step) = (Duration::from_secs(120), Duration::from_millis(500));
+        eventually_every(within, step, "emcd demo's stories", shown, context).await;
     }
 }
 

@@ -1,8 +1,7 @@
-//! Helpers for `tests/deploy_kit.rs`: reading the kit's files, collecting every PromQL
-//! expression of the dashboards and rules (with an id that names where it comes from),
-//! substituting Grafana's template variables, running external tools, and a real
-//! Prometheus process on loopback that is killed on drop.
-#![allow(dead_code)]
+//! Helpers for the deployment kit tests (`deploy_kit*.rs`): reading the kit's files,
+//! collecting every PromQL expression of the dashboards and rules (with an id that names
+//! where it comes from), substituting Grafana's template variables, running external
+//! tools, and a real Prometheus process on loopback that is killed on drop.
 
 pub mod dashboards;
 pub mod demo;
@@ -10,9 +9,13 @@ pub mod promql;
 
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use serde_json::Value;
+
+use crate::support::eventually_or;
+use crate::support::http::{get, request};
+use crate::support::process::free_port;
 
 /// A path in the repository.
 pub fn repo(path: &str) -> PathBuf {
@@ -112,7 +115,7 @@ pub struct Prometheus {
 impl Prometheus {
     pub async fn start(dir: &Path, config: &Value) -> Prometheus {
         std::fs::write(dir.join("prometheus.yml"), config.to_string()).unwrap();
-        let addr = format!("127.0.0.1:{}", crate::e2e::free_port());
+        let addr = format!("127.0.0.1:{}", free_port());
         let mut cmd = Command::new("prometheus");
         cmd.arg(format!(
             "--config.file={}",
@@ -125,15 +128,16 @@ impl Prometheus {
         .arg(format!("--web.listen-address={addr}"));
         let process = Process::spawn(&mut cmd, dir.join("prometheus.log"));
         let p = Prometheus { addr, process };
-        let deadline = Instant::now() + Duration::from_secs(30);
-        while !matches!(crate::e2e::get(&p.addr, "/-/ready").await, Ok((200, _))) {
-            assert!(
-                Instant::now() < deadline,
-                "prometheus not ready within 30 s:\n{}",
-                p.process.log()
-            );
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
+        let ready =
+            || async { matches!(get(&p.addr, "/-/ready").await, Ok((200, _))).then_some(()) };
+        let log = || format!("log:\n{}", p.process.log());
+        eventually_or(
+            Duration::from_secs(30),
+            "prometheus to be ready",
+            ready,
+            log,
+        )
+        .await;
         p
     }
 
@@ -142,7 +146,7 @@ impl Prometheus {
         let body: String = url::form_urlencoded::Serializer::new(String::new())
             .append_pair("query", expr)
             .finish();
-        let (status, text) = crate::e2e::request(
+        let (status, text) = request(
             &self.addr,
             "POST",
             "/api/v1/query",
