@@ -58,6 +58,34 @@ pub fn rfc3339(secs: i64) -> String {
     }
 }
 
+/// This host's name as a node id (`emcd run --node` defaults to it): lower-cased, other
+/// characters than `a-z0-9-` made `-`, at most 63; `local` if there is none.
+pub fn host_name() -> String {
+    let raw = std::fs::read_to_string("/etc/hostname")
+        .ok()
+        .or_else(|| std::env::var("HOSTNAME").ok())
+        .unwrap_or_default();
+    let id: String = raw
+        .trim()
+        .to_ascii_lowercase()
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' {
+                c
+            } else {
+                '-'
+            }
+        })
+        .take(63)
+        .collect();
+    let id = id.trim_matches('-').to_owned();
+    if id.is_empty() {
+        "local".to_owned()
+    } else {
+        id
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -94,33 +122,5 @@ mod tests {
         ] {
             assert_eq!(deadline(start, d), start + FAR);
         }
-    }
-}
-
-/// This host's name as a node id (`emcd run --node` defaults to it): lower-cased, other
-/// characters than `a-z0-9-` made `-`, at most 63; `local` if there is none.
-pub fn host_name() -> String {
-    let raw = std::fs::read_to_string("/etc/hostname")
-        .ok()
-        .or_else(|| std::env::var("HOSTNAME").ok())
-        .unwrap_or_default();
-    let id: String = raw
-        .trim()
-        .to_ascii_lowercase()
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || c == '-' {
-                c
-            } else {
-                '-'
-            }
-        })
-        .take(63)
-        .collect();
-    let id = id.trim_matches('-').to_owned();
-    if id.is_empty() {
-        "local".to_owned()
-    } else {
-        id
     }
 }

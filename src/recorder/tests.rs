@@ -117,7 +117,7 @@ async fn results_change_live_state_and_an_impaired_vantage_books_them_unknown() 
     let alerts = store.alerts(true).await.unwrap();
     assert_eq!(alerts.len(), 1, "{alerts:?}");
     assert_eq!(alerts[0].alertname, "CheckDown");
-    let notified = notified.lock().unwrap();
+    let notified = notified.lock().unwrap().clone();
     assert_eq!(notified.len(), 1, "{notified:?}");
     assert_eq!(
         (

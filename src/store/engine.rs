@@ -13,20 +13,20 @@ pub(super) enum Engine {
     /// A SQLite file (`storage.path`), read through a read-only pool (WAL).
     Sqlite { path: PathBuf, reader: SqlitePool },
     /// A PostgreSQL database (`storage.postgres`).
-    Pg(pg::Pg),
+    Pg(Box<pg::Pg>),
 }
 
 /// Where the store lives: `storage.path` or `storage.postgres`.
 #[derive(Clone, Debug)]
 pub enum Location {
     Sqlite(PathBuf),
-    Postgres(sqlx::postgres::PgConnectOptions),
+    Postgres(Box<sqlx::postgres::PgConnectOptions>),
 }
 
 /// Where `storage` puts the store: `storage.postgres` when given, else `storage.path`.
 pub fn location(storage: &crate::config::Storage) -> Result<Location, String> {
     match &storage.postgres {
-        Some(url) => pg::parse_url(&url.0).map(Location::Postgres),
+        Some(url) => pg::parse_url(&url.0).map(|o| Location::Postgres(Box::new(o))),
         None => Ok(Location::Sqlite(storage.path.clone())),
     }
 }

@@ -199,10 +199,10 @@ impl Store {
                 Ok((store, WriterConn::Sqlite(conn)))
             }
             Location::Postgres(options) => {
-                let (pg, conn) = pg::Pg::open(options.clone()).await?;
+                let (pg, conn) = pg::Pg::open((**options).clone()).await?;
                 Ok((
                     Store {
-                        engine: Engine::Pg(pg),
+                        engine: Engine::Pg(Box::new(pg)),
                     },
                     WriterConn::Pg(conn),
                 ))

@@ -17,7 +17,9 @@ impl Store {
         match location {
             super::Location::Sqlite(path) => Store::open_read_only(path).await,
             super::Location::Postgres(options) => Ok(Store {
-                engine: super::Engine::Pg(super::pg::Pg::open_read_only(options.clone()).await?),
+                engine: super::Engine::Pg(Box::new(
+                    super::pg::Pg::open_read_only((**options).clone()).await?,
+                )),
             }),
         }
     }

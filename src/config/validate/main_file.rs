@@ -199,8 +199,7 @@ fn postgres_url(s: &str) -> Result<Secret, scalar::Msg> {
         return Err(format!(
             "scheme {:?}: expected postgres://user:password@host:port/database",
             url.scheme()
-        )
-        .into());
+        ));
     }
     if url.host_str().is_none_or(str::is_empty) {
         return Err("no host: expected postgres://user:password@host:port/database".into());
