@@ -7,7 +7,8 @@
 //! - `config`: the config fixtures of `tests/fixtures/config/`.
 //! - `process`, `metrics`, `seed`, `hook`: the `emcd` binary as a child process, its
 //!   `/metrics`, a database seeded before it starts, a webhook receiver.
-//! - `postgres`: a real PostgreSQL on a free loopback port.
+//! - `postgres`: a real PostgreSQL on a free loopback port; `engines`: a store of
+//!   either engine on it or on a SQLite file.
 //! - `in_process`, `fixture`: the daemon run in the test's process, and the API tests'
 //!   seeded fleet.
 //! - `kit`: the deployment kit's files, Prometheus and `emcd demo`.
@@ -18,6 +19,7 @@
 #![allow(dead_code, unused_imports)]
 
 pub mod config;
+pub mod engines;
 pub mod fixture;
 mod hook;
 mod http;
