@@ -151,7 +151,10 @@ impl Cluster {
             Err(e) => tracing::warn!(error = %e, "cluster heartbeat failed"),
         }
         match self.store.live_nodes(lease_s).await {
-            Ok(nodes) => self.membership(&nodes),
+            Ok(nodes) => {
+                self.membership(&nodes);
+                self.agree(&nodes).await;
+            }
             Err(e) => tracing::warn!(error = %e, "reading the cluster's nodes failed"),
         }
         let term = match self.store.try_lead(&r.node, &r.instance, lease_s).await {
@@ -181,6 +184,32 @@ impl Cluster {
         }
         // Counted from before the renewal was asked: the lease may end that early.
         term.map(|_| started + self.lease.mul_f64(0.9))
+    }
+
+    /// Config agreement: a node whose config digest differs from the leader's is not
+    /// ready (`/readyz` says which digests differ), and says so once per change.
+    async fn agree(&self, nodes: &[(String, String, String)]) {
+        let leader = match self.store.leader().await {
+            Ok(Some(l)) if l != self.role.node => l,
+            _ => return self.role.set_unready(None),
+        };
+        let why = nodes
+            .iter()
+            .find(|(_, n, _)| *n == leader)
+            .filter(|(_, _, d)| *d != self.digest)
+            .map(|(_, n, d)| {
+                format!(
+                    "this node's config digest {} differs from the leader {n}'s {d}: give every node the same config files",
+                    self.digest
+                )
+            });
+        if why != self.role.unready() {
+            match &why {
+                Some(w) => tracing::error!(node = %self.role.node, "{w}"),
+                None => tracing::info!(node = %self.role.node, "the config agrees with the leader's"),
+            }
+        }
+        self.role.set_unready(why);
     }
 
     fn demote(&self) {

@@ -183,6 +183,7 @@ pub async fn run_with(
         ready: false.into(),
         store_health,
         vantage: vantage.clone(),
+        role: role.clone(),
     });
     tracing::info!(
         listen = %listener.local_addr()?,

@@ -18,6 +18,8 @@ pub struct Role {
     term: AtomicI64,
     /// The live nodes of this vantage, sorted; this node among them.
     live: RwLock<Arc<Vec<String>>>,
+    /// Why this node is not ready in its cluster (its config differs from the leader's).
+    unready: RwLock<Option<String>>,
 }
 
 impl Role {
@@ -36,6 +38,7 @@ impl Role {
             leader: AtomicBool::new(false),
             term: AtomicI64::new(0),
             live: RwLock::new(Arc::new(vec![node.to_owned()])),
+            unready: RwLock::new(None),
         })
     }
 
@@ -58,6 +61,15 @@ impl Role {
     pub fn set_leader(&self, leader: bool, term: i64) {
         self.term.store(term, Ordering::Release);
         self.leader.store(leader, Ordering::Release);
+    }
+
+    /// Why this node is not ready, if it is not.
+    pub fn unready(&self) -> Option<String> {
+        self.unready.read().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+
+    pub fn set_unready(&self, why: Option<String>) {
+        *self.unready.write().unwrap_or_else(|p| p.into_inner()) = why;
     }
 
     pub fn live(&self) -> Arc<Vec<String>> {

@@ -3,7 +3,7 @@
 //! one leader; a failing check alerts once; SIGKILL of the leader hands the lease to the
 //! other node within the lease, which then probes every check, does not notify the
 //! firing alert again and resolves it itself; a second process with a live node's id
-//! is refused.
+//! is refused; a node whose config differs from the leader's is not ready.
 
 mod support;
 
@@ -176,5 +176,26 @@ async fn two_nodes_split_the_checks_and_a_killed_leader_is_replaced() {
     assert!(!status.0.success());
     let log = status.1.log();
     assert!(log.contains("already running"), "{log}");
+
+    // A node whose config differs from the leader's is not ready and says why.
+    let dir_d = node_dir(root.path(), "d", &url, &target_addr, &hook_url);
+    std::fs::write(
+        dir_d.join("emcd.yaml"),
+        std::fs::read_to_string(dir_d.join("emcd.yaml")).unwrap() + "connection: {window: 10m}\n",
+    )
+    .unwrap();
+    let d = start(&dir_d, "node-d");
+    let d_ref = &d;
+    let why = eventually_or(
+        Duration::from_secs(20),
+        "the node with another config to say it is not ready",
+        || async move {
+            let (status, body) = get(&d_ref.addr, "/readyz").await.ok()?;
+            (status == 503 && body.contains("config digest")).then_some(body)
+        },
+        || d_ref.log(),
+    )
+    .await;
+    assert!(why.contains("differs from the leader"), "{why}");
     drop(pg);
 }

@@ -27,4 +27,6 @@ pub struct AppState {
     pub vantage: Arc<crate::vantage::Vantage>,
     /// Why the store cannot commit, while it cannot (`/readyz` says it).
     pub store_health: Arc<crate::store::writer::StoreHealth>,
+    /// This node's place in a cluster; why it is not ready there (`/readyz` says it).
+    pub role: Arc<crate::role::Role>,
 }

@@ -70,6 +70,7 @@ fn readyz(app: &AppState) -> Response<Body> {
     } else {
         app.store_health
             .failing()
+            .or_else(|| app.role.unready())
             .map(|why| format!("not ready: {why}"))
     };
     match why {
