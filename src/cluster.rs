@@ -114,7 +114,14 @@ impl Cluster {
         loop {
             if Instant::now() >= next_beat {
                 next_beat = Instant::now() + beat;
-                lead_until = self.beat(lead_until).await;
+                // A round that hangs (the database unreachable) must not keep the
+                // leader from noticing that its lease is running out.
+                match tokio::time::timeout(beat, self.beat(lead_until)).await {
+                    Ok(until) => lead_until = until,
+                    Err(_) => tracing::warn!(
+                        "a cluster heartbeat round took longer than cluster.lease / 3"
+                    ),
+                }
             }
             // A leader that could not renew stops before its lease can pass to another.
             if lead_until.is_some_and(|t| Instant::now() >= t) {
@@ -122,7 +129,9 @@ impl Cluster {
                 lead_until = None;
                 self.demote();
             }
-            watermark = self.feed(watermark).await;
+            if let Ok(w) = tokio::time::timeout(beat, self.feed(watermark)).await {
+                watermark = w;
+            }
             tokio::select! {
                 _ = shutdown.cancelled() => break,
                 _ = tokio::time::sleep(Duration::from_secs(1)) => {}
@@ -206,7 +215,9 @@ impl Cluster {
         if why != self.role.unready() {
             match &why {
                 Some(w) => tracing::error!(node = %self.role.node, "{w}"),
-                None => tracing::info!(node = %self.role.node, "the config agrees with the leader's"),
+                None => {
+                    tracing::info!(node = %self.role.node, "the config agrees with the leader's")
+                }
             }
         }
         self.role.set_unready(why);

@@ -72,7 +72,12 @@ pub async fn run_with(
         crate::store::Location::Sqlite(path) => Some(crate::store::lock::acquire(path)?),
         crate::store::Location::Postgres(_) => None,
     };
-    let (store, mut conn) = Store::open_at(&location, !options.ignore_corruption).await?;
+    let Some((store, mut conn)) =
+        Store::open_patiently(&location, !options.ignore_corruption, &shutdown).await?
+    else {
+        tracing::info!("stopped before the database could be reached");
+        return Ok(());
+    };
     let ids = conn
         .register(&reload::check_list(&config))
         .await

@@ -65,7 +65,10 @@ impl Role {
 
     /// Why this node is not ready, if it is not.
     pub fn unready(&self) -> Option<String> {
-        self.unready.read().unwrap_or_else(|p| p.into_inner()).clone()
+        self.unready
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
     }
 
     pub fn set_unready(&self, why: Option<String>) {

@@ -86,3 +86,51 @@ pub(super) fn dollars(sql: &str) -> String {
     }
     out
 }
+
+impl super::Store {
+    /// [`Store::open_at`](super::Store::open_at), waiting for a PostgreSQL server that
+    /// cannot be reached yet: retried with backoff (1 s to 10 s), logged at the first
+    /// failure and then once a minute, until it answers or `shutdown` (then `None`).
+    /// Every other error (a refused password, a newer schema) is returned at once.
+    pub async fn open_patiently(
+        location: &Location,
+        integrity_check: bool,
+        shutdown: &tokio_util::sync::CancellationToken,
+    ) -> Result<Option<(super::Store, WriterConn)>, super::StoreError> {
+        let mut backoff = std::time::Duration::from_secs(1);
+        let mut logged: Option<std::time::Instant> = None;
+        loop {
+            match super::Store::open_at(location, integrity_check).await {
+                Ok(opened) => {
+                    if logged.is_some() {
+                        tracing::info!("the database answers; starting");
+                    }
+                    return Ok(Some(opened));
+                }
+                Err(super::StoreError::Connect { target, cause }) if unreachable(&cause) => {
+                    if logged.is_none_or(|t| t.elapsed() >= std::time::Duration::from_secs(60)) {
+                        tracing::error!(database = %target, error = %cause, "cannot reach PostgreSQL; not ready, retrying");
+                        logged = Some(std::time::Instant::now());
+                    }
+                }
+                Err(e) => return Err(e),
+            }
+            tokio::select! {
+                _ = shutdown.cancelled() => return Ok(None),
+                _ = tokio::time::sleep(backoff) => {}
+            }
+            backoff = (backoff * 2).min(std::time::Duration::from_secs(10));
+        }
+    }
+}
+
+/// Whether a connection error is the server not answering (worth waiting for), not a
+/// refusal (a wrong password or database is not).
+fn unreachable(e: &sqlx::Error) -> bool {
+    match e {
+        sqlx::Error::Io(_) | sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed => true,
+        // The server is starting up or shutting down (57P03 cannot_connect_now).
+        sqlx::Error::Database(d) => d.code().as_deref() == Some("57P03"),
+        _ => false,
+    }
+}

@@ -13,6 +13,9 @@ pub struct Postgres {
     pub port: u16,
     bin: PathBuf,
     data: PathBuf,
+    /// `pg_ctl -o` options and log file, to start it again on the same port.
+    opts: String,
+    log: PathBuf,
     _dir: tempfile::TempDir,
 }
 
@@ -114,29 +117,36 @@ impl Postgres {
              -c full_page_writes=off -c max_connections=100",
             dir.path().display()
         );
-        let log = dir.path().join("log");
+        let pg = Postgres {
+            port,
+            bin,
+            data,
+            opts,
+            log: dir.path().join("log"),
+            _dir: dir,
+        };
+        pg.start_again();
+        pg
+    }
+
+    /// Starts the server (again, after [`Postgres::stop`]) on the same port and data.
+    pub fn start_again(&self) {
         run(
             command(
-                &bin.join("pg_ctl"),
+                &self.bin.join("pg_ctl"),
                 &[
                     "-D",
-                    data.to_str().unwrap(),
+                    self.data.to_str().unwrap(),
                     "-o",
-                    &opts,
+                    &self.opts,
                     "-l",
-                    log.to_str().unwrap(),
+                    self.log.to_str().unwrap(),
                     "-w",
                     "start",
                 ],
             ),
             "pg_ctl start",
         );
-        Postgres {
-            port,
-            bin,
-            data,
-            _dir: dir,
-        }
     }
 
     /// The URL of database `db` (created by [`Postgres::create`]).
