@@ -180,17 +180,7 @@ impl Recorder {
                 .unwrap_or_else(|p| p.into_inner())
                 .last_push_at = Some(r.ts);
         }
-        let last = LastResult {
-            at: r.ts,
-            result: r.result,
-            error: r.error,
-            status_code: r.status_code,
-            duration: r.duration_ms as f64 / 1000.0,
-            phases: Phases::default(),
-            cert_expiry: None,
-            message: r.message.clone(),
-        };
-        self.apply(check, last, false).await
+        self.apply(check, restore::last_of(r, None), false).await
     }
 
     async fn record(&self, check: &CheckRuntime, last: LastResult) -> Result<(), WriterGone> {

@@ -1,10 +1,13 @@
 //! The SQLite file's on-disk cost per raw result (the reads and writes of both engines
 //! are in `store_engines.rs`).
 
+mod support;
+
 use emcd::metrics::Metrics;
-use emcd::result::{ErrorKind, ResultKind};
-use emcd::store::writer::{self, CheckReg, ResultRow};
+use emcd::result::ResultKind;
+use emcd::store::writer::{self, CheckReg};
 use emcd::store::{pack, Store};
+use support::engines::row;
 
 fn metrics() -> writer::WriterMetrics {
     // The writer metrics come from the real registry, as in the daemon.
@@ -66,21 +69,6 @@ fn minimal_config() -> emcd::config::Config {
         },
         maintenance: vec![],
         agencies: vec![],
-    }
-}
-
-fn row(check_id: i64, ts: i64, i: i64) -> ResultRow {
-    let down = i % 7 == 0;
-    ResultRow {
-        check_id,
-        ts,
-        code: if down {
-            pack(ResultKind::Down, Some(ErrorKind::Status), Some(503))
-        } else {
-            pack(ResultKind::Up, None, Some(200))
-        },
-        duration_ms: 20 + i % 300,
-        message: down.then(|| "status 503 not in 200-399".into()),
     }
 }
 

@@ -9,44 +9,13 @@ mod support;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use emcd::alert_vocab::{AlertName, Event, Named, Status};
+use emcd::alert_vocab::Status;
 use emcd::result::ResultKind;
-use emcd::store::alerts::{AlertWrite, NewNotification};
 use emcd::store::writer::{self, Changes, CheckReg, Incident, ResultRow, WriterMetrics};
 use emcd::store::{pack, Store};
 use sqlx::Connection;
+use support::engines::alert_write;
 use support::eventually;
-
-fn firing(check: &str, at: i64) -> AlertWrite {
-    let named = |id: &str| Named {
-        id: id.into(),
-        name: id.into(),
-    };
-    AlertWrite {
-        event: Event {
-            name: AlertName::CheckDown,
-            severity: "critical".into(),
-            fingerprint: format!("fp-{check}"),
-            status: Status::Firing,
-            repeat: false,
-            agency: named("bo-tu-phap"),
-            system: named("ho-tich"),
-            check: check.into(),
-            summary: format!("{check} is down"),
-            description: "status 503".into(),
-            starts_at: at,
-            ends_at: None,
-            last_result: None,
-            vantage: None,
-            runbook_url: None,
-        },
-        notified_at: at,
-        notifications: vec![NewNotification {
-            delivery_id: format!("d-{check}"),
-            receiver: "ops".into(),
-        }],
-    }
-}
 
 /// Polls `f` until it holds, failing after `within`.
 async fn until(what: &str, within: Duration, mut f: impl FnMut() -> bool) {
@@ -106,7 +75,7 @@ async fn a_results_changes_wait_out_a_failing_store_and_commit_with_it() {
             at,
         }),
         cert_expiry: Some((id, at + 86_400)),
-        alerts: vec![firing("web", at)],
+        alerts: vec![alert_write("web", Status::Firing, at)],
     };
     handle.send(row, changes).await.unwrap();
     let failing = metrics.failing.clone();
@@ -148,5 +117,5 @@ async fn a_results_changes_wait_out_a_failing_store_and_commit_with_it() {
     assert_eq!(alerts[0].fingerprint, "fp-web");
     let pending = store.pending_notifications().await.unwrap();
     assert_eq!(pending, *notified.lock().unwrap());
-    assert_eq!(pending[0].delivery_id, "d-web");
+    assert_eq!(pending[0].delivery_id, "d-web-firing");
 }

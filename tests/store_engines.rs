@@ -6,16 +6,16 @@
 
 mod support;
 
-use emcd::alert_vocab::{AlertName, Delivery, Event, Named, Status};
+use emcd::alert_vocab::{Delivery, Status};
 use emcd::result::{ErrorKind, ResultKind};
 use emcd::sla::rollup::Rollup;
-use emcd::store::alerts::{AlertWrite, DeliveryUpdate, NewNotification};
+use emcd::store::alerts::DeliveryUpdate;
 use emcd::store::retention::Cutoffs;
 use emcd::store::rollups::Grain;
 use emcd::store::writer::{self, Changes, CheckReg, Incident, WriterMetrics};
 use emcd::store::Store;
 
-use support::engines::{open, row, Opened, BOTH};
+use support::engines::{alert_write, open, row, Opened, BOTH};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn batched_writes_are_read_back_by_time_range() {
@@ -149,37 +149,6 @@ async fn reopening_keeps_data_and_schema() {
     }
 }
 
-fn alert(check: &str, status: Status, at: i64) -> AlertWrite {
-    let named = |id: &str| Named {
-        id: id.into(),
-        name: format!("{id} name"),
-    };
-    AlertWrite {
-        event: Event {
-            name: AlertName::CheckDown,
-            severity: "critical".into(),
-            fingerprint: format!("fp-{check}"),
-            status,
-            repeat: false,
-            agency: named("a"),
-            system: named("s"),
-            check: check.into(),
-            summary: format!("{check} is down"),
-            description: "status 503".into(),
-            starts_at: at,
-            ends_at: (status == Status::Resolved).then_some(at),
-            last_result: None,
-            vantage: None,
-            runbook_url: None,
-        },
-        notified_at: at,
-        notifications: vec![NewNotification {
-            delivery_id: format!("d-{check}-{}", status.as_str()),
-            receiver: "ops".into(),
-        }],
-    }
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn changes_deliveries_rollups_and_retention() {
     for kind in BOTH {
@@ -211,7 +180,7 @@ async fn changes_deliveries_rollups_and_retention() {
                 at,
             }),
             cert_expiry: Some((id, at + 86_400)),
-            alerts: vec![alert("c", Status::Firing, at)],
+            alerts: vec![alert_write("c", Status::Firing, at)],
         };
         h.send(row(id, at, 7), changes).await.unwrap();
         let resolved = Changes {
@@ -220,7 +189,7 @@ async fn changes_deliveries_rollups_and_retention() {
                 down: false,
                 at: at + 60,
             }),
-            alerts: vec![alert("c", Status::Resolved, at + 60)],
+            alerts: vec![alert_write("c", Status::Resolved, at + 60)],
             ..Changes::default()
         };
         h.send(row(id, at + 60, 1), resolved).await.unwrap();

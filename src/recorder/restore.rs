@@ -6,7 +6,7 @@
 
 use crate::fleet::{Fleet, LastResult};
 use crate::result::{Phases, ResultKind};
-use crate::store::{Store, StoreError};
+use crate::store::{Store, StoreError, StoredResult};
 use crate::util::secs_i64;
 
 /// Replays the stored results of the last hour (and of `connection.window`, if longer)
@@ -48,20 +48,25 @@ pub async fn restore(fleet: &Fleet, store: &Store, now: i64) -> Result<usize, St
         if r.result.is_available() {
             live.last_ok_at = Some(r.ts);
         }
-        live.last = Some(LastResult {
-            at: r.ts,
-            result: r.result,
-            error: r.error,
-            status_code: r.status_code,
-            duration: r.duration_ms as f64 / 1000.0,
-            phases: Phases::default(),
-            cert_expiry: live.cert_expiry,
-            message: match r.result {
-                ResultKind::Up | ResultKind::Degraded => None,
-                _ => r.message,
-            },
-        });
+        live.last = Some(last_of(&r, live.cert_expiry));
         restored[i] = true;
     }
     Ok(restored.into_iter().filter(|r| *r).count())
+}
+
+/// The live form of a stored result (no phases: they are not stored).
+pub(super) fn last_of(r: &StoredResult, cert_expiry: Option<i64>) -> LastResult {
+    LastResult {
+        at: r.ts,
+        result: r.result,
+        error: r.error,
+        status_code: r.status_code,
+        duration: r.duration_ms as f64 / 1000.0,
+        phases: Phases::default(),
+        cert_expiry,
+        message: match r.result {
+            ResultKind::Up | ResultKind::Degraded => None,
+            _ => r.message.clone(),
+        },
+    }
 }

@@ -2,7 +2,9 @@
 //! or a database in a PostgreSQL the test starts (`postgres.rs`), with what keeps each
 //! alive, and a result row to write.
 
+use emcd::alert_vocab::{AlertName, Event, Named, Status};
 use emcd::result::{ErrorKind, ResultKind};
+use emcd::store::alerts::{AlertWrite, NewNotification};
 use emcd::store::writer::ResultRow;
 use emcd::store::{pack, Location, Store, WriterConn};
 
@@ -86,3 +88,36 @@ pub fn row(check_id: i64, ts: i64, i: i64) -> ResultRow {
 }
 
 pub const BOTH: [Kind; 2] = [Kind::Sqlite, Kind::Postgres];
+
+/// An alert transition of check `check` of agency `a`, system `s`, with one
+/// notification to receiver `ops` (delivery id `d-CHECK-STATUS`).
+pub fn alert_write(check: &str, status: Status, at: i64) -> AlertWrite {
+    let named = |id: &str| Named {
+        id: id.into(),
+        name: format!("{id} name"),
+    };
+    AlertWrite {
+        event: Event {
+            name: AlertName::CheckDown,
+            severity: "critical".into(),
+            fingerprint: format!("fp-{check}"),
+            status,
+            repeat: false,
+            agency: named("a"),
+            system: named("s"),
+            check: check.into(),
+            summary: format!("{check} is down"),
+            description: "status 503".into(),
+            starts_at: at,
+            ends_at: (status == Status::Resolved).then_some(at),
+            last_result: None,
+            vantage: None,
+            runbook_url: None,
+        },
+        notified_at: at,
+        notifications: vec![NewNotification {
+            delivery_id: format!("d-{check}-{}", status.as_str()),
+            receiver: "ops".into(),
+        }],
+    }
+}
