@@ -64,6 +64,7 @@ async fn postgres_raw_result_costs_at_most_64_bytes() {
     let m = conn.register(&checks).await.unwrap();
     let ids: Vec<i64> = checks.iter().map(|c| m[&c.full_id]).collect();
     let (handle, task) = writer::spawn(conn, WriterMetrics::new(), 4096);
+    let started = std::time::Instant::now();
     let n = 200_000i64;
     for i in 0..n {
         let row = ResultRow {
@@ -77,6 +78,10 @@ async fn postgres_raw_result_costs_at_most_64_bytes() {
     }
     drop(handle);
     task.await.unwrap();
+    // Printed, not asserted: the writer's capacity is a benchmark figure
+    // (docs/BENCHMARKS.md), measured with `cargo test --release --test store_pg`.
+    let rate = n as f64 / started.elapsed().as_secs_f64();
+    eprintln!("PostgreSQL writer: {rate:.0} results/s (200,000 through the writer, committed)");
     assert_eq!(store.count_results().await.unwrap(), n);
     let Location::Postgres(options) = location else {
         unreachable!()
