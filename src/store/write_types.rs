@@ -250,3 +250,38 @@ impl Held {
         dropped
     }
 }
+
+/// Results dropped because the held queue was full, and when that was last logged.
+#[derive(Default)]
+pub(super) struct Lost {
+    pub total: u64,
+    unlogged: u64,
+    logged_at: Option<std::time::Instant>,
+}
+
+impl Lost {
+    /// Counts `n` more; logs the count not logged yet, at most once per `every`.
+    pub fn add(&mut self, n: u64, held_max: usize, every: Duration) {
+        self.total += n;
+        self.unlogged += n;
+        let now = std::time::Instant::now();
+        if self
+            .logged_at
+            .is_none_or(|t| now.duration_since(t) >= every)
+        {
+            tracing::error!(
+                lost = self.unlogged,
+                lost_total = self.total,
+                held = held_max,
+                "results lost: the store cannot commit and the held queue is full (oldest dropped)"
+            );
+            self.unlogged = 0;
+            self.logged_at = Some(now);
+        }
+    }
+
+    /// The count not logged yet (logged at shutdown), then none.
+    pub fn take_unlogged(&mut self) -> u64 {
+        std::mem::take(&mut self.unlogged)
+    }
+}

@@ -10,7 +10,7 @@ use tokio::sync::mpsc;
 use super::alerts::DeliveryUpdate;
 use super::batch;
 use super::write_types::{
-    Changes, Held, Msg, Settings, WriterMetrics, WriterReport, MAX_BATCH, MAX_DELAY,
+    Changes, Held, Lost, Msg, Settings, WriterMetrics, WriterReport, MAX_BATCH, MAX_DELAY,
 };
 use super::writer_conn::EngineState;
 use super::{StoreError, WriterConn};
@@ -46,13 +46,6 @@ struct Failure {
     retry_at: Instant,
     backoff: Duration,
     logged_at: Instant,
-}
-
-#[derive(Default)]
-struct Lost {
-    total: u64,
-    unlogged: u64,
-    logged_at: Option<Instant>,
 }
 
 pub(super) async fn run(
@@ -136,7 +129,13 @@ impl Writer {
                 self.changes.push(*c);
             }
             Msg::Delivery(update) => {
-                self.first_buffered.get_or_insert_with(Instant::now);
+                // Committed at once, not with the next batch: a delivered notification
+                // whose state is not yet stored would be sent again by a next leader
+                // (docs/cluster.md), so that window is kept as short as a commit.
+                let due = Instant::now()
+                    .checked_sub(MAX_DELAY)
+                    .unwrap_or_else(Instant::now);
+                self.first_buffered = Some(due.min(self.first_buffered.unwrap_or(due)));
                 self.updates.push(update);
             }
             // Each of these commits what came before it first, so results, ids and
@@ -330,23 +329,7 @@ impl Writer {
     fn lose(&mut self, n: u64) {
         self.metrics.lost.inc_by(n);
         self.metrics.pending.dec_by(n as i64);
-        self.lost.total += n;
-        self.lost.unlogged += n;
-        let now = Instant::now();
-        if self
-            .lost
-            .logged_at
-            .is_none_or(|t| now.duration_since(t) >= LOG_EVERY)
-        {
-            tracing::error!(
-                lost = self.lost.unlogged,
-                lost_total = self.lost.total,
-                held = self.held.max,
-                "results lost: the store cannot commit and the held queue is full (oldest dropped)"
-            );
-            self.lost.unlogged = 0;
-            self.lost.logged_at = Some(now);
-        }
+        self.lost.add(n, self.held.max, LOG_EVERY);
     }
 
     /// Every sender is gone: commit what is held, retrying within the grace.
@@ -376,9 +359,10 @@ impl Writer {
                 "results not stored at shutdown: the store cannot commit"
             );
         }
-        if self.lost.unlogged > 0 {
+        let unlogged = self.lost.take_unlogged();
+        if unlogged > 0 {
             tracing::error!(
-                lost = self.lost.unlogged,
+                lost = unlogged,
                 lost_total = self.lost.total,
                 "results lost"
             );
