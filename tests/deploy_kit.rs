@@ -20,11 +20,9 @@ const ALERTMANAGER: &str = "Debian's `prometheus-alertmanager` package (.ci/run 
 fn promtool_checks_the_config_and_the_rules_and_passes_the_rule_tests() {
     let prom = repo("deploy/prometheus");
     let p = |rel: &str| prom.join(rel).to_string_lossy().into_owned();
-    run_ok(
-        "promtool",
-        &["check", "config", &p("prometheus.yml")],
-        PROMETHEUS,
-    );
+    for config in ["prometheus.yml", "prometheus.cluster.yml"] {
+        run_ok("promtool", &["check", "config", &p(config)], PROMETHEUS);
+    }
     let rules: Vec<String> = files(&prom.join("rules"), ".yml")
         .iter()
         .map(|f| f.to_string_lossy().into_owned())
@@ -274,8 +272,10 @@ fn compose_file_is_valid_and_its_emcd_config_loads() {
             "service {service}"
         );
     }
-    // Every bind-mounted path exists.
-    for (name, service) in compose["services"].as_object().unwrap() {
+    // Every bind-mounted path exists, in the cluster's file too.
+    let cluster = yaml(&repo("deploy/compose.cluster.yaml"));
+    let services = compose["services"].as_object().unwrap().iter();
+    for (name, service) in services.chain(cluster["services"].as_object().unwrap()) {
         for v in service["volumes"].as_array().into_iter().flatten() {
             let source = v.as_str().unwrap().split(':').next().unwrap();
             if source.starts_with('.') {
@@ -303,6 +303,18 @@ fn compose_file_is_valid_and_its_emcd_config_loads() {
         &["check", "--config", &main.to_string_lossy()],
         "emcd",
     );
+    // The cluster's main file, with the password compose passes on.
+    std::fs::copy(repo("deploy/compose/emcd-cluster.yaml"), &main).unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_emcd"))
+        .args(["check", "--config", &main.to_string_lossy()])
+        .env("EMCD_DB_PASSWORD", "s3cret")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 
     if !on_path("docker-compose") {
         println!("SKIPPED: docker-compose is not installed; compose.yaml not validated by it");
@@ -311,6 +323,7 @@ fn compose_file_is_valid_and_its_emcd_config_loads() {
     for files in [
         vec!["compose.yaml"],
         vec!["compose.yaml", "compose.demo.yaml"],
+        vec!["compose.yaml", "compose.cluster.yaml"],
     ] {
         let mut args = Vec::new();
         for f in &files {

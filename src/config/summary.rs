@@ -108,7 +108,7 @@ pub fn summary(cfg: &Config) -> String {
         "storage",
         format!(
             "{} (raw {}, hourly {}, daily {})",
-            cfg.storage.path.display(),
+            database(&cfg.storage),
             fmt_duration(r.raw),
             fmt_duration(r.hourly),
             fmt_duration(r.daily)
@@ -116,4 +116,22 @@ pub fn summary(cfg: &Config) -> String {
     );
     line("listen", cfg.server.listen.to_string());
     out
+}
+
+/// The database as `emcd check` names it: the SQLite file, or the PostgreSQL server
+/// without its password.
+fn database(s: &super::Storage) -> String {
+    let Some(url) = &s.postgres else {
+        return s.path.display().to_string();
+    };
+    match url::Url::parse(&url.0) {
+        Ok(u) => format!(
+            "PostgreSQL {}@{}:{}{}",
+            u.username(),
+            u.host_str().unwrap_or_default(),
+            u.port().unwrap_or(5432),
+            u.path()
+        ),
+        Err(_) => "PostgreSQL".to_owned(),
+    }
 }
