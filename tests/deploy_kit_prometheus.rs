@@ -25,6 +25,11 @@ const MUST_BE_EMPTY: &[(&str, &str)] = &[
         "commits keep up with a few hundred checks",
     ),
     ("alert EmcdHousekeepingStale", "housekeeping runs at start"),
+    (
+        "alert EmcdClusterLeaderless",
+        "the demo's single node leads",
+    ),
+    ("alert EmcdClusterTwoLeaders", "the demo has one node"),
     ("alert EmcdStoreFailing", "the demo's database commits"),
     ("alert EmcdResultsLost", "the demo's database commits"),
 ];
