@@ -131,6 +131,25 @@ pub fn signature(secret: &str, timestamp: i64, body: &[u8]) -> String {
     format!("sha256={}", crate::token::hex(ctx.sign().as_ref()))
 }
 
+/// The base URL of emcd (`server.public_url`, else `http://<server.listen>`) and the URL
+/// where an alert's subject can be looked at (docs/alerts.md): the check, the agency of
+/// a system (SystemNotConnected has no check), or the status of a vantage.
+pub fn urls(cfg: &crate::config::Config, e: &Event) -> (String, String) {
+    let base = match &cfg.server.public_url {
+        Some(u) => u.as_str().trim_end_matches('/').to_owned(),
+        None => format!("http://{}", cfg.server.listen),
+    };
+    let generator = match (&e.vantage, e.check.is_empty()) {
+        (Some(_), _) => format!("{base}/api/v1/status"),
+        (None, true) => format!("{base}/api/v1/agencies/{}", e.agency.id),
+        (None, false) => format!(
+            "{base}/api/v1/checks/{}/{}/{}",
+            e.agency.id, e.system.id, e.check
+        ),
+    };
+    (base, generator)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -213,5 +232,36 @@ mod tests {
             "https://wiki.example.gov.vn/rb/bo-tu-phap"
         );
         assert!(!annotations(&event(Status::Firing)).contains_key("runbook_url"));
+    }
+
+    #[test]
+    fn generator_urls_point_at_what_the_alert_is_about() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(dir.path().join("agencies")).unwrap();
+        std::fs::write(
+            dir.path().join("emcd.yaml"),
+            "server: {public_url: \"https://emc.example.gov.vn/\"}\ninclude: [agencies/*.yaml]\n",
+        )
+        .unwrap();
+        std::fs::write(
+            dir.path().join("agencies/ha-noi.yaml"),
+            "agency: {id: ha-noi, code: HN, name: Hà Nội, kind: city}\nsystems: []\n",
+        )
+        .unwrap();
+        let cfg = crate::config::load(&dir.path().join("emcd.yaml")).unwrap();
+        let mut e = event(Status::Firing);
+        let (base, check) = urls(&cfg, &e);
+        assert_eq!(base, "https://emc.example.gov.vn");
+        assert_eq!(
+            check,
+            format!("{base}/api/v1/checks/bo-tu-phap/ho-tich/portal")
+        );
+        e.check = String::new();
+        assert_eq!(
+            urls(&cfg, &e).1,
+            format!("{base}/api/v1/agencies/bo-tu-phap")
+        );
+        e.vantage = Some("hanoi-1".into());
+        assert_eq!(urls(&cfg, &e).1, format!("{base}/api/v1/status"));
     }
 }

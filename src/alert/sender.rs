@@ -269,19 +269,6 @@ fn is_alertmanager(ctx: &Ctx, name: &str) -> bool {
 }
 
 /// Where links in notifications point.
-fn urls(ctx: &Ctx, e: &Event) -> (String, String) {
-    let cfg = &ctx.fleet.current().config;
-    let base = match &cfg.server.public_url {
-        Some(u) => u.as_str().trim_end_matches('/').to_owned(),
-        None => format!("http://{}", cfg.server.listen),
-    };
-    let generator = format!(
-        "{base}/api/v1/checks/{}/{}/{}",
-        e.agency.id, e.system.id, e.check
-    );
-    (base, generator)
-}
-
 /// One HTTP attempt of a notification, built for the receiver's current config.
 async fn attempt(name: &str, ctx: &Ctx, n: &Notification) -> Result<Answer, String> {
     let fleet = ctx.fleet.current();
@@ -294,7 +281,7 @@ async fn attempt(name: &str, ctx: &Ctx, n: &Notification) -> Result<Answer, Stri
     else {
         return Err(format!("receiver {name:?} is no longer configured"));
     };
-    let (external, generator) = urls(ctx, &n.event);
+    let (external, generator) = payload::urls(&ctx.fleet.current().config, &n.event);
     let json = HeaderValue::from_static("application/json");
     let content_type = HeaderName::from_static("content-type");
     match &receiver.kind {
@@ -369,7 +356,10 @@ async fn resend_firing(name: &str, ctx: &Ctx, firing: &HashMap<String, Event>) {
         return;
     };
     let events: Vec<&Event> = firing.values().collect();
-    let generator = events.first().map(|e| urls(ctx, e).1).unwrap_or_default();
+    let generator = events
+        .first()
+        .map(|e| payload::urls(&fleet.config, e).1)
+        .unwrap_or_default();
     let body = payload::alertmanager_api(&events, &generator, unix_now());
     if let Err(e) = post_alertmanager(ctx, url, body).await {
         tracing::warn!(receiver = name, error = %e, "re-sending firing alerts to Alertmanager failed");
