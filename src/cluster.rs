@@ -35,8 +35,6 @@ pub struct Cluster {
     pub senders: Arc<Senders>,
     pub metrics: Arc<Metrics>,
     pub vantage: String,
-    /// The digest of the config this node runs.
-    pub digest: String,
     pub lease: Duration,
 }
 
@@ -79,6 +77,11 @@ async fn take_over(
 }
 
 impl Cluster {
+    /// The digest of the config this node runs now (a reload changes it).
+    fn digest(&self) -> String {
+        self.fleet.current().config.digest.clone()
+    }
+
     fn lease_s(&self) -> i64 {
         crate::util::secs_i64(self.lease)
     }
@@ -91,7 +94,7 @@ impl Cluster {
                 &self.role.node,
                 &self.role.instance,
                 &self.vantage,
-                &self.digest,
+                &self.digest(),
                 self.lease_s(),
             )
             .await?;
@@ -152,7 +155,7 @@ impl Cluster {
         let r = &self.role;
         match self
             .store
-            .heartbeat(&r.node, &r.instance, &self.vantage, &self.digest, lease_s)
+            .heartbeat(&r.node, &r.instance, &self.vantage, &self.digest(), lease_s)
             .await
         {
             Ok(true) => {}
@@ -198,6 +201,7 @@ impl Cluster {
     /// Config agreement: a node whose config digest differs from the leader's is not
     /// ready (`/readyz` says which digests differ), and says so once per change.
     async fn agree(&self, nodes: &[(String, String, String)]) {
+        let mine = self.digest();
         let leader = match self.store.leader().await {
             Ok(Some(l)) if l != self.role.node => l,
             _ => return self.role.set_unready(None),
@@ -205,11 +209,10 @@ impl Cluster {
         let why = nodes
             .iter()
             .find(|(_, n, _)| *n == leader)
-            .filter(|(_, _, d)| *d != self.digest)
+            .filter(|(_, _, d)| *d != mine)
             .map(|(_, n, d)| {
                 format!(
-                    "this node's config digest {} differs from the leader {n}'s {d}: give every node the same config files",
-                    self.digest
+                    "this node's config digest {mine} differs from the leader {n}'s {d}: give every node the same config files"
                 )
             });
         if why != self.role.unready() {
@@ -306,19 +309,4 @@ impl Cluster {
         }
         now
     }
-}
-
-/// The digest of the config as nodes compare it: the main file's and every agency
-/// file's bytes, `sha256:` + hex. A file that cannot be read counts as empty.
-pub fn digest(config: &crate::config::Config) -> String {
-    let mut ctx = ring::digest::Context::new(&ring::digest::SHA256);
-    let files = std::iter::once(&config.source).chain(config.agencies.iter().map(|a| &a.file));
-    for f in files {
-        let bytes = std::fs::read(f).unwrap_or_default();
-        ctx.update(&(bytes.len() as u64).to_be_bytes());
-        ctx.update(&bytes);
-    }
-    let d = ctx.finish();
-    let hex: String = d.as_ref().iter().map(|b| format!("{b:02x}")).collect();
-    format!("sha256:{hex}")
 }

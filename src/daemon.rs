@@ -143,7 +143,6 @@ pub async fn run_with(
             senders: senders.clone(),
             metrics: metrics.clone(),
             vantage: config.cluster.vantage.clone(),
-            digest: crate::cluster::digest(&config),
             lease: config.cluster.lease,
         };
         cluster.join().await?;

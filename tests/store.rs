@@ -25,6 +25,7 @@ fn minimal_config() -> emcd::config::Config {
     use emcd::config::*;
     Config {
         source: "emcd.yaml".into(),
+        digest: String::new(),
         server: Server {
             listen: "127.0.0.1:0".parse().unwrap(),
             admin_token: None,

@@ -44,12 +44,17 @@ pub fn load_with_env(path: &Path, env: Env<'_>) -> Result<Config, ConfigErrors> 
     let files = include_files(path, &main.include, &mut main_errors);
     let mut errors = sorted(main_errors);
 
+    // The digest of what was read (docs/cluster.md: nodes compare it).
+    let mut digest = ring::digest::Context::new(&ring::digest::SHA256);
+    add_to_digest(&mut digest, &source);
     let mut agencies: Vec<Agency> = Vec::new();
     // Agency ids seen so far, as written, with where: ids are unique across files.
     let mut seen: Vec<(String, String)> = Vec::new();
     for file in files {
         let mut file_errors = Vec::new();
-        if let Some(agency) = agency_file(&file, env, &main.defaults, &mut seen, &mut file_errors) {
+        let read = agency_file(&file, env, &main.defaults, &mut seen, &mut file_errors);
+        if let Some((agency, source)) = read {
+            add_to_digest(&mut digest, &source);
             agencies.push(agency);
         }
         errors.extend(sorted(file_errors));
@@ -57,8 +62,15 @@ pub fn load_with_env(path: &Path, env: Env<'_>) -> Result<Config, ConfigErrors> 
     if !errors.is_empty() {
         return Err(ConfigErrors(errors));
     }
+    let hex: String = digest
+        .finish()
+        .as_ref()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
     Ok(Config {
         source: path.to_path_buf(),
+        digest: format!("sha256:{hex}"),
         server: main.server,
         storage: main.storage,
         probing: main.probing,
@@ -69,6 +81,12 @@ pub fn load_with_env(path: &Path, env: Env<'_>) -> Result<Config, ConfigErrors> 
         maintenance: main.maintenance,
         agencies,
     })
+}
+
+/// A file's text into the config's digest, length first so files cannot run together.
+fn add_to_digest(d: &mut ring::digest::Context, source: &str) {
+    d.update(&(source.len() as u64).to_be_bytes());
+    d.update(source.as_bytes());
 }
 
 fn sorted(mut errors: Vec<ConfigError>) -> Vec<ConfigError> {
@@ -124,7 +142,7 @@ fn agency_file(
     defaults: &Policy,
     seen: &mut Vec<(String, String)>,
     errors: &mut Vec<ConfigError>,
-) -> Option<Agency> {
+) -> Option<(Agency, String)> {
     let source = match fs::read_to_string(file) {
         Ok(s) => s,
         Err(e) => {
@@ -171,5 +189,5 @@ fn agency_file(
         !key.is_some_and(|k| left_out.contains(&format!("{}.{k}", e.path)))
     });
     errors.extend(ctx.errors);
-    agency.filter(|_| ok)
+    agency.filter(|_| ok).map(|a| (a, source))
 }

@@ -17,6 +17,7 @@ use url::Url;
 pub struct Config {
     /// The main file this config was loaded from.
     pub source: PathBuf,
+    pub digest: String, // sha256: of the files as read (docs/cluster.md)
     pub server: Server,
     pub storage: Storage,
     pub probing: Probing,
@@ -96,8 +97,7 @@ pub struct Canary {
 pub struct Cluster {
     /// `cluster.vantage`, default `local` (`emcd run --vantage` overrides it).
     pub vantage: String,
-    /// `cluster.lease`, default 15 s: a dead leader is replaced, and a dead node's checks
-    /// taken over, within it.
+    /// `cluster.lease`, default 15 s: a dead leader or node is replaced within it.
     pub lease: Duration,
 }
 

@@ -306,3 +306,23 @@ fn summary_counts() {
     );
     assert!(text.contains("listen       0.0.0.0:9999"), "{text}");
 }
+
+#[test]
+fn the_digest_is_of_the_files_as_read() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(dir.path().join("agencies")).unwrap();
+    std::fs::write(dir.path().join("emcd.yaml"), "include: [agencies/*.yaml]\n").unwrap();
+    let agency = |name: &str| {
+        let yaml =
+            format!("agency: {{id: ha-noi, code: HN, name: {name}, kind: city}}\nsystems: []\n");
+        std::fs::write(dir.path().join("agencies/ha-noi.yaml"), yaml).unwrap();
+        load(&dir.path().join("emcd.yaml")).unwrap().digest
+    };
+    let first = agency("Hà Nội");
+    assert!(
+        first.starts_with("sha256:") && first.len() == 7 + 64,
+        "{first}"
+    );
+    assert_eq!(agency("Hà Nội"), first, "the same files, the same digest");
+    assert_ne!(agency("Thủ đô Hà Nội"), first, "an agency file changed");
+}
