@@ -199,3 +199,72 @@ async fn two_nodes_split_the_checks_and_a_killed_leader_is_replaced() {
     assert!(why.contains("differs from the leader"), "{why}");
     drop(pg);
 }
+
+/// SIGKILL a follower: the leader probes its checks within the lease, and every check
+/// has results after the kill.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_killed_followers_checks_are_taken_over() {
+    let pg = Postgres::start();
+    let url = pg.create("emcd").await;
+    let target = start_target().await;
+    let hook = Hook::start(vec![]).await;
+    let root = tempfile::tempdir().unwrap();
+    let (hook_url, target_addr) = (format!("http://{}/", hook.addr), target.addr.to_string());
+    let dir_a = node_dir(root.path(), "a", &url, &target_addr, &hook_url);
+    let dir_b = node_dir(root.path(), "b", &url, &target_addr, &hook_url);
+    let a = start(&dir_a, "node-a");
+    a.wait_ready().await;
+    let mut b = start(&dir_b, "node-b");
+    b.wait_ready().await;
+    let (a_ref, b_ref) = (&a, &b);
+    // node-a started first and leads; both probe their share.
+    eventually_or(
+        Duration::from_secs(20),
+        "node-a to lead and both to probe",
+        || async move {
+            let leads = metric(a_ref, "emcd_cluster_leader").await? == 1.0;
+            let b_share = metric(b_ref, "emcd_cluster_checks_assigned").await?;
+            (leads && b_share > 0.0 && b_share < CHECKS as f64).then_some(())
+        },
+        || format!("log a:\n{}\nlog b:\n{}", a_ref.log(), b_ref.log()),
+    )
+    .await;
+    b.signal("KILL");
+    let _ = b.child.wait();
+    let killed = emcd::util::unix_now();
+    eventually_or(
+        Duration::from_secs(15),
+        "the leader to probe every check",
+        || async move {
+            (metric(a_ref, "emcd_cluster_checks_assigned").await? == CHECKS as f64).then_some(())
+        },
+        || a_ref.log(),
+    )
+    .await;
+    // Every check, the dead node's too, gets fresh results from the leader.
+    let ids: Vec<String> = (0..CHECKS)
+        .map(|i| format!("bo-tu-phap/ho-tich/c{i}"))
+        .collect();
+    let ids = &ids;
+    eventually_or(
+        Duration::from_secs(10),
+        "every check to have a result after the kill",
+        || async move {
+            for id in ids {
+                let (_, body) = get(&a_ref.addr, &format!("/api/v1/checks/{id}"))
+                    .await
+                    .ok()?;
+                let v: serde_json::Value = serde_json::from_str(&body).ok()?;
+                let at = v["last_result"]["at"].as_str()?;
+                let at = chrono::DateTime::parse_from_rfc3339(at).ok()?.timestamp();
+                if at <= killed + 1 {
+                    return None;
+                }
+            }
+            Some(())
+        },
+        || a_ref.log(),
+    )
+    .await;
+    drop(pg);
+}
