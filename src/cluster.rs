@@ -249,17 +249,9 @@ impl Cluster {
             .filter(|(v, _, _)| *v == self.vantage)
             .map(|(_, n, _)| n.clone())
             .collect();
-        if *self.role.live() != {
-            let mut m = mine.clone();
-            if !m.contains(&self.role.node) {
-                m.push(self.role.node.clone());
-            }
-            m.sort();
-            m
-        } {
-            tracing::info!(vantage = %self.vantage, nodes = ?mine, "the vantage's nodes changed; checks are split again");
+        if self.role.set_live(mine) {
+            tracing::info!(vantage = %self.vantage, nodes = ?self.role.live(), "the vantage's nodes changed; checks are split again");
         }
-        self.role.set_live(mine);
         let fleet = self.fleet.current();
         let assigned = fleet
             .checks

@@ -173,7 +173,8 @@ impl Recorder {
     /// same state machine; the leader decides its incident and alerts; the row is not
     /// written again.
     pub async fn stored(&self, check: &CheckRuntime, r: &StoredResult) -> Result<(), WriterGone> {
-        if check.config.kind.name() == "push" && r.error != Some(ErrorKind::Timeout) {
+        let push = matches!(check.config.kind, crate::config::CheckKind::Push(_));
+        if push && r.error != Some(ErrorKind::Timeout) {
             check
                 .live
                 .lock()

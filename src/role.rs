@@ -79,19 +79,25 @@ impl Role {
         self.live.read().unwrap_or_else(|p| p.into_inner()).clone()
     }
 
-    pub fn set_live(&self, mut nodes: Vec<String>) {
+    /// Sets the live nodes of this vantage (this node among them); returns whether
+    /// they changed.
+    pub fn set_live(&self, mut nodes: Vec<String>) -> bool {
         if !nodes.contains(&self.node) {
             nodes.push(self.node.clone());
         }
         nodes.sort();
-        *self.live.write().unwrap_or_else(|p| p.into_inner()) = Arc::new(nodes);
+        let mut live = self.live.write().unwrap_or_else(|p| p.into_inner());
+        let changed = **live != nodes;
+        *live = Arc::new(nodes);
+        changed
     }
 
     /// Whether this node probes `check` (a full id): it is the live node of highest
     /// rendezvous weight for it, so a node's death moves only its own checks.
     pub fn mine(&self, check: &str) -> bool {
         let live = self.live();
-        owner(&live, check).is_none_or(|n| n == self.node)
+        // The scheduler asks this for every probe: a lone node owns everything.
+        live.len() <= 1 || owner(&live, check).is_none_or(|n| n == self.node)
     }
 }
 

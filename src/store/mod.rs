@@ -218,14 +218,6 @@ impl Store {
         }
     }
 
-    /// How the writer opens a fresh SQLite connection after a failed commit.
-    pub fn writer_options(&self) -> SqliteConnectOptions {
-        match &self.engine {
-            Engine::Sqlite { path, .. } => options(path),
-            Engine::Pg(_) => SqliteConnectOptions::new(),
-        }
-    }
-
     /// The database, as messages name it: the SQLite file, or `user@host:port/db`.
     pub fn path(&self) -> &Path {
         match &self.engine {

@@ -16,6 +16,23 @@ pub struct Cutoffs {
     pub daily_from: i64,
 }
 
+/// What retention deletes beside raw results, for both engines (`?` placeholders):
+/// rollups, closed incidents and finished notifications older than their cutoffs.
+pub(super) fn old_rows(c: Cutoffs) -> [(&'static str, i64); 4] {
+    [
+        ("DELETE FROM rollup_hourly WHERE hour < ?", c.hourly_from),
+        ("DELETE FROM rollup_daily WHERE day_start < ?", c.daily_from),
+        (
+            "DELETE FROM incidents WHERE ended_at IS NOT NULL AND ended_at < ?",
+            c.daily_from,
+        ),
+        (
+            "DELETE FROM notifications WHERE state != 'pending' AND created_at < ?",
+            c.hourly_from,
+        ),
+    ]
+}
+
 /// Retention's SQL, run by the writer (`WriterHandle::retention`).
 pub(super) async fn run(conn: &mut SqliteConnection, c: Cutoffs) -> Result<(), sqlx::Error> {
     let mut tx = conn.begin().await?;
@@ -34,24 +51,14 @@ pub(super) async fn run(conn: &mut SqliteConnection, c: Cutoffs) -> Result<(), s
             .await?
             .unwrap_or(0),
     };
-    let deletes: [(&str, i64); 6] = [
+    let raw: [(&str, i64); 2] = [
         ("DELETE FROM results WHERE rowid < ?", first_kept),
         (
             "DELETE FROM result_marks WHERE minute < ?",
             c.raw_from.div_euclid(60),
         ),
-        ("DELETE FROM rollup_hourly WHERE hour < ?", c.hourly_from),
-        ("DELETE FROM rollup_daily WHERE day_start < ?", c.daily_from),
-        (
-            "DELETE FROM incidents WHERE ended_at IS NOT NULL AND ended_at < ?",
-            c.daily_from,
-        ),
-        (
-            "DELETE FROM notifications WHERE state != 'pending' AND created_at < ?",
-            c.hourly_from,
-        ),
     ];
-    for (sql, bound) in deletes {
+    for (sql, bound) in raw.into_iter().chain(old_rows(c)) {
         sqlx::query(sql).bind(bound).execute(&mut *tx).await?;
     }
     tx.commit().await?;

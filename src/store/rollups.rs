@@ -291,19 +291,21 @@ pub(super) async fn insert_rollups(
     tx.commit().await
 }
 
+/// A job's cursor and last success, for both engines (`?` placeholders).
+pub(super) const CURSOR_SQL: &str = "INSERT INTO housekeeping (job, cursor, last_success) \
+     VALUES (?, ?, ?) ON CONFLICT (job) DO UPDATE SET cursor = excluded.cursor, \
+     last_success = excluded.last_success";
+
 pub(super) async fn set_cursor(
     conn: &mut SqliteConnection,
     job: &str,
     cursor: i64,
 ) -> Result<(), sqlx::Error> {
-    sqlx::query(
-        "INSERT INTO housekeeping (job, cursor, last_success) VALUES (?, ?, ?) \
-         ON CONFLICT(job) DO UPDATE SET cursor = excluded.cursor, last_success = excluded.last_success",
-    )
-    .bind(job)
-    .bind(cursor)
-    .bind(crate::util::unix_now())
-    .execute(conn)
-    .await
-    .map(|_| ())
+    sqlx::query(CURSOR_SQL)
+        .bind(job)
+        .bind(cursor)
+        .bind(crate::util::unix_now())
+        .execute(conn)
+        .await
+        .map(|_| ())
 }

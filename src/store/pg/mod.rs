@@ -190,3 +190,21 @@ async fn migrate(conn: &mut PgConnection, target: &str) -> Result<(), StoreError
     result
 }
 pub(super) use read::{first_ts, pages, recent, results, samples, scan};
+
+/// The days (unix seconds of 00:00 UTC) that have a partition of `results` (its name,
+/// `results_d<day>`, says which), unsorted.
+pub(super) async fn partition_days<'e>(
+    e: impl sqlx::PgExecutor<'e>,
+) -> Result<Vec<i64>, sqlx::Error> {
+    let names: Vec<String> = sqlx::query_scalar(
+        "SELECT c.relname::text FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid \
+         JOIN pg_class p ON p.oid = i.inhparent WHERE p.relname = 'results'",
+    )
+    .fetch_all(e)
+    .await?;
+    Ok(names
+        .iter()
+        .filter_map(|n| n.strip_prefix("results_d")?.parse::<i64>().ok())
+        .map(|d| d * 86_400)
+        .collect())
+}

@@ -127,21 +127,13 @@ pub async fn scan(
 /// The earliest result's time: looked for in the oldest daily partitions first, so it
 /// reads one partition, not all.
 pub async fn first_ts(pg: &Pg) -> Result<Option<i64>, StoreError> {
-    let mut days: Vec<i64> = sqlx::query_scalar::<_, String>(
-        "SELECT c.relname::text FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid \
-         JOIN pg_class p ON p.oid = i.inhparent WHERE p.relname = 'results'",
-    )
-    .fetch_all(&pg.pool)
-    .await?
-    .iter()
-    .filter_map(|n| n.strip_prefix("results_d")?.parse::<i64>().ok())
-    .collect();
+    let mut days = super::partition_days(&pg.pool).await?;
     days.sort_unstable();
     for day in days {
         let first: Option<i64> =
             sqlx::query_scalar("SELECT min(ts) FROM results WHERE ts >= $1 AND ts < $2")
-                .bind(day * 86_400)
-                .bind((day + 1) * 86_400)
+                .bind(day)
+                .bind(day + 86_400)
                 .fetch_one(&pg.pool)
                 .await?;
         if first.is_some() {

@@ -11,7 +11,7 @@ use crate::store::alerts::{apply_updates_pg, write_alerts_pg, Notification};
 use crate::store::batch::Work;
 use crate::store::rollups::insert_rollups_pg;
 use crate::store::write_types::{CheckReg, Job};
-use crate::store::StoreError;
+use crate::store::{retention, StoreError};
 
 const DAY: i64 = 86_400;
 
@@ -22,18 +22,8 @@ pub struct Partitions(HashSet<i64>);
 impl Partitions {
     /// Reads the partitions that exist (their names say their day).
     pub async fn load(conn: &mut PgConnection) -> Result<Partitions, sqlx::Error> {
-        let names: Vec<String> = sqlx::query_scalar(
-            "SELECT c.relname::text FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid \
-             JOIN pg_class p ON p.oid = i.inhparent WHERE p.relname = 'results'",
-        )
-        .fetch_all(&mut *conn)
-        .await?;
         Ok(Partitions(
-            names
-                .iter()
-                .filter_map(|n| n.strip_prefix("results_d")?.parse::<i64>().ok())
-                .map(|d| d * DAY)
-                .collect(),
+            super::partition_days(conn).await?.into_iter().collect(),
         ))
     }
 
@@ -205,23 +195,9 @@ pub async fn job(
                     .execute(&mut *tx)
                     .await?;
             }
-            let deletes: [(&str, i64); 5] = [
-                ("DELETE FROM results WHERE ts < $1", c.raw_from),
-                ("DELETE FROM rollup_hourly WHERE hour < $1", c.hourly_from),
-                (
-                    "DELETE FROM rollup_daily WHERE day_start < $1",
-                    c.daily_from,
-                ),
-                (
-                    "DELETE FROM incidents WHERE ended_at IS NOT NULL AND ended_at < $1",
-                    c.daily_from,
-                ),
-                (
-                    "DELETE FROM notifications WHERE state != 'pending' AND created_at < $1",
-                    c.hourly_from,
-                ),
-            ];
-            for (sql, bound) in deletes {
+            let raw = ("DELETE FROM results WHERE ts < ?", c.raw_from);
+            for (sql, bound) in std::iter::once(raw).chain(retention::old_rows(c)) {
+                let sql = sqlx::AssertSqlSafe(crate::store::dollars(sql));
                 sqlx::query(sql).bind(bound).execute(&mut *tx).await?;
             }
             set_cursor(&mut tx, "retention", crate::util::unix_now()).await?;
@@ -234,10 +210,9 @@ pub async fn job(
 }
 
 async fn set_cursor(tx: &mut PgConnection, job: &str, cursor: i64) -> Result<(), sqlx::Error> {
-    sqlx::query(
-        "INSERT INTO housekeeping (job, cursor, last_success) VALUES ($1, $2, $3) \
-         ON CONFLICT (job) DO UPDATE SET cursor = excluded.cursor, last_success = excluded.last_success",
-    )
+    sqlx::query(sqlx::AssertSqlSafe(crate::store::dollars(
+        crate::store::rollups::CURSOR_SQL,
+    )))
     .bind(job)
     .bind(cursor)
     .bind(crate::util::unix_now())
