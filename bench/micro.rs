@@ -89,6 +89,7 @@ fn store_writer(rt: &tokio::runtime::Runtime) {
                 let down = i % 50 == 0;
                 let row = ResultRow {
                     check_id: ids[(i % CHECKS) as usize],
+                    vantage: None,
                     ts: ts + i / 6000,
                     code: if down {
                         pack(ResultKind::Down, Some(ErrorKind::Status), Some(503))

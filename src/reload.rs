@@ -112,7 +112,7 @@ impl Reloader {
         let loaded = tokio::task::spawn_blocking(move || config::load(&path))
             .await
             .map_err(|e| ReloadError::Failed(e.to_string()))?;
-        let new = match loaded {
+        let mut new = match loaded {
             Ok(new) => new,
             Err(errors) => {
                 self.metrics.reload_successful.set(0);
@@ -123,6 +123,14 @@ impl Reloader {
             }
         };
         let old = self.fleet.current();
+        // A node's vantage (`--vantage`, docs/cluster.md) is fixed for its run.
+        if new.cluster.vantage != old.config.cluster.vantage {
+            tracing::warn!(
+                vantage = %old.config.cluster.vantage,
+                "a node keeps its vantage until it restarts; cluster.vantage changed in the file"
+            );
+            new.cluster.vantage = old.config.cluster.vantage.clone();
+        }
         let (n, o) = (&new.server, &old.config.server);
         if new.storage.path != old.config.storage.path
             || n.listen != o.listen

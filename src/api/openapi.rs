@@ -147,6 +147,12 @@ pub fn document(fleet: &Fleet) -> Value {
         "description": "Most results returned, newest first.",
         "schema": {"type": "integer", "minimum": 1, "maximum": 10000, "default": 100},
     }));
+    results_params.push(json!({
+        "name": "vantage", "in": "query", "required": false,
+        "description": "The results measured from this vantage (one of the check's); \
+                        without it, the check's timeline: its verdicts.",
+        "schema": {"type": "string", "pattern": "^[a-z0-9-]{1,63}$"},
+    }));
     let mut rate_limited = error(&format!(
         "More than {} pushes a second for this check (bursts of {}); nothing was stored",
         crate::api::push::gate::RATE_PER_SECOND,

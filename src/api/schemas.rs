@@ -204,7 +204,8 @@ pub fn all() -> Map<String, Value> {
             })),
         })),
         "Results": object(json!({
-            "check": string(), "from": nullable(time()), "to": nullable(time()),
+            "check": string(), "vantage": nullable(string()),
+            "from": nullable(time()), "to": nullable(time()),
             "limit": {"type": "integer", "minimum": 1, "maximum": 10000},
             "count": count(),
             "results": array(reference("StoredResult")),

@@ -56,6 +56,7 @@ pub(super) struct Snapshot<'a> {
 }
 
 pub(super) fn snapshot<'a>(fleet: &'a Fleet, sums: &WindowSums, now: i64) -> Snapshot<'a> {
+    let vantage = fleet.config.cluster.vantage.as_str();
     let mut labels = String::with_capacity(fleet.checks.len() * 48);
     let samples = fleet
         .checks
@@ -93,7 +94,17 @@ pub(super) fn snapshot<'a>(fleet: &'a Fleet, sums: &WindowSums, now: i64) -> Sna
                     w
                 },
                 firing: live.alerts.map(|a| a.is_some()),
-                last: live.last.as_ref().map(|l| LastSample {
+                // The probe families are this node's vantage's (docs/metrics.md): with
+                // several vantages, its own latest result, not the verdict.
+                last: if live.by_vantage.is_empty() {
+                    live.last.as_ref()
+                } else {
+                    live.by_vantage
+                        .iter()
+                        .find(|(v, _)| **v == *vantage)
+                        .map(|(_, l)| l)
+                }
+                .map(|l| LastSample {
                     success: l.result.is_available(),
                     duration: l.duration,
                     phases: l.phases,
@@ -155,13 +166,24 @@ impl Page<'_> {
     fn gauge(
         &mut self,
         samples: &[Sample<'_>],
+        family: (&str, &str),
+        value: impl Fn(&Sample<'_>) -> Option<Value>,
+    ) {
+        self.probe_gauge(samples, family, "} ", value);
+    }
+
+    /// One gauge family whose lines end with `close` (a probe family's vantage).
+    fn probe_gauge(
+        &mut self,
+        samples: &[Sample<'_>],
         (name, help): (&str, &str),
+        close: &str,
         value: impl Fn(&Sample<'_>) -> Option<Value>,
     ) {
         self.descriptor(name, help, "gauge");
         for s in samples {
             if let Some(v) = value(s) {
-                self.sample(name, s, "} ", v);
+                self.sample(name, s, close, v);
             }
         }
     }
@@ -200,19 +222,24 @@ pub(super) fn encode_checks(out: &mut String, fleet: &Fleet, snap: &Snapshot<'_>
         out,
         labels: &snap.labels,
     };
-    page.gauge(
+    // The probe families carry this node's vantage (an id: no escaping).
+    let vantage = fleet.config.cluster.vantage.as_str();
+    let by = closing("vantage", vantage);
+    page.probe_gauge(
         samples,
         ("probe_success", "1 if the last result was up or degraded"),
+        &by,
         |s| s.last.as_ref().and_then(|l| int(l.success)),
     );
-    page.gauge(
+    page.probe_gauge(
         samples,
         ("probe_duration_seconds", "Total duration of the last probe"),
+        &by,
         |s| s.last.as_ref().map(|l| Value::Float(l.duration)),
     );
     let name = "probe_http_duration_seconds";
     page.descriptor(name, "Phase durations of the last HTTP probe", "gauge");
-    let phases = Phases::NAMES.map(|p| closing("phase", p));
+    let phases = Phases::NAMES.map(|p| format!(",vantage=\"{vantage}\",phase=\"{p}\"}} "));
     for s in samples.iter().filter(|s| s.http) {
         if let Some(l) = &s.last {
             for (close, d) in phases.iter().zip(l.phases.as_array()) {
@@ -220,23 +247,25 @@ pub(super) fn encode_checks(out: &mut String, fleet: &Fleet, snap: &Snapshot<'_>
             }
         }
     }
-    page.gauge(
+    page.probe_gauge(
         samples,
         (
             "probe_http_status_code",
             "Status code of the last HTTP probe (0 if none)",
         ),
+        &by,
         |s| {
             let l = s.last.as_ref().filter(|_| s.http)?;
             Some(Value::Int(i64::from(l.status)))
         },
     );
-    page.gauge(
+    page.probe_gauge(
         samples,
         (
             "probe_ssl_earliest_cert_expiry",
             "Unix time of the earliest certificate expiry in the chain",
         ),
+        &by,
         |s| s.last.as_ref()?.cert_expiry.map(Value::Int),
     );
     page.gauge(

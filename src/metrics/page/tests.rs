@@ -27,6 +27,7 @@ impl Collector for Oracle {
     fn encode(&self, mut enc: DescriptorEncoder) -> std::fmt::Result {
         let fleet = self.0.current();
         let samples = snapshot(&fleet, &self.1, NOW).samples;
+        let vantage = fleet.config.cluster.vantage.as_str();
         let labels = |s: &Sample<'_>| {
             [
                 ("agency", s.check.agency.clone()),
@@ -127,14 +128,21 @@ impl Collector for Oracle {
                         continue;
                     };
                     for (phase, d) in Phases::NAMES.iter().zip(l.phases.as_array()) {
-                        let l = (&labels(s)[..], [("phase", *phase)]);
+                        let l = (&labels(s)[..], [("vantage", vantage), ("phase", *phase)]);
                         m.encode_family(&l)?.encode_gauge(&d.as_secs_f64())?;
                     }
                     continue;
                 }
+                // The probe families carry this node's vantage.
+                let by: &[(&str, &str)] = if name.starts_with("probe_") {
+                    &[("vantage", vantage)]
+                } else {
+                    &[]
+                };
+                let l = (&labels(s)[..], by);
                 match get(s) {
-                    Some(Ok(v)) => m.encode_family(&labels(s))?.encode_gauge(&v)?,
-                    Some(Err(v)) => m.encode_family(&labels(s))?.encode_gauge(&v)?,
+                    Some(Ok(v)) => m.encode_family(&l)?.encode_gauge(&v)?,
+                    Some(Err(v)) => m.encode_family(&l)?.encode_gauge(&v)?,
                     None => {}
                 }
             }
@@ -281,7 +289,7 @@ fn same_bytes_as_prometheus_client() {
     encode_checks(&mut text, &fleet, &snap, Format::Text);
     assert_eq!(text, openmetrics_to_text(&expected));
     for line in [
-            "probe_duration_seconds{agency=\"a-one\",system=\"s\",check=\"web\"} 1e-7\n",
+            "probe_duration_seconds{agency=\"a-one\",system=\"s\",check=\"web\",vantage=\"local\"} 1e-7\n",
             "emcd_check_availability_ratio{agency=\"a-one\",system=\"s\",check=\"web\",window=\"30d\"} ",
             "emcd_agency_availability_ratio{agency=\"b-two\",window=\"1h\"} ",
             "emcd_alerts_firing{alertname=\"SystemNotConnected\",severity=\"critical\",agency=\"b-two\"} 1\n",
