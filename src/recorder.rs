@@ -6,9 +6,11 @@
 //! commit. Probes and push handlers produce results; the periodic alerts enter here
 //! too; only the recorder acts on them.
 
+mod log;
 mod restore;
 mod vantages;
 
+use log::{log_alerts, log_transition};
 pub use restore::restore;
 
 use std::sync::Arc;
@@ -368,41 +370,6 @@ impl Recorder {
                 return;
             }
         }
-    }
-}
-
-fn log_alerts(alerts: &[AlertWrite]) {
-    for w in alerts {
-        let e = &w.event;
-        tracing::info!(
-            alert = e.name.as_str(),
-            status = e.status.as_str(),
-            repeat = e.repeat,
-            agency = %e.agency.id,
-            system = %e.system.id,
-            check = %e.check,
-            vantage = e.vantage.as_deref(),
-            receivers = w.notifications.len(),
-            summary = %e.summary,
-            "alert"
-        );
-    }
-}
-
-fn log_transition(check: &CheckRuntime, t: state::Transition, last: &LastResult) {
-    let error = last.error.map(ErrorKind::as_str);
-    if t.to == state::CheckStatus::Down {
-        tracing::warn!(
-            check = %check.id,
-            from = t.from.as_str(),
-            to = t.to.as_str(),
-            error_kind = error,
-            status_code = last.status_code,
-            message = last.message.as_deref(),
-            "check state changed"
-        );
-    } else {
-        tracing::info!(check = %check.id, from = t.from.as_str(), to = t.to.as_str(), "check state changed");
     }
 }
 
