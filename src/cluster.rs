@@ -247,6 +247,11 @@ impl Cluster {
                 .get_or_create(&[("vantage", (*v).to_owned())])
                 .set(*n);
         }
+        let digests = nodes
+            .iter()
+            .map(|(_, n, d)| (n.clone(), d.clone()))
+            .collect();
+        self.role.set_digests(digests);
         let vantages = by_vantage.keys().map(|v| (*v).to_owned()).collect();
         if self.role.set_vantages(vantages) {
             tracing::info!(vantages = ?by_vantage.keys().collect::<Vec<_>>(), "the cluster's vantages changed");

@@ -177,6 +177,7 @@ pub async fn run_with(
         schedule_tx,
         senders.clone(),
     );
+    let reloader = reloader.in_cluster(store.shared().then(|| role.clone()));
     let app = Arc::new(AppState {
         fleet: fleet.clone(),
         metrics: metrics.clone(),

@@ -25,6 +25,8 @@ pub struct Role {
     live: RwLock<Arc<Vec<String>>>,
     /// The vantages that have a live node, sorted; this node's among them.
     vantages: RwLock<Arc<Vec<String>>>,
+    /// Every live node and the digest of the config it runs (a reload waits for them).
+    digests: RwLock<Arc<Vec<(String, String)>>>,
     /// Why this node is not ready in its cluster (its config differs from the leader's).
     unready: RwLock<Option<String>>,
 }
@@ -47,6 +49,7 @@ impl Role {
             term: AtomicI64::new(0),
             live: RwLock::new(Arc::new(vec![node.to_owned()])),
             vantages: RwLock::new(Arc::new(vec![vantage.to_owned()])),
+            digests: RwLock::default(),
             unready: RwLock::new(None),
         })
     }
@@ -113,6 +116,24 @@ impl Role {
         let changed = **now != vantages;
         *now = Arc::new(vantages);
         changed
+    }
+
+    /// Sets every live node's config digest, as their heartbeats say.
+    pub fn set_digests(&self, digests: Vec<(String, String)>) {
+        *self.digests.write().unwrap_or_else(|p| p.into_inner()) = Arc::new(digests);
+    }
+
+    /// The live nodes other than this one whose config digest is not `digest`.
+    pub fn without(&self, digest: &str) -> Vec<String> {
+        let all = self
+            .digests
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone();
+        all.iter()
+            .filter(|(n, d)| *n != self.node && d != digest)
+            .map(|(n, _)| n.clone())
+            .collect()
     }
 
     /// The vantages that probe a check whose `vantages` key says `listed` (docs/cluster.md):

@@ -224,6 +224,7 @@ pub fn document(fleet: &Fleet) -> Value {
             "security": [{"bearer": []}],
             "responses": {
                 "200": response("Reloaded", "Reloaded"),
+                "202": response("A cluster's leader adopts the new config once every live node runs it", "ReloadWaiting"),
                 "400": error("The new config is invalid; the running one is kept (details lists the errors)"),
                 "401": error("Missing or wrong admin token"),
                 "403": error("No admin token configured: reload over HTTP is disabled"),

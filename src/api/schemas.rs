@@ -229,6 +229,10 @@ pub fn all() -> Map<String, Value> {
             "status": one_of(&["reloaded"]),
             "checks": object(json!({"added": count(), "removed": count(), "changed": count(), "unchanged": count()})),
         })),
+        "ReloadWaiting": object(json!({
+            "status": one_of(&["waiting"]),
+            "message": string(),
+        })),
     });
     match schemas {
         Value::Object(m) => m,

@@ -117,7 +117,7 @@ impl Store {
         .fetch_all(reader)
         .await?;
         rows.iter()
-            .map(|r| Ok((r.get(5), super::decode_row(r)?)))
+            .map(|r| Ok((r.get("check_id"), super::decode_row(r)?)))
             .collect()
     }
 }
