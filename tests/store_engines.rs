@@ -315,7 +315,10 @@ async fn a_vantages_results_are_kept_apart_from_the_timeline() {
         let timeline = store.results(id, None, None, 100).await.unwrap();
         assert_eq!(timeline.len(), 10, "{kind:?}");
         assert!(timeline.iter().all(|r| r.vantage.is_none()), "{kind:?}");
-        let v1 = store.results_of(id, Some("v1"), None, None, 100).await.unwrap();
+        let v1 = store
+            .results_of(id, Some("v1"), None, None, 100)
+            .await
+            .unwrap();
         assert_eq!(v1.len(), 10, "{kind:?}");
         assert!(v1.iter().all(|r| r.vantage.as_deref() == Some("v1")));
         let samples = store.samples(&[id], t0, t0 + 100).await.unwrap();

@@ -18,6 +18,7 @@ use crate::config::CheckKind;
 use crate::fleet::{CheckRuntime, Fleet};
 use crate::result::Phases;
 use crate::result::ResultKind;
+use crate::role::Role;
 use crate::sla::availability::{WindowSums, WINDOWS};
 use crate::sla::seconds::Seconds;
 
@@ -59,7 +60,12 @@ pub(super) struct Snapshot<'a> {
     labels: String,
 }
 
-pub(super) fn snapshot<'a>(fleet: &'a Fleet, sums: &WindowSums, now: i64) -> Snapshot<'a> {
+pub(super) fn snapshot<'a>(
+    fleet: &'a Fleet,
+    sums: &WindowSums,
+    now: i64,
+    role: &Role,
+) -> Snapshot<'a> {
     let vantage = fleet.config.cluster.vantage.as_str();
     let mut labels = String::with_capacity(fleet.checks.len() * 48);
     let samples = fleet
@@ -74,6 +80,8 @@ pub(super) fn snapshot<'a>(fleet: &'a Fleet, sums: &WindowSums, now: i64) -> Sna
             labels.push_str("\",check=\"");
             escaped(&mut labels, &c.check);
             labels.push('"');
+            // The probe families are of the checks this node probes.
+            let probed = role.probes(c, &fleet.config.vantages);
             let live = c.live.lock().unwrap_or_else(|p| p.into_inner());
             Sample {
                 check: c,
@@ -100,7 +108,9 @@ pub(super) fn snapshot<'a>(fleet: &'a Fleet, sums: &WindowSums, now: i64) -> Sna
                 firing: live.alerts.map(|a| a.is_some()),
                 // The probe families are this node's vantage's (docs/metrics.md): with
                 // several vantages, its own latest result, not the verdict.
-                last: if live.by_vantage.is_empty() {
+                last: if !probed {
+                    None
+                } else if live.by_vantage.is_empty() {
                     live.last.as_ref()
                 } else {
                     live.by_vantage
@@ -128,7 +138,15 @@ pub(super) fn estimate(checks: usize) -> usize {
 
 /// Writes the per-check families (`probe_*`, `emcd_check_*`, `emcd_alerts_firing`,
 /// `emcd_probes_total`), in the order and form prometheus-client wrote them.
-pub(super) fn encode_checks(out: &mut String, fleet: &Fleet, snap: &Snapshot<'_>, format: Format) {
+/// Only the leader of a cluster writes the families after the probe ones
+/// (`Metrics::encode`).
+pub(super) fn encode_checks(
+    out: &mut String,
+    fleet: &Fleet,
+    snap: &Snapshot<'_>,
+    format: Format,
+    leader: bool,
+) {
     let samples = &snap.samples;
     let mut page = Page {
         out,
@@ -180,6 +198,9 @@ pub(super) fn encode_checks(out: &mut String, fleet: &Fleet, snap: &Snapshot<'_>
         &by,
         |s| s.last.as_ref()?.cert_expiry.map(Value::Int),
     );
+    if !leader {
+        return;
+    }
     page.gauge(
         samples,
         (
