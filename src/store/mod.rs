@@ -5,7 +5,7 @@
 pub mod alerts;
 mod batch;
 mod checks;
-mod cluster;
+pub mod cluster;
 mod codec;
 mod engine;
 mod incidents;
