@@ -258,17 +258,7 @@ impl Recorder {
             failure: policy.failure_threshold,
             success: policy.success_threshold,
         };
-        let row = ResultRow {
-            check_id: check.db_id,
-            vantage: None,
-            ts: last.at,
-            code: pack(last.result, last.error, last.status_code),
-            duration_ms: (last.duration * 1000.0).round() as i64,
-            message: match last.result {
-                ResultKind::Up | ResultKind::Degraded => None,
-                _ => last.message.as_deref().map(Into::into),
-            },
-        };
+        let row = row_of(check, None, &last);
         let (transition, changes, cert_expiry, cert_changed) = {
             let mut live = check.live.lock().unwrap_or_else(|p| p.into_inner());
             let (next, transition) = state::apply(live.state, last.result, thresholds);
@@ -370,6 +360,22 @@ impl Recorder {
                 return;
             }
         }
+    }
+}
+
+/// The stored row of a result of `check`, measured from `vantage` (`None`: the timeline).
+fn row_of(check: &CheckRuntime, vantage: Option<Arc<str>>, last: &LastResult) -> ResultRow {
+    ResultRow {
+        check_id: check.db_id,
+        vantage,
+        ts: last.at,
+        code: pack(last.result, last.error, last.status_code),
+        duration_ms: (last.duration * 1000.0).round() as i64,
+        // Only failures keep their message.
+        message: match last.result {
+            ResultKind::Up | ResultKind::Degraded => None,
+            _ => last.message.as_deref().map(Into::into),
+        },
     }
 }
 

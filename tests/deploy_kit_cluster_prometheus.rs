@@ -122,6 +122,28 @@ async fn differences(one: &Prometheus, three: &Prometheus) -> Vec<String> {
     out
 }
 
+/// Waits (bounded) until the two Prometheus servers agree; fails with the last
+/// differences and the nodes' logs.
+async fn wait_agree(one: &Prometheus, three: &Prometheus, what: &str, nodes: &[Daemon]) {
+    let last = std::sync::Mutex::new(Vec::new());
+    let agree = || async {
+        let d = differences(one, three).await;
+        let ok = d.is_empty();
+        *last.lock().unwrap() = d;
+        ok.then_some(())
+    };
+    let context = || {
+        let logs: Vec<String> = nodes.iter().map(|d| d.log()).collect();
+        format!(
+            "{}\n{}",
+            last.lock().unwrap().join("\n"),
+            logs.join("\n---\n")
+        )
+    };
+    let (within, step) = (Duration::from_secs(60), Duration::from_secs(2));
+    eventually_every(within, step, what, agree, context).await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn dashboards_and_rules_answer_the_same_with_one_node_or_three() {
     let pg = Postgres::start();
@@ -156,29 +178,7 @@ async fn dashboards_and_rules_answer_the_same_with_one_node_or_three() {
         Prometheus::start(&p3_dir, &support::kit::demo::prometheus_config_for(&addrs)).await;
 
     // Until both have a few scrapes and rule evaluations, the answers may differ.
-    let logs = |nodes: &[Daemon]| {
-        nodes
-            .iter()
-            .map(|d| d.log())
-            .collect::<Vec<_>>()
-            .join("\n---\n")
-    };
-    let last = std::sync::Mutex::new(Vec::new());
-    let agree = || async {
-        let d = differences(&one, &three).await;
-        let ok = d.is_empty();
-        *last.lock().unwrap() = d;
-        ok.then_some(())
-    };
-    let context = || format!("{}\n{}", last.lock().unwrap().join("\n"), logs(&nodes));
-    eventually_every(
-        Duration::from_secs(60),
-        Duration::from_secs(2),
-        "the same answers",
-        agree,
-        context,
-    )
-    .await;
+    wait_agree(&one, &three, "the same answers", &nodes).await;
 
     // SIGKILL the leader; once another leads, the answers agree again.
     let mut leader = None;
@@ -191,20 +191,7 @@ async fn dashboards_and_rules_answer_the_same_with_one_node_or_three() {
     let mut dead = nodes.remove(leader.expect("a leader"));
     dead.signal("KILL");
     let _ = dead.child.wait();
-    let agree = || async {
-        let d = differences(&one, &three).await;
-        let ok = d.is_empty();
-        *last.lock().unwrap() = d;
-        ok.then_some(())
-    };
-    let context = || format!("{}\n{}", last.lock().unwrap().join("\n"), logs(&nodes));
-    eventually_every(
-        Duration::from_secs(60),
-        Duration::from_secs(2),
-        "the same answers after the leader's death",
-        agree,
-        context,
-    )
-    .await;
+    let what = "the same answers after the leader's death";
+    wait_agree(&one, &three, what, &nodes).await;
     drop(pg);
 }

@@ -12,9 +12,8 @@ use super::Recorder;
 use crate::check::verdict::{self, Seen};
 use crate::config::CheckKind;
 use crate::fleet::{CheckRuntime, LastResult};
-use crate::result::{Phases, ResultKind};
-use crate::store::pack;
-use crate::store::writer::{Changes, ResultRow, WriterGone};
+use crate::result::Phases;
+use crate::store::writer::{Changes, WriterGone};
 use crate::util::{secs_i64, unix_now};
 
 impl Recorder {
@@ -46,17 +45,7 @@ impl Recorder {
             .quorum
             .map_or(verdict::majority(vantages.len()), |q| q as usize)
             .min(vantages.len());
-        let row = write_row.then(|| ResultRow {
-            check_id: check.db_id,
-            vantage: Some(vantage.clone()),
-            ts: last.at,
-            code: pack(last.result, last.error, last.status_code),
-            duration_ms: (last.duration * 1000.0).round() as i64,
-            message: match last.result {
-                ResultKind::Up | ResultKind::Degraded => None,
-                _ => last.message.as_deref().map(Into::into),
-            },
-        });
+        let row = write_row.then(|| super::row_of(check, Some(vantage.clone()), &last));
         let taken = {
             let mut live = check.live.lock().unwrap_or_else(|p| p.into_inner());
             live.by_vantage
