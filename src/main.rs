@@ -68,7 +68,8 @@ enum Command {
     Demo(emcd::demo::DemoArgs),
     /// Print a new random push token and the `sha256:` digest to put in the config.
     Token,
-    /// SLA or compliance report from the database, without a running daemon.
+    /// SLA or compliance report from the database, without a running daemon. Compliance
+    /// with --month, --from or --to is over that period; without, the snapshot of now.
     Report {
         /// Which report.
         #[arg(value_parser = ["sla", "compliance"])]
@@ -143,6 +144,7 @@ fn execute(command: Command) -> anyhow::Result<ExitCode> {
                 period,
                 agency.as_deref(),
                 format,
+                emcd::report::cli::mode(month.as_deref(), from.as_deref(), to.as_deref()),
             ))?;
             print!("{out}");
             Ok(ExitCode::SUCCESS)

@@ -181,6 +181,7 @@ async fn document_lists_every_route_and_answers_conform() {
     .await;
     let checks = "/api/v1/checks/{agency}/{system}/{check}";
     let results = "/api/v1/checks/{agency}/{system}/{check}/results";
+    let compliance = "/api/v1/reports/compliance";
     let cases = [
         ("/api/v1/status", "/api/v1/status", 200),
         ("/api/v1/agencies", "/api/v1/agencies", 200),
@@ -214,6 +215,13 @@ async fn document_lists_every_route_and_answers_conform() {
             &format!("/api/v1/checks/{HB}/results?limit=0"),
             400,
         ),
+        (compliance, "/api/v1/reports/compliance", 200),
+        (
+            compliance,
+            "/api/v1/reports/compliance?from=2000-01-01",
+            200,
+        ),
+        (compliance, "/api/v1/reports/compliance?month=2026-13", 400),
     ];
     for (template, path, status) in cases {
         assert_eq!(conforms(d, &doc, template, path).await, status, "{path}");

@@ -50,8 +50,19 @@ pub async fn handle(app: &AppState, req: Request<Incoming>) -> Response<Body> {
                 Err(e) => return error(StatusCode::INTERNAL_SERVER_ERROR, "store", &e.to_string()),
             }
         }
-        _ => match crate::report::compliance::compliance(&app.store, &config, period, agency, now)
-            .await
+        _ => match crate::report::compliance::compliance(
+            &app.store,
+            &config,
+            period,
+            agency,
+            now,
+            crate::report::cli::mode(
+                param(&req, "month").as_deref(),
+                param(&req, "from").as_deref(),
+                param(&req, "to").as_deref(),
+            ),
+        )
+        .await
         {
             Ok(r) if fmt == Format::Csv => format::compliance_csv(&r),
             Ok(r) => serde_json::to_string(&r).expect("reports serialize"),

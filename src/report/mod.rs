@@ -5,6 +5,7 @@
 
 pub mod cli;
 pub mod compliance;
+pub mod connected;
 pub mod format;
 
 use std::collections::HashMap;

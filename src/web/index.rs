@@ -1,13 +1,14 @@
 //! `GET /`: every agency with its connection ratio and standing under the mandate
 //! (colour and words), its counts (checks, down, alerts firing), and a link to its
-//! page. Ministries first, then provinces and cities, each in config order.
+//! page. Two leagues, ministries then provinces and cities, each ranked on its own by
+//! the ratio (`Snapshot::ranks`; ties share a rank, and keep config order).
 
 use std::fmt::Write;
 
 use super::bars::percent;
 use super::html::{esc, page};
 use crate::api::snapshot::{AgencyView, Mandate, Snapshot};
-use crate::config::AgencyKind;
+use crate::connection::league::League;
 use crate::util::rfc3339;
 
 pub fn render(snap: &Snapshot) -> String {
@@ -35,29 +36,29 @@ pub fn render(snap: &Snapshot) -> String {
         let _ = write!(body, "<li><b>{value}</b>{what}</li>");
     }
     body.push_str("</ul>\n");
-    let central = |a: &&AgencyView| !matches!(a.kind, AgencyKind::Province | AgencyKind::City);
-    let groups: [(&str, Vec<&AgencyView>); 2] = [
-        (
-            "Ministries and ministerial-level agencies",
-            snap.agencies.iter().filter(central).collect(),
-        ),
-        (
-            "Provinces and cities",
-            snap.agencies.iter().filter(|a| !central(a)).collect(),
-        ),
-    ];
-    for (title, agencies) in groups {
+    let ranks = snap.ranks();
+    for league in [League::Ministries, League::Provinces] {
+        let mut agencies: Vec<(usize, &AgencyView)> = snap
+            .agencies
+            .iter()
+            .zip(&ranks)
+            .filter(|(_, (l, _))| *l == league)
+            .map(|(a, (_, rank))| (*rank, a))
+            .collect();
         if agencies.is_empty() {
             continue;
         }
+        // By rank; ties keep config order.
+        agencies.sort_by_key(|(rank, _)| *rank);
         let _ = write!(
             body,
-            "<section>\n<h2>{title}</h2>\n<ul class=\"agencies\">\n"
+            "<section>\n<h2>{}</h2>\n<ol class=\"agencies\">\n",
+            league.title()
         );
-        for a in agencies {
-            agency_item(&mut body, a);
+        for (rank, a) in agencies {
+            agency_item(&mut body, a, rank);
         }
-        body.push_str("</ul>\n</section>\n");
+        body.push_str("</ol>\n</section>\n");
     }
     page("EMC status", &body, &rfc3339(snap.now))
 }
@@ -71,13 +72,14 @@ pub fn mandate_words(m: Mandate) -> &'static str {
     }
 }
 
-fn agency_item(out: &mut String, a: &AgencyView) {
+fn agency_item(out: &mut String, a: &AgencyView, rank: usize) {
     let s = &a.standing;
     let t = a.totals();
     let m = a.mandate();
     let _ = writeln!(
         out,
-        "<li class=\"{class}\"><h3><a href=\"/agencies/{id}\">{name}</a></h3>\
+        "<li class=\"{class}\"><h3><span class=\"rank\">#{rank}</span> \
+         <a href=\"/agencies/{id}\">{name}</a></h3>\
          <span class=\"badge {class}\">{words}</span> \
          {connected}/{required} required systems ({ratio})<br>\
          <span class=\"muted\">{checks} checks, {down} down{alerts}</span></li>",
