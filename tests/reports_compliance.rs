@@ -135,6 +135,17 @@ async fn a_month_of_compliance_matches_a_second_by_second_computation_in_two_lea
         assert_eq!(connection, format!("{:.6}", expected[id].0), "{line}");
         assert_eq!(cells[1], "period");
     }
+    let one = d
+        .json(&format!(
+            "/api/v1/reports/compliance?month={month}&agency=bo-c"
+        ))
+        .await;
+    assert_eq!(one["agencies"].as_array().unwrap().len(), 1);
+    assert_eq!(
+        one["agencies"][0]["rank"].as_u64().unwrap() as usize,
+        want_rank["bo-c"],
+        "one agency keeps its rank in its league"
+    );
     let snapshot = d.json("/api/v1/reports/compliance").await;
     assert_eq!(snapshot["mode"], "snapshot");
     assert!(snapshot["agencies"][0]["systems"]

@@ -63,3 +63,71 @@ pub fn changes(fleet: &Fleet, now: i64) -> Vec<ConnectionChange> {
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashMap;
+    use std::sync::Arc;
+
+    use super::*;
+
+    /// One system `s` with checks `a` and `b`, and one system `none` without checks;
+    /// `connection.window` 15 minutes.
+    fn fleet(dir: &std::path::Path) -> Fleet {
+        std::fs::create_dir_all(dir.join("agencies")).unwrap();
+        std::fs::write(
+            dir.join("emcd.yaml"),
+            "connection: {window: 15m}\ninclude: [agencies/*.yaml]\n",
+        )
+        .unwrap();
+        std::fs::write(
+            dir.join("agencies/t.yaml"),
+            "agency: {id: t, code: T, name: T, kind: province}\nsystems:\n\
+             \x20 - {id: s, name: S, kind: tthc, checks: [{id: a, http: {url: \"http://127.0.0.1:9/\"}}, \
+             {id: b, http: {url: \"http://127.0.0.1:9/\"}}]}\n\
+             \x20 - {id: none, name: N, kind: tthc, checks: []}\n",
+        )
+        .unwrap();
+        let config = Arc::new(crate::config::load(&dir.join("emcd.yaml")).unwrap());
+        let ids: HashMap<String, i64> = [("t/s/a".to_owned(), 1), ("t/s/b".to_owned(), 2)].into();
+        Fleet::build(config, &ids)
+    }
+
+    fn ok_at(f: &Fleet, check: usize, t: i64) {
+        f.checks[check].live.lock().unwrap().last_ok_at = Some(t);
+    }
+
+    fn seen(f: &Fleet, now: i64) -> Vec<(&'static str, i64, bool)> {
+        changes(f, now)
+            .into_iter()
+            .map(|c| {
+                (
+                    if &*c.system == "s" { "s" } else { "none" },
+                    c.at,
+                    c.connected,
+                )
+            })
+            .collect()
+    }
+
+    #[test]
+    fn changes_carry_the_time_they_happened_and_come_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let f = fleet(dir.path());
+        // First round: nothing succeeded yet, both not connected since now.
+        assert_eq!(seen(&f, 1000), [("s", 1000, false), ("none", 1000, false)]);
+        assert_eq!(seen(&f, 1005), [], "no change, nothing recorded again");
+        // Both checks succeed before the next round: connected at the earlier success.
+        ok_at(&f, 1, 1003);
+        ok_at(&f, 0, 1001);
+        assert_eq!(seen(&f, 1010), [("s", 1001, true)]);
+        // The last success at 1500; the window ends at 2400, so not connected from 2401,
+        // however late the round notices it.
+        ok_at(&f, 0, 1500);
+        assert_eq!(seen(&f, 2400), [], "still within the window");
+        assert_eq!(seen(&f, 5000), [("s", 2401, false)]);
+        // A success older than the window does not connect.
+        ok_at(&f, 1, 4000);
+        assert_eq!(seen(&f, 5000), []);
+    }
+}

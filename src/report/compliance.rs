@@ -122,11 +122,8 @@ pub async fn compliance(
         Mode::Snapshot => Default::default(),
     };
     let mut rows = Vec::new();
-    for a in config
-        .agencies
-        .iter()
-        .filter(|a| agency.is_none_or(|x| x == a.id))
-    {
+    // Every agency, so that one asked for alone keeps its rank in its league.
+    for a in &config.agencies {
         let mut row = ComplianceRow {
             rank: 0,
             league: League::of(a.kind),
@@ -196,6 +193,7 @@ pub async fn compliance(
     for (r, rank) in rows.iter_mut().zip(ranked) {
         r.rank = rank;
     }
+    rows.retain(|r| agency.is_none_or(|x| x == r.agency));
     rows.sort_by(|x, y| {
         (x.league, x.rank)
             .cmp(&(y.league, y.rank))
