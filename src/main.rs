@@ -68,11 +68,11 @@ enum Command {
     Demo(emcd::demo::DemoArgs),
     /// Print a new random push token and the `sha256:` digest to put in the config.
     Token,
-    /// SLA or compliance report from the database, without a running daemon. Compliance
+    /// SLA, compliance or scorecard report from the database, without a running daemon. Compliance
     /// with --month, --from or --to is over that period; without, the snapshot of now.
     Report {
         /// Which report.
-        #[arg(value_parser = ["sla", "compliance"])]
+        #[arg(value_parser = ["sla", "compliance", "scorecard"])]
         kind: String,
         #[command(flatten)]
         config: ConfigArg,

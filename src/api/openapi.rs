@@ -248,6 +248,7 @@ pub fn document(fleet: &Fleet) -> Value {
         })),
         "/api/v1/reports/sla": get("SLA report per check, system and agency (policy emcd-sla-v1)", report_params(ex.agency), report_responses(None)),
         "/api/v1/reports/compliance": get("Compliance with the connection mandate, ranked in two leagues (ministries, provinces; ties share a rank): over the period given by month/from/to (the share of it each required system was connected), or without them the snapshot of now", report_params(ex.agency), report_responses(Some("ComplianceReport"))),
+        "/api/v1/reports/scorecard": get("Scorecard per agency (policy emcd-score-v1): points for connection, availability against the SLO and p95 against degraded_after, weighted by scoring.weights; total out of 100, grade A to E by scoring.grades, rank in its league", report_params(ex.agency), report_responses(Some("Scorecard"))),
         "/api/v1/openapi.json": get("This document", vec![], json!({"200": {
             "description": "OpenAPI 3.0 document",
             "content": {"application/json": {"schema": {"type": "object"}}},

@@ -1,4 +1,4 @@
-//! `GET /api/v1/reports/sla` and `/api/v1/reports/compliance` (docs/api.md): the
+//! `GET /api/v1/reports/sla`, `/compliance` and `/scorecard` (docs/api.md): the
 //! reports of `report`, as JSON or CSV, over the period of `report::cli::period`.
 
 use http::{header, Method, Request, Response, StatusCode};
@@ -46,6 +46,15 @@ pub async fn handle(app: &AppState, req: Request<Incoming>) -> Response<Body> {
         "/api/v1/reports/sla" => {
             match crate::report::sla(&app.store, &config, period, agency).await {
                 Ok(r) if fmt == Format::Csv => format::sla_csv(&r),
+                Ok(r) => serde_json::to_string(&r).expect("reports serialize"),
+                Err(e) => return error(StatusCode::INTERNAL_SERVER_ERROR, "store", &e.to_string()),
+            }
+        }
+        "/api/v1/reports/scorecard" => {
+            match crate::report::scorecard::scorecard(&app.store, &config, period, agency, now)
+                .await
+            {
+                Ok(r) if fmt == Format::Csv => format::scorecard_csv(&r),
                 Ok(r) => serde_json::to_string(&r).expect("reports serialize"),
                 Err(e) => return error(StatusCode::INTERNAL_SERVER_ERROR, "store", &e.to_string()),
             }

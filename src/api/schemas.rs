@@ -237,6 +237,7 @@ pub fn all() -> Map<String, Value> {
         })),
     });
     schemas["ComplianceReport"] = compliance_report();
+    schemas["Scorecard"] = scorecard();
     schemas["ReportPolicy"] = object(json!({
         "name": one_of(&["emcd-sla-v1"]), "availability": string(), "result_stands_for": string(),
         "unknown": string(), "exclude_maintenance": boolean(), "timezone": string(), "percentiles": string(),
@@ -269,6 +270,40 @@ fn compliance_report() -> Value {
         "connection_rule": nullable(string()),
         "at": {"type": "integer"},
         "connection_window_seconds": count(),
+        "period": object(json!({"from": {"type": "integer"}, "to": {"type": "integer"}})),
+        "period_local": {"type": "array", "items": {"type": "string", "format": "date"}, "minItems": 2, "maxItems": 2},
+        "agencies": array(agency),
+    }))
+}
+
+/// `GET /api/v1/reports/scorecard` as JSON (`report::scorecard::Scorecard`).
+fn scorecard() -> Value {
+    let part = object(json!({
+        "value": nullable(json!({"type": "number", "minimum": 0})),
+        "threshold": {"type": "number", "minimum": 0},
+        "max": {"type": "integer", "minimum": 0, "maximum": 100},
+        "points": {"type": "number", "minimum": 0, "maximum": 100},
+    }));
+    let points = json!({"type": "integer", "minimum": 0, "maximum": 100});
+    let policy = object(json!({
+        "name": one_of(&["emcd-score-v1"]),
+        "weights": object(json!({"connection": points, "availability": points, "response_time": points})),
+        "grades": object(json!({"A": points, "B": points, "C": points, "D": points})),
+        "rule": string(), "connection": string(), "availability": string(),
+        "response_time": string(), "no_data": string(),
+        "not_scored": array(string()),
+        "measurement": reference("ReportPolicy"),
+    }));
+    let agency = object(json!({
+        "rank": rank(), "league": one_of(&LEAGUES),
+        "agency": string(), "name": string(), "kind": one_of(&AGENCY_KINDS),
+        "connection": part, "availability": part, "response_time": part,
+        "total": {"type": "number", "minimum": 0, "maximum": 100},
+        "grade": one_of(&["A", "B", "C", "D", "E"]),
+    }));
+    object(json!({
+        "report": one_of(&["scorecard"]),
+        "policy": policy,
         "period": object(json!({"from": {"type": "integer"}, "to": {"type": "integer"}})),
         "period_local": {"type": "array", "items": {"type": "string", "format": "date"}, "minItems": 2, "maxItems": 2},
         "agencies": array(agency),

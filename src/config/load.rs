@@ -77,6 +77,7 @@ pub fn load_with_env(path: &Path, env: Env<'_>) -> Result<Config, ConfigErrors> 
         cluster: main.cluster,
         connection: main.connection,
         sla: main.sla,
+        scoring: main.scoring,
         alerting: main.alerting,
         maintenance: main.maintenance,
         agencies,

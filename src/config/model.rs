@@ -2,15 +2,14 @@
 //! one: everything here was checked by `config::load`. Runtime state (streaks, alert
 //! state, counters) never lives here.
 
-use std::net::SocketAddr;
-use std::ops::RangeInclusive;
-use std::path::PathBuf;
-use std::sync::Arc;
-use std::time::Duration;
+use std::{net::SocketAddr, ops::RangeInclusive, path::PathBuf, sync::Arc, time::Duration};
 
 use http::{HeaderName, HeaderValue, Method};
 use regex::Regex;
 use url::Url;
+
+mod scoring;
+pub use scoring::{Scoring, Weights, GRADES};
 
 /// The whole configuration: main file plus every included agency file.
 #[derive(Clone, Debug)]
@@ -24,6 +23,7 @@ pub struct Config {
     pub cluster: Cluster,
     pub connection: Connection,
     pub sla: Sla,
+    pub scoring: Scoring,
     pub alerting: Alerting,
     pub maintenance: Vec<MaintenanceWindow>,
     /// In file order of the include globs (each glob's matches sorted by path).

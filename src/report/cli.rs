@@ -82,6 +82,14 @@ pub async fn command(
         ("sla", Format::Table) => {
             format::sla_table(&super::sla(&store, config, period, agency).await?)
         }
+        ("scorecard", f) => {
+            let r = super::scorecard::scorecard(&store, config, period, agency, now).await?;
+            match f {
+                Format::Json => serde_json::to_string_pretty(&r)?,
+                Format::Csv => format::scorecard_csv(&r),
+                Format::Table => format::scorecard_table(&r),
+            }
+        }
         (_, f) => {
             let r =
                 super::compliance::compliance(&store, config, period, agency, now, mode).await?;

@@ -91,7 +91,8 @@ async fn connected_checks(store: &Store, from: i64, at: i64) -> Result<HashSet<i
     Ok(ok)
 }
 
-fn kind_name(k: crate::config::AgencyKind) -> &'static str {
+/// An agency kind as the reports write it.
+pub fn kind_name(k: crate::config::AgencyKind) -> &'static str {
     use crate::config::AgencyKind::*;
     match k {
         Ministry => "ministry",

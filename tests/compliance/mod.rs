@@ -49,7 +49,7 @@ pub fn write_config(dir: &ConfigDir) {
             y.push_str(&format!("  - id: {s}\n    name: System {s}\n    kind: tthc\n    required: {required}\n    checks:{}\n", if checks == 0 { " []" } else { "" }));
             for c in 0..checks {
                 y.push_str(&format!(
-                    "      - {{id: c{c}, interval: 5m, push: {{token: \"sha256:{}\", max_silence: 1h}}}}\n",
+                    "      - {{id: c{c}, interval: 5m, degraded_after: 400ms, push: {{token: \"sha256:{}\", max_silence: 1h}}}}\n",
                     digest()
                 ));
             }
@@ -133,12 +133,42 @@ pub fn ranks(rows: &[(&str, &str, f64)]) -> HashMap<String, usize> {
         .collect()
 }
 
-/// Runs the month (and the day before it) through writer, recorder and periodic round.
-pub async fn simulate(
-    dir: &ConfigDir,
-    from: i64,
-    to: i64,
-) -> HashMap<(String, String), Vec<(i64, ResultKind)>> {
+/// One synthetic result.
+#[derive(Clone, Debug)]
+pub struct Event {
+    pub t: i64,
+    pub agency: &'static str,
+    pub system: &'static str,
+    pub check: usize,
+    pub kind: ResultKind,
+    pub duration_ms: i64,
+}
+
+/// A result's response time: slower the higher the pattern, 400 ms being
+/// `degraded_after`.
+fn duration_ms(p: u64, s: usize, c: usize, t: i64) -> i64 {
+    20 + p as i64 * 60 + (mix((p * 31 + s as u64 * 7 + c as u64) ^ t as u64) % 300) as i64
+}
+
+/// The results of each system, in time order.
+pub fn by_system(events: &[Event]) -> HashMap<(String, String), Vec<(i64, ResultKind)>> {
+    let mut out: HashMap<(String, String), Vec<(i64, ResultKind)>> = HashMap::new();
+    for (a, _, _) in AGENCIES {
+        for (s, _, _) in SYSTEMS {
+            out.insert((a.into(), s.into()), Vec::new());
+        }
+    }
+    for e in events {
+        out.get_mut(&(e.agency.into(), e.system.into()))
+            .unwrap()
+            .push((e.t, e.kind));
+    }
+    out
+}
+
+/// Runs the month (and the day before it) through writer, recorder and periodic round;
+/// returns every result, in time order.
+pub async fn simulate(dir: &ConfigDir, from: i64, to: i64) -> Vec<Event> {
     let config = Arc::new(dir.config());
     let (store, mut conn) = Store::open(&config.storage.path).await.unwrap();
     let ids = writer::register(&mut conn, &emcd::reload::check_list(&config))
@@ -154,40 +184,48 @@ pub async fn simulate(
     );
     let start = from - 86_400;
     let mut events = Vec::new();
-    let mut by_system: HashMap<(String, String), Vec<(i64, ResultKind)>> = HashMap::new();
-    for (a, _, p) in AGENCIES {
-        for (si, (s, _, checks)) in SYSTEMS.iter().enumerate() {
-            let mine = by_system.entry((a.into(), s.to_string())).or_default();
-            for c in 0..*checks {
-                for (t, k) in history(p, si, c, start, to) {
-                    events.push((t, format!("{a}/{s}/c{c}"), k));
-                    mine.push((t, k));
+    for (agency, _, p) in AGENCIES {
+        for (si, (system, _, checks)) in SYSTEMS.iter().enumerate() {
+            for check in 0..*checks {
+                for (t, kind) in history(p, si, check, start, to) {
+                    let duration_ms = duration_ms(p, si, check, t);
+                    events.push(Event {
+                        t,
+                        agency,
+                        system,
+                        check,
+                        kind,
+                        duration_ms,
+                    });
                 }
             }
         }
     }
-    events.sort_by(|x, y| (x.0, &x.1).cmp(&(y.0, &y.1)));
+    events.sort_by(|x, y| {
+        (x.t, x.agency, x.system, x.check).cmp(&(y.t, y.agency, y.system, y.check))
+    });
     let current = fleet.current();
     let mut next = 0;
     for minute in (start..to + 3600).step_by(60) {
-        while next < events.len() && events[next].0 <= minute {
-            let (ts, id, kind) = &events[next];
+        while next < events.len() && events[next].t <= minute {
+            let e = &events[next];
+            let id = format!("{}/{}/c{}", e.agency, e.system, e.check);
             let check = &current.checks[current.by_id[id.as_str()]];
             let row = ResultRow {
                 check_id: check.db_id,
-                ts: *ts,
-                code: pack(*kind, None, None),
-                duration_ms: 40,
+                ts: e.t,
+                code: pack(e.kind, None, None),
+                duration_ms: e.duration_ms,
                 message: None,
             };
             w.send(row, Default::default()).await.unwrap();
             let stored = StoredResult {
                 seq: 0,
-                ts: *ts,
-                result: *kind,
+                ts: e.t,
+                result: e.kind,
                 error: None,
                 status_code: None,
-                duration_ms: 40,
+                duration_ms: e.duration_ms,
                 message: None,
             };
             recorder.stored(check, &stored).await.unwrap();
@@ -201,7 +239,7 @@ pub async fn simulate(
         .unwrap()
         .unwrap();
     drop(store);
-    by_system
+    events
 }
 
 /// The month before the current one, as `YYYY-MM`, and its bounds.
