@@ -4,8 +4,8 @@
 //! connection second by second, availability second by second per check (a result
 //! stands until the next, at most 2 x its interval), the exact p95 of the response times
 //! (the report's within the histogram's error), the points by the rule, the total, the
-//! grade and the rank in each league, ties sharing a rank. `emcd report scorecard`
-//! prints the same CSV.
+//! grade and the rank in each league, ties sharing a rank. The status page shows the
+//! grades; `emcd report scorecard` prints the same CSV.
 
 mod compliance;
 mod support;
@@ -154,6 +154,19 @@ async fn a_months_scorecard_matches_an_independent_computation() {
         grades.iter().any(|g| *g != grades[0]),
         "grades differ: {grades:?}"
     );
+    // The status page shows last month's grades beside each agency.
+    let page = d.fetch("/").await.body;
+    for (id, row) in &rows {
+        let badge = format!(
+            "title=\"scorecard {month}: {:.1} of 100, rank {} in its league\">Grade {}</span>",
+            row["total"].as_f64().unwrap(),
+            want_rank[id],
+            row["grade"].as_str().unwrap()
+        );
+        let item = &page[page.find(&format!("href=\"/agencies/{id}\"")).unwrap()..];
+        let item = &item[..item.find("</li>").unwrap()];
+        assert!(item.contains(&badge), "{badge} in {item}");
+    }
     let csv = d
         .fetch(&format!(
             "/api/v1/reports/scorecard?month={month}&format=csv"

@@ -1,7 +1,8 @@
 //! `GET /`: every agency with its connection ratio and standing under the mandate
 //! (colour and words), its counts (checks, down, alerts firing), and a link to its
 //! page. Two leagues, ministries then provinces and cities, each ranked on its own by
-//! the ratio (`Snapshot::ranks`; ties share a rank, and keep config order).
+//! the ratio (`Snapshot::ranks`; ties share a rank, and keep config order); with the
+//! grade of the last complete month's scorecard beside each.
 
 use std::fmt::Write;
 
@@ -9,9 +10,11 @@ use super::bars::percent;
 use super::html::{esc, page};
 use crate::api::snapshot::{AgencyView, Mandate, Snapshot};
 use crate::connection::league::League;
+use crate::report::scorecard::Scorecard;
 use crate::util::rfc3339;
 
-pub fn render(snap: &Snapshot) -> String {
+/// `card`: the last complete month's scorecard, whose grades each agency shows.
+pub fn render(snap: &Snapshot, card: Option<(&str, &Scorecard)>) -> String {
     let t = snap.totals();
     let met = snap
         .agencies
@@ -36,6 +39,21 @@ pub fn render(snap: &Snapshot) -> String {
         let _ = write!(body, "<li><b>{value}</b>{what}</li>");
     }
     body.push_str("</ul>\n");
+    if let Some((month, c)) = card {
+        let _ = writeln!(
+            body,
+            "<p class=\"muted\">Ranks: each league by the share of required systems connected now. \
+             Grades: the scorecard of {} ({}, A to E).</p>",
+            esc(month),
+            c.policy.name
+        );
+    }
+    let grade = |id: &str| {
+        card.and_then(|(m, c)| {
+            let row = c.agencies.iter().find(|r| r.agency == id)?;
+            Some((m, row.grade, row.total, row.rank))
+        })
+    };
     let ranks = snap.ranks();
     for league in [League::Ministries, League::Provinces] {
         let mut agencies: Vec<(usize, &AgencyView)> = snap
@@ -56,7 +74,7 @@ pub fn render(snap: &Snapshot) -> String {
             league.title()
         );
         for (rank, a) in agencies {
-            agency_item(&mut body, a, rank);
+            agency_item(&mut body, a, rank, grade(&a.id));
         }
         body.push_str("</ol>\n</section>\n");
     }
@@ -72,15 +90,27 @@ pub fn mandate_words(m: Mandate) -> &'static str {
     }
 }
 
-fn agency_item(out: &mut String, a: &AgencyView, rank: usize) {
+/// `grade`: (month, grade, total, rank) of the agency's scorecard.
+fn agency_item(
+    out: &mut String,
+    a: &AgencyView,
+    rank: usize,
+    grade: Option<(&str, &str, f64, usize)>,
+) {
     let s = &a.standing;
     let t = a.totals();
     let m = a.mandate();
+    let grade = grade.map_or(String::new(), |(month, g, total, rank)| {
+        format!(
+            " <span class=\"grade\" title=\"scorecard {month}: {total:.1} of 100, rank {rank} in its league\">Grade {g}</span>",
+            month = esc(month)
+        )
+    });
     let _ = writeln!(
         out,
         "<li class=\"{class}\"><h3><span class=\"rank\">#{rank}</span> \
          <a href=\"/agencies/{id}\">{name}</a></h3>\
-         <span class=\"badge {class}\">{words}</span> \
+         <span class=\"badge {class}\">{words}</span>{grade} \
          {connected}/{required} required systems ({ratio})<br>\
          <span class=\"muted\">{checks} checks, {down} down{alerts}</span></li>",
         class = m.as_str(),
