@@ -2,7 +2,7 @@
 //! (colour and words), its counts (checks, down, alerts firing), and a link to its
 //! page. Two leagues, ministries then provinces and cities, each ranked on its own by
 //! the ratio (`Snapshot::ranks`; ties share a rank, and keep config order); with the
-//! grade of the last complete month's scorecard beside each.
+//! grade of the last complete month's scorecard beside each agency measured in it.
 
 use std::fmt::Write;
 
@@ -10,7 +10,7 @@ use super::bars::percent;
 use super::html::{esc, page};
 use crate::api::snapshot::{AgencyView, Mandate, Snapshot};
 use crate::connection::league::League;
-use crate::report::scorecard::Scorecard;
+use crate::report::scorecard::{ScoreRow, Scorecard};
 use crate::util::rfc3339;
 
 /// `card`: the last complete month's scorecard, whose grades each agency shows.
@@ -39,7 +39,17 @@ pub fn render(snap: &Snapshot, card: Option<(&str, &Scorecard)>) -> String {
         let _ = write!(body, "<li><b>{value}</b>{what}</li>");
     }
     body.push_str("</ul>\n");
-    if let Some((month, c)) = card {
+    // Only agencies measured that month get a grade: no data is not an E.
+    let card = card.map(|(m, c)| {
+        let measured: Vec<&ScoreRow> = c
+            .agencies
+            .iter()
+            .filter(|r| r.connection.value.is_some() || r.availability.value.is_some())
+            .collect();
+        (m, c, measured)
+    });
+    let card = card.filter(|(_, _, measured)| !measured.is_empty());
+    if let Some((month, c, _)) = &card {
         let _ = writeln!(
             body,
             "<p class=\"muted\">Ranks: each league by the share of required systems connected now. \
@@ -49,10 +59,9 @@ pub fn render(snap: &Snapshot, card: Option<(&str, &Scorecard)>) -> String {
         );
     }
     let grade = |id: &str| {
-        card.and_then(|(m, c)| {
-            let row = c.agencies.iter().find(|r| r.agency == id)?;
-            Some((m, row.grade, row.total, row.rank))
-        })
+        let (m, _, measured) = card.as_ref()?;
+        let row = measured.iter().find(|r| r.agency == id)?;
+        Some((*m, row.grade, row.total, row.rank))
     };
     let ranks = snap.ranks();
     for league in [League::Ministries, League::Provinces] {
