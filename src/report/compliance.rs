@@ -177,7 +177,12 @@ pub async fn compliance(
             row.ratio = f64::from(row.connected) / f64::from(row.required);
         }
         row.availability = merged.seconds.availability(config.sla.exclude_maintenance);
-        row.connection = connected::mean(&row.systems);
+        row.connection = match mode {
+            // Required to connect nothing: compliant, as `ratio` says.
+            Mode::Period if row.required == 0 => Some(1.0),
+            Mode::Period => connected::mean(&row.systems),
+            Mode::Snapshot => None,
+        };
         rows.push(row);
     }
     let key = |r: &ComplianceRow| match mode {

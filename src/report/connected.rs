@@ -14,7 +14,7 @@ use crate::store::connection::Standing;
 pub const RULE: &str = "connected / (connected + not connected) seconds of the period, a \
     system's standing holding until its next recorded change; time before its first \
     recorded standing, and after now, is unknown and excluded; an agency's figure is the \
-    mean over its required systems with a known standing";
+    mean over its required systems with a known standing (1 with no required system)";
 
 /// One required system over the period.
 #[derive(Clone, Debug, Serialize, PartialEq)]
