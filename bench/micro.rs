@@ -89,6 +89,7 @@ fn store_writer(rt: &tokio::runtime::Runtime) {
                 let down = i % 50 == 0;
                 let row = ResultRow {
                     check_id: ids[(i % CHECKS) as usize],
+                    vantage: None,
                     ts: ts + i / 6000,
                     code: if down {
                         pack(ResultKind::Down, Some(ErrorKind::Status), Some(503))
@@ -229,12 +230,13 @@ fn metrics_encode(_rt: &tokio::runtime::Runtime) {
         live.recent.push(now - 60, kind, 60);
     }
     let metrics = Metrics::new(FleetHandle::new(fleet));
+    let role = emcd::role::Role::single("bench", "local");
     for format in [Format::Text, Format::OpenMetrics] {
         let mut times = Vec::new();
         let mut size = 0;
         for _ in 0..RUNS {
             let started = Instant::now();
-            let page = black_box(metrics.encode(format));
+            let page = black_box(metrics.encode(format, &role));
             times.push(started.elapsed().as_secs_f64() * 1000.0);
             size = page.len();
         }

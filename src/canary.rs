@@ -45,6 +45,8 @@ fn policy(interval: Duration) -> Policy {
         degraded_after: timeout,
         slo_availability: 100.0,
         cert_min_days: 0,
+        vantages: Vec::new(),
+        quorum: None,
     }
 }
 

@@ -104,6 +104,9 @@ impl Cluster {
             self.role.node,
             humantime::format_duration(self.lease)
         );
+        // Which vantages probe a check must be known before the first probe.
+        let nodes = self.store.live_nodes(self.lease_s()).await?;
+        self.membership(&nodes);
         Ok(())
     }
 
@@ -244,6 +247,15 @@ impl Cluster {
                 .get_or_create(&[("vantage", (*v).to_owned())])
                 .set(*n);
         }
+        let digests = nodes
+            .iter()
+            .map(|(_, n, d)| (n.clone(), d.clone()))
+            .collect();
+        self.role.set_digests(digests);
+        let vantages = by_vantage.keys().map(|v| (*v).to_owned()).collect();
+        if self.role.set_vantages(vantages) {
+            tracing::info!(vantages = ?by_vantage.keys().collect::<Vec<_>>(), "the cluster's vantages changed");
+        }
         let mine: Vec<String> = nodes
             .iter()
             .filter(|(v, _, _)| *v == self.vantage)
@@ -256,14 +268,14 @@ impl Cluster {
         let assigned = fleet
             .checks
             .iter()
-            .filter(|c| self.role.mine(&c.id.0))
+            .filter(|c| self.role.probes(c, &fleet.config.vantages))
             .count();
         self.metrics.cluster_checks_assigned.set(assigned as i64);
     }
 
     /// Applies the results other nodes stored since `watermark - FEED_OVERLAP` that this
-    /// node has not seen (per check, newer than its last result); returns the new
-    /// watermark.
+    /// node has not seen (per check and vantage, newer than its last result); returns
+    /// the new watermark.
     async fn feed(&self, watermark: i64) -> i64 {
         let now = unix_now();
         let rows = match self.store.recent(watermark - FEED_OVERLAP, now).await {
@@ -284,18 +296,7 @@ impl Cluster {
             let Some(&i) = by_id.get(check_id) else {
                 continue;
             };
-            let check = &fleet.checks[i];
-            let seen = check
-                .live
-                .lock()
-                .unwrap_or_else(|p| p.into_inner())
-                .last
-                .as_ref()
-                .map_or(i64::MIN, |l| l.at);
-            if r.ts <= seen {
-                continue;
-            }
-            if self.recorder.stored(check, r).await.is_err() {
+            if self.recorder.stored(&fleet.checks[i], r).await.is_err() {
                 break;
             }
         }

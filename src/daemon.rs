@@ -129,9 +129,9 @@ pub async fn run_with(
     let senders = Arc::new(Senders::new(sender_ctx, dispatcher, shutdown.clone()));
     let node = options.node.clone().unwrap_or_else(crate::util::host_name);
     let role = if store.shared() {
-        Role::new(&node)
+        Role::new(&node, &config.cluster.vantage)
     } else {
-        Role::single(&node)
+        Role::single(&node, &config.cluster.vantage)
     };
     let recorder = Recorder::new(writer.clone(), fleet.clone(), vantage.clone(), role.clone());
     let cluster = if store.shared() {
@@ -177,6 +177,7 @@ pub async fn run_with(
         schedule_tx,
         senders.clone(),
     );
+    let reloader = reloader.in_cluster(store.shared().then(|| role.clone()));
     let app = Arc::new(AppState {
         fleet: fleet.clone(),
         metrics: metrics.clone(),
@@ -246,11 +247,12 @@ pub async fn run_with(
         schedule_rx,
         shutdown.clone(),
         move |entry, due| {
-            // In a cluster, each check is probed by one live node of its vantage.
-            if !launch_role.mine(&entry.key) {
+            let fleet = launch_fleet.current();
+            let check = fleet.get_str(&entry.key)?.clone();
+            // In a cluster, one live node of each of its vantages probes a check.
+            if !launch_role.probes(&check, &fleet.config.vantages) {
                 return None;
             }
-            let check = launch_fleet.current().get_str(&entry.key)?.clone();
             let prober = prober.clone();
             let recorder = recorder.clone();
             let in_flight = in_flight.clone();

@@ -68,6 +68,9 @@ pub struct Live {
     pub in_maintenance: bool,
     /// Time-weighted seconds of the last hour (availability windows, SLO burn).
     pub recent: crate::sla::live::RecentHour,
+    /// The latest result of each vantage, when several probe the check (docs/cluster.md,
+    /// "Vantages and quorum"); then `last` is the verdict. Empty otherwise.
+    pub by_vantage: Vec<(Arc<str>, LastResult)>,
 }
 
 /// One configured check at run time.

@@ -56,6 +56,9 @@ enum Command {
         /// Where this node probes from (overrides `cluster.vantage`).
         #[arg(long, value_parser = id_arg)]
         vantage: Option<String>,
+        /// The local address probes leave from (overrides `probing.source_address`).
+        #[arg(long)]
+        source_address: Option<std::net::IpAddr>,
     },
     /// Validate the whole config and print a summary, or every error found.
     Check {
@@ -171,6 +174,7 @@ fn execute(command: Command) -> anyhow::Result<ExitCode> {
             ignore_corruption,
             node,
             vantage,
+            source_address,
         } => {
             let mut cfg = match emcd::config::load(&config.config) {
                 Ok(cfg) => cfg,
@@ -184,6 +188,13 @@ fn execute(command: Command) -> anyhow::Result<ExitCode> {
             }
             if let Some(v) = vantage {
                 cfg.cluster.vantage = v;
+            }
+            if source_address.is_some() {
+                cfg.probing.source_address = source_address;
+            }
+            if let Err(e) = cfg.vantage_declared() {
+                eprintln!("{e}");
+                return Ok(ExitCode::FAILURE);
             }
             runtime()?.block_on(async {
                 let listener = tokio::net::TcpListener::bind(cfg.server.listen)

@@ -11,12 +11,13 @@ use prometheus_client::metrics::histogram::Histogram;
 use prometheus_client::registry::Registry;
 
 use crate::fleet::FleetHandle;
+use crate::role::Role;
 use crate::store::writer::WriterMetrics;
 
 mod collector;
 mod page;
 
-use collector::FleetCollector;
+use collector::{DurationCollector, FleetCollector};
 
 /// The two exposition formats `/metrics` speaks, chosen by the scraper's `Accept`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -82,6 +83,8 @@ pub struct Metrics {
     registry: Registry,
     /// The per-system and per-agency families, encoded after the per-check ones.
     fleet_registry: Registry,
+    /// The per-system probe durations (every node's own).
+    durations_registry: Registry,
     /// Read at each scrape for the per-check families.
     fleet: FleetHandle,
 }
@@ -208,6 +211,10 @@ impl Metrics {
         fleet_registry.register_collector(Box::new(FleetCollector {
             fleet: fleet.clone(),
         }));
+        let mut durations_registry = Registry::default();
+        durations_registry.register_collector(Box::new(DurationCollector {
+            fleet: fleet.clone(),
+        }));
         Metrics {
             scheduler_lag,
             probes_in_flight,
@@ -228,6 +235,7 @@ impl Metrics {
             availability,
             registry,
             fleet_registry,
+            durations_registry,
             fleet,
         }
     }
@@ -261,14 +269,20 @@ impl Metrics {
     /// The `/metrics` page in the given format: the process metrics and the per-system
     /// and per-agency families through prometheus-client, the per-check families (most
     /// of the page) written directly by `page`.
-    pub fn encode(&self, format: Format) -> String {
+    ///
+    /// In a cluster (docs/cluster.md, "Metrics") every node exports the probe families
+    /// of the checks it probes and the durations of its own probes; only the leader
+    /// exports the check, system, agency and alert families, so that sums over every
+    /// node's page answer as one node's page does.
+    pub fn encode(&self, format: Format, role: &Role) -> String {
+        let leader = role.is_leader();
         let fleet = self.fleet.current();
         let sums = self
             .availability
             .read()
             .unwrap_or_else(|p| p.into_inner())
             .clone();
-        let snapshot = page::snapshot(&fleet, &sums, crate::util::unix_now());
+        let snapshot = page::snapshot(&fleet, &sums, crate::util::unix_now(), role);
         let mut out = String::with_capacity(page::estimate(snapshot.samples.len()));
         let mut part = String::with_capacity(64 * 1024);
         let mut registry_part = |out: &mut String, registry: &Registry, eof: bool| {
@@ -286,8 +300,11 @@ impl Metrics {
             }
         };
         registry_part(&mut out, &self.registry, false);
-        page::encode_checks(&mut out, &fleet, &snapshot, format);
-        registry_part(&mut out, &self.fleet_registry, true);
+        page::encode_checks(&mut out, &fleet, &snapshot, format, leader);
+        registry_part(&mut out, &self.durations_registry, !leader);
+        if leader {
+            registry_part(&mut out, &self.fleet_registry, true);
+        }
         out
     }
 }

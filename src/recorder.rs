@@ -6,8 +6,11 @@
 //! commit. Probes and push handlers produce results; the periodic alerts enter here
 //! too; only the recorder acts on them.
 
+mod log;
 mod restore;
+mod vantages;
 
+use log::{log_alerts, log_transition};
 pub use restore::restore;
 
 use std::sync::Arc;
@@ -169,23 +172,65 @@ impl Recorder {
         self.record(check, last).await
     }
 
-    /// Applies a result another node of the cluster stored (the feed, `cluster.rs`): the
-    /// same state machine; the leader decides its incident and alerts; the row is not
-    /// written again.
+    /// Applies a result another node of the cluster stored (the feed, `cluster.rs`) unless
+    /// this node has a newer one: the same state machine; the leader decides its
+    /// incident and alerts; the row is not written again. A vantage's result of a check
+    /// with several vantages leads to a verdict; their stored verdicts are not applied
+    /// again (every node takes them).
     pub async fn stored(&self, check: &CheckRuntime, r: &StoredResult) -> Result<(), WriterGone> {
-        let push = matches!(check.config.kind, crate::config::CheckKind::Push(_));
-        if push && r.error != Some(ErrorKind::Timeout) {
-            check
-                .live
-                .lock()
-                .unwrap_or_else(|p| p.into_inner())
-                .last_push_at = Some(r.ts);
+        let newer = |l: Option<&LastResult>| l.is_none_or(|l| r.ts > l.at);
+        match (&r.vantage, self.several(check)) {
+            (Some(v), Some(vantages)) => {
+                let fresh = {
+                    let live = check.live.lock().unwrap_or_else(|p| p.into_inner());
+                    newer(
+                        live.by_vantage
+                            .iter()
+                            .find(|(o, _)| **o == **v)
+                            .map(|(_, l)| l),
+                    )
+                };
+                if !fresh || **v == *self.vantage.id {
+                    return Ok(());
+                }
+                let last = restore::last_of(r, None);
+                self.measured(check, &vantages, v.as_str().into(), last, false)
+                    .await
+            }
+            (None, None) => {
+                let push = matches!(check.config.kind, crate::config::CheckKind::Push(_));
+                {
+                    let mut live = check.live.lock().unwrap_or_else(|p| p.into_inner());
+                    if !newer(live.last.as_ref()) {
+                        return Ok(());
+                    }
+                    if push && r.error != Some(ErrorKind::Timeout) {
+                        live.last_push_at = Some(r.ts);
+                    }
+                }
+                self.apply(check, restore::last_of(r, None), false).await
+            }
+            // A row of the other kind: the check's vantages changed since.
+            _ => Ok(()),
         }
-        self.apply(check, restore::last_of(r, None), false).await
     }
 
     async fn record(&self, check: &CheckRuntime, last: LastResult) -> Result<(), WriterGone> {
-        self.apply(check, last, true).await
+        match self.several(check) {
+            Some(vantages) => {
+                let me: Arc<str> = self.vantage.id.as_str().into();
+                self.measured(check, &vantages, me, last, true).await
+            }
+            None => {
+                {
+                    let mut live = check.live.lock().unwrap_or_else(|p| p.into_inner());
+                    if !live.by_vantage.is_empty() {
+                        live.by_vantage = Vec::new();
+                    }
+                }
+                self.apply(check, last, true).await
+            }
+        }
     }
 
     /// The one way a result becomes observable; `write_row` unless the row is stored
@@ -215,6 +260,7 @@ impl Recorder {
         };
         let row = ResultRow {
             check_id: check.db_id,
+            vantage: None,
             ts: last.at,
             code: pack(last.result, last.error, last.status_code),
             duration_ms: (last.duration * 1000.0).round() as i64,
@@ -343,41 +389,6 @@ impl Recorder {
                 return;
             }
         }
-    }
-}
-
-fn log_alerts(alerts: &[AlertWrite]) {
-    for w in alerts {
-        let e = &w.event;
-        tracing::info!(
-            alert = e.name.as_str(),
-            status = e.status.as_str(),
-            repeat = e.repeat,
-            agency = %e.agency.id,
-            system = %e.system.id,
-            check = %e.check,
-            vantage = e.vantage.as_deref(),
-            receivers = w.notifications.len(),
-            summary = %e.summary,
-            "alert"
-        );
-    }
-}
-
-fn log_transition(check: &CheckRuntime, t: state::Transition, last: &LastResult) {
-    let error = last.error.map(ErrorKind::as_str);
-    if t.to == state::CheckStatus::Down {
-        tracing::warn!(
-            check = %check.id,
-            from = t.from.as_str(),
-            to = t.to.as_str(),
-            error_kind = error,
-            status_code = last.status_code,
-            message = last.message.as_deref(),
-            "check state changed"
-        );
-    } else {
-        tracing::info!(check = %check.id, from = t.from.as_str(), to = t.to.as_str(), "check state changed");
     }
 }
 

@@ -16,6 +16,7 @@ use crate::config::{self, Config, ConfigErrors};
 use crate::fleet::{Diff, Fleet, FleetHandle};
 use crate::metrics::Metrics;
 use crate::recorder::Recorder;
+use crate::role::Role;
 use crate::scheduler::Entry;
 use crate::store::writer::{CheckReg, WriterHandle};
 use crate::util::unix_now;
@@ -27,6 +28,13 @@ pub enum ReloadError {
     Invalid(ConfigErrors),
     #[error("reload failed: {0}")]
     Failed(String),
+    /// A cluster's leader adopts a new config once every live node runs it
+    /// (docs/cluster.md): the nodes that do not yet.
+    #[error(
+        "the new config {digest} is adopted when every live node runs it; waiting for {}",
+        nodes.join(", ")
+    )]
+    Waiting { digest: String, nodes: Vec<String> },
 }
 
 type Request_ = oneshot::Sender<Result<Diff, ReloadError>>;
@@ -54,6 +62,10 @@ pub struct Reloader {
     metrics: Arc<Metrics>,
     schedule: mpsc::Sender<Vec<Entry>>,
     senders: Arc<Senders>,
+    /// In a cluster: this node's role, and a new config the leader holds back until
+    /// every live node runs it.
+    cluster: Option<Arc<Role>>,
+    pending: std::sync::Mutex<Option<Config>>,
 }
 
 /// The scheduler's view of a fleet: every check, push checks included (their round
@@ -102,11 +114,43 @@ impl Reloader {
             metrics,
             schedule,
             senders,
+            cluster: None,
+            pending: Default::default(),
         };
         (reloader, ReloadHandle(tx), rx)
     }
 
-    /// Loads, validates and applies the config file.
+    /// In a cluster, a leader adopts a new config only once every live node runs it.
+    pub fn in_cluster(mut self, role: Option<Arc<Role>>) -> Reloader {
+        self.cluster = role;
+        self
+    }
+
+    /// Applies the config the leader held back once every live node runs it (or once
+    /// this node no longer leads).
+    pub async fn adopt_pending(&self) {
+        let ready = {
+            let mut pending = self.pending.lock().unwrap_or_else(|p| p.into_inner());
+            let waiting = match (&*pending, &self.cluster) {
+                (Some(new), Some(role)) if role.is_leader() => {
+                    !role.without(&new.digest).is_empty()
+                }
+                _ => false,
+            };
+            if waiting {
+                None
+            } else {
+                pending.take()
+            }
+        };
+        if let Some(new) = ready {
+            tracing::info!(digest = %new.digest, "every live node runs the new config; adopting it");
+            let _ = self.apply(new).await;
+        }
+    }
+
+    /// Loads, validates and applies the config file (a cluster's leader: once every live
+    /// node runs it).
     pub async fn reload(&self) -> Result<Diff, ReloadError> {
         let path = self.path.clone();
         let loaded = tokio::task::spawn_blocking(move || config::load(&path))
@@ -122,7 +166,32 @@ impl Reloader {
                 return Err(ReloadError::Invalid(errors));
             }
         };
+        if let Some(role) = self.cluster.as_ref().filter(|r| r.is_leader()) {
+            let nodes = role.without(&new.digest);
+            let mut pending = self.pending.lock().unwrap_or_else(|p| p.into_inner());
+            if nodes.is_empty() {
+                *pending = None;
+            } else {
+                let digest = new.digest.clone();
+                tracing::info!(digest, waiting_for = ?nodes, "the new config is adopted when every live node runs it");
+                *pending = Some(new);
+                return Err(ReloadError::Waiting { digest, nodes });
+            }
+        }
+        self.apply(new).await
+    }
+
+    /// Applies a valid new config.
+    async fn apply(&self, mut new: Config) -> Result<Diff, ReloadError> {
         let old = self.fleet.current();
+        // A node's vantage (`--vantage`, docs/cluster.md) is fixed for its run.
+        if new.cluster.vantage != old.config.cluster.vantage {
+            tracing::warn!(
+                vantage = %old.config.cluster.vantage,
+                "a node keeps its vantage until it restarts; cluster.vantage changed in the file"
+            );
+            new.cluster.vantage = old.config.cluster.vantage.clone();
+        }
         let (n, o) = (&new.server, &old.config.server);
         if new.storage.path != old.config.storage.path
             || n.listen != o.listen
@@ -179,9 +248,11 @@ pub async fn run(
             None
         }
     };
+    let mut tick = tokio::time::interval(std::time::Duration::from_secs(1));
     loop {
         tokio::select! {
             _ = shutdown.cancelled() => return,
+            _ = tick.tick() => reloader.adopt_pending().await,
             Some(reply) = requests.recv() => {
                 let _ = reply.send(reloader.reload().await);
             }

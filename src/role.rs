@@ -8,16 +8,25 @@
 use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
 use std::sync::{Arc, RwLock};
 
+use crate::config::{CheckKind, VantageName};
+use crate::fleet::CheckRuntime;
+
 #[derive(Debug)]
 pub struct Role {
     /// `--node`.
     pub node: String,
+    /// This node's vantage (`cluster.vantage`, `--vantage`).
+    pub vantage: String,
     /// Tells this process from an earlier one of the same node id.
     pub instance: String,
     leader: AtomicBool,
     term: AtomicI64,
     /// The live nodes of this vantage, sorted; this node among them.
     live: RwLock<Arc<Vec<String>>>,
+    /// The vantages that have a live node, sorted; this node's among them.
+    vantages: RwLock<Arc<Vec<String>>>,
+    /// Every live node and the digest of the config it runs (a reload waits for them).
+    digests: RwLock<Arc<Vec<(String, String)>>>,
     /// Why this node is not ready in its cluster (its config differs from the leader's).
     unready: RwLock<Option<String>>,
 }
@@ -25,7 +34,7 @@ pub struct Role {
 impl Role {
     /// A node that starts as a follower, alone in its vantage until the cluster job
     /// has seen the others.
-    pub fn new(node: &str) -> Arc<Role> {
+    pub fn new(node: &str, vantage: &str) -> Arc<Role> {
         let instance = format!(
             "{}-{}-{}",
             node,
@@ -34,17 +43,20 @@ impl Role {
         );
         Arc::new(Role {
             node: node.to_owned(),
+            vantage: vantage.to_owned(),
             instance,
             leader: AtomicBool::new(false),
             term: AtomicI64::new(0),
             live: RwLock::new(Arc::new(vec![node.to_owned()])),
+            vantages: RwLock::new(Arc::new(vec![vantage.to_owned()])),
+            digests: RwLock::default(),
             unready: RwLock::new(None),
         })
     }
 
     /// The only node there is (SQLite): it leads from the start.
-    pub fn single(node: &str) -> Arc<Role> {
-        let role = Role::new(node);
+    pub fn single(node: &str, vantage: &str) -> Arc<Role> {
+        let role = Role::new(node, vantage);
         role.leader.store(true, Ordering::Release);
         role
     }
@@ -90,6 +102,69 @@ impl Role {
         let changed = **live != nodes;
         *live = Arc::new(nodes);
         changed
+    }
+
+    /// Sets the vantages that have a live node (this node's among them); returns
+    /// whether they changed.
+    pub fn set_vantages(&self, mut vantages: Vec<String>) -> bool {
+        if !vantages.contains(&self.vantage) {
+            vantages.push(self.vantage.clone());
+        }
+        vantages.sort();
+        vantages.dedup();
+        let mut now = self.vantages.write().unwrap_or_else(|p| p.into_inner());
+        let changed = **now != vantages;
+        *now = Arc::new(vantages);
+        changed
+    }
+
+    /// Sets every live node's config digest, as their heartbeats say.
+    pub fn set_digests(&self, digests: Vec<(String, String)>) {
+        *self.digests.write().unwrap_or_else(|p| p.into_inner()) = Arc::new(digests);
+    }
+
+    /// The live nodes other than this one whose config digest is not `digest`.
+    pub fn without(&self, digest: &str) -> Vec<String> {
+        let all = self
+            .digests
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone();
+        all.iter()
+            .filter(|(n, d)| *n != self.node && d != digest)
+            .map(|(n, _)| n.clone())
+            .collect()
+    }
+
+    /// The vantages that probe a check whose `vantages` key says `listed` (docs/cluster.md):
+    /// that list, else every vantage `declared` in the main file, else every vantage
+    /// that has a live node.
+    pub fn vantages_of(&self, listed: &[String], declared: &[VantageName]) -> Arc<Vec<String>> {
+        if !listed.is_empty() {
+            Arc::new(listed.to_vec())
+        } else if !declared.is_empty() {
+            Arc::new(declared.iter().map(|v| v.id.clone()).collect())
+        } else {
+            self.vantages
+                .read()
+                .unwrap_or_else(|p| p.into_inner())
+                .clone()
+        }
+    }
+
+    /// Whether this node probes `check`: its vantage is one of the check's (a push check
+    /// has none: its silence is watched by one node of all), and it owns the check among
+    /// its vantage's live nodes.
+    pub fn probes(&self, check: &CheckRuntime, declared: &[VantageName]) -> bool {
+        let listed = &check.config.policy.vantages;
+        let ours = if matches!(check.config.kind, CheckKind::Push(_)) {
+            true
+        } else if !listed.is_empty() {
+            listed.contains(&self.vantage)
+        } else {
+            declared.is_empty() || declared.iter().any(|v| v.id == self.vantage)
+        };
+        ours && self.mine(&check.id.0)
     }
 
     /// Whether this node probes `check` (a full id): it is the live node of highest
@@ -148,10 +223,10 @@ mod tests {
             counts.values().all(|&n| (60..=150).contains(&n)),
             "{counts:?}"
         );
-        let role = Role::new("b");
+        let role = Role::new("b", "v");
         role.set_live(three.clone());
         let mine = checks.iter().filter(|c| role.mine(c)).count();
         assert_eq!(mine, counts["b"]);
-        assert!(!role.is_leader() && Role::single("x").is_leader());
+        assert!(!role.is_leader() && Role::single("x", "v").is_leader());
     }
 }

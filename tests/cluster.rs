@@ -2,8 +2,9 @@
 //! processes of one vantage. They split the checks as `role::owner` says and agree on
 //! one leader; a failing check alerts once; SIGKILL of the leader hands the lease to the
 //! other node within the lease, which then probes every check, does not notify the
-//! firing alert again and resolves it itself; a second process with a live node's id
-//! is refused; a node whose config differs from the leader's is not ready.
+//! firing alert again and resolves it itself; a notification pending when the leader is
+//! killed is delivered once by the next; a second process with a live node's id is
+//! refused; a node whose config differs from the leader's is not ready.
 
 mod support;
 
@@ -266,5 +267,59 @@ async fn a_killed_followers_checks_are_taken_over() {
         || a_ref.log(),
     )
     .await;
+    drop(pg);
+}
+
+/// SIGKILL the leader while a CheckDown notification is pending (its receiver answered
+/// 503 with `Retry-After: 4`): the new leader delivers it, once, with the same delivery
+/// id, and does not notify the firing alert again.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_pending_notification_is_delivered_once_by_the_next_leader() {
+    let pg = Postgres::start();
+    let url = pg.create("emcd").await;
+    let target = start_target().await;
+    let hook = Hook::start(vec![(503, Some("4"))]).await;
+    let root = tempfile::tempdir().unwrap();
+    let (hook_url, target_addr) = (format!("http://{}/", hook.addr), target.addr.to_string());
+    let dir_a = node_dir(root.path(), "a", &url, &target_addr, &hook_url);
+    let dir_b = node_dir(root.path(), "b", &url, &target_addr, &hook_url);
+    let mut a = start(&dir_a, "node-a");
+    a.wait_ready().await;
+    let b = start(&dir_b, "node-b");
+    b.wait_ready().await;
+    let (a_ref, b_ref) = (&a, &b);
+    eventually_or(
+        Duration::from_secs(20),
+        "node-a to lead with node-b beside it",
+        || async move {
+            let leads = metric(a_ref, "emcd_cluster_leader").await? == 1.0;
+            let b_share = metric(b_ref, "emcd_cluster_checks_assigned").await?;
+            (leads && b_share > 0.0).then_some(())
+        },
+        || format!("log a:\n{}\nlog b:\n{}", a_ref.log(), b_ref.log()),
+    )
+    .await;
+    target.dyn_status.store(503, Ordering::SeqCst);
+    // The first attempt is refused; the notification waits 4 s in the outbox.
+    let first = hook.wait_for(1, Duration::from_secs(20)).await[0].clone();
+    a.signal("KILL");
+    let _ = a.child.wait();
+    let got = hook.wait_for(2, Duration::from_secs(20)).await;
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    let firing: Vec<_> = hook
+        .requests()
+        .into_iter()
+        .filter(|r| r.json()["status"] == "firing")
+        .collect();
+    assert_eq!(
+        firing.len(),
+        2,
+        "one refused, one delivered: {got:?}\n{}",
+        b.log()
+    );
+    let id = |r: &support::Received| r.headers.get("x-emcd-delivery").cloned();
+    assert_eq!(id(&firing[1]), id(&first), "the same delivery, retried");
+    assert!(id(&first).is_some());
+    assert_eq!(metric(&b, "emcd_cluster_leader").await, Some(1.0));
     drop(pg);
 }

@@ -74,7 +74,7 @@ async fn the_longest_retention_deletes_nothing_and_longer_ones_saturate() {
         writer: w,
         fleet,
         metrics,
-        role: emcd::role::Role::single("local"),
+        role: emcd::role::Role::single("local", "local"),
     };
     assert!(base.rollup_pass(START + 50 * 3600).await.unwrap() >= 48);
     let all = kept(&base.store).await;

@@ -179,7 +179,7 @@ async fn monthly_report_matches_an_independent_computation_and_survives_retentio
         writer: w,
         fleet,
         metrics,
-        role: emcd::role::Role::single("local"),
+        role: emcd::role::Role::single("local", "local"),
     };
     let hours = hk.rollup_pass(end + 7200).await.unwrap();
     assert!(hours >= 720, "{hours} hours rolled up");

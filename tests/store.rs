@@ -55,6 +55,7 @@ fn minimal_config() -> emcd::config::Config {
             vantage: "local".into(),
             lease: std::time::Duration::from_secs(15),
         },
+        vantages: Vec::new(),
         connection: Connection {
             window: std::time::Duration::from_secs(900),
         },

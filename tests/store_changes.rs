@@ -63,6 +63,7 @@ async fn a_results_changes_wait_out_a_failing_store_and_commit_with_it() {
     let at = 1_790_000_000;
     let row = ResultRow {
         check_id: id,
+        vantage: None,
         ts: at,
         code: pack(ResultKind::Down, None, Some(503)),
         duration_ms: 12,

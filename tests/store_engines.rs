@@ -284,3 +284,54 @@ async fn changes_deliveries_rollups_and_retention() {
         );
     }
 }
+
+/// A check of several vantages (docs/cluster.md): each vantage's rows carry its id and
+/// stay out of the timeline (its verdicts): the results route, SLA samples and rollups
+/// read the timeline; `results_of` reads one vantage; the feed and restart read both.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_vantages_results_are_kept_apart_from_the_timeline() {
+    for kind in BOTH {
+        let Opened {
+            store,
+            mut conn,
+            _keep,
+            ..
+        } = open(kind).await;
+        let ids = conn
+            .register(&[CheckReg::new("a/s/c", "http", 10)])
+            .await
+            .unwrap();
+        let id = ids["a/s/c"];
+        let (handle, task) = writer::spawn(conn, WriterMetrics::new(), 64);
+        let t0 = 1_790_035_200;
+        for i in 0..10 {
+            for vantage in [Some("v1"), Some("v2"), None] {
+                let mut r = row(id, t0 + i, i);
+                r.vantage = vantage.map(Into::into);
+                handle.send(r, Changes::default()).await.unwrap();
+            }
+        }
+        drop(handle);
+        assert_eq!(task.await.unwrap().unstored, 0);
+        let timeline = store.results(id, None, None, 100).await.unwrap();
+        assert_eq!(timeline.len(), 10, "{kind:?}");
+        assert!(timeline.iter().all(|r| r.vantage.is_none()), "{kind:?}");
+        let v1 = store
+            .results_of(id, Some("v1"), None, None, 100)
+            .await
+            .unwrap();
+        assert_eq!(v1.len(), 10, "{kind:?}");
+        assert!(v1.iter().all(|r| r.vantage.as_deref() == Some("v1")));
+        let samples = store.samples(&[id], t0, t0 + 100).await.unwrap();
+        assert_eq!(samples.len(), 10, "SLA reads verdicts only: {kind:?}");
+        let recent = store.recent(t0, t0 + 100).await.unwrap();
+        assert_eq!(recent.len(), 30, "{kind:?}");
+        assert!(recent.iter().all(|(c, _)| *c == id), "{kind:?}");
+        let mut scanned = 0;
+        store
+            .scan_results(t0, t0 + 100, |_, _| scanned += 1)
+            .await
+            .unwrap();
+        assert_eq!(scanned, 10, "rollups read verdicts only: {kind:?}");
+    }
+}

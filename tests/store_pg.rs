@@ -69,6 +69,7 @@ async fn postgres_raw_result_costs_at_most_64_bytes() {
     for i in 0..n {
         let row = ResultRow {
             check_id: ids[(i % 1000) as usize],
+            vantage: None,
             ts: 1_790_000_000 + i / 17,
             code: pack(ResultKind::Up, None, Some(200)),
             duration_ms: 20 + i % 300,

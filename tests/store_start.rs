@@ -77,6 +77,7 @@ async fn filled_database(path: &Path) {
     for i in 0..20_000 {
         let row = ResultRow {
             check_id: ids["a/s/c"],
+            vantage: None,
             ts: 1_780_000_000 + i,
             code: 0,
             duration_ms: 12,

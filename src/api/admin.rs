@@ -49,6 +49,10 @@ pub async fn reload(app: &AppState, req: Request<Incoming>) -> Response<Body> {
                 "details": errors.0.iter().map(|e| e.to_string()).collect::<Vec<_>>(),
             }}),
         ),
+        Err(e @ ReloadError::Waiting { .. }) => json(
+            StatusCode::ACCEPTED,
+            &serde_json::json!({"status": "waiting", "message": e.to_string()}),
+        ),
         Err(e @ ReloadError::Failed(_)) => error(
             StatusCode::INTERNAL_SERVER_ERROR,
             "reload_failed",

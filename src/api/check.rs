@@ -144,19 +144,23 @@ fn window(s: Seconds, from: i64, to: i64, exclude_maintenance: bool) -> Value {
     })
 }
 
-/// `GET .../results`: at most `limit` results with `from <= at <= to`, newest first.
+/// `GET .../results`: at most `limit` results with `from <= at <= to`, newest first:
+/// the check's timeline, or those measured from `vantage`.
 pub async fn results(
     store: &Store,
     check: &CheckRuntime,
-    from: Option<i64>,
-    to: Option<i64>,
+    vantage: Option<&str>,
+    (from, to): (Option<i64>, Option<i64>),
     limit: u32,
 ) -> Result<Value, StoreError> {
-    let rows = store.results(check.db_id, from, to, limit).await?;
+    let rows = store
+        .results_of(check.db_id, vantage, from, to, limit)
+        .await?;
     let secrets = secrets(check);
     let results: Vec<Value> = rows.iter().map(|r| stored(r, &secrets)).collect();
     Ok(json!({
         "check": check.id.as_str(),
+        "vantage": vantage,
         "from": from.map(rfc3339),
         "to": to.map(rfc3339),
         "limit": limit,

@@ -116,7 +116,21 @@ pub async fn handle(app: &AppState, req: Request<Incoming>) -> Response<Body> {
                         )
                     }
                 };
-                check::results(&app.store, &check, q.from, q.to, q.limit).await
+                // A vantage's own results, when several vantages probe the check; with
+                // one, its results are the timeline (docs/cluster.md).
+                let vantages = app
+                    .role
+                    .vantages_of(&check.config.policy.vantages, &fleet.config.vantages);
+                let vantage = match q.vantage.as_deref() {
+                    Some(v) if !vantages.iter().any(|x| x == v) => {
+                        let message = format!(
+                            "vantage: {v:?} does not probe {full_id}; its vantages are {vantages:?}"
+                        );
+                        return error(StatusCode::BAD_REQUEST, "bad_parameter", &message);
+                    }
+                    v => v.filter(|_| vantages.len() > 1),
+                };
+                check::results(&app.store, &check, vantage, (q.from, q.to), q.limit).await
             };
             match read {
                 Ok(body) => json(StatusCode::OK, &body),
@@ -176,10 +190,12 @@ struct ResultsQuery {
     from: Option<i64>,
     to: Option<i64>,
     limit: u32,
+    /// Results measured from this vantage instead of the check's timeline.
+    vantage: Option<String>,
 }
 
 impl ResultsQuery {
-    /// Parses `from`, `to` and `limit`; an error names the parameter and the accepted
+    /// Parses `from`, `to`, `limit` and `vantage`; an error names the parameter and the accepted
     /// forms. Other parameters are ignored.
     fn parse(
         query: Option<&str>,
@@ -189,6 +205,7 @@ impl ResultsQuery {
             from: None,
             to: None,
             limit: DEFAULT_LIMIT,
+            vantage: None,
         };
         let pairs = url::form_urlencoded::parse(query.unwrap_or("").as_bytes());
         for (key, value) in pairs {
@@ -218,6 +235,7 @@ impl ResultsQuery {
                             )
                         })?;
                 }
+                "vantage" => q.vantage = Some(value.into_owned()),
                 _ => {}
             }
         }
@@ -238,10 +256,16 @@ mod tests {
             Ok(ResultsQuery {
                 from: None,
                 to: None,
-                limit: 100
+                limit: 100,
+                vantage: None,
             })
         );
-        let q = ResultsQuery::parse(Some("from=2026-11-01&to=2026-11-01&limit=5&x=y"), TZ).unwrap();
+        let q = ResultsQuery::parse(
+            Some("from=2026-11-01&to=2026-11-01&limit=5&x=y&vantage=hn"),
+            TZ,
+        )
+        .unwrap();
+        assert_eq!(q.vantage.as_deref(), Some("hn"));
         assert_eq!(q.from, Some(1_793_466_000));
         assert_eq!(q.to, Some(1_793_466_000 + 86_399));
         assert_eq!(q.limit, 5);

@@ -153,6 +153,12 @@ pub fn document(fleet: &Fleet) -> Value {
         "description": "Most results returned, newest first.",
         "schema": {"type": "integer", "minimum": 1, "maximum": 10000, "default": 100},
     }));
+    results_params.push(json!({
+        "name": "vantage", "in": "query", "required": false,
+        "description": "The results measured from this vantage (one of the check's); \
+                        without it, the check's timeline: its verdicts.",
+        "schema": {"type": "string", "pattern": "^[a-z0-9-]{1,63}$"},
+    }));
     let mut rate_limited = error(&format!(
         "More than {} pushes a second for this check (bursts of {}); nothing was stored",
         crate::api::push::gate::RATE_PER_SECOND,
@@ -224,6 +230,7 @@ pub fn document(fleet: &Fleet) -> Value {
             "security": [{"bearer": []}],
             "responses": {
                 "200": response("Reloaded", "Reloaded"),
+                "202": response("A cluster's leader adopts the new config once every live node runs it", "ReloadWaiting"),
                 "400": error("The new config is invalid; the running one is kept (details lists the errors)"),
                 "401": error("Missing or wrong admin token"),
                 "403": error("No admin token configured: reload over HTTP is disabled"),

@@ -211,7 +211,8 @@ pub fn all() -> Map<String, Value> {
             })),
         })),
         "Results": object(json!({
-            "check": string(), "from": nullable(time()), "to": nullable(time()),
+            "check": string(), "vantage": nullable(string()),
+            "from": nullable(time()), "to": nullable(time()),
             "limit": {"type": "integer", "minimum": 1, "maximum": 10000},
             "count": count(),
             "results": array(reference("StoredResult")),
@@ -234,6 +235,10 @@ pub fn all() -> Map<String, Value> {
         "Reloaded": object(json!({
             "status": one_of(&["reloaded"]),
             "checks": object(json!({"added": count(), "removed": count(), "changed": count(), "unchanged": count()})),
+        })),
+        "ReloadWaiting": object(json!({
+            "status": one_of(&["waiting"]),
+            "message": string(),
         })),
     });
     schemas["ComplianceReport"] = compliance_report();

@@ -2,3 +2,4 @@
 //! scheduler, metrics and API read (`table`).
 
 pub mod state;
+pub mod verdict;

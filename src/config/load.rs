@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 
 use super::env::Env;
 use super::error::{ConfigError, ConfigErrors};
-use super::model::{Agency, Config, Policy};
+use super::model::{Agency, Config};
 use super::raw::{AgencyFile, MainFile};
 use super::validate::{self, Ctx, Include};
 use super::yaml;
@@ -52,7 +52,7 @@ pub fn load_with_env(path: &Path, env: Env<'_>) -> Result<Config, ConfigErrors> 
     let mut seen: Vec<(String, String)> = Vec::new();
     for file in files {
         let mut file_errors = Vec::new();
-        let read = agency_file(&file, env, &main.defaults, &mut seen, &mut file_errors);
+        let read = agency_file(&file, env, &main, &mut seen, &mut file_errors);
         if let Some((agency, source)) = read {
             add_to_digest(&mut digest, &source);
             agencies.push(agency);
@@ -75,6 +75,7 @@ pub fn load_with_env(path: &Path, env: Env<'_>) -> Result<Config, ConfigErrors> 
         storage: main.storage,
         probing: main.probing,
         cluster: main.cluster,
+        vantages: main.vantages,
         connection: main.connection,
         sla: main.sla,
         scoring: main.scoring,
@@ -140,7 +141,7 @@ fn include_files(main: &Path, includes: &[Include], errors: &mut Vec<ConfigError
 fn agency_file(
     file: &Path,
     env: Env<'_>,
-    defaults: &Policy,
+    main: &validate::MainParts,
     seen: &mut Vec<(String, String)>,
     errors: &mut Vec<ConfigError>,
 ) -> Option<(Agency, String)> {
@@ -165,7 +166,8 @@ fn agency_file(
     errors.extend(parse_errors);
     let raw = raw?;
     let mut ctx = Ctx::new(file, &source, env);
-    let agency = validate::agency_file(&mut ctx, &raw, defaults);
+    ctx.vantages = main.vantages.iter().map(|v| v.id.clone()).collect();
+    let agency = validate::agency_file(&mut ctx, &raw, &main.defaults);
     if let Some(id) = &raw.agency.value.id {
         if let Some((_, first)) = seen.iter().find(|(seen_id, _)| *seen_id == id.value) {
             let message = format!(

@@ -13,6 +13,7 @@ mod error;
 mod load;
 mod locate;
 pub mod model;
+mod model_cluster;
 mod model_eq;
 mod raw;
 mod scalar;

@@ -8,6 +8,7 @@ use http::{HeaderName, HeaderValue, Method};
 use regex::Regex;
 use url::Url;
 
+pub use super::model_cluster::{Cluster, VantageName};
 mod scoring;
 pub use scoring::{Scoring, Weights, GRADES};
 
@@ -21,6 +22,8 @@ pub struct Config {
     pub storage: Storage,
     pub probing: Probing,
     pub cluster: Cluster,
+    /// `vantages`: the declared vantages with their names; empty when none are declared.
+    pub vantages: Vec<VantageName>,
     pub connection: Connection,
     pub sla: Sla,
     pub scoring: Scoring,
@@ -90,15 +93,6 @@ pub struct Canary {
     pub id: String,
     /// `Http` or `Tcp`.
     pub kind: CheckKind,
-}
-
-/// Where this node probes from.
-#[derive(Clone, Debug)]
-pub struct Cluster {
-    /// `cluster.vantage`, default `local` (`emcd run --vantage` overrides it).
-    pub vantage: String,
-    /// `cluster.lease`, default 15 s: a dead leader or node is replaced within it.
-    pub lease: Duration,
 }
 
 #[derive(Clone, Debug)]
@@ -311,6 +305,10 @@ pub struct Policy {
     /// Percent, e.g. 99.5.
     pub slo_availability: f64,
     pub cert_min_days: u32,
+    /// The vantages that probe the check; empty: every vantage (docs/cluster.md).
+    pub vantages: Vec<String>,
+    /// Down when this many vantages see it down; `None`: a majority of them.
+    pub quorum: Option<u32>,
 }
 
 // Most checks of a fleet are http: boxing that variant would add an allocation and an

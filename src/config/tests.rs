@@ -158,6 +158,8 @@ fn full_example_agency_file() {
         degraded_after: secs(1),
         slo_availability: 99.0,
         cert_min_days: 7,
+        vantages: Vec::new(),
+        quorum: None,
     };
     assert_eq!(portal.policy, overridden);
     let CheckKind::Http(h) = &portal.kind else {
@@ -204,6 +206,8 @@ fn full_example_agency_file() {
         degraded_after: secs(5),
         slo_availability: 99.9,
         cert_min_days: 21,
+        vantages: Vec::new(),
+        quorum: None,
     };
     let tcp = &ho_tich.checks[1];
     assert_eq!(tcp.policy, inherited);
@@ -278,6 +282,8 @@ fn defaults_when_only_include() {
         degraded_after: secs(3),
         slo_availability: 99.5,
         cert_min_days: 14,
+        vantages: Vec::new(),
+        quorum: None,
     };
     assert_eq!(check.policy, builtin);
 }

@@ -11,36 +11,48 @@ use prometheus_client::metrics::MetricType;
 
 use crate::fleet::FleetHandle;
 
-/// The per-system and per-agency families, read from the fleet at each scrape.
+/// The per-system and per-agency families, read from the fleet at each scrape; in a
+/// cluster only the leader exports them (docs/cluster.md, "Metrics").
 #[derive(Debug)]
 pub(super) struct FleetCollector {
     pub(super) fleet: FleetHandle,
 }
 
+/// The probe durations per system of the probes this node made: every node exports its own.
+#[derive(Debug)]
+pub(super) struct DurationCollector {
+    pub(super) fleet: FleetHandle,
+}
+
+impl Collector for DurationCollector {
+    fn encode(&self, mut enc: DescriptorEncoder) -> std::fmt::Result {
+        let fleet = self.fleet.current();
+        let mut m = enc.encode_descriptor(
+            "emcd_probe_duration_seconds",
+            "Probe durations per system",
+            None,
+            MetricType::Histogram,
+        )?;
+        for sys in &fleet.systems {
+            let (sum, count, buckets) = sys.durations.snapshot();
+            let labels = [
+                ("agency", sys.agency.clone()),
+                ("system", sys.system.clone()),
+            ];
+            m.encode_family(&labels)?.encode_histogram::<NoLabelSet>(
+                sum,
+                count,
+                &buckets,
+                None::<&HashMap<usize, Exemplar<NoLabelSet, f64>>>,
+            )?;
+        }
+        Ok(())
+    }
+}
+
 impl Collector for FleetCollector {
     fn encode(&self, mut enc: DescriptorEncoder) -> std::fmt::Result {
         let fleet = self.fleet.current();
-        {
-            let mut m = enc.encode_descriptor(
-                "emcd_probe_duration_seconds",
-                "Probe durations per system",
-                None,
-                MetricType::Histogram,
-            )?;
-            for sys in &fleet.systems {
-                let (sum, count, buckets) = sys.durations.snapshot();
-                let labels = [
-                    ("agency", sys.agency.clone()),
-                    ("system", sys.system.clone()),
-                ];
-                m.encode_family(&labels)?.encode_histogram::<NoLabelSet>(
-                    sum,
-                    count,
-                    &buckets,
-                    None::<&HashMap<usize, Exemplar<NoLabelSet, f64>>>,
-                )?;
-            }
-        }
         let standings = crate::connection::systems(&fleet, crate::util::unix_now());
         {
             let mut m = enc.encode_descriptor(

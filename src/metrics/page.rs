@@ -18,10 +18,15 @@ use crate::config::CheckKind;
 use crate::fleet::{CheckRuntime, Fleet};
 use crate::result::Phases;
 use crate::result::ResultKind;
+use crate::role::Role;
 use crate::sla::availability::{WindowSums, WINDOWS};
 use crate::sla::seconds::Seconds;
 
 use super::Format;
+
+mod write;
+
+use write::{closing, escaped, int, Page, Value};
 
 /// What one check contributes to a scrape, copied out under its lock once.
 pub(super) struct Sample<'a> {
@@ -55,7 +60,13 @@ pub(super) struct Snapshot<'a> {
     labels: String,
 }
 
-pub(super) fn snapshot<'a>(fleet: &'a Fleet, sums: &WindowSums, now: i64) -> Snapshot<'a> {
+pub(super) fn snapshot<'a>(
+    fleet: &'a Fleet,
+    sums: &WindowSums,
+    now: i64,
+    role: &Role,
+) -> Snapshot<'a> {
+    let vantage = fleet.config.cluster.vantage.as_str();
     let mut labels = String::with_capacity(fleet.checks.len() * 48);
     let samples = fleet
         .checks
@@ -69,6 +80,8 @@ pub(super) fn snapshot<'a>(fleet: &'a Fleet, sums: &WindowSums, now: i64) -> Sna
             labels.push_str("\",check=\"");
             escaped(&mut labels, &c.check);
             labels.push('"');
+            // The probe families are of the checks this node probes.
+            let probed = role.probes(c, &fleet.config.vantages);
             let live = c.live.lock().unwrap_or_else(|p| p.into_inner());
             Sample {
                 check: c,
@@ -93,7 +106,19 @@ pub(super) fn snapshot<'a>(fleet: &'a Fleet, sums: &WindowSums, now: i64) -> Sna
                     w
                 },
                 firing: live.alerts.map(|a| a.is_some()),
-                last: live.last.as_ref().map(|l| LastSample {
+                // The probe families are this node's vantage's (docs/metrics.md): with
+                // several vantages, its own latest result, not the verdict.
+                last: if !probed {
+                    None
+                } else if live.by_vantage.is_empty() {
+                    live.last.as_ref()
+                } else {
+                    live.by_vantage
+                        .iter()
+                        .find(|(v, _)| **v == *vantage)
+                        .map(|(_, l)| l)
+                }
+                .map(|l| LastSample {
                     success: l.result.is_available(),
                     duration: l.duration,
                     phases: l.phases,
@@ -111,108 +136,40 @@ pub(super) fn estimate(checks: usize) -> usize {
     checks * 1800 + 64 * 1024
 }
 
-/// A sample value, formatted as prometheus-client formats it.
-#[derive(Clone, Copy)]
-enum Value {
-    Int(i64),
-    Float(f64),
-}
-
-/// Writes sample lines into the page.
-struct Page<'a> {
-    out: &'a mut String,
-    labels: &'a str,
-}
-
-impl Page<'_> {
-    fn descriptor(&mut self, name: &str, help: &str, kind: &str) {
-        for line in ["# HELP ", "# TYPE "] {
-            self.out.push_str(line);
-            self.out.push_str(name);
-            self.out.push(' ');
-            self.out
-                .push_str(if line == "# HELP " { help } else { kind });
-            self.out.push('\n');
-        }
-    }
-
-    /// `name{agency="..",system="..",check=".."<close>value`, where `close` ends the
-    /// label set: `} `, or one more label of emcd's own (see [`closing`]).
-    fn sample(&mut self, name: &str, s: &Sample<'_>, close: &str, v: Value) {
-        let out = &mut *self.out;
-        out.push_str(name);
-        out.push('{');
-        out.push_str(&self.labels[s.labels.clone()]);
-        out.push_str(close);
-        match v {
-            Value::Int(i) => out.push_str(itoa::Buffer::new().format(i)),
-            Value::Float(f) => out.push_str(dtoa::Buffer::new().format(f)),
-        }
-        out.push('\n');
-    }
-
-    /// One gauge family: a line for each check that has a value.
-    fn gauge(
-        &mut self,
-        samples: &[Sample<'_>],
-        (name, help): (&str, &str),
-        value: impl Fn(&Sample<'_>) -> Option<Value>,
-    ) {
-        self.descriptor(name, help, "gauge");
-        for s in samples {
-            if let Some(v) = value(s) {
-                self.sample(name, s, "} ", v);
-            }
-        }
-    }
-}
-
-/// A label value with `\`, `"` and newlines escaped (ids never have them; names might).
-fn escaped(out: &mut String, s: &str) {
-    if !s.bytes().any(|b| matches!(b, b'\\' | b'"' | b'\n')) {
-        out.push_str(s);
-        return;
-    }
-    for ch in s.chars() {
-        match ch {
-            '\\' => out.push_str("\\\\"),
-            '"' => out.push_str("\\\""),
-            '\n' => out.push_str("\\n"),
-            _ => out.push(ch),
-        }
-    }
-}
-
-/// The end of a label set that adds `key="value"` (emcd's own values: no escaping).
-fn closing(key: &str, value: &str) -> String {
-    format!(",{key}=\"{value}\"}} ")
-}
-
-fn int(b: bool) -> Option<Value> {
-    Some(Value::Int(i64::from(b)))
-}
-
 /// Writes the per-check families (`probe_*`, `emcd_check_*`, `emcd_alerts_firing`,
 /// `emcd_probes_total`), in the order and form prometheus-client wrote them.
-pub(super) fn encode_checks(out: &mut String, fleet: &Fleet, snap: &Snapshot<'_>, format: Format) {
+/// Only the leader of a cluster writes the families after the probe ones
+/// (`Metrics::encode`).
+pub(super) fn encode_checks(
+    out: &mut String,
+    fleet: &Fleet,
+    snap: &Snapshot<'_>,
+    format: Format,
+    leader: bool,
+) {
     let samples = &snap.samples;
     let mut page = Page {
         out,
         labels: &snap.labels,
     };
-    page.gauge(
+    // The probe families carry this node's vantage (an id: no escaping).
+    let vantage = fleet.config.cluster.vantage.as_str();
+    let by = closing("vantage", vantage);
+    page.probe_gauge(
         samples,
         ("probe_success", "1 if the last result was up or degraded"),
+        &by,
         |s| s.last.as_ref().and_then(|l| int(l.success)),
     );
-    page.gauge(
+    page.probe_gauge(
         samples,
         ("probe_duration_seconds", "Total duration of the last probe"),
+        &by,
         |s| s.last.as_ref().map(|l| Value::Float(l.duration)),
     );
     let name = "probe_http_duration_seconds";
     page.descriptor(name, "Phase durations of the last HTTP probe", "gauge");
-    let phases = Phases::NAMES.map(|p| closing("phase", p));
+    let phases = Phases::NAMES.map(|p| format!(",vantage=\"{vantage}\",phase=\"{p}\"}} "));
     for s in samples.iter().filter(|s| s.http) {
         if let Some(l) = &s.last {
             for (close, d) in phases.iter().zip(l.phases.as_array()) {
@@ -220,25 +177,30 @@ pub(super) fn encode_checks(out: &mut String, fleet: &Fleet, snap: &Snapshot<'_>
             }
         }
     }
-    page.gauge(
+    page.probe_gauge(
         samples,
         (
             "probe_http_status_code",
             "Status code of the last HTTP probe (0 if none)",
         ),
+        &by,
         |s| {
             let l = s.last.as_ref().filter(|_| s.http)?;
             Some(Value::Int(i64::from(l.status)))
         },
     );
-    page.gauge(
+    page.probe_gauge(
         samples,
         (
             "probe_ssl_earliest_cert_expiry",
             "Unix time of the earliest certificate expiry in the chain",
         ),
+        &by,
         |s| s.last.as_ref()?.cert_expiry.map(Value::Int),
     );
+    if !leader {
+        return;
+    }
     page.gauge(
         samples,
         (

@@ -98,6 +98,8 @@ fn policy(timeout: Duration) -> Policy {
         degraded_after: Duration::from_secs(3),
         slo_availability: 99.5,
         cert_min_days: 14,
+        vantages: Vec::new(),
+        quorum: None,
     }
 }
 

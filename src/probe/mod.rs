@@ -206,6 +206,8 @@ mod tests {
             degraded_after: Duration::from_secs(3),
             slo_availability: 99.5,
             cert_min_days: 14,
+            vantages: Vec::new(),
+            quorum: None,
         };
         let measured = |secs, failure| Measured {
             duration: Duration::from_secs(secs),

@@ -49,6 +49,15 @@ pub async fn restore(fleet: &Fleet, store: &Store, now: i64) -> Result<usize, St
         let check = &fleet.checks[i];
         let reach = 2 * secs_i64(check.config.policy.interval);
         let mut live = check.live.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(v) = &r.vantage {
+            // A vantage's own result (docs/cluster.md): its latest, for the next verdict.
+            let last = last_of(&r, None);
+            match live.by_vantage.iter_mut().find(|(o, _)| **o == **v) {
+                Some((_, l)) => *l = last,
+                None => live.by_vantage.push((v.as_str().into(), last)),
+            }
+            continue;
+        }
         if live.last.as_ref().is_some_and(|l| l.at > r.ts) {
             continue; // a result recorded since the start is newer
         }

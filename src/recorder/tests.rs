@@ -66,7 +66,7 @@ async fn results_change_live_state_and_an_impaired_vantage_books_them_unknown() 
         writer,
         fleet.clone(),
         vantage.clone(),
-        Role::single("local"),
+        Role::single("local", "local"),
     );
     let check = fleet.current().checks[0].clone();
 

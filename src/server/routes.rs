@@ -38,18 +38,19 @@ pub(super) async fn route(app: &AppState, req: Request<Incoming>) -> Response<Bo
             let format = Format::negotiate(accept);
             // Encoding a large fleet's page takes tens of milliseconds: do it off the
             // runtime's workers, so the scheduler and the probes are not held up.
-            let metrics = app.metrics.clone();
-            let page = match tokio::task::spawn_blocking(move || metrics.encode(format)).await {
-                Ok(page) => page,
-                Err(e) => {
-                    tracing::error!(error = %e, "encoding /metrics failed");
-                    return error(
-                        StatusCode::INTERNAL_SERVER_ERROR,
-                        "internal",
-                        "encoding /metrics failed",
-                    );
-                }
-            };
+            let (metrics, role) = (app.metrics.clone(), app.role.clone());
+            let page =
+                match tokio::task::spawn_blocking(move || metrics.encode(format, &role)).await {
+                    Ok(page) => page,
+                    Err(e) => {
+                        tracing::error!(error = %e, "encoding /metrics failed");
+                        return error(
+                            StatusCode::INTERNAL_SERVER_ERROR,
+                            "internal",
+                            "encoding /metrics failed",
+                        );
+                    }
+                };
             Response::builder()
                 .header(header::CONTENT_TYPE, format.content_type())
                 .body(Full::new(Bytes::from(page)))

@@ -55,7 +55,8 @@ async fn write(
                 .bind(r.ts)
                 .bind(r.code)
                 .bind(r.duration_ms)
-                .bind(r.message.as_deref());
+                .bind(r.message.as_deref())
+                .bind(r.vantage.as_deref());
         }
         let last = tx.execute(q).await?.last_insert_rowid();
         let first = last - chunk.len() as i64 + 1;
@@ -90,13 +91,14 @@ async fn write(
 /// The SQL of a multi-row insert of `n` (1..=100) rows, built once per process.
 fn insert_sql(n: usize) -> &'static str {
     fn build(n: usize) -> String {
-        let mut s =
-            String::from("INSERT INTO results (check_id, ts, code, duration_ms, message) VALUES ");
+        let mut s = String::from(
+            "INSERT INTO results (check_id, ts, code, duration_ms, message, vantage) VALUES ",
+        );
         for i in 0..n {
             s.push_str(if i == 0 {
-                "(?,?,?,?,?)"
+                "(?,?,?,?,?,?)"
             } else {
-                ",(?,?,?,?,?)"
+                ",(?,?,?,?,?,?)"
             });
         }
         s

@@ -97,6 +97,8 @@ pub struct StoredResult {
     pub status_code: Option<u16>,
     pub duration_ms: i64,
     pub message: Option<String>,
+    /// The vantage it was measured from; `None` in the check's timeline.
+    pub vantage: Option<String>,
 }
 
 /// The open database: the writer's connection is handed to [`writer::spawn`]; reads go
@@ -236,9 +238,8 @@ impl Store {
         Ok(rows.into_iter().collect())
     }
 
-    /// Raw results of one check, newest first, with `from <= ts <= to` (unix seconds).
-    /// The time range is narrowed through `result_marks`, so the scan is bounded by the
-    /// fleet's results in that range, not by the whole table.
+    /// The timeline of one check (its verdicts), newest first, with `from <= ts <= to`
+    /// (unix seconds): [`Store::results_of`] with no vantage.
     pub async fn results(
         &self,
         check_id: i64,
@@ -246,9 +247,24 @@ impl Store {
         to: Option<i64>,
         limit: u32,
     ) -> Result<Vec<StoredResult>, StoreError> {
+        self.results_of(check_id, None, from, to, limit).await
+    }
+
+    /// Raw results of one check, newest first, with `from <= ts <= to` (unix seconds):
+    /// those measured from `vantage`, or with `None` its timeline. The time range is
+    /// narrowed through `result_marks`, so the scan is bounded by the fleet's results in
+    /// that range, not by the whole table.
+    pub async fn results_of(
+        &self,
+        check_id: i64,
+        vantage: Option<&str>,
+        from: Option<i64>,
+        to: Option<i64>,
+        limit: u32,
+    ) -> Result<Vec<StoredResult>, StoreError> {
         let reader = match &self.engine {
             Engine::Sqlite { reader, .. } => reader,
-            Engine::Pg(pg) => return pg::results(pg, check_id, from, to, limit).await,
+            Engine::Pg(pg) => return pg::results(pg, check_id, vantage, from, to, limit).await,
         };
         let lo = match from {
             Some(from) => sqlx::query_scalar::<_, i64>(
@@ -272,13 +288,14 @@ impl Store {
             None => i64::MAX,
         };
         let rows = sqlx::query(
-            "SELECT rowid AS seq, ts, code, duration_ms, message FROM results \
-             WHERE rowid >= ? AND rowid < ? AND check_id = ? AND ts >= ? AND ts <= ? \
-             ORDER BY rowid DESC LIMIT ?",
+            "SELECT rowid AS seq, ts, code, duration_ms, message, vantage FROM results \
+             WHERE rowid >= ? AND rowid < ? AND check_id = ? AND vantage IS ? \
+             AND ts >= ? AND ts <= ? ORDER BY rowid DESC LIMIT ?",
         )
         .bind(lo)
         .bind(hi)
         .bind(check_id)
+        .bind(vantage)
         .bind(from.unwrap_or(i64::MIN))
         .bind(to.unwrap_or(i64::MAX))
         .bind(i64::from(limit))
@@ -338,6 +355,7 @@ fn decode_row(r: &impl row::Get) -> Result<StoredResult, StoreError> {
         status_code,
         duration_ms: r.i64("duration_ms"),
         message: r.opt_text("message"),
+        vantage: r.opt_text("vantage"),
     })
 }
 

@@ -64,7 +64,8 @@ impl Store {
         let placeholders = vec!["?"; check_ids.len()].join(",");
         let sql = format!(
             "SELECT check_id, ts, code FROM results \
-             WHERE rowid >= ? AND rowid < ? AND ts >= ? AND ts <= ? AND check_id IN ({placeholders}) \
+             WHERE rowid >= ? AND rowid < ? AND ts >= ? AND ts <= ? AND vantage IS NULL \
+             AND check_id IN ({placeholders}) \
              ORDER BY rowid"
         );
         // Audited: the only dynamic part is the number of `?` placeholders.
@@ -106,7 +107,7 @@ impl Store {
             return Ok(Vec::new());
         }
         let rows = sqlx::query(
-            "SELECT rowid AS seq, ts, code, duration_ms, message, check_id FROM results \
+            "SELECT rowid AS seq, ts, code, duration_ms, message, vantage, check_id FROM results \
              WHERE rowid >= ? AND rowid < ? AND ts >= ? AND ts <= ? ORDER BY rowid",
         )
         .bind(lo)
@@ -116,7 +117,7 @@ impl Store {
         .fetch_all(reader)
         .await?;
         rows.iter()
-            .map(|r| Ok((r.get(5), super::decode_row(r)?)))
+            .map(|r| Ok((r.get("check_id"), super::decode_row(r)?)))
             .collect()
     }
 }

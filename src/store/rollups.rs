@@ -99,7 +99,7 @@ impl Store {
         let end = Store::rowid_at(reader, to + 120).await?;
         while next < end {
             let rows = sqlx::query(
-                "SELECT rowid, check_id, ts, code, duration_ms FROM results \
+                "SELECT rowid, check_id, ts, code, duration_ms, vantage IS NULL FROM results \
                  WHERE rowid >= ? AND rowid < ? ORDER BY rowid LIMIT ?",
             )
             .bind(next)
@@ -111,7 +111,8 @@ impl Store {
             next = last.get::<i64, _>(0) + 1;
             for r in &rows {
                 let ts: i64 = r.get(2);
-                if ts < from || ts >= to {
+                // A vantage's own results are not the timeline (docs/cluster.md).
+                if ts < from || ts >= to || !r.get::<bool, _>(5) {
                     continue;
                 }
                 if let Some((kind, _, _)) = unpack(r.get(3)) {

@@ -65,6 +65,9 @@ impl CheckReg {
 #[derive(Clone, Debug)]
 pub struct ResultRow {
     pub check_id: i64,
+    /// The vantage it was measured from when the check has several (docs/cluster.md);
+    /// `None` for the check's timeline (its verdicts, or its only vantage's results).
+    pub vantage: Option<Arc<str>>,
     /// Unix seconds.
     pub ts: i64,
     /// Packed by [`super::pack`].

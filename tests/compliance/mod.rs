@@ -180,7 +180,7 @@ pub async fn simulate(dir: &ConfigDir, from: i64, to: i64) -> Vec<Event> {
         w.clone(),
         fleet.clone(),
         emcd::vantage::Vantage::new("local"),
-        emcd::role::Role::single("local"),
+        emcd::role::Role::single("local", "local"),
     );
     let start = from - 86_400;
     let mut events = Vec::new();
@@ -213,6 +213,7 @@ pub async fn simulate(dir: &ConfigDir, from: i64, to: i64) -> Vec<Event> {
             let check = &current.checks[current.by_id[id.as_str()]];
             let row = ResultRow {
                 check_id: check.db_id,
+                vantage: None,
                 ts: e.t,
                 code: pack(e.kind, None, None),
                 duration_ms: e.duration_ms,
@@ -227,6 +228,7 @@ pub async fn simulate(dir: &ConfigDir, from: i64, to: i64) -> Vec<Event> {
                 status_code: None,
                 duration_ms: e.duration_ms,
                 message: None,
+                vantage: None,
             };
             recorder.stored(check, &stored).await.unwrap();
             next += 1;

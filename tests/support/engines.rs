@@ -76,6 +76,7 @@ pub fn row(check_id: i64, ts: i64, i: i64) -> ResultRow {
     let down = i % 7 == 0;
     ResultRow {
         check_id,
+        vantage: None,
         ts,
         code: if down {
             pack(ResultKind::Down, Some(ErrorKind::Status), Some(503))

@@ -52,6 +52,8 @@ pub fn policy(timeout: Duration, degraded_after: Duration) -> Policy {
         degraded_after,
         slo_availability: 99.5,
         cert_min_days: 14,
+        vantages: Vec::new(),
+        quorum: None,
     }
 }
 

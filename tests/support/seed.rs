@@ -27,6 +27,7 @@ pub async fn seed(main_config: &Path, rows: &[(&str, i64, ResultKind)]) {
         };
         let row = ResultRow {
             check_id: ids[check],
+            vantage: None,
             ts,
             code: emcd::store::pack(result, error, status),
             duration_ms: 100,

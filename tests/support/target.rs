@@ -4,7 +4,7 @@
 //! counts what it served. Nothing here reaches beyond 127.0.0.1, and every server
 //! connection is bounded in time.
 
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::sync::atomic::{AtomicU16, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -17,6 +17,8 @@ use tokio_rustls::TlsAcceptor;
 /// A request as the test server saw it.
 #[derive(Clone, Debug, Default)]
 pub struct Request {
+    /// The client's address (a vantage on loopback: `--source-address 127.0.0.N`).
+    pub peer: Option<IpAddr>,
     pub method: String,
     pub path: String,
     /// Names lower-cased.
@@ -116,17 +118,18 @@ async fn start(tls: Option<TlsAcceptor>, handler: Handler) -> Server {
     let (h, r) = (hits.clone(), requests.clone());
     let task = tokio::spawn(async move {
         loop {
-            let Ok((tcp, _)) = listener.accept().await else {
+            let Ok((tcp, peer)) = listener.accept().await else {
                 return;
             };
             let (tls, handler, hits, requests) =
                 (tls.clone(), handler.clone(), h.clone(), r.clone());
             tokio::spawn(tokio::time::timeout(Duration::from_secs(20), async move {
+                let peer = peer.ip();
                 match tls {
-                    None => handle(tcp, &handler, &hits, &requests).await,
+                    None => handle(tcp, peer, &handler, &hits, &requests).await,
                     Some(tls) => {
                         if let Ok(stream) = tls.accept(tcp).await {
-                            handle(stream, &handler, &hits, &requests).await;
+                            handle(stream, peer, &handler, &hits, &requests).await;
                         }
                     }
                 }
@@ -143,11 +146,12 @@ async fn start(tls: Option<TlsAcceptor>, handler: Handler) -> Server {
 
 async fn handle<S: AsyncRead + AsyncWrite + Unpin>(
     mut stream: S,
+    peer: IpAddr,
     handler: &Handler,
     hits: &AtomicUsize,
     requests: &Mutex<Vec<Request>>,
 ) {
-    let Some(request) = read_request(&mut stream).await else {
+    let Some(request) = read_request(&mut stream, peer).await else {
         return;
     };
     hits.fetch_add(1, Ordering::SeqCst);
@@ -178,7 +182,7 @@ async fn handle<S: AsyncRead + AsyncWrite + Unpin>(
     let _ = stream.shutdown().await;
 }
 
-async fn read_request<S: AsyncRead + Unpin>(stream: &mut S) -> Option<Request> {
+async fn read_request<S: AsyncRead + Unpin>(stream: &mut S, peer: IpAddr) -> Option<Request> {
     let mut buf = Vec::new();
     let mut chunk = [0u8; 4096];
     let end = loop {
@@ -200,6 +204,7 @@ async fn read_request<S: AsyncRead + Unpin>(stream: &mut S) -> Option<Request> {
         .map(|(n, v)| (n.trim().to_ascii_lowercase(), v.trim().to_owned()))
         .collect();
     let mut request = Request {
+        peer: Some(peer),
         method,
         path,
         headers,

@@ -65,6 +65,10 @@ pub struct CheckSection {
     pub slo: Option<Spanned<SloSection>>,
     /// Overrides `defaults.cert_min_days`.
     pub cert_min_days: Option<Text>,
+    /// Overrides `defaults.vantages`.
+    pub vantages: Option<Spanned<Vec<Text>>>,
+    /// Overrides `defaults.quorum`.
+    pub quorum: Option<Text>,
     /// Probe an HTTP(S) URL.
     pub http: Option<Spanned<HttpSection>>,
     /// Open a TCP connection (and optionally a TLS session).
@@ -89,6 +93,8 @@ impl CheckSection {
                 .as_ref()
                 .and_then(|s| s.value.availability.as_ref()),
             cert_min_days: self.cert_min_days.as_ref(),
+            vantages: self.vantages.as_ref(),
+            quorum: self.quorum.as_ref(),
         }
     }
 }

@@ -19,6 +19,9 @@ pub struct MainFile {
     pub probing: Option<Spanned<ProbingSection>>,
     /// Where this node probes from (docs/configuration.md, "cluster").
     pub cluster: Option<Spanned<ClusterSection>>,
+    /// Names of the vantages, for the status page and reports (docs/cluster.md). When
+    /// given, it is the list of every vantage: checks and nodes may name only these.
+    pub vantages: Option<Vec<Spanned<VantageSection>>>,
     /// Values every check inherits unless it sets them itself.
     pub defaults: Option<Spanned<PolicySection>>,
     /// The connection mandate.
@@ -118,6 +121,21 @@ pub struct PolicySection {
     pub slo: Option<Spanned<SloSection>>,
     /// Alert when a TLS certificate expires in fewer days than this. Default `14`.
     pub cert_min_days: Option<Text>,
+    /// The vantages that probe a check. Default: every vantage.
+    pub vantages: Option<Spanned<Vec<Text>>>,
+    /// Down only when this many of the check's vantages see it down; 1 to their number.
+    /// Default: a majority of them.
+    pub quorum: Option<Text>,
+}
+
+/// One entry of `vantages`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct VantageSection {
+    /// `[a-z0-9-]{1,63}`, what `cluster.vantage` and `--vantage` name.
+    pub id: Option<Text>,
+    /// As shown to people, e.g. "Hà Nội (VNPT)". Default: the id.
+    pub name: Option<Text>,
 }
 
 impl PolicySection {
@@ -133,6 +151,8 @@ impl PolicySection {
                 .as_ref()
                 .and_then(|s| s.value.availability.as_ref()),
             cert_min_days: self.cert_min_days.as_ref(),
+            vantages: self.vantages.as_ref(),
+            quorum: self.quorum.as_ref(),
         }
     }
 }
@@ -147,6 +167,8 @@ pub struct PolicyRef<'a> {
     pub degraded_after: Option<&'a Text>,
     pub slo_availability: Option<&'a Text>,
     pub cert_min_days: Option<&'a Text>,
+    pub vantages: Option<&'a Spanned<Vec<Text>>>,
+    pub quorum: Option<&'a Text>,
 }
 
 #[derive(Debug, Default, Deserialize)]

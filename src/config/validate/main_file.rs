@@ -17,6 +17,7 @@ pub struct MainParts {
     pub storage: Storage,
     pub probing: Probing,
     pub cluster: Cluster,
+    pub vantages: Vec<VantageName>,
     /// `defaults` laid over the built-in policy: what checks inherit.
     pub defaults: Policy,
     pub connection: Connection,
@@ -39,6 +40,8 @@ fn section<T>(s: &Option<Spanned<T>>) -> Option<&T> {
 }
 
 pub fn main_file(ctx: &mut Ctx<'_>, raw: &MainFile) -> MainParts {
+    let vantages = vantages(ctx, raw.vantages.as_deref());
+    ctx.vantages = vantages.iter().map(|v| v.id.clone()).collect();
     let defaults = match &raw.defaults {
         Some(d) => policy::layer(ctx, d.value.policy(), "defaults", &policy::builtin()),
         None => policy::builtin(),
@@ -76,6 +79,7 @@ pub fn main_file(ctx: &mut Ctx<'_>, raw: &MainFile) -> MainParts {
                 |s| scalar::LEASE.parse(s),
             ),
         },
+        vantages,
         defaults,
         connection: Connection {
             window: ctx.or(
@@ -97,6 +101,36 @@ pub fn main_file(ctx: &mut Ctx<'_>, raw: &MainFile) -> MainParts {
             .collect(),
         include,
     }
+}
+
+/// `vantages`: ids unique, names default to the ids.
+fn vantages(ctx: &mut Ctx<'_>, list: Option<&[Spanned<raw::VantageSection>]>) -> Vec<VantageName> {
+    let mut out: Vec<VantageName> = Vec::new();
+    for (i, v) in list.into_iter().flatten().enumerate() {
+        let path = idx("vantages", i);
+        let Some(id) = ctx
+            .required(v.value.id.as_ref(), v.referenced, &path, "id")
+            .and_then(|t| ctx.parse(t, &sub(&path, "id"), scalar::id))
+        else {
+            continue;
+        };
+        if out.iter().any(|o| o.id == id) {
+            ctx.error(
+                v.referenced,
+                &path,
+                format!("vantage {id:?} is listed twice"),
+            );
+            continue;
+        }
+        let name = v
+            .value
+            .name
+            .as_ref()
+            .and_then(|t| ctx.text(t, &sub(&path, "name")))
+            .unwrap_or_else(|| id.clone());
+        out.push(VantageName { id, name });
+    }
+    out
 }
 
 fn server(ctx: &mut Ctx<'_>, s: Option<&raw::ServerSection>) -> Server {

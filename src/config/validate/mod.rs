@@ -21,7 +21,7 @@ use super::raw::{Headers, Spanned, Text};
 use super::scalar::{self, Msg};
 
 pub use agency::agency_file;
-pub use main_file::{main_file, Include};
+pub use main_file::{main_file, Include, MainParts};
 
 /// What validating one file needs, and the errors found in it.
 pub struct Ctx<'a> {
@@ -29,6 +29,8 @@ pub struct Ctx<'a> {
     source: &'a str,
     env: Env<'a>,
     pub errors: Vec<ConfigError>,
+    /// The ids of the main file's `vantages`, which checks may name (empty: any).
+    pub vantages: Vec<String>,
 }
 
 impl<'a> Ctx<'a> {
@@ -38,6 +40,7 @@ impl<'a> Ctx<'a> {
             source,
             env,
             errors: Vec::new(),
+            vantages: Vec::new(),
         }
     }
 

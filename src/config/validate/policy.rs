@@ -4,9 +4,9 @@
 use std::time::Duration;
 
 use super::super::model::Policy;
-use super::super::raw::PolicyRef;
+use super::super::raw::{PolicyRef, Spanned, Text};
 use super::super::scalar::{self, fmt_duration, Msg};
-use super::{sub, Ctx};
+use super::{idx, sub, Ctx};
 
 /// docs/configuration.md values, used where `defaults` says nothing.
 pub fn builtin() -> Policy {
@@ -18,6 +18,8 @@ pub fn builtin() -> Policy {
         degraded_after: Duration::from_secs(3),
         slo_availability: 99.5,
         cert_min_days: 14,
+        vantages: Vec::new(),
+        quorum: None,
     }
 }
 
@@ -69,7 +71,43 @@ pub fn layer(ctx: &mut Ctx<'_>, keys: PolicyRef<'_>, prefix: &str, base: &Policy
             base.cert_min_days,
             |s| scalar::integer(s, 0, 36500).map(|n| n as u32),
         ),
+        vantages: match keys.vantages {
+            Some(list) => vantages(ctx, list, &sub(prefix, "vantages")),
+            None => base.vantages.clone(),
+        },
+        quorum: match keys.quorum {
+            Some(t) => ctx.parse(t, &sub(prefix, "quorum"), |s| {
+                scalar::integer(s, 1, 1000).map(|n| n as u32)
+            }),
+            None => base.quorum,
+        },
     };
+    // A quorum must be reachable by the check's vantages where they are known: its own
+    // list, else every declared vantage.
+    if let (Some(q), Some(at)) = (
+        p.quorum,
+        keys.quorum
+            .map(|t| t.referenced)
+            .or(keys.vantages.map(|l| l.referenced)),
+    ) {
+        let of = if p.vantages.is_empty() {
+            &ctx.vantages
+        } else {
+            &p.vantages
+        };
+        if !of.is_empty() && q as usize > of.len() {
+            let key = if keys.quorum.is_some() {
+                "quorum"
+            } else {
+                "vantages"
+            };
+            let message = format!(
+                "quorum {q} is more than the check's {} vantages {of:?}",
+                of.len()
+            );
+            ctx.error(at, &sub(prefix, key), message);
+        }
+    }
     // Compare only values that parsed, and only where this layer changed one of them.
     let culprit = keys
         .timeout
@@ -89,6 +127,35 @@ pub fn layer(ctx: &mut Ctx<'_>, keys: PolicyRef<'_>, prefix: &str, base: &Policy
         }
     }
     p
+}
+
+/// A list of vantage ids: at least one, each once, each declared in `vantages` if the
+/// main file declares them.
+fn vantages(ctx: &mut Ctx<'_>, list: &Spanned<Vec<Text>>, path: &str) -> Vec<String> {
+    if list.value.is_empty() {
+        let message = "expected at least one vantage, e.g. [hn-vnpt]";
+        ctx.error(list.referenced, path, message);
+        return Vec::new();
+    }
+    let mut out: Vec<String> = Vec::new();
+    for (i, t) in list.value.iter().enumerate() {
+        let Some(id) = ctx.parse(t, &idx(path, i), scalar::id) else {
+            continue;
+        };
+        let message = if out.contains(&id) {
+            format!("vantage {id:?} is listed twice")
+        } else if !ctx.vantages.is_empty() && !ctx.vantages.contains(&id) {
+            format!(
+                "unknown vantage {id:?}: `vantages` declares {:?}",
+                ctx.vantages
+            )
+        } else {
+            out.push(id);
+            continue;
+        };
+        ctx.error(t.referenced, &idx(path, i), message);
+    }
+    out
 }
 
 #[cfg(test)]
@@ -129,6 +196,8 @@ mod tests {
             degraded_after: Duration::from_secs(1),
             slo_availability: 99.9,
             cert_min_days: 30,
+            vantages: Vec::new(),
+            quorum: None,
         };
         assert_eq!(c, expected);
     }

@@ -26,7 +26,8 @@ struct Oracle(FleetHandle, WindowSums);
 impl Collector for Oracle {
     fn encode(&self, mut enc: DescriptorEncoder) -> std::fmt::Result {
         let fleet = self.0.current();
-        let samples = snapshot(&fleet, &self.1, NOW).samples;
+        let samples = snapshot(&fleet, &self.1, NOW, &Role::single("n", "local")).samples;
+        let vantage = fleet.config.cluster.vantage.as_str();
         let labels = |s: &Sample<'_>| {
             [
                 ("agency", s.check.agency.clone()),
@@ -127,14 +128,21 @@ impl Collector for Oracle {
                         continue;
                     };
                     for (phase, d) in Phases::NAMES.iter().zip(l.phases.as_array()) {
-                        let l = (&labels(s)[..], [("phase", *phase)]);
+                        let l = (&labels(s)[..], [("vantage", vantage), ("phase", *phase)]);
                         m.encode_family(&l)?.encode_gauge(&d.as_secs_f64())?;
                     }
                     continue;
                 }
+                // The probe families carry this node's vantage.
+                let by: &[(&str, &str)] = if name.starts_with("probe_") {
+                    &[("vantage", vantage)]
+                } else {
+                    &[]
+                };
+                let l = (&labels(s)[..], by);
                 match get(s) {
-                    Some(Ok(v)) => m.encode_family(&labels(s))?.encode_gauge(&v)?,
-                    Some(Err(v)) => m.encode_family(&labels(s))?.encode_gauge(&v)?,
+                    Some(Ok(v)) => m.encode_family(&l)?.encode_gauge(&v)?,
+                    Some(Err(v)) => m.encode_family(&l)?.encode_gauge(&v)?,
                     None => {}
                 }
             }
@@ -273,15 +281,15 @@ fn same_bytes_as_prometheus_client() {
     let mut expected = String::new();
     prometheus_client::encoding::text::encode_registry(&mut expected, &oracle).unwrap();
     let fleet = handle.current();
-    let snap = snapshot(&fleet, &sums, NOW);
+    let snap = snapshot(&fleet, &sums, NOW, &Role::single("n", "local"));
     let mut om = String::new();
-    encode_checks(&mut om, &fleet, &snap, Format::OpenMetrics);
+    encode_checks(&mut om, &fleet, &snap, Format::OpenMetrics, true);
     assert_eq!(om, expected);
     let mut text = String::new();
-    encode_checks(&mut text, &fleet, &snap, Format::Text);
+    encode_checks(&mut text, &fleet, &snap, Format::Text, true);
     assert_eq!(text, openmetrics_to_text(&expected));
     for line in [
-            "probe_duration_seconds{agency=\"a-one\",system=\"s\",check=\"web\"} 1e-7\n",
+            "probe_duration_seconds{agency=\"a-one\",system=\"s\",check=\"web\",vantage=\"local\"} 1e-7\n",
             "emcd_check_availability_ratio{agency=\"a-one\",system=\"s\",check=\"web\",window=\"30d\"} ",
             "emcd_agency_availability_ratio{agency=\"b-two\",window=\"1h\"} ",
             "emcd_alerts_firing{alertname=\"SystemNotConnected\",severity=\"critical\",agency=\"b-two\"} 1\n",
@@ -296,11 +304,55 @@ fn duration_buckets_are_cumulative_once() {
     for seconds in [0.03, 0.07, 20.0] {
         fleet.systems[0].durations.observe(seconds);
     }
-    let page = crate::metrics::Metrics::new(FleetHandle::new(fleet)).encode(Format::Text);
+    let page = crate::metrics::Metrics::new(FleetHandle::new(fleet))
+        .encode(Format::Text, &Role::single("n", "local"));
     let labels = "agency=\"a-one\",system=\"s\"";
     for (le, n) in [("0.05", 1), ("0.1", 2), ("10.0", 2), ("+Inf", 3)] {
         let line = format!("emcd_probe_duration_seconds_bucket{{le=\"{le}\",{labels}}} {n}\n");
         assert!(page.contains(&line), "{line} in\n{page}");
     }
     assert!(page.contains("emcd_probe_duration_seconds_count{agency=\"a-one\",system=\"s\"} 3\n"));
+}
+
+/// A follower of a cluster (docs/cluster.md, "Metrics"): the probe families of the
+/// checks it probes, its own durations, and none of the families the leader exports.
+#[test]
+fn a_follower_exports_only_its_own_probes() {
+    let fleet = fleet();
+    for c in &fleet.checks {
+        c.live.lock().unwrap().last = Some(LastResult {
+            at: NOW,
+            result: ResultKind::Up,
+            error: None,
+            status_code: Some(200),
+            duration: 0.1,
+            phases: Phases::default(),
+            cert_expiry: None,
+            message: None,
+        });
+    }
+    let ids: Vec<String> = fleet.checks.iter().map(|c| c.id.0.to_string()).collect();
+    let role = Role::new("node-b", "local");
+    role.set_live(vec!["node-a".into(), "node-b".into()]);
+    let mine: Vec<&String> = ids.iter().filter(|c| role.mine(c)).collect();
+    let metrics = crate::metrics::Metrics::new(FleetHandle::new(fleet));
+    let page = metrics.encode(Format::Text, &role);
+    assert_eq!(page.matches("probe_success{").count(), mine.len(), "{page}");
+    // The other node exports the rest: every check's probes on exactly one page.
+    let other = Role::new("node-a", "local");
+    other.set_live(vec!["node-a".into(), "node-b".into()]);
+    let theirs = metrics
+        .encode(Format::Text, &other)
+        .matches("probe_success{")
+        .count();
+    assert_eq!(mine.len() + theirs, ids.len());
+    for family in [
+        "emcd_check_up{",
+        "emcd_system_connected{",
+        "emcd_alerts_firing{",
+        "emcd_agency_",
+    ] {
+        assert!(!page.contains(family), "{family} on a follower:\n{page}");
+    }
+    assert!(page.contains("emcd_probe_duration_seconds_count{"));
 }

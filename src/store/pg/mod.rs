@@ -21,7 +21,8 @@ use super::StoreError;
 const MIGRATIONS: &[(i64, &str)] = &[
     (1, include_str!("migrations/0001_init.sql")),
     (2, include_str!("migrations/0002_cluster.sql")),
-    (3, include_str!("migrations/0003_connection.sql")),
+    (3, include_str!("migrations/0003_result_vantage.sql")),
+    (4, include_str!("migrations/0004_connection.sql")),
 ];
 
 /// The advisory lock key of migrations ("emcd" in ASCII).

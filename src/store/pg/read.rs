@@ -12,7 +12,7 @@ use crate::store::{decode_row, unpack, StoreError, StoredResult};
 
 /// The columns of a stored result, as the shared decoder reads them.
 const COLUMNS: &str = "ts AS seq, ts, code::bigint AS code, duration_ms::bigint AS duration_ms, \
-                       message, check_id::bigint AS check_id";
+                       message, vantage, check_id::bigint AS check_id";
 
 fn kind(code: i64) -> Result<crate::result::ResultKind, StoreError> {
     unpack(code).map(|(k, _, _)| k).ok_or_else(|| {
@@ -26,13 +26,14 @@ fn kind(code: i64) -> Result<crate::result::ResultKind, StoreError> {
 pub async fn results(
     pg: &Pg,
     check_id: i64,
+    vantage: Option<&str>,
     from: Option<i64>,
     to: Option<i64>,
     limit: u32,
 ) -> Result<Vec<StoredResult>, StoreError> {
     let sql = format!(
         "SELECT {COLUMNS} FROM results WHERE check_id = $1 AND ts >= $2 AND ts <= $3 \
-         ORDER BY ts DESC LIMIT $4"
+         AND vantage IS NOT DISTINCT FROM $5 ORDER BY ts DESC LIMIT $4"
     );
     // Audited: the only dynamic part is the constant column list.
     let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
@@ -40,6 +41,7 @@ pub async fn results(
         .bind(from.unwrap_or(i64::MIN))
         .bind(to.unwrap_or(i64::MAX))
         .bind(i64::from(limit))
+        .bind(vantage)
         .fetch_all(&pg.pool)
         .await?;
     rows.iter().map(decode_row).collect()
@@ -58,7 +60,7 @@ pub async fn samples(
     let ids: Vec<i32> = check_ids.iter().map(|&i| i as i32).collect();
     let rows = sqlx::query(
         "SELECT check_id::bigint, ts, code::bigint FROM results \
-         WHERE ts >= $1 AND ts <= $2 AND check_id = ANY($3) ORDER BY ts",
+         WHERE ts >= $1 AND ts <= $2 AND check_id = ANY($3) AND vantage IS NULL ORDER BY ts",
     )
     .bind(from)
     .bind(to)
@@ -103,7 +105,7 @@ pub async fn scan(
         let end = (at + 60).min(to);
         let rows = sqlx::query(
             "SELECT check_id::bigint, ts, code::bigint, duration_ms::bigint FROM results \
-             WHERE ts >= $1 AND ts < $2 ORDER BY ts",
+             WHERE ts >= $1 AND ts < $2 AND vantage IS NULL ORDER BY ts",
         )
         .bind(at)
         .bind(end)

@@ -100,14 +100,15 @@ async fn write(
             .await?;
         let r = work.results;
         sqlx::query(
-            "INSERT INTO results (ts, check_id, duration_ms, code, message) \
-             SELECT * FROM UNNEST($1::bigint[], $2::integer[], $3::integer[], $4::smallint[], $5::text[])",
+            "INSERT INTO results (ts, check_id, duration_ms, code, message, vantage) \
+             SELECT * FROM UNNEST($1::bigint[], $2::integer[], $3::integer[], $4::smallint[], $5::text[], $6::text[])",
         )
         .bind(r.iter().map(|r| r.ts).collect::<Vec<_>>())
         .bind(r.iter().map(|r| r.check_id as i32).collect::<Vec<_>>())
         .bind(r.iter().map(|r| r.duration_ms.clamp(0, i64::from(i32::MAX)) as i32).collect::<Vec<_>>())
         .bind(r.iter().map(|r| r.code as i16).collect::<Vec<_>>())
         .bind(r.iter().map(|r| r.message.as_deref()).collect::<Vec<_>>())
+        .bind(r.iter().map(|r| r.vantage.as_deref()).collect::<Vec<_>>())
         .execute(&mut *tx)
         .await?;
     }

@@ -104,6 +104,11 @@ fn any(s: &HashMap<String, f64>, prefix: &str, ok: impl Fn(f64) -> bool) -> bool
 
 /// The kit's `prometheus.yml`, pointed at the demo.
 pub fn prometheus_config(demo: &str) -> Value {
+    prometheus_config_for(&[demo])
+}
+
+/// The kit's `prometheus.yml`, its `emcd` job scraping `targets` every second.
+pub fn prometheus_config_for(targets: &[&str]) -> Value {
     let dir = repo("deploy/prometheus");
     let mut cfg = super::yaml(&dir.join("prometheus.yml"));
     cfg["global"]["scrape_interval"] = json!("1s");
@@ -125,7 +130,7 @@ pub fn prometheus_config(demo: &str) -> Value {
         .clone();
     job["scrape_interval"] = json!("1s");
     job["scrape_timeout"] = json!("1s");
-    job["static_configs"] = json!([{"targets": [demo]}]);
+    job["static_configs"] = json!([{ "targets": targets }]);
     cfg["scrape_configs"] = json!([job]);
     cfg
 }

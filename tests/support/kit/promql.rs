@@ -103,6 +103,18 @@ pub fn rules_in(dir: &Path) -> Vec<Expr> {
         .collect()
 }
 
+/// Every expression of the kit: each dashboard's targets, then every rule; ids unique.
+pub fn kit_exprs() -> Vec<Expr> {
+    let mut exprs: Vec<Expr> = super::files(&super::repo("deploy/grafana/dashboards"), ".json")
+        .iter()
+        .flat_map(|p| dashboard_exprs(&super::json(p)))
+        .collect();
+    exprs.extend(rules_in(&super::repo("deploy/prometheus/rules")));
+    let ids: std::collections::BTreeSet<&str> = exprs.iter().map(|e| e.id.as_str()).collect();
+    assert_eq!(ids.len(), exprs.len(), "expression ids are unique");
+    exprs
+}
+
 /// Replaces `$name` and `${name}` by their values, longest names first (so that
 /// `$__rate_interval` is not taken for `$__rate`). Panics on a variable left over.
 pub fn substitute(id: &str, expr: &str, vars: &BTreeMap<&str, String>) -> String {

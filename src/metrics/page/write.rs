@@ -1,0 +1,96 @@
+//! The writing half of `metrics::page`: sample lines with label sets and values
+//! formatted as prometheus-client formats them.
+
+use super::Sample;
+
+/// A sample value, formatted as prometheus-client formats it.
+#[derive(Clone, Copy)]
+pub(super) enum Value {
+    Int(i64),
+    Float(f64),
+}
+
+/// Writes sample lines into the page.
+pub(super) struct Page<'a> {
+    pub(super) out: &'a mut String,
+    pub(super) labels: &'a str,
+}
+
+impl Page<'_> {
+    pub(super) fn descriptor(&mut self, name: &str, help: &str, kind: &str) {
+        for line in ["# HELP ", "# TYPE "] {
+            self.out.push_str(line);
+            self.out.push_str(name);
+            self.out.push(' ');
+            self.out
+                .push_str(if line == "# HELP " { help } else { kind });
+            self.out.push('\n');
+        }
+    }
+
+    /// `name{agency="..",system="..",check=".."<close>value`, where `close` ends the
+    /// label set: `} `, or one more label of emcd's own (see [`closing`]).
+    pub(super) fn sample(&mut self, name: &str, s: &Sample<'_>, close: &str, v: Value) {
+        let out = &mut *self.out;
+        out.push_str(name);
+        out.push('{');
+        out.push_str(&self.labels[s.labels.clone()]);
+        out.push_str(close);
+        match v {
+            Value::Int(i) => out.push_str(itoa::Buffer::new().format(i)),
+            Value::Float(f) => out.push_str(dtoa::Buffer::new().format(f)),
+        }
+        out.push('\n');
+    }
+
+    /// One gauge family: a line for each check that has a value.
+    pub(super) fn gauge(
+        &mut self,
+        samples: &[Sample<'_>],
+        family: (&str, &str),
+        value: impl Fn(&Sample<'_>) -> Option<Value>,
+    ) {
+        self.probe_gauge(samples, family, "} ", value);
+    }
+
+    /// One gauge family whose lines end with `close` (a probe family's vantage).
+    pub(super) fn probe_gauge(
+        &mut self,
+        samples: &[Sample<'_>],
+        (name, help): (&str, &str),
+        close: &str,
+        value: impl Fn(&Sample<'_>) -> Option<Value>,
+    ) {
+        self.descriptor(name, help, "gauge");
+        for s in samples {
+            if let Some(v) = value(s) {
+                self.sample(name, s, close, v);
+            }
+        }
+    }
+}
+
+/// A label value with `\`, `"` and newlines escaped (ids never have them; names might).
+pub(super) fn escaped(out: &mut String, s: &str) {
+    if !s.bytes().any(|b| matches!(b, b'\\' | b'"' | b'\n')) {
+        out.push_str(s);
+        return;
+    }
+    for ch in s.chars() {
+        match ch {
+            '\\' => out.push_str("\\\\"),
+            '"' => out.push_str("\\\""),
+            '\n' => out.push_str("\\n"),
+            _ => out.push(ch),
+        }
+    }
+}
+
+/// The end of a label set that adds `key="value"` (emcd's own values: no escaping).
+pub(super) fn closing(key: &str, value: &str) -> String {
+    format!(",{key}=\"{value}\"}} ")
+}
+
+pub(super) fn int(b: bool) -> Option<Value> {
+    Some(Value::Int(i64::from(b)))
+}
