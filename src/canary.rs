@@ -19,6 +19,7 @@ use crate::fleet::FleetHandle;
 use crate::metrics::Metrics;
 use crate::probe::Prober;
 use crate::recorder::Recorder;
+use crate::store::alerts::AlertWrite;
 use crate::store::Store;
 use crate::util::{rfc3339, unix_now};
 use crate::vantage::{impaired, Vantage};
@@ -145,32 +146,54 @@ impl CanaryJob {
             _ => {}
         }
         self.metrics.vantage_impaired(id, holds);
-        let policy = AlertPolicy {
-            repeat_interval: config.alerting.repeat_interval,
-            in_maintenance: false,
-        };
-        let (after, action) = rules::decide(before, holds, now, policy);
-        let Some(action) = action else {
+        let summary = format!(
+            "vantage {id} is impaired: {failed} of {} canaries failing",
+            results.len()
+        );
+        let (after, w) = impaired_alert(config, id, before, holds, summary, now);
+        let Some(w) = w else {
             return after;
         };
-        let change = Change {
-            name: AlertName::VantageImpaired,
-            action,
-            starts_at: after.or(before).map_or(now, |f| f.starts_at),
-        };
-        let w = write(
-            config,
-            Subject { agency: "", system: "", check: "", vantage: Some(id) },
-            change,
-            format!("vantage {id} is impaired: {failed} of {} canaries failing", results.len()),
-            format!(
-                "At least half of the canaries of vantage {id} failed: emcd's own network is failing, so its results are recorded as unknown (never against an agency) until they pass again"
-            ),
-            None,
-            now,
-        );
         // The writer stops only at shutdown; a failed send means we are stopping.
         let _ = self.recorder.alerts(vec![w]).await;
         after
     }
+}
+
+/// The `VantageImpaired` decision for vantage `id` (docs/alerts.md) given whether it is
+/// impaired now: the alert's slot after it, and the change to queue, if any. Used for
+/// this node's vantage by its canaries, and by a cluster's leader for the others'.
+pub fn impaired_alert(
+    config: &crate::config::Config,
+    id: &str,
+    before: Option<Firing>,
+    holds: bool,
+    summary: String,
+    now: i64,
+) -> (Option<Firing>, Option<AlertWrite>) {
+    let policy = AlertPolicy {
+        repeat_interval: config.alerting.repeat_interval,
+        in_maintenance: false,
+    };
+    let (after, action) = rules::decide(before, holds, now, policy);
+    let Some(action) = action else {
+        return (after, None);
+    };
+    let change = Change {
+        name: AlertName::VantageImpaired,
+        action,
+        starts_at: after.or(before).map_or(now, |f| f.starts_at),
+    };
+    let w = write(
+        config,
+        Subject { agency: "", system: "", check: "", vantage: Some(id) },
+        change,
+        summary,
+        format!(
+            "At least half of the canaries of vantage {id} failed: emcd's own network is failing, so its results are recorded as unknown (never against an agency) until they pass again"
+        ),
+        None,
+        now,
+    );
+    (after, Some(w))
 }

@@ -14,13 +14,17 @@ use std::time::{Duration, Instant};
 
 use tokio_util::sync::CancellationToken;
 
+mod impaired;
+
 use crate::alert::senders::Senders;
 use crate::fleet::FleetHandle;
 use crate::metrics::Metrics;
 use crate::recorder::Recorder;
 use crate::role::Role;
+use crate::store::cluster::{Beat, LiveNode};
 use crate::store::{Store, StoreError};
 use crate::util::unix_now;
+use crate::vantage::Vantage;
 
 /// How far back the feed reads again each time: results are committed up to a second
 /// after they are taken (the writer's batch), by several nodes.
@@ -34,8 +38,11 @@ pub struct Cluster {
     pub recorder: Recorder,
     pub senders: Arc<Senders>,
     pub metrics: Arc<Metrics>,
-    pub vantage: String,
+    /// This node's vantage, and whether its canaries say it is impaired.
+    pub vantage: Arc<Vantage>,
     pub lease: Duration,
+    /// The other vantages' `VantageImpaired` as the leader decided them last.
+    pub impaired: std::sync::Mutex<BTreeMap<String, crate::alert_vocab::Firing>>,
 }
 
 /// A single node (SQLite): it leads from the start; the committed alert state is put
@@ -86,17 +93,41 @@ impl Cluster {
         crate::util::secs_i64(self.lease)
     }
 
+    /// Starts the cluster's job on a shared store (PostgreSQL) once this node has joined;
+    /// on a SQLite file the lone node leads from the start and no job runs.
+    pub async fn start(
+        self,
+        shutdown: CancellationToken,
+    ) -> anyhow::Result<Option<tokio::task::JoinHandle<()>>> {
+        if !self.store.shared() {
+            use anyhow::Context;
+            lead_alone(&self.store, &self.fleet, &self.senders)
+                .await
+                .context("reading alert state and the outbox")?;
+            self.metrics.cluster_leader.set(1);
+            return Ok(None);
+        }
+        self.join().await?;
+        tracing::info!(node = %self.role.node, vantage = %self.vantage.id, "joined the cluster");
+        Ok(Some(tokio::spawn(self.run(shutdown))))
+    }
+
+    /// This node's heartbeat as the store records it.
+    fn beat_row(&self) -> Beat<'_> {
+        Beat {
+            node: &self.role.node,
+            instance: &self.role.instance,
+            vantage: &self.vantage.id,
+            digest: self.digest(),
+            impaired_since: self.vantage.impaired_since(),
+        }
+    }
+
     /// Joins the cluster: refuses a node id that a live process holds.
-    pub async fn join(&self) -> anyhow::Result<()> {
+    async fn join(&self) -> anyhow::Result<()> {
         let ok = self
             .store
-            .heartbeat(
-                &self.role.node,
-                &self.role.instance,
-                &self.vantage,
-                &self.digest(),
-                self.lease_s(),
-            )
+            .heartbeat(&self.beat_row(), self.lease_s())
             .await?;
         anyhow::ensure!(
             ok,
@@ -156,22 +187,22 @@ impl Cluster {
         let started = Instant::now();
         let lease_s = self.lease_s();
         let r = &self.role;
-        match self
-            .store
-            .heartbeat(&r.node, &r.instance, &self.vantage, &self.digest(), lease_s)
-            .await
-        {
+        match self.store.heartbeat(&self.beat_row(), lease_s).await {
             Ok(true) => {}
             Ok(false) => tracing::error!(node = %r.node, "another live process holds this node id"),
             Err(e) => tracing::warn!(error = %e, "cluster heartbeat failed"),
         }
-        match self.store.live_nodes(lease_s).await {
+        let nodes = match self.store.live_nodes(lease_s).await {
             Ok(nodes) => {
                 self.membership(&nodes);
                 self.agree(&nodes).await;
+                Some(nodes)
             }
-            Err(e) => tracing::warn!(error = %e, "reading the cluster's nodes failed"),
-        }
+            Err(e) => {
+                tracing::warn!(error = %e, "reading the cluster's nodes failed");
+                None
+            }
+        };
         let term = match self.store.try_lead(&r.node, &r.instance, lease_s).await {
             Ok(term) => term,
             Err(e) => {
@@ -189,6 +220,7 @@ impl Cluster {
                     self.demote();
                     return None;
                 }
+                self.restore_impaired().await;
             }
             (None, true) => {
                 tracing::warn!(node = %r.node, "another node holds the lease; following");
@@ -197,13 +229,16 @@ impl Cluster {
             }
             _ => {}
         }
+        if let (Some(_), Some(nodes)) = (term, &nodes) {
+            self.others_impaired(nodes).await;
+        }
         // Counted from before the renewal was asked: the lease may end that early.
         term.map(|_| started + self.lease.mul_f64(0.9))
     }
 
     /// Config agreement: a node whose config digest differs from the leader's is not
     /// ready (`/readyz` says which digests differ), and says so once per change.
-    async fn agree(&self, nodes: &[(String, String, String)]) {
+    async fn agree(&self, nodes: &[LiveNode]) {
         let mine = self.digest();
         let leader = match self.store.leader().await {
             Ok(Some(l)) if l != self.role.node => l,
@@ -211,9 +246,9 @@ impl Cluster {
         };
         let why = nodes
             .iter()
-            .find(|(_, n, _)| *n == leader)
-            .filter(|(_, _, d)| *d != mine)
-            .map(|(_, n, d)| {
+            .find(|n| n.node == leader)
+            .filter(|n| n.digest != mine)
+            .map(|LiveNode { node: n, digest: d, .. }| {
                 format!(
                     "this node's config digest {mine} differs from the leader {n}'s {d}: give every node the same config files"
                 )
@@ -236,10 +271,10 @@ impl Cluster {
     }
 
     /// The live nodes: this vantage's share the checks; counts by vantage for metrics.
-    fn membership(&self, nodes: &[(String, String, String)]) {
+    fn membership(&self, nodes: &[LiveNode]) {
         let mut by_vantage: BTreeMap<&str, i64> = BTreeMap::new();
-        for (v, _, _) in nodes {
-            *by_vantage.entry(v).or_default() += 1;
+        for n in nodes {
+            *by_vantage.entry(&n.vantage).or_default() += 1;
         }
         for (v, n) in &by_vantage {
             self.metrics
@@ -249,7 +284,7 @@ impl Cluster {
         }
         let digests = nodes
             .iter()
-            .map(|(_, n, d)| (n.clone(), d.clone()))
+            .map(|n| (n.node.clone(), n.digest.clone()))
             .collect();
         self.role.set_digests(digests);
         let vantages = by_vantage.keys().map(|v| (*v).to_owned()).collect();
@@ -258,11 +293,11 @@ impl Cluster {
         }
         let mine: Vec<String> = nodes
             .iter()
-            .filter(|(v, _, _)| *v == self.vantage)
-            .map(|(_, n, _)| n.clone())
+            .filter(|n| n.vantage == self.vantage.id)
+            .map(|n| n.node.clone())
             .collect();
         if self.role.set_live(mine) {
-            tracing::info!(vantage = %self.vantage, nodes = ?self.role.live(), "the vantage's nodes changed; checks are split again");
+            tracing::info!(vantage = %self.vantage.id, nodes = ?self.role.live(), "the vantage's nodes changed; checks are split again");
         }
         let fleet = self.fleet.current();
         let assigned = fleet

@@ -134,27 +134,19 @@ pub async fn run_with(
         Role::single(&node, &config.cluster.vantage)
     };
     let recorder = Recorder::new(writer.clone(), fleet.clone(), vantage.clone(), role.clone());
-    let cluster = if store.shared() {
-        let cluster = Cluster {
-            store: store.clone(),
-            role: role.clone(),
-            fleet: fleet.clone(),
-            recorder: recorder.clone(),
-            senders: senders.clone(),
-            metrics: metrics.clone(),
-            vantage: config.cluster.vantage.clone(),
-            lease: config.cluster.lease,
-        };
-        cluster.join().await?;
-        tracing::info!(node, vantage = %config.cluster.vantage, "joined the cluster");
-        Some(tokio::spawn(cluster.run(shutdown.clone())))
-    } else {
-        crate::cluster::lead_alone(&store, &fleet, &senders)
-            .await
-            .context("reading alert state and the outbox")?;
-        metrics.cluster_leader.set(1);
-        None
+    let cluster = Cluster {
+        store: store.clone(),
+        role: role.clone(),
+        fleet: fleet.clone(),
+        recorder: recorder.clone(),
+        senders: senders.clone(),
+        metrics: metrics.clone(),
+        vantage: vantage.clone(),
+        lease: config.cluster.lease,
+        impaired: Default::default(),
     };
+    // A cluster's heartbeats and lease; a lone SQLite node leads alone.
+    let cluster = cluster.start(shutdown.clone()).await?;
     let canaries = crate::canary::CanaryJob {
         prober: prober.clone(),
         vantage: vantage.clone(),

@@ -4,6 +4,28 @@
 use super::engine::Engine;
 use super::{pg, Store, StoreError};
 
+/// What a node's heartbeat records.
+#[derive(Debug)]
+pub struct Beat<'a> {
+    pub node: &'a str,
+    /// Tells this process from an earlier one of the same node id.
+    pub instance: &'a str,
+    pub vantage: &'a str,
+    /// The digest of the config the node runs.
+    pub digest: String,
+    /// Since when the node's canaries say its vantage is impaired.
+    pub impaired_since: Option<i64>,
+}
+
+/// A live node, as its last heartbeat said.
+#[derive(Clone, Debug, PartialEq)]
+pub struct LiveNode {
+    pub vantage: String,
+    pub node: String,
+    pub digest: String,
+    pub impaired_since: Option<i64>,
+}
+
 fn sqlite_only() -> StoreError {
     StoreError::Unavailable("a cluster needs storage.postgres; a SQLite file has one node".into())
 }
@@ -16,18 +38,9 @@ impl Store {
 
     /// Records this process's heartbeat as `node`; `false` when another live process
     /// holds the node id.
-    pub async fn heartbeat(
-        &self,
-        node: &str,
-        instance: &str,
-        vantage: &str,
-        digest: &str,
-        lease_s: i64,
-    ) -> Result<bool, StoreError> {
+    pub async fn heartbeat(&self, beat: &Beat<'_>, lease_s: i64) -> Result<bool, StoreError> {
         match &self.engine {
-            Engine::Pg(p) => {
-                pg::cluster::heartbeat(p, node, instance, vantage, digest, lease_s).await
-            }
+            Engine::Pg(p) => pg::cluster::heartbeat(p, beat, lease_s).await,
             Engine::Sqlite { .. } => Err(sqlite_only()),
         }
     }
@@ -45,11 +58,8 @@ impl Store {
         }
     }
 
-    /// The live nodes: (vantage, node, config digest).
-    pub async fn live_nodes(
-        &self,
-        lease_s: i64,
-    ) -> Result<Vec<(String, String, String)>, StoreError> {
+    /// The live nodes, by vantage and node.
+    pub async fn live_nodes(&self, lease_s: i64) -> Result<Vec<LiveNode>, StoreError> {
         match &self.engine {
             Engine::Pg(p) => pg::cluster::live_nodes(p, lease_s).await,
             Engine::Sqlite { .. } => Err(sqlite_only()),

@@ -5,7 +5,7 @@
 pub mod alerts;
 mod batch;
 mod checks;
-mod cluster;
+pub mod cluster;
 mod codec;
 pub mod connection;
 mod engine;

@@ -2,6 +2,7 @@
 //! nodes. Every time is the database's (`now()`), so the nodes' clocks need not agree.
 
 use super::Pg;
+use crate::store::cluster::{Beat, LiveNode};
 use crate::store::StoreError;
 
 /// `now()` in unix seconds.
@@ -9,19 +10,14 @@ const NOW: &str = "extract(epoch from clock_timestamp())::bigint";
 
 /// Records this process's heartbeat as `node`. `false` when another process holds the
 /// node id and its heartbeat is younger than `lease_s` (two nodes with one id).
-pub async fn heartbeat(
-    pg: &Pg,
-    node: &str,
-    instance: &str,
-    vantage: &str,
-    digest: &str,
-    lease_s: i64,
-) -> Result<bool, StoreError> {
+pub async fn heartbeat(pg: &Pg, beat: &Beat<'_>, lease_s: i64) -> Result<bool, StoreError> {
     let sql = format!(
-        "INSERT INTO cluster_nodes (node, vantage, instance, config_digest, started_at, heartbeat_at) \
-         VALUES ($1, $2, $3, $4, {NOW}, {NOW}) \
+        "INSERT INTO cluster_nodes \
+         (node, vantage, instance, config_digest, started_at, heartbeat_at, impaired_since) \
+         VALUES ($1, $2, $3, $4, {NOW}, {NOW}, $6) \
          ON CONFLICT (node) DO UPDATE SET vantage = excluded.vantage, instance = excluded.instance, \
          config_digest = excluded.config_digest, heartbeat_at = excluded.heartbeat_at, \
+         impaired_since = excluded.impaired_since, \
          started_at = CASE WHEN cluster_nodes.instance = excluded.instance \
                       THEN cluster_nodes.started_at ELSE excluded.started_at END \
          WHERE cluster_nodes.instance = excluded.instance \
@@ -30,11 +26,12 @@ pub async fn heartbeat(
     );
     // Audited: the only dynamic part is the constant NOW.
     let row: Option<String> = sqlx::query_scalar(sqlx::AssertSqlSafe(sql))
-        .bind(node)
-        .bind(vantage)
-        .bind(instance)
-        .bind(digest)
+        .bind(beat.node)
+        .bind(beat.vantage)
+        .bind(beat.instance)
+        .bind(&beat.digest)
         .bind(lease_s)
+        .bind(beat.impaired_since)
         .fetch_optional(&pg.pool)
         .await?;
     Ok(row.is_some())
@@ -67,20 +64,26 @@ pub async fn try_lead(
         .await?)
 }
 
-/// The live nodes of every vantage: (vantage, node, config digest), by vantage and node.
-pub async fn live_nodes(
-    pg: &Pg,
-    lease_s: i64,
-) -> Result<Vec<(String, String, String)>, StoreError> {
+/// The live nodes of every vantage, by vantage and node.
+pub async fn live_nodes(pg: &Pg, lease_s: i64) -> Result<Vec<LiveNode>, StoreError> {
     let sql = format!(
-        "SELECT vantage, node, config_digest FROM cluster_nodes \
+        "SELECT vantage, node, config_digest AS digest, impaired_since FROM cluster_nodes \
          WHERE heartbeat_at >= {NOW} - $1 ORDER BY vantage, node"
     );
     // Audited: the only dynamic part is the constant NOW.
-    Ok(sqlx::query_as(sqlx::AssertSqlSafe(sql))
+    let rows: Vec<(String, String, String, Option<i64>)> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
         .bind(lease_s)
         .fetch_all(&pg.pool)
-        .await?)
+        .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(vantage, node, digest, impaired_since)| LiveNode {
+            vantage,
+            node,
+            digest,
+            impaired_since,
+        })
+        .collect())
 }
 
 /// The lease's holder, while it has not expired.

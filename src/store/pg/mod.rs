@@ -22,7 +22,8 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (1, include_str!("migrations/0001_init.sql")),
     (2, include_str!("migrations/0002_cluster.sql")),
     (3, include_str!("migrations/0003_result_vantage.sql")),
-    (4, include_str!("migrations/0004_connection.sql")),
+    (4, include_str!("migrations/0004_node_impaired.sql")),
+    (5, include_str!("migrations/0005_connection.sql")),
 ];
 
 /// The advisory lock key of migrations ("emcd" in ASCII).

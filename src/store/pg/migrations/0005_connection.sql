@@ -1,4 +1,4 @@
--- emcd PostgreSQL schema v4: the history of the connection mandate (docs/results.md,
+-- emcd PostgreSQL schema v5: the history of the connection mandate (docs/results.md,
 -- "Compliance over a period"). One row each time a system's standing changes:
 -- connected or not from `at` (unix seconds) until its next row. Keyed by the ids of the
 -- agency and system, so removing a system from the config never removes its history.
