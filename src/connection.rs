@@ -1,6 +1,10 @@
 //! The connection mandate (docs/results.md): whether each system is connected, disconnected or
 //! unregistered, and each agency's ratio of connected required systems. Computed from
-//! the fleet's live state on demand; nothing here is stored.
+//! the fleet's live state on demand; `history` decides the changes the store keeps, and
+//! `league` ranks agencies.
+
+pub mod history;
+pub mod league;
 
 use std::time::Duration;
 

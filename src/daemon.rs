@@ -181,6 +181,7 @@ pub async fn run_with(
         store_health,
         vantage: vantage.clone(),
         role: role.clone(),
+        last_month: Default::default(),
     });
     tracing::info!(
         listen = %listener.local_addr()?,

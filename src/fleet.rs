@@ -30,6 +30,9 @@ pub struct SystemLive {
     pub not_connected_since: Option<i64>,
     /// `SystemNotConnected`, while it fires.
     pub alert: Option<crate::alert_vocab::Firing>,
+    /// The standing last recorded in the mandate's history: (since, connected); `None`
+    /// until the first is recorded or restored (`connection::history`).
+    pub recorded: Option<(i64, bool)>,
 }
 
 /// The last result of a check, as shown in metrics and the API.

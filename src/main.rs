@@ -71,10 +71,11 @@ enum Command {
     Demo(emcd::demo::DemoArgs),
     /// Print a new random push token and the `sha256:` digest to put in the config.
     Token,
-    /// SLA or compliance report from the database, without a running daemon.
+    /// SLA, compliance or scorecard report from the database, without a running daemon. Compliance
+    /// with --month, --from or --to is over that period; without, the snapshot of now.
     Report {
         /// Which report.
-        #[arg(value_parser = ["sla", "compliance"])]
+        #[arg(value_parser = ["sla", "compliance", "scorecard"])]
         kind: String,
         #[command(flatten)]
         config: ConfigArg,
@@ -146,6 +147,7 @@ fn execute(command: Command) -> anyhow::Result<ExitCode> {
                 period,
                 agency.as_deref(),
                 format,
+                emcd::report::cli::mode(month.as_deref(), from.as_deref(), to.as_deref()),
             ))?;
             print!("{out}");
             Ok(ExitCode::SUCCESS)

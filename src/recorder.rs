@@ -310,6 +310,7 @@ impl Recorder {
             incident,
             cert_expiry: cert_changed.map(|at| (check.db_id, at)),
             alerts,
+            connection: Vec::new(),
         };
         if write_row {
             self.writer.send(row, changes).await
@@ -321,12 +322,30 @@ impl Recorder {
     /// Evaluates the alerts decided on a timer (`alert::periodic`) over the current
     /// fleet at `now` and queues their changes: the same entry, the same writer message
     /// kind, the same log lines as a result's alerts.
+    /// The mandate's history changes (`connection::history`) go in the same message.
     pub async fn periodic(&self, now: i64) -> Result<(), WriterGone> {
         if !self.role.is_leader() {
             return Ok(());
         }
-        let alerts = crate::alert::periodic::evaluate(&self.fleet.current(), now);
-        self.alerts(alerts).await
+        let fleet = self.fleet.current();
+        let alerts = crate::alert::periodic::evaluate(&fleet, now);
+        let connection = crate::connection::history::changes(&fleet, now);
+        for c in &connection {
+            tracing::info!(
+                agency = %c.agency,
+                system = %c.system,
+                connected = c.connected,
+                since = %crate::util::rfc3339(c.at),
+                "connection standing changed"
+            );
+        }
+        log_alerts(&alerts);
+        let changes = Changes {
+            alerts,
+            connection,
+            ..Changes::default()
+        };
+        self.writer.changes(changes).await
     }
 
     /// Queues alert changes that come with no result (the vantage's canaries, a reload

@@ -59,9 +59,11 @@ async fn status_has_totals_and_one_row_per_agency() {
         v["agencies"],
         json!([
             {"id": "bo-tu-phap", "code": "BTP", "name": "Bộ Tư pháp", "kind": "ministry",
+             "league": "ministries", "rank": 1,
              "required": 3, "connected": 1, "disconnected": 1, "unregistered": 1,
              "ratio": 1.0 / 3.0, "mandate": "partial", "checks": 3, "checks_down": 1},
             {"id": "ha-noi", "code": "01", "name": "Hà Nội", "kind": "city",
+             "league": "provinces", "rank": 1,
              "required": 1, "connected": 1, "disconnected": 0, "unregistered": 0,
              "ratio": 1.0, "mandate": "met", "checks": 1, "checks_down": 0},
         ])

@@ -303,3 +303,18 @@ fn a_wrong_type_does_not_hide_the_file_s_other_errors() {
         ],
     );
 }
+
+#[test]
+fn scoring_weights_add_up_to_100_and_grades_go_down() {
+    assert_errors(
+        "scoring-weights",
+        &["emcd.yaml:2:12: scoring.weights: the weights add up to 110 (connection 50 + availability 30 + response_time 30): they must add up to 100"],
+    );
+    assert_errors(
+        "scoring-grades",
+        &[
+            "emcd.yaml:3:5: scoring.grades: B 80 is not above C 80: each grade's lowest total must be above the next one's",
+            "emcd.yaml:6:8: scoring.grades.D: 101 is too large: expected at most 100",
+        ],
+    );
+}

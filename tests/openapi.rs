@@ -143,6 +143,7 @@ async fn document_lists_every_route_and_answers_conform() {
             "/api/v1/openapi.json",
             "/api/v1/push/{agency}/{system}/{check}",
             "/api/v1/reports/compliance",
+            "/api/v1/reports/scorecard",
             "/api/v1/reports/sla",
             "/api/v1/status",
             "/healthz",
@@ -181,6 +182,8 @@ async fn document_lists_every_route_and_answers_conform() {
     .await;
     let checks = "/api/v1/checks/{agency}/{system}/{check}";
     let results = "/api/v1/checks/{agency}/{system}/{check}/results";
+    let compliance = "/api/v1/reports/compliance";
+    let scorecard = "/api/v1/reports/scorecard";
     let cases = [
         ("/api/v1/status", "/api/v1/status", 200),
         ("/api/v1/agencies", "/api/v1/agencies", 200),
@@ -214,6 +217,15 @@ async fn document_lists_every_route_and_answers_conform() {
             &format!("/api/v1/checks/{HB}/results?limit=0"),
             400,
         ),
+        (compliance, "/api/v1/reports/compliance", 200),
+        (
+            compliance,
+            "/api/v1/reports/compliance?from=2000-01-01",
+            200,
+        ),
+        (compliance, "/api/v1/reports/compliance?month=2026-13", 400),
+        (scorecard, "/api/v1/reports/scorecard", 200),
+        (scorecard, "/api/v1/reports/scorecard?month=2026-13", 400),
     ];
     for (template, path, status) in cases {
         assert_eq!(conforms(d, &doc, template, path).await, status, "{path}");

@@ -63,6 +63,7 @@ fn minimal_config() -> emcd::config::Config {
             timezone: chrono_tz::Asia::Ho_Chi_Minh,
             exclude_maintenance: true,
         },
+        scoring: Scoring::default(),
         alerting: Alerting {
             repeat_interval: std::time::Duration::ZERO,
             receivers: vec![],

@@ -77,6 +77,7 @@ async fn a_results_changes_wait_out_a_failing_store_and_commit_with_it() {
         }),
         cert_expiry: Some((id, at + 86_400)),
         alerts: vec![alert_write("web", Status::Firing, at)],
+        ..Changes::default()
     };
     handle.send(row, changes).await.unwrap();
     let failing = metrics.failing.clone();

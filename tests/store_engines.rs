@@ -181,6 +181,7 @@ async fn changes_deliveries_rollups_and_retention() {
             }),
             cert_expiry: Some((id, at + 86_400)),
             alerts: vec![alert_write("c", Status::Firing, at)],
+            ..Changes::default()
         };
         h.send(row(id, at, 7), changes).await.unwrap();
         let resolved = Changes {

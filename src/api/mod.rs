@@ -44,7 +44,10 @@ pub async fn handle(app: &AppState, req: Request<Incoming>) -> Response<Body> {
     if path == "/-/reload" {
         return admin::reload(app, req).await;
     }
-    if path == "/api/v1/reports/sla" || path == "/api/v1/reports/compliance" {
+    if matches!(
+        path,
+        "/api/v1/reports/sla" | "/api/v1/reports/compliance" | "/api/v1/reports/scorecard"
+    ) {
         return reports::handle(app, req).await;
     }
     if path == "/api/v1/alerts" || path == "/api/v1/notifications" {

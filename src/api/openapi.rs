@@ -77,10 +77,16 @@ fn report_params(agency: Option<&str>) -> Vec<Value> {
     ]
 }
 
-fn report_responses() -> Value {
+/// `schema`: a component's name, or `None` for an object stating its report, policy
+/// and period.
+fn report_responses(schema: Option<&str>) -> Value {
+    let schema = match schema {
+        Some(name) => json!({"$ref": format!("#/components/schemas/{name}")}),
+        None => json!({"type": "object", "required": ["report", "policy", "period"]}),
+    };
     json!({
         "200": {"description": "The report (JSON states its policy and period; CSV has them in every row)",
-                "content": {"application/json": {"schema": {"type": "object", "required": ["report", "policy", "period"]}},
+                "content": {"application/json": {"schema": schema},
                             "text/csv": {"schema": {"type": "string"}}}},
         "400": error("Bad period or format"),
         "404": error("Unknown agency"),
@@ -247,8 +253,9 @@ pub fn document(fleet: &Fleet) -> Value {
             "400": error("Bad state"),
             "500": store_error(),
         })),
-        "/api/v1/reports/sla": get("SLA report per check, system and agency (policy emcd-sla-v1)", report_params(ex.agency), report_responses()),
-        "/api/v1/reports/compliance": get("Compliance with the connection mandate, ranked", report_params(ex.agency), report_responses()),
+        "/api/v1/reports/sla": get("SLA report per check, system and agency (policy emcd-sla-v1)", report_params(ex.agency), report_responses(None)),
+        "/api/v1/reports/compliance": get("Compliance with the connection mandate, ranked in two leagues (ministries, provinces; ties share a rank): over the period given by month/from/to (the share of it each required system was connected), or without them the snapshot of now", report_params(ex.agency), report_responses(Some("ComplianceReport"))),
+        "/api/v1/reports/scorecard": get("Scorecard per agency (policy emcd-score-v1): points for connection, availability against the SLO and p95 against degraded_after, weighted by scoring.weights; total out of 100, grade A to E by scoring.grades, rank in its league", report_params(ex.agency), report_responses(Some("Scorecard"))),
         "/api/v1/openapi.json": get("This document", vec![], json!({"200": {
             "description": "OpenAPI 3.0 document",
             "content": {"application/json": {"schema": {"type": "object"}}},

@@ -1,4 +1,4 @@
-//! `GET /api/v1/reports/sla` and `/api/v1/reports/compliance` (docs/api.md): the
+//! `GET /api/v1/reports/sla`, `/compliance` and `/scorecard` (docs/api.md): the
 //! reports of `report`, as JSON or CSV, over the period of `report::cli::period`.
 
 use http::{header, Method, Request, Response, StatusCode};
@@ -50,8 +50,28 @@ pub async fn handle(app: &AppState, req: Request<Incoming>) -> Response<Body> {
                 Err(e) => return error(StatusCode::INTERNAL_SERVER_ERROR, "store", &e.to_string()),
             }
         }
-        _ => match crate::report::compliance::compliance(&app.store, &config, period, agency, now)
-            .await
+        "/api/v1/reports/scorecard" => {
+            match crate::report::scorecard::scorecard(&app.store, &config, period, agency, now)
+                .await
+            {
+                Ok(r) if fmt == Format::Csv => format::scorecard_csv(&r),
+                Ok(r) => serde_json::to_string(&r).expect("reports serialize"),
+                Err(e) => return error(StatusCode::INTERNAL_SERVER_ERROR, "store", &e.to_string()),
+            }
+        }
+        _ => match crate::report::compliance::compliance(
+            &app.store,
+            &config,
+            period,
+            agency,
+            now,
+            crate::report::cli::mode(
+                param(&req, "month").as_deref(),
+                param(&req, "from").as_deref(),
+                param(&req, "to").as_deref(),
+            ),
+        )
+        .await
         {
             Ok(r) if fmt == Format::Csv => format::compliance_csv(&r),
             Ok(r) => serde_json::to_string(&r).expect("reports serialize"),

@@ -62,6 +62,11 @@ fn one_of(values: &[&str]) -> Value {
     json!({"type": "string", "enum": values})
 }
 
+/// A rank within a league (1 is the best; ties share a rank).
+fn rank() -> Value {
+    json!({"type": "integer", "minimum": 1})
+}
+
 fn array(items: Value) -> Value {
     json!({"type": "array", "items": items})
 }
@@ -77,6 +82,7 @@ const AGENCY_KINDS: [&str; 5] = [
     "province",
     "city",
 ];
+const LEAGUES: [&str; 2] = ["ministries", "provinces"];
 const ERROR_KINDS: [&str; 12] = [
     "dns", "connect", "tls", "timeout", "http", "status", "body", "header", "json", "cert",
     "too_slow", "vantage",
@@ -96,7 +102,7 @@ pub fn all() -> Map<String, Value> {
     result_full["message"] = nullable(string());
     let mut stored = result_brief.clone();
     stored["message"] = nullable(string());
-    let schemas = json!({
+    let mut schemas = json!({
         "Error": {
             "type": "object",
             "required": ["error"],
@@ -127,6 +133,7 @@ pub fn all() -> Map<String, Value> {
         })),
         "AgencyRow": object(json!({
             "id": string(), "code": string(), "name": string(), "kind": one_of(&AGENCY_KINDS),
+            "league": one_of(&LEAGUES), "rank": rank(),
             "required": count(), "connected": count(), "disconnected": count(), "unregistered": count(),
             "ratio": ratio(), "mandate": one_of(&MANDATES), "checks": count(), "checks_down": count(),
         })),
@@ -234,8 +241,76 @@ pub fn all() -> Map<String, Value> {
             "message": string(),
         })),
     });
+    schemas["ComplianceReport"] = compliance_report();
+    schemas["Scorecard"] = scorecard();
+    schemas["ReportPolicy"] = object(json!({
+        "name": one_of(&["emcd-sla-v1"]), "availability": string(), "result_stands_for": string(),
+        "unknown": string(), "exclude_maintenance": boolean(), "timezone": string(), "percentiles": string(),
+    }));
     match schemas {
         Value::Object(m) => m,
         _ => unreachable!("a JSON object literal"),
     }
+}
+
+/// `GET /api/v1/reports/compliance` as JSON (`report::compliance::ComplianceReport`).
+fn compliance_report() -> Value {
+    let system = object(json!({
+        "system": string(), "name": string(),
+        "connected_seconds": seconds(), "not_connected_seconds": seconds(), "unknown_seconds": seconds(),
+        "share": nullable(ratio()),
+    }));
+    let agency = object(json!({
+        "rank": rank(), "league": one_of(&LEAGUES),
+        "agency": string(), "name": string(), "kind": one_of(&AGENCY_KINDS),
+        "required": count(), "connected": count(), "disconnected": count(), "unregistered": count(),
+        "ratio": ratio(), "connection": nullable(ratio()), "availability": nullable(ratio()),
+        "systems": array(system),
+    }));
+    object(json!({
+        "report": one_of(&["compliance"]),
+        "policy": reference("ReportPolicy"),
+        "mode": one_of(&["snapshot", "period"]),
+        "ranked_by": string(),
+        "connection_rule": nullable(string()),
+        "at": {"type": "integer"},
+        "connection_window_seconds": count(),
+        "period": object(json!({"from": {"type": "integer"}, "to": {"type": "integer"}})),
+        "period_local": {"type": "array", "items": {"type": "string", "format": "date"}, "minItems": 2, "maxItems": 2},
+        "agencies": array(agency),
+    }))
+}
+
+/// `GET /api/v1/reports/scorecard` as JSON (`report::scorecard::Scorecard`).
+fn scorecard() -> Value {
+    let part = object(json!({
+        "value": nullable(json!({"type": "number", "minimum": 0})),
+        "threshold": {"type": "number", "minimum": 0},
+        "max": {"type": "integer", "minimum": 0, "maximum": 100},
+        "points": {"type": "number", "minimum": 0, "maximum": 100},
+    }));
+    let points = json!({"type": "integer", "minimum": 0, "maximum": 100});
+    let policy = object(json!({
+        "name": one_of(&["emcd-score-v1"]),
+        "weights": object(json!({"connection": points, "availability": points, "response_time": points})),
+        "grades": object(json!({"A": points, "B": points, "C": points, "D": points})),
+        "rule": string(), "connection": string(), "availability": string(),
+        "response_time": string(), "no_data": string(),
+        "not_scored": array(string()),
+        "measurement": reference("ReportPolicy"),
+    }));
+    let agency = object(json!({
+        "rank": rank(), "league": one_of(&LEAGUES),
+        "agency": string(), "name": string(), "kind": one_of(&AGENCY_KINDS),
+        "connection": part, "availability": part, "response_time": part,
+        "total": {"type": "number", "minimum": 0, "maximum": 100},
+        "grade": one_of(&["A", "B", "C", "D", "E"]),
+    }));
+    object(json!({
+        "report": one_of(&["scorecard"]),
+        "policy": policy,
+        "period": object(json!({"from": {"type": "integer"}, "to": {"type": "integer"}})),
+        "period_local": {"type": "array", "items": {"type": "string", "format": "date"}, "minItems": 2, "maxItems": 2},
+        "agencies": array(agency),
+    }))
 }

@@ -7,6 +7,7 @@ use std::sync::Arc;
 
 use crate::check::state::CheckStatus;
 use crate::config::{AgencyKind, SystemKind};
+use crate::connection::league::{self, League};
 use crate::connection::{self, AgencyStanding, Connection};
 use crate::fleet::{CheckRuntime, Fleet, Live};
 
@@ -126,6 +127,16 @@ impl Snapshot {
 
     pub fn agency(&self, id: &str) -> Option<&AgencyView> {
         self.agencies.iter().find(|a| a.id == id)
+    }
+
+    /// Each agency's league and rank in it (in `agencies` order), by its ratio of
+    /// connected required systems now; ties share a rank.
+    pub fn ranks(&self) -> Vec<(League, usize)> {
+        let league = |a: &AgencyView| League::of(a.kind);
+        let by_ratio =
+            |x: &AgencyView, y: &AgencyView| y.standing.ratio().total_cmp(&x.standing.ratio());
+        let ranks = league::ranks(&self.agencies, league, by_ratio);
+        self.agencies.iter().map(league).zip(ranks).collect()
     }
 
     pub fn totals(&self) -> Totals {

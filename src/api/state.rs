@@ -29,4 +29,6 @@ pub struct AppState {
     pub store_health: Arc<crate::store::writer::StoreHealth>,
     /// This node's place in a cluster; why it is not ready there (`/readyz` says it).
     pub role: Arc<crate::role::Role>,
+    /// The last complete month's scorecard, whose grades the status page shows.
+    pub last_month: crate::report::last_month::LastMonth,
 }

@@ -14,7 +14,8 @@ pub fn status(snap: &Snapshot, alerts_firing: usize, vantage: &Vantage) -> Value
     let agencies: Vec<Value> = snap
         .agencies
         .iter()
-        .map(|a| {
+        .zip(snap.ranks())
+        .map(|(a, (league, rank))| {
             let at = a.totals();
             let s = &a.standing;
             json!({
@@ -22,6 +23,8 @@ pub fn status(snap: &Snapshot, alerts_firing: usize, vantage: &Vantage) -> Value
                 "code": a.code,
                 "name": a.name,
                 "kind": agency_kind(a.kind),
+                "league": league.as_str(),
+                "rank": rank,
                 "required": s.required,
                 "connected": s.connected,
                 "disconnected": s.disconnected,

@@ -78,6 +78,7 @@ pub fn load_with_env(path: &Path, env: Env<'_>) -> Result<Config, ConfigErrors> 
         vantages: main.vantages,
         connection: main.connection,
         sla: main.sla,
+        scoring: main.scoring,
         alerting: main.alerting,
         maintenance: main.maintenance,
         agencies,

@@ -2,17 +2,15 @@
 //! one: everything here was checked by `config::load`. Runtime state (streaks, alert
 //! state, counters) never lives here.
 
-use std::net::SocketAddr;
-use std::ops::RangeInclusive;
-use std::path::PathBuf;
-use std::sync::Arc;
-use std::time::Duration;
+use std::{net::SocketAddr, ops::RangeInclusive, path::PathBuf, sync::Arc, time::Duration};
 
 use http::{HeaderName, HeaderValue, Method};
 use regex::Regex;
 use url::Url;
 
 pub use super::model_cluster::{Cluster, VantageName};
+mod scoring;
+pub use scoring::{Scoring, Weights, GRADES};
 
 /// The whole configuration: main file plus every included agency file.
 #[derive(Clone, Debug)]
@@ -28,6 +26,7 @@ pub struct Config {
     pub vantages: Vec<VantageName>,
     pub connection: Connection,
     pub sla: Sla,
+    pub scoring: Scoring,
     pub alerting: Alerting,
     pub maintenance: Vec<MaintenanceWindow>,
     /// In file order of the include globs (each glob's matches sorted by path).

@@ -1,8 +1,9 @@
 //! Live state put back at start from the store (docs/results.md, "After a restart"):
 //! each check's last result, its last success, and its recent hour, so `/metrics`, the
 //! connection mandate and the burn-rate alert read the same just after a restart as
-//! just before, before any new probe; and each check's certificate expiry, kept in the
-//! `checks` table.
+//! just before, before any new probe; each check's certificate expiry, kept in the
+//! `checks` table; and each system's last recorded standing under the mandate, so its
+//! history goes on where it stopped.
 
 use crate::fleet::{Fleet, LastResult};
 use crate::result::{Phases, ResultKind};
@@ -31,6 +32,13 @@ pub async fn restore(fleet: &Fleet, store: &Store, now: i64) -> Result<usize, St
     for c in &fleet.checks {
         if let Some(&at) = certs.get(&c.db_id) {
             c.live.lock().unwrap_or_else(|p| p.into_inner()).cert_expiry = Some(at);
+        }
+    }
+    let standings = store.connection_now().await?;
+    for sys in &fleet.systems {
+        let key = (sys.agency.to_string(), sys.system.to_string());
+        if let Some(&s) = standings.get(&key) {
+            sys.live.lock().unwrap_or_else(|p| p.into_inner()).recorded = Some(s);
         }
     }
     let mut restored = vec![false; fleet.checks.len()];

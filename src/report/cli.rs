@@ -1,6 +1,7 @@
 //! `emcd report`, and the period arguments it shares with `GET /api/v1/reports/*`
 //! (docs/api.md).
 
+use super::compliance::Mode;
 use super::format::{self, Format};
 use super::Period;
 use crate::sla::time::{self, Bound};
@@ -37,6 +38,16 @@ pub fn period(
     Ok(Period { from, to })
 }
 
+/// A compliance report is over a period when one is asked for (`month`, `from` or
+/// `to`), else the snapshot of now.
+pub fn mode(month: Option<&str>, from: Option<&str>, to: Option<&str>) -> Mode {
+    if month.is_some() || from.is_some() || to.is_some() {
+        Mode::Period
+    } else {
+        Mode::Snapshot
+    }
+}
+
 fn current_month(tz: chrono_tz::Tz, now: i64) -> String {
     time::date_text(tz, now)[..7].to_owned()
 }
@@ -48,6 +59,7 @@ pub async fn command(
     period: Period,
     agency: Option<&str>,
     fmt: Format,
+    mode: Mode,
 ) -> anyhow::Result<String> {
     anyhow::ensure!(
         period.to > period.from,
@@ -70,8 +82,17 @@ pub async fn command(
         ("sla", Format::Table) => {
             format::sla_table(&super::sla(&store, config, period, agency).await?)
         }
+        ("scorecard", f) => {
+            let r = super::scorecard::scorecard(&store, config, period, agency, now).await?;
+            match f {
+                Format::Json => serde_json::to_string_pretty(&r)?,
+                Format::Csv => format::scorecard_csv(&r),
+                Format::Table => format::scorecard_table(&r),
+            }
+        }
         (_, f) => {
-            let r = super::compliance::compliance(&store, config, period, agency, now).await?;
+            let r =
+                super::compliance::compliance(&store, config, period, agency, now, mode).await?;
             match f {
                 Format::Json => serde_json::to_string_pretty(&r)?,
                 Format::Csv => format::compliance_csv(&r),

@@ -1,13 +1,17 @@
 //! The compliance report (docs/results.md, docs/api.md): per agency, its required systems connected,
 //! disconnected and unregistered as of a moment, the connection ratio, availability
-//! over the period, and the rank (by ratio, then availability).
+//! over the period, and the rank in its league. Over a period (`Mode::Period`), also
+//! the share of the period each required system was connected (`connected.rs`), their
+//! mean, and the rank by that mean; as a snapshot, the rank by the ratio of the moment.
 
 use std::collections::HashSet;
 
 use serde::Serialize;
 
+use super::connected::{self, SystemShare};
 use super::{rollups, Period, Policy};
 use crate::config::Config;
+use crate::connection::league::{ranks, League};
 use crate::connection::{classify, Connection};
 use crate::sla::rollup::Rollup;
 use crate::sla::time;
@@ -16,7 +20,9 @@ use crate::store::{Store, StoreError};
 
 #[derive(Clone, Debug, Serialize, PartialEq)]
 pub struct ComplianceRow {
+    /// Within its league (ties share a rank).
     pub rank: usize,
+    pub league: League,
     pub agency: String,
     pub name: String,
     pub kind: &'static str,
@@ -25,14 +31,33 @@ pub struct ComplianceRow {
     pub disconnected: u32,
     pub unregistered: u32,
     pub ratio: f64,
+    /// Over a period: the mean share of it its required systems were connected.
+    pub connection: Option<f64>,
     pub availability: Option<f64>,
+    /// Over a period: each required system's share; empty for a snapshot.
+    pub systems: Vec<SystemShare>,
+}
+
+/// A snapshot of the moment, or a period's history.
+#[derive(Clone, Copy, Debug, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum Mode {
+    /// Connection as of `at`; ranked by `ratio`, then availability.
+    Snapshot,
+    /// Connection over the period; ranked by `connection`, then availability.
+    Period,
 }
 
 #[derive(Clone, Debug, Serialize, PartialEq)]
 pub struct ComplianceReport {
     pub report: &'static str,
     pub policy: Policy,
-    /// Connection states are as of this moment (unix seconds).
+    pub mode: Mode,
+    /// What ranks agencies within their league.
+    pub ranked_by: &'static str,
+    /// How `connection` is computed (over a period only).
+    pub connection_rule: Option<&'static str>,
+    /// `connected`, `disconnected`, `unregistered` and `ratio` are as of this moment (unix seconds).
     pub at: i64,
     pub connection_window_seconds: u64,
     pub period: Period,
@@ -66,7 +91,8 @@ async fn connected_checks(store: &Store, from: i64, at: i64) -> Result<HashSet<i
     Ok(ok)
 }
 
-fn kind_name(k: crate::config::AgencyKind) -> &'static str {
+/// An agency kind as the reports write it.
+pub fn kind_name(k: crate::config::AgencyKind) -> &'static str {
     use crate::config::AgencyKind::*;
     match k {
         Ministry => "ministry",
@@ -78,27 +104,30 @@ fn kind_name(k: crate::config::AgencyKind) -> &'static str {
 }
 
 /// The compliance report: connection as of `min(period.to, now)`, availability over
-/// the period.
+/// the period, and with `Mode::Period` connection over the period.
 pub async fn compliance(
     store: &Store,
     config: &Config,
     period: Period,
     agency: Option<&str>,
     now: i64,
+    mode: Mode,
 ) -> Result<ComplianceReport, StoreError> {
     let at = period.to.min(now);
     let window = config.connection.window;
     let ok = connected_checks(store, crate::util::secs_before(at, window), at).await?;
     let ids = store.check_ids().await?;
     let sums = rollups(store, config, period).await?;
+    let history = match mode {
+        Mode::Period => store.connection_history(period.from, at).await?,
+        Mode::Snapshot => Default::default(),
+    };
     let mut rows = Vec::new();
-    for a in config
-        .agencies
-        .iter()
-        .filter(|a| agency.is_none_or(|x| x == a.id))
-    {
+    // Every agency, so that one asked for alone keeps its rank in its league.
+    for a in &config.agencies {
         let mut row = ComplianceRow {
             rank: 0,
+            league: League::of(a.kind),
             agency: a.id.clone(),
             name: a.name.clone(),
             kind: kind_name(a.kind),
@@ -107,7 +136,9 @@ pub async fn compliance(
             disconnected: 0,
             unregistered: 0,
             ratio: 1.0,
+            connection: None,
             availability: None,
+            systems: Vec::new(),
         };
         let mut merged = Rollup::default();
         for s in &a.systems {
@@ -129,6 +160,13 @@ pub async fn compliance(
                 continue;
             }
             row.required += 1;
+            if mode == Mode::Period {
+                let h = history
+                    .get(&(a.id.clone(), s.id.clone()))
+                    .map_or(&[][..], Vec::as_slice);
+                let secs = connected::seconds(h, period.from, at.max(period.from));
+                row.systems.push(SystemShare::new(&s.id, &s.name, secs));
+            }
             match classify(&last_ok, at, window) {
                 Connection::Connected => row.connected += 1,
                 Connection::Disconnected => row.disconnected += 1,
@@ -139,25 +177,44 @@ pub async fn compliance(
             row.ratio = f64::from(row.connected) / f64::from(row.required);
         }
         row.availability = merged.seconds.availability(config.sla.exclude_maintenance);
+        row.connection = match mode {
+            // Required to connect nothing: compliant, as `ratio` says.
+            Mode::Period if row.required == 0 => Some(1.0),
+            Mode::Period => connected::mean(&row.systems),
+            Mode::Snapshot => None,
+        };
         rows.push(row);
     }
+    let key = |r: &ComplianceRow| match mode {
+        Mode::Snapshot => Some(r.ratio),
+        Mode::Period => r.connection,
+    };
+    let better = |x: &ComplianceRow, y: &ComplianceRow| {
+        let by = |v: Option<f64>| v.unwrap_or(-1.0);
+        by(key(y))
+            .total_cmp(&by(key(x)))
+            .then(by(y.availability).total_cmp(&by(x.availability)))
+    };
+    let ranked = ranks(&rows, |r| r.league, better);
+    for (r, rank) in rows.iter_mut().zip(ranked) {
+        r.rank = rank;
+    }
+    rows.retain(|r| agency.is_none_or(|x| x == r.agency));
     rows.sort_by(|x, y| {
-        y.ratio
-            .total_cmp(&x.ratio)
-            .then(
-                y.availability
-                    .unwrap_or(-1.0)
-                    .total_cmp(&x.availability.unwrap_or(-1.0)),
-            )
+        (x.league, x.rank)
+            .cmp(&(y.league, y.rank))
             .then(x.agency.cmp(&y.agency))
     });
-    for (i, r) in rows.iter_mut().enumerate() {
-        r.rank = i + 1;
-    }
     let tz = config.sla.timezone;
     Ok(ComplianceReport {
         report: "compliance",
         policy: Policy::of(config),
+        mode,
+        ranked_by: match mode {
+            Mode::Snapshot => "ratio, then availability",
+            Mode::Period => "connection, then availability",
+        },
+        connection_rule: (mode == Mode::Period).then_some(connected::RULE),
         at,
         connection_window_seconds: window.as_secs(),
         period,

@@ -1,8 +1,10 @@
 //! Renders reports as JSON, CSV (one row per check, system and agency for SLA; per
 //! agency for compliance; the policy and period in every row) or an aligned table.
 
-use super::compliance::ComplianceReport;
+use super::compliance::{ComplianceReport, Mode};
+use super::scorecard::Scorecard;
 use super::{Figures, SlaReport};
+use crate::connection::league::League;
 
 /// Output formats of reports.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
@@ -93,14 +95,22 @@ pub fn sla_csv(r: &SlaReport) -> String {
     out
 }
 
-/// The compliance report as CSV.
+/// The compliance report as CSV: one row per agency, by league and rank.
 pub fn compliance_csv(r: &ComplianceReport) -> String {
-    let mut out = String::from("policy,at,rank,agency,name,kind,required,connected,disconnected,unregistered,ratio,availability\n");
+    let mut out = String::from("policy,mode,at,period_from,period_to,league,rank,agency,name,kind,required,connected,disconnected,unregistered,ratio,connection,availability\n");
     let at = crate::util::rfc3339(r.at);
+    let mode = match r.mode {
+        Mode::Snapshot => "snapshot",
+        Mode::Period => "period",
+    };
     for a in &r.agencies {
         let cells = [
             r.policy.name.to_owned(),
+            mode.to_owned(),
             at.clone(),
+            r.period_local.0.clone(),
+            r.period_local.1.clone(),
+            a.league.as_str().to_owned(),
             a.rank.to_string(),
             a.agency.clone(),
             a.name.clone(),
@@ -110,6 +120,7 @@ pub fn compliance_csv(r: &ComplianceReport) -> String {
             a.disconnected.to_string(),
             a.unregistered.to_string(),
             format!("{:.4}", a.ratio),
+            opt(a.connection, 6),
             opt(a.availability, 6),
         ];
         out.push_str(
@@ -210,39 +221,149 @@ pub fn sla_table(r: &SlaReport) -> String {
     out
 }
 
-/// The compliance report as a table for a terminal.
+/// The compliance report as a table for a terminal: one table per league.
 pub fn compliance_table(r: &ComplianceReport) -> String {
-    let mut out = format!(
-        "Compliance with the connection mandate as of {} (window {} s)\n\n",
-        crate::util::rfc3339(r.at),
-        r.connection_window_seconds
+    let mut out = match r.mode {
+        Mode::Snapshot => format!(
+            "Compliance with the connection mandate as of {} (window {} s)\n",
+            crate::util::rfc3339(r.at),
+            r.connection_window_seconds
+        ),
+        Mode::Period => format!(
+            "Compliance with the connection mandate {} .. {} ({}): share of the period connected; \
+             systems connected as of {} (window {} s)\n",
+            r.period_local.0,
+            r.period_local.1,
+            r.policy.timezone,
+            crate::util::rfc3339(r.at),
+            r.connection_window_seconds
+        ),
+    };
+    for league in [League::Ministries, League::Provinces] {
+        let rows: Vec<Vec<String>> = r
+            .agencies
+            .iter()
+            .filter(|a| a.league == league)
+            .map(|a| {
+                vec![
+                    a.rank.to_string(),
+                    a.agency.clone(),
+                    pct(a.connection),
+                    format!("{}/{}", a.connected, a.required),
+                    a.disconnected.to_string(),
+                    a.unregistered.to_string(),
+                    format!("{:.1}%", a.ratio * 100.0),
+                    pct(a.availability),
+                ]
+            })
+            .collect();
+        if rows.is_empty() {
+            continue;
+        }
+        out.push_str(&format!("\n{}\n", league.title()));
+        out.push_str(&table(
+            &[
+                "rank",
+                "agency",
+                "connection",
+                "connected",
+                "disconnected",
+                "unregistered",
+                "ratio",
+                "availability",
+            ],
+            &rows,
+        ));
+    }
+    out
+}
+
+/// The scorecard as CSV: one row per agency, by league and rank, with each part's value,
+/// threshold and points.
+pub fn scorecard_csv(r: &Scorecard) -> String {
+    let mut out = String::from(
+        "policy,period_from,period_to,league,rank,agency,name,kind,\
+         connection,connection_threshold,connection_points,\
+         availability,availability_threshold,availability_points,\
+         p95_ms,degraded_after_ms,response_time_points,total,grade\n",
     );
-    let rows: Vec<Vec<String>> = r
-        .agencies
+    for a in &r.agencies {
+        let mut cells = vec![
+            r.policy.name.to_owned(),
+            r.period_local.0.clone(),
+            r.period_local.1.clone(),
+            a.league.as_str().to_owned(),
+            a.rank.to_string(),
+            a.agency.clone(),
+            a.name.clone(),
+            a.kind.to_owned(),
+        ];
+        for p in [&a.connection, &a.availability, &a.response_time] {
+            cells.extend([
+                opt(p.value, 6),
+                format!("{}", p.threshold),
+                format!("{:.2}", p.points),
+            ]);
+        }
+        cells.extend([format!("{:.2}", a.total), a.grade.to_owned()]);
+        let line: Vec<String> = cells.iter().map(|c| csv_field(c)).collect();
+        out.push_str(&line.join(","));
+        out.push('\n');
+    }
+    out
+}
+
+/// The scorecard as a table for a terminal: one table per league, points per part.
+pub fn scorecard_table(r: &Scorecard) -> String {
+    let w = &r.policy.weights;
+    let grades: Vec<String> = r
+        .policy
+        .grades
         .iter()
-        .map(|a| {
-            vec![
-                a.rank.to_string(),
-                a.agency.clone(),
-                format!("{}/{}", a.connected, a.required),
-                a.disconnected.to_string(),
-                a.unregistered.to_string(),
-                format!("{:.1}%", a.ratio * 100.0),
-                pct(a.availability),
-            ]
-        })
+        .map(|(g, v)| format!("{g} >= {v}"))
         .collect();
-    out.push_str(&table(
-        &[
+    let mut out = format!(
+        "Scorecard {} .. {} ({}), policy {}: connection {} + availability {} + response time {} points; grades {}, else E\n",
+        r.period_local.0,
+        r.period_local.1,
+        r.policy.measurement.timezone,
+        r.policy.name,
+        w.connection,
+        w.availability,
+        w.response_time,
+        grades.join(", "),
+    );
+    for league in [League::Ministries, League::Provinces] {
+        let rows: Vec<Vec<String>> = r
+            .agencies
+            .iter()
+            .filter(|a| a.league == league)
+            .map(|a| {
+                vec![
+                    a.rank.to_string(),
+                    a.agency.clone(),
+                    format!("{:.2}", a.connection.points),
+                    format!("{:.2}", a.availability.points),
+                    format!("{:.2}", a.response_time.points),
+                    format!("{:.2}", a.total),
+                    a.grade.to_owned(),
+                ]
+            })
+            .collect();
+        if rows.is_empty() {
+            continue;
+        }
+        out.push_str(&format!("\n{}\n", league.title()));
+        let header = [
             "rank",
             "agency",
-            "connected",
-            "disconnected",
-            "unregistered",
-            "ratio",
+            "connection",
             "availability",
-        ],
-        &rows,
-    ));
+            "response_time",
+            "total",
+            "grade",
+        ];
+        out.push_str(&table(&header, &rows));
+    }
     out
 }

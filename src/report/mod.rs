@@ -5,7 +5,10 @@
 
 pub mod cli;
 pub mod compliance;
+pub mod connected;
 pub mod format;
+pub mod last_month;
+pub mod scorecard;
 
 use std::collections::HashMap;
 

@@ -10,7 +10,7 @@ use sqlx::{Connection, Executor};
 use super::alerts::{self, DeliveryUpdate, Notification};
 use super::write_types::{Changes, CheckReg, Job, ResultRow};
 use super::StoreError;
-use super::{checks, incidents, retention, rollups};
+use super::{checks, connection, incidents, retention, rollups};
 
 /// Rows per multi-row INSERT statement (5 parameters each).
 const ROWS_PER_INSERT: usize = 100;
@@ -82,6 +82,7 @@ async fn write(
             checks::write_cert_expiry(&mut tx, check_id, at).await?;
         }
         created.extend(alerts::write_alerts(&mut tx, &c.alerts).await?);
+        connection::write(&mut tx, &c.connection).await?;
     }
     tx.commit().await?;
     Ok(created)

@@ -15,6 +15,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (3, include_str!("migrations/0003_rollups.sql")),
     (4, include_str!("migrations/0004_vantage.sql")),
     (5, include_str!("migrations/0005_result_vantage.sql")),
+    (6, include_str!("migrations/0006_connection.sql")),
 ];
 
 /// The schema version this emcd writes.

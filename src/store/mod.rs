@@ -7,6 +7,7 @@ mod batch;
 mod checks;
 pub mod cluster;
 mod codec;
+pub mod connection;
 mod engine;
 mod incidents;
 mod integrity;

@@ -86,12 +86,27 @@ pub struct Changes {
     pub cert_expiry: Option<(i64, i64)>,
     /// Alert transitions with their outbox rows.
     pub alerts: Vec<AlertWrite>,
+    /// Systems whose standing under the connection mandate changed.
+    pub connection: Vec<ConnectionChange>,
 }
 
 impl Changes {
     pub fn is_empty(&self) -> bool {
-        self.incident.is_none() && self.cert_expiry.is_none() && self.alerts.is_empty()
+        self.incident.is_none()
+            && self.cert_expiry.is_none()
+            && self.alerts.is_empty()
+            && self.connection.is_empty()
     }
+}
+
+/// A system connected (or not) from `at` (unix seconds) until its next change: one row
+/// of the mandate's history, by the ids of its agency and system.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ConnectionChange {
+    pub agency: Arc<str>,
+    pub system: Arc<str>,
+    pub at: i64,
+    pub connected: bool,
 }
 
 /// A check's DOWN period opening or closing.

@@ -28,7 +28,7 @@ header.top{background:#0b3d91;color:#fff;padding:.75rem 1rem}\
 header.top a{color:#fff;text-decoration:none;font-weight:600}\
 h1{font-size:1.5rem;margin:.5rem 0}h2{font-size:1.2rem;margin:0 0 .25rem}h3{font-size:1rem;margin:0}\
 a{color:#0b57d0}\
-.muted{color:var(--muted);font-size:.875rem}\
+.muted{color:var(--muted);font-size:.875rem}.rank{color:var(--muted);font-variant-numeric:tabular-nums}.grade{font-weight:600;font-size:.8rem;border:1px solid var(--line);border-radius:1rem;padding:0 .5rem}\
 .summary{display:flex;flex-wrap:wrap;gap:.5rem;margin:.5rem 0 1rem;padding:0;list-style:none}\
 .summary li{background:var(--bg);border:1px solid var(--line);border-radius:.5rem;padding:.5rem .75rem}\
 .summary b{font-size:1.25rem;display:block}\

@@ -47,7 +47,16 @@ pub async fn handle(app: &AppState, req: Request<Incoming>) -> Response<Body> {
     }
     let snap = Snapshot::take(app.fleet.current(), unix_now());
     let Some(id) = agency else {
-        return html_response(StatusCode::OK, impaired(app, index::render(&snap)));
+        let config = &snap.fleet.config;
+        let card = match app.last_month.get(&app.store, config, snap.now).await {
+            Ok(card) => Some(card),
+            Err(e) => {
+                tracing::error!(error = %e, "reading last month's scorecard for the status page");
+                None
+            }
+        };
+        let page = index::render(&snap, card.as_ref().map(|(m, c)| (m.as_str(), &**c)));
+        return html_response(StatusCode::OK, impaired(app, page));
     };
     let Some(a) = snap.agency(id) else {
         return not_found("No agency with this id.");

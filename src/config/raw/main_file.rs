@@ -28,6 +28,8 @@ pub struct MainFile {
     pub connection: Option<Spanned<ConnectionSection>>,
     /// SLA reports.
     pub sla: Option<Spanned<SlaSection>>,
+    /// The scorecard (docs/results.md, "Scorecard").
+    pub scoring: Option<Spanned<ScoringSection>>,
     /// Where alerts go.
     pub alerting: Option<Spanned<AlertingSection>>,
     /// Maintenance windows: results inside them never alert and can be left out of SLAs.
@@ -192,6 +194,46 @@ pub struct SlaSection {
     pub timezone: Option<Text>,
     /// Leave maintenance windows out of availability. Default `true`.
     pub exclude_maintenance: Option<Text>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ScoringSection {
+    /// The points of each part of the scorecard, whole numbers adding up to 100.
+    /// Default `{connection: 40, availability: 40, response_time: 20}`.
+    pub weights: Option<Spanned<WeightsSection>>,
+    /// The lowest total of each grade, whole numbers from 0 to 100, A above B above C
+    /// above D; below D is E. Default `{A: 90, B: 80, C: 65, D: 50}` (the bands of the
+    /// 2024 criteria for procedure systems).
+    pub grades: Option<Spanned<GradesSection>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WeightsSection {
+    /// The period's compliance with the connection mandate. Default `40`.
+    pub connection: Option<Text>,
+    /// Availability against the SLO. Default `40`.
+    pub availability: Option<Text>,
+    /// p95 response time against `degraded_after`. Default `20`.
+    pub response_time: Option<Text>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GradesSection {
+    /// Default `90`.
+    #[serde(rename = "A")]
+    pub a: Option<Text>,
+    /// Default `80`.
+    #[serde(rename = "B")]
+    pub b: Option<Text>,
+    /// Default `65`.
+    #[serde(rename = "C")]
+    pub c: Option<Text>,
+    /// Default `50`.
+    #[serde(rename = "D")]
+    pub d: Option<Text>,
 }
 
 #[derive(Debug, Deserialize)]

@@ -22,6 +22,7 @@ pub struct MainParts {
     pub defaults: Policy,
     pub connection: Connection,
     pub sla: Sla,
+    pub scoring: Scoring,
     pub alerting: Alerting,
     pub maintenance: Vec<MaintenanceWindow>,
     pub include: Vec<Include>,
@@ -89,6 +90,7 @@ pub fn main_file(ctx: &mut Ctx<'_>, raw: &MainFile) -> MainParts {
             ),
         },
         sla: sla(ctx, section(&raw.sla)),
+        scoring: super::scoring::scoring(ctx, raw.scoring.as_ref()),
         alerting: alerting::alerting(ctx, section(&raw.alerting)),
         maintenance: raw
             .maintenance

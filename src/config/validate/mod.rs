@@ -8,6 +8,7 @@ mod alerting;
 mod check;
 mod main_file;
 mod policy;
+mod scoring;
 
 use std::path::Path;
 

@@ -23,6 +23,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (2, include_str!("migrations/0002_cluster.sql")),
     (3, include_str!("migrations/0003_result_vantage.sql")),
     (4, include_str!("migrations/0004_node_impaired.sql")),
+    (5, include_str!("migrations/0005_connection.sql")),
 ];
 
 /// The advisory lock key of migrations ("emcd" in ASCII).

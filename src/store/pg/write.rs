@@ -134,6 +134,7 @@ async fn write(
                 .await?;
         }
         created.extend(write_alerts_pg(&mut tx, &c.alerts).await?);
+        crate::store::connection::write_pg(&mut tx, &c.connection).await?;
     }
     tx.commit().await?;
     Ok(created)

@@ -1,0 +1,237 @@
+//! The scorecard (docs/results.md, "Scorecard"; policy `emcd-score-v1`): per agency,
+//! points for connection (the period's compliance), availability against the SLO and
+//! p95 response time against `degraded_after`, each by the rule of the 2022 index
+//! (linear up to the full-score threshold, capped), weighted by `scoring.weights`; a
+//! total out of 100, a grade by `scoring.grades`, and the rank in its league. The report
+//! states every parameter and each part's value, threshold and points, so that an
+//! agency can check its score by hand. Pushed indicators and page-load figures are not
+//! scored yet (`not_scored` says so).
+
+use std::collections::{BTreeMap, HashMap};
+
+use serde::Serialize;
+
+use super::compliance::{compliance, Mode};
+use super::{sla, Period, Policy};
+use crate::config::{Config, Weights};
+use crate::connection::league::{ranks, League};
+use crate::sla::time;
+use crate::store::{Store, StoreError};
+
+/// The policy's name.
+pub const NAME: &str = "emcd-score-v1";
+
+/// What the scorecard states of how it scores.
+#[derive(Clone, Debug, Serialize, PartialEq)]
+pub struct ScorePolicy {
+    pub name: &'static str,
+    pub weights: Weights,
+    /// The lowest total of each grade; below D is E.
+    pub grades: BTreeMap<&'static str, u32>,
+    pub rule: &'static str,
+    pub connection: &'static str,
+    pub availability: &'static str,
+    pub response_time: &'static str,
+    pub no_data: &'static str,
+    /// Parts of the issue's scorecard this version does not score.
+    pub not_scored: Vec<&'static str>,
+    /// How availability and percentiles are measured (`emcd-sla-v1`).
+    pub measurement: Policy,
+}
+
+/// One part of an agency's score: `points = max x min(1, value / threshold)`, or for
+/// response time `max x min(1, threshold / value)`.
+#[derive(Clone, Copy, Debug, Serialize, PartialEq)]
+pub struct Part {
+    /// `None` without data (no points).
+    pub value: Option<f64>,
+    pub threshold: f64,
+    pub max: u32,
+    pub points: f64,
+}
+
+impl Part {
+    /// Higher is better: full points at `threshold` and above.
+    fn rate(value: Option<f64>, threshold: f64, max: u32) -> Part {
+        let share = value.map_or(0.0, |v| ratio(v, threshold));
+        Part::new(value, threshold, max, share)
+    }
+
+    /// Lower is better: full points at `threshold` and below.
+    fn limit(value: Option<f64>, threshold: f64, max: u32) -> Part {
+        let share = value.map_or(0.0, |v| if v <= 0.0 { 1.0 } else { ratio(threshold, v) });
+        Part::new(value, threshold, max, share)
+    }
+
+    fn new(value: Option<f64>, threshold: f64, max: u32, share: f64) -> Part {
+        Part {
+            value,
+            threshold,
+            max,
+            points: f64::from(max) * share,
+        }
+    }
+}
+
+/// `a / b` capped at 1 (1 when `b` is not positive).
+fn ratio(a: f64, b: f64) -> f64 {
+    if b > 0.0 {
+        (a / b).clamp(0.0, 1.0)
+    } else {
+        1.0
+    }
+}
+
+#[derive(Clone, Debug, Serialize, PartialEq)]
+pub struct ScoreRow {
+    /// Within its league, by total (ties share a rank).
+    pub rank: usize,
+    pub league: League,
+    pub agency: String,
+    pub name: String,
+    pub kind: &'static str,
+    pub connection: Part,
+    pub availability: Part,
+    pub response_time: Part,
+    pub total: f64,
+    pub grade: &'static str,
+}
+
+#[derive(Clone, Debug, Serialize, PartialEq)]
+pub struct Scorecard {
+    pub report: &'static str,
+    pub policy: ScorePolicy,
+    pub period: Period,
+    pub period_local: (String, String),
+    pub agencies: Vec<ScoreRow>,
+}
+
+fn policy(config: &Config) -> ScorePolicy {
+    let s = &config.scoring;
+    ScorePolicy {
+        name: NAME,
+        weights: s.weights,
+        grades: crate::config::GRADES
+            .iter()
+            .copied()
+            .zip(s.grades)
+            .collect(),
+        rule: "each part: points = max x min(1, value / threshold), linear up to the \
+               full-score threshold and capped (the 2022 index's rule); for response \
+               time, where lower is better, max x min(1, threshold / value); total = the \
+               sum of the parts, out of 100",
+        connection: "value: the compliance report's connection over the period (the mean \
+                     share of the period its required systems were connected); threshold 1",
+        availability: "value: availability over the period and the agency's checks \
+                       (emcd-sla-v1); threshold: the highest slo.availability of its \
+                       checks, as a ratio",
+        response_time: "value: p95 response time (ms) over the period and the agency's \
+                        checks; threshold: the lowest degraded_after of its checks (ms)",
+        no_data: "a part without data scores 0 points",
+        not_scored: vec![
+            "indicators pushed by agencies (not built yet)",
+            "page-load figures of browser checks (not built yet)",
+        ],
+        measurement: Policy::of(config),
+    }
+}
+
+/// The scorecard over `period`, optionally for one agency (ranked among all).
+pub async fn scorecard(
+    store: &Store,
+    config: &Config,
+    period: Period,
+    agency: Option<&str>,
+    now: i64,
+) -> Result<Scorecard, StoreError> {
+    let w = config.scoring.weights;
+    let sla = sla(store, config, period, None).await?;
+    let comp = compliance(store, config, period, None, now, Mode::Period).await?;
+    let connection: HashMap<&str, Option<f64>> = comp
+        .agencies
+        .iter()
+        .map(|a| (a.agency.as_str(), a.connection))
+        .collect();
+    let figures: HashMap<&str, &super::Figures> = sla
+        .agencies
+        .iter()
+        .map(|a| (a.agency.as_str(), &a.figures))
+        .collect();
+    let mut rows: Vec<ScoreRow> = config
+        .agencies
+        .iter()
+        .map(|a| {
+            let f = figures.get(a.id.as_str());
+            let degraded_after = a
+                .systems
+                .iter()
+                .flat_map(|s| &s.checks)
+                .map(|c| c.policy.degraded_after.as_secs_f64() * 1000.0)
+                .reduce(f64::min)
+                .unwrap_or(0.0);
+            let parts = [
+                Part::rate(
+                    connection.get(a.id.as_str()).copied().flatten(),
+                    1.0,
+                    w.connection,
+                ),
+                Part::rate(
+                    f.and_then(|f| f.availability),
+                    f.map_or(1.0, |f| f.slo / 100.0),
+                    w.availability,
+                ),
+                Part::limit(f.and_then(|f| f.p95_ms), degraded_after, w.response_time),
+            ];
+            let total = parts.iter().map(|p| p.points).sum();
+            ScoreRow {
+                rank: 0,
+                league: League::of(a.kind),
+                agency: a.id.clone(),
+                name: a.name.clone(),
+                kind: super::compliance::kind_name(a.kind),
+                connection: parts[0],
+                availability: parts[1],
+                response_time: parts[2],
+                total,
+                grade: config.scoring.grade(total),
+            }
+        })
+        .collect();
+    let ranked = ranks(&rows, |r| r.league, |x, y| y.total.total_cmp(&x.total));
+    for (r, rank) in rows.iter_mut().zip(ranked) {
+        r.rank = rank;
+    }
+    rows.retain(|r| agency.is_none_or(|x| x == r.agency));
+    rows.sort_by(|x, y| {
+        (x.league, x.rank)
+            .cmp(&(y.league, y.rank))
+            .then(x.agency.cmp(&y.agency))
+    });
+    let tz = config.sla.timezone;
+    Ok(Scorecard {
+        report: "scorecard",
+        policy: policy(config),
+        period,
+        period_local: (
+            time::date_text(tz, period.from),
+            time::date_text(tz, period.to - 1),
+        ),
+        agencies: rows,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parts_are_linear_up_to_the_threshold_and_capped() {
+        assert_eq!(Part::rate(Some(0.5), 1.0, 40).points, 20.0);
+        assert_eq!(Part::rate(Some(0.995), 0.995, 40).points, 40.0);
+        assert_eq!(Part::rate(Some(1.0), 0.995, 40).points, 40.0);
+        assert_eq!(Part::rate(None, 0.995, 40).points, 0.0);
+        assert_eq!(Part::limit(Some(400.0), 800.0, 20).points, 20.0);
+        assert_eq!(Part::limit(Some(1600.0), 800.0, 20).points, 10.0);
+        assert_eq!(Part::limit(None, 800.0, 20).points, 0.0);
+    }
+}
