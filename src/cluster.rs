@@ -1,6 +1,7 @@
 //! The cluster (docs/cluster.md): several `emcd run --node ID` on one PostgreSQL
-//! database. Every `cluster.lease / 3` each node records its heartbeat, tries to take or
-//! renew the leader's lease, and reads the live nodes of its vantage, among which its
+//! database. Every `cluster.lease / 6` each node records its heartbeat, tries to take or
+//! renew the leader's lease (valid for two thirds of `cluster.lease`, so that a dead
+//! leader is replaced within `cluster.lease`), and reads the live nodes of its vantage, among which its
 //! checks are split (`role::owner`). Every second it reads the results the other nodes
 //! stored and applies them (the feed), so every node's live state, API and metrics
 //! agree; only the leader takes verdicts, delivers the outbox and runs housekeeping.
@@ -27,8 +28,10 @@ use crate::util::unix_now;
 use crate::vantage::Vantage;
 
 /// How far back the feed reads again each time: results are committed up to a second
-/// after they are taken (the writer's batch), by several nodes.
-const FEED_OVERLAP: i64 = 10;
+/// after they are taken (the writer's batch), by several nodes. Each row is read about
+/// this many times over; a result committed later (held while the database was away)
+/// is stored all the same, and only missed by the other nodes' live state.
+const FEED_OVERLAP: i64 = 3;
 
 /// What the cluster job works with.
 pub struct Cluster {
@@ -89,8 +92,15 @@ impl Cluster {
         self.fleet.current().config.digest.clone()
     }
 
+    /// How long a heartbeat and the leader's lease stay valid: two thirds of
+    /// `cluster.lease`, renewed every sixth, so that a dead leader's lease has expired
+    /// and another node has taken it within `cluster.lease` (docs/cluster.md).
+    fn hold(&self) -> Duration {
+        self.lease * 2 / 3
+    }
+
     fn lease_s(&self) -> i64 {
-        crate::util::secs_i64(self.lease)
+        crate::util::secs_i64(self.hold()).max(1)
     }
 
     /// Starts the cluster's job on a shared store (PostgreSQL) once this node has joined;
@@ -144,7 +154,7 @@ impl Cluster {
     /// Heartbeats, the lease and the feed until shutdown; then leaves the cluster (its
     /// lease, if it held it, is released at once).
     pub async fn run(self, shutdown: CancellationToken) {
-        let beat = self.lease / 3;
+        let beat = self.lease / 6;
         let mut next_beat = Instant::now();
         let mut lead_until: Option<Instant> = None;
         let mut watermark = unix_now() - FEED_OVERLAP;
@@ -156,7 +166,7 @@ impl Cluster {
                 match tokio::time::timeout(beat, self.beat(lead_until)).await {
                     Ok(until) => lead_until = until,
                     Err(_) => tracing::warn!(
-                        "a cluster heartbeat round took longer than cluster.lease / 3"
+                        "a cluster heartbeat round took longer than cluster.lease / 6"
                     ),
                 }
             }
@@ -233,7 +243,7 @@ impl Cluster {
             self.others_impaired(nodes).await;
         }
         // Counted from before the renewal was asked: the lease may end that early.
-        term.map(|_| started + self.lease.mul_f64(0.9))
+        term.map(|_| started + self.hold().mul_f64(0.9))
     }
 
     /// Config agreement: a node whose config digest differs from the leader's is not

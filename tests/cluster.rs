@@ -150,7 +150,8 @@ async fn two_nodes_split_the_checks_and_a_killed_leader_is_replaced() {
     .await;
     let failover = killed_at.elapsed();
     assert!(
-        failover <= Duration::from_secs(15),
+        // cluster.lease is 3 s; the rest is this test's polling on a loaded machine.
+        failover <= Duration::from_secs(8),
         "failover took {failover:?}"
     );
     eprintln!("failover in {failover:?}");
