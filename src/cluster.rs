@@ -163,10 +163,10 @@ impl Cluster {
                 next_beat = Instant::now() + beat;
                 // A round that hangs (the database unreachable) must not keep the
                 // leader from noticing that its lease is running out.
-                match tokio::time::timeout(beat, self.beat(lead_until)).await {
+                match tokio::time::timeout(self.hold() / 2, self.beat(lead_until)).await {
                     Ok(until) => lead_until = until,
                     Err(_) => tracing::warn!(
-                        "a cluster heartbeat round took longer than cluster.lease / 6"
+                        "a cluster heartbeat round took longer than cluster.lease / 3"
                     ),
                 }
             }
@@ -179,9 +179,11 @@ impl Cluster {
             if let Ok(w) = tokio::time::timeout(beat, self.feed(watermark)).await {
                 watermark = w;
             }
+            // The feed runs every second; a heartbeat round as often as it is due.
+            let wait = next_beat.saturating_duration_since(Instant::now());
             tokio::select! {
                 _ = shutdown.cancelled() => break,
-                _ = tokio::time::sleep(Duration::from_secs(1)) => {}
+                _ = tokio::time::sleep(wait.min(Duration::from_secs(1))) => {}
             }
         }
         if self.role.is_leader() {
