@@ -3,16 +3,15 @@
 //! state, counters) never lives here.
 
 use std::net::SocketAddr;
-use std::ops::RangeInclusive;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
-use http::{HeaderName, HeaderValue, Method};
-use regex::Regex;
+use http::{HeaderName, HeaderValue};
 use url::Url;
 
 pub use super::model_cluster::{Cluster, VantageName};
+pub use super::model_probe::*;
 
 /// The whole configuration: main file plus every included agency file.
 #[derive(Clone, Debug)]
@@ -86,6 +85,8 @@ pub struct Probing {
     pub canary_interval: Duration,
     /// The local address probes leave from, if set.
     pub source_address: Option<std::net::IpAddr>,
+    /// `probing.tls`: CAs every probe trusts.
+    pub tls: ProbingTls,
 }
 
 /// A reference target of this vantage: an http or tcp probe, never stored as a result.
@@ -330,60 +331,6 @@ impl CheckKind {
             CheckKind::Push(_) => "push",
         }
     }
-}
-
-#[derive(Clone, Debug, PartialEq)]
-pub struct HttpSpec {
-    pub url: Url,
-    pub method: Method,
-    pub headers: Vec<(HeaderName, HeaderValue)>,
-    pub body: Option<String>,
-    pub follow_redirects: bool,
-    pub insecure_skip_verify: bool,
-    pub expect: Expect,
-}
-
-#[derive(Clone, Debug)]
-pub struct Expect {
-    /// Never empty: defaults to 200-399 when following redirects, else 200-299.
-    pub status: Vec<RangeInclusive<u16>>,
-    pub body_contains: Option<String>,
-    pub body_not_contains: Option<String>,
-    pub body_regex: Option<Regex>,
-    /// Header name -> regex over its value.
-    pub headers: Vec<(HeaderName, Regex)>,
-    pub json: Vec<JsonExpect>,
-    pub max_response_time: Option<Duration>,
-}
-
-#[derive(Clone, Debug, PartialEq)]
-pub struct JsonExpect {
-    /// The path as written, for messages.
-    pub path_text: String,
-    pub path: Vec<JsonStep>,
-    pub equals: serde_json::Value,
-}
-
-/// One step of the JSONPath subset `$.a.b[0].c`.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum JsonStep {
-    Key(String),
-    Index(usize),
-}
-
-#[derive(Clone, Debug, PartialEq)]
-pub struct TcpSpec {
-    pub host: String,
-    pub port: u16,
-    pub tls: bool,
-    pub insecure_skip_verify: bool,
-}
-
-#[derive(Clone, Debug, PartialEq)]
-pub struct PushSpec {
-    /// SHA-256 of the bearer token.
-    pub token_digest: [u8; 32],
-    pub max_silence: Duration,
 }
 
 impl Config {

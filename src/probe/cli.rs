@@ -65,6 +65,7 @@ fn http_spec(args: &ProbeArgs) -> anyhow::Result<HttpSpec> {
         body: None,
         follow_redirects: true,
         insecure_skip_verify: false,
+        tls: Default::default(),
         expect: Expect {
             status: vec![200..=399],
             body_contains: None,
