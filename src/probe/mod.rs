@@ -5,7 +5,7 @@
 //! [`Prober`] is the one dispatch point; each probe kind has its own file (`http`, `tcp`),
 //! built on shared parts: `dns` (resolution), `net` (resolve + connect), `tls_configs`
 //! (the client configs, one per distinct TLS setting), `tls` (verifier, handshake, error sorting), `cert` (DER `notAfter`), `expect` (HTTP expectations),
-//! `clock` (phases). `cli` is `emcd probe`. Nothing here holds per-probe state between
+//! `clock` (phases). `cli` is `emcd probe` (`cli_render` prints it). Nothing here holds per-probe state between
 //! probes, and nothing here is global.
 
 use std::time::Duration;
@@ -18,6 +18,7 @@ use crate::result::{ErrorKind, ResultKind};
 
 mod cert;
 pub mod cli;
+mod cli_render;
 mod clock;
 mod dns;
 mod expect;
