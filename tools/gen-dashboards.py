@@ -26,8 +26,8 @@ DS = {"type": "prometheus", "uid": "${datasource}"}
 CHECK = 'agency="$agency",system="$system",check="$check"'
 # emcd instance selector of the self-health dashboard.
 SELF = 'job="$job",instance=~"$instance"'
-# The project default objective (slo.availability 99.5): the error budget.
-BUDGET = "0.005"
+# Each check's error budget, 1 - its objective (deploy/prometheus/rules/emcd-recording.yml).
+BUDGET = "agency_system_check:emcd_slo_error_budget:ratio"
 
 
 # ---------------------------------------------------------------------------------------
@@ -542,12 +542,14 @@ def check():
                    legend="{{result}}"),
         ], bars=True, stack=True),
         timeseries("Error budget burn rate", [
-            target(f"agency_system_check:emcd_probe_errors:ratio_rate{w}{{{s}}} / {BUDGET}",
+            target(f"agency_system_check:emcd_probe_errors:ratio_rate{w}{{{s}}}"
+                   f" / on (agency, system, check) {BUDGET}{{{s}}}",
                    legend=w)
             for w in ("5m", "1h", "6h", "1d")
         ], thresholds=steps("green", 3, "orange", 6, "red"), threshold_lines=True,
             description="How many times faster than sustainable the 30-day error budget "
-                        "of the 99.5% objective is spent (1 = exactly used up in 30 days). "
+                        "of the check's objective (its slo.availability) is spent "
+                        "(1 = exactly used up in 30 days). "
                         "The alerts fire at 14.4 (1 h and 5 m), 6 (6 h and 30 m) and 3 "
                         "(1 d and 2 h)."),
         timeseries("Availability by window",
