@@ -231,6 +231,28 @@ pub enum AgencyKind {
     City,
 }
 
+impl AgencyKind {
+    /// As written in the config.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AgencyKind::Ministry => "ministry",
+            AgencyKind::MinisterialAgency => "ministerial_agency",
+            AgencyKind::GovernmentAgency => "government_agency",
+            AgencyKind::Province => "province",
+            AgencyKind::City => "city",
+        }
+    }
+
+    /// The league it is ranked in: `ministries` (central agencies) or `provinces`
+    /// (provinces and cities), as the status page groups them.
+    pub fn league(self) -> &'static str {
+        match self {
+            AgencyKind::Province | AgencyKind::City => "provinces",
+            _ => "ministries",
+        }
+    }
+}
+
 #[derive(Clone, Debug)]
 pub struct Agency {
     pub id: String,
@@ -247,6 +269,17 @@ pub enum SystemKind {
     Tthc,
     Portal,
     Other,
+}
+
+impl SystemKind {
+    /// As written in the config.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SystemKind::Tthc => "tthc",
+            SystemKind::Portal => "portal",
+            SystemKind::Other => "other",
+        }
+    }
 }
 
 #[derive(Clone, Debug)]

@@ -355,10 +355,29 @@ fn a_follower_exports_only_its_own_probes() {
         "emcd_check_up{",
         "emcd_check_slo_objective{",
         "emcd_system_connected{",
+        "emcd_system_info{",
         "emcd_alerts_firing{",
         "emcd_agency_",
     ] {
         assert!(!page.contains(family), "{family} on a follower:\n{page}");
     }
     assert!(page.contains("emcd_probe_duration_seconds_count{"));
+}
+
+/// The info families name each agency and system for dashboards, on the leader.
+#[test]
+fn info_series_carry_names_kinds_and_leagues() {
+    let metrics = crate::metrics::Metrics::new(FleetHandle::new(fleet()));
+    let page = metrics.encode(Format::Text, &Role::single("n", "local"));
+    for line in [
+        "emcd_agency_info{agency=\"a-one\",name=\"Name \\\"quoted\\\"\",code=\"X\",kind=\"province\",league=\"provinces\"} 1\n",
+        "emcd_system_info{agency=\"b-two\",system=\"s\",name=\"S\",kind=\"tthc\",required=\"true\"} 1\n",
+    ] {
+        assert!(page.contains(line), "{line} not in\n{page}");
+    }
+    assert_eq!(page.matches("emcd_agency_info{").count(), 2);
+    assert_eq!(
+        crate::config::AgencyKind::GovernmentAgency.league(),
+        "ministries"
+    );
 }
