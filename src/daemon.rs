@@ -112,11 +112,8 @@ pub async fn run_with(
             ..writer::Settings::new(WRITER_QUEUE)
         },
     );
-    let prober = Arc::new(
-        Prober::new(&config.probing.user_agent, &options.extra_roots)
-            .context("setting up probes")?
-            .with_source_address(config.probing.source_address),
-    );
+    let prober = Prober::of_probing(&config.probing, &options.extra_roots);
+    let prober = Arc::new(prober.context("setting up probes")?);
     let vantage = Vantage::new(&config.cluster.vantage);
     let sender_ctx = sender::Ctx {
         fleet: fleet.clone(),

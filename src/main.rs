@@ -65,7 +65,7 @@ enum Command {
         #[command(flatten)]
         config: ConfigArg,
     },
-    /// Probe one URL now and print its phases, status, certificate and verdict.
+    /// Probe one URL (http, https, tcp://HOST:PORT) now and print its phases, status, certificate and verdict.
     Probe(emcd::probe::cli::ProbeArgs),
     /// Run the daemon against a simulated fleet of 51 agencies on loopback.
     Demo(emcd::demo::DemoArgs),

@@ -130,7 +130,7 @@ async fn alerts_reach_a_real_alertmanager_and_webhook_bodies_match_its_own() {
         .contains("ha-noi/mot-cua/portal"));
     assert_eq!(
         listed["generatorURL"],
-        "https://emc.example.gov.vn/api/v1/checks/ha-noi/mot-cua/portal"
+        "https://emc.example.gov.vn/agencies/ha-noi"
     );
 
     // Both webhooks arrive: Alertmanager's own and emcd's `format: alertmanager`.

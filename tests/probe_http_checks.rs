@@ -257,6 +257,13 @@ async fn emcd_probe_command() {
         timeout: Duration::from_secs(5),
         method: "get".into(),
         headers: vec!["X-Debug: 1".into()],
+        tls: false,
+        cacert: None,
+        insecure: false,
+        cert: None,
+        key: None,
+        server_name: None,
+        source_address: None,
     };
     assert!(probe_command(args("/ok")).await.unwrap());
     assert!(!probe_command(args("/down")).await.unwrap());

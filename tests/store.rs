@@ -50,6 +50,7 @@ fn minimal_config() -> emcd::config::Config {
             canaries: vec![],
             canary_interval: std::time::Duration::from_secs(10),
             source_address: None,
+            tls: Default::default(),
         },
         cluster: Cluster {
             vantage: "local".into(),

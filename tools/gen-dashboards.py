@@ -26,8 +26,8 @@ DS = {"type": "prometheus", "uid": "${datasource}"}
 CHECK = 'agency="$agency",system="$system",check="$check"'
 # emcd instance selector of the self-health dashboard.
 SELF = 'job="$job",instance=~"$instance"'
-# The project default objective (slo.availability 99.5): the error budget.
-BUDGET = "0.005"
+# Each check's error budget, 1 - its objective (deploy/prometheus/rules/emcd-recording.yml).
+BUDGET = "agency_system_check:emcd_slo_error_budget:ratio"
 
 
 # ---------------------------------------------------------------------------------------
@@ -218,11 +218,35 @@ def bargauge(title, targets, w=12, h=10, **kw):
     return panel("bargauge", title, targets, w, h, options=options, **kw)
 
 
-def table(title, columns, w=24, h=10, sort=None, hide=(), **kw):
+# The names of agencies and systems, from emcd's info series (value 1), joined to a
+# table's rows by id: an agency's `name` and `league` (ministries or provinces), or a
+# system's `name`.
+NAMES = {
+    "agency": ("on (agency) group_left (name, league)",
+               "max by (agency, name, league) (emcd_agency_info)", "Agency name"),
+    "system": ("on (agency, system) group_left (name)",
+               "max by (agency, system, name) (emcd_system_info)", "System name"),
+}
+
+
+def named(expr, names):
+    """`expr` with the names of its agency or system ids joined in (`names` is "agency",
+    "system" or None)."""
+    if names is None:
+        return expr
+    on, info, _ = NAMES[names]
+    return f"({expr}) * {on} {info}"
+
+
+def table(title, columns, w=24, h=10, sort=None, hide=(), names=None, **kw):
     """A table of instant queries merged on their labels. `columns` is a list of
-    (header, expr, field config) where field config sets unit, thresholds, mappings."""
-    targets = [target(expr, instant=True, table=True) for _, expr, _ in columns]
+    (header, expr, field config) where field config sets unit, thresholds, mappings.
+    `names` ("agency" or "system") joins every query with the names of those ids, so
+    the table shows a name beside each id."""
+    targets = [target(named(expr, names), instant=True, table=True) for _, expr, _ in columns]
     rename, overrides = {}, []
+    if names is not None:
+        rename.update({"name": NAMES[names][2], "league": "League"})
     for i, (header, _, conf) in enumerate(columns):
         rename["Value #" + chr(ord("A") + i)] = header
         props = []
@@ -356,6 +380,7 @@ def overview():
             ("Alerts firing", "sum by (agency) (emcd_alerts_firing)",
              {"thresholds": steps("green", 1, "red")}),
         ], w=14, h=16, sort=("Connection", False), field_links={"agency": AGENCY_LINK},
+            names="agency",
             description="Every agency, lowest connection ratio first (click a column to "
                         "sort by it, e.g. availability). Click an agency to drill down."),
         bargauge("Lowest availability ($window)",
@@ -370,11 +395,12 @@ def overview():
              {"mappings": state}),
             ("Last status", "max by (agency, system, check) (probe_http_status_code) "
                             "and on (agency, system, check) (emcd_check_up == 0)", {}),
-        ], w=12, h=10, field_links={"check": CHECK_LINK},
-            description="Click a check for its detail."),
+        ], w=12, h=10, field_links={"check": CHECK_LINK}, names="agency",
+            hide=("league",), description="Click a check for its detail."),
         table("Firing alerts", [
             ("Firing", "sum by (alertname, severity, agency) (emcd_alerts_firing) > 0", {}),
-        ], w=12, h=10, sort=("severity", False), field_links={"agency": AGENCY_LINK}),
+        ], w=12, h=10, sort=("severity", False), field_links={"agency": AGENCY_LINK},
+            names="agency", hide=("league",)),
         row("Trends"),
         timeseries("Checks DOWN, DEGRADED and in maintenance", [
             target("sum(1 - emcd_check_up)", legend="down"),
@@ -434,7 +460,7 @@ def agency():
             ("p95 response (5m)",
              f"max by (agency, system) (agency_system:emcd_probe_duration_seconds:p95_rate5m{{{a}}})",
              {"unit": "s"}),
-        ], h=8, hide=("agency",), sort=("Connected", False),
+        ], h=8, hide=("agency",), sort=("Connected", False), names="system",
             description="A required system with no check is listed as not connected "
                         "(unregistered) and has no checks."),
         table("Checks", [
@@ -452,6 +478,7 @@ def agency():
              f"max by (agency, system, check) (probe_ssl_earliest_cert_expiry{{{a}}} - time())",
              {"unit": "dtdurations", "thresholds": steps("red", 14 * 86400, "orange", 30 * 86400, "green")}),
         ], h=10, hide=("agency",), sort=("State", False), field_links={"check": CHECK_LINK},
+            names="system",
             description="Click a check for its detail. Status is empty for TCP and push "
                         "checks, certificate expiry for checks without TLS."),
         row("Over time"),
@@ -542,12 +569,14 @@ def check():
                    legend="{{result}}"),
         ], bars=True, stack=True),
         timeseries("Error budget burn rate", [
-            target(f"agency_system_check:emcd_probe_errors:ratio_rate{w}{{{s}}} / {BUDGET}",
+            target(f"agency_system_check:emcd_probe_errors:ratio_rate{w}{{{s}}}"
+                   f" / on (agency, system, check) {BUDGET}{{{s}}}",
                    legend=w)
             for w in ("5m", "1h", "6h", "1d")
         ], thresholds=steps("green", 3, "orange", 6, "red"), threshold_lines=True,
             description="How many times faster than sustainable the 30-day error budget "
-                        "of the 99.5% objective is spent (1 = exactly used up in 30 days). "
+                        "of the check's objective (its slo.availability) is spent "
+                        "(1 = exactly used up in 30 days). "
                         "The alerts fire at 14.4 (1 h and 5 m), 6 (6 h and 30 m) and 3 "
                         "(1 d and 2 h)."),
         timeseries("Availability by window",

@@ -131,23 +131,20 @@ pub fn signature(secret: &str, timestamp: i64, body: &[u8]) -> String {
     format!("sha256={}", crate::token::hex(ctx.sign().as_ref()))
 }
 
-/// The base URL of emcd (`server.public_url`, else `http://<server.listen>`) and the URL
-/// where an alert's subject can be looked at (docs/alerts.md): the check, the agency of
-/// a system (SystemNotConnected has no check), or the status of a vantage.
+/// The base URL of emcd (`server.public_url`, else `http://<server.listen>`) and the page
+/// a person opens from the alert (docs/alerts.md): the status page of the alert's agency
+/// (its systems and checks, what is down and since when), or the status page's index
+/// for an alert about a vantage, which belongs to no agency. Never a JSON endpoint.
 pub fn urls(cfg: &crate::config::Config, e: &Event) -> (String, String) {
     let base = match &cfg.server.public_url {
         Some(u) => u.as_str().trim_end_matches('/').to_owned(),
         None => format!("http://{}", cfg.server.listen),
     };
-    let generator = match (&e.vantage, e.check.is_empty()) {
-        (Some(_), _) => format!("{base}/api/v1/status"),
-        (None, true) => format!("{base}/api/v1/agencies/{}", e.agency.id),
-        (None, false) => format!(
-            "{base}/api/v1/checks/{}/{}/{}",
-            e.agency.id, e.system.id, e.check
-        ),
+    let page = match &e.vantage {
+        Some(_) => format!("{base}/"),
+        None => format!("{base}/agencies/{}", e.agency.id),
     };
-    (base, generator)
+    (base, page)
 }
 
 #[cfg(test)]
@@ -235,7 +232,7 @@ mod tests {
     }
 
     #[test]
-    fn generator_urls_point_at_what_the_alert_is_about() {
+    fn generator_urls_are_the_status_page_of_the_alert_s_agency() {
         let dir = tempfile::tempdir().unwrap();
         std::fs::create_dir_all(dir.path().join("agencies")).unwrap();
         std::fs::write(
@@ -252,16 +249,10 @@ mod tests {
         let mut e = event(Status::Firing);
         let (base, check) = urls(&cfg, &e);
         assert_eq!(base, "https://emc.example.gov.vn");
-        assert_eq!(
-            check,
-            format!("{base}/api/v1/checks/bo-tu-phap/ho-tich/portal")
-        );
+        assert_eq!(check, "https://emc.example.gov.vn/agencies/bo-tu-phap");
         e.check = String::new();
-        assert_eq!(
-            urls(&cfg, &e).1,
-            format!("{base}/api/v1/agencies/bo-tu-phap")
-        );
+        assert_eq!(urls(&cfg, &e).1, format!("{base}/agencies/bo-tu-phap"));
         e.vantage = Some("hanoi-1".into());
-        assert_eq!(urls(&cfg, &e).1, format!("{base}/api/v1/status"));
+        assert_eq!(urls(&cfg, &e).1, "https://emc.example.gov.vn/");
     }
 }

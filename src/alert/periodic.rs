@@ -1,6 +1,7 @@
 //! Alerts evaluated on a timer rather than per result (docs/alerts.md): `SystemNotConnected`
 //! (a required system disconnected or unregistered for longer than
-//! `connection.window`) and `SLOBudgetBurn` (the multiwindow rule of the SRE workbook:
+//! `connection.window`; held back while every check of the system has `CheckDown`
+//! firing, which already pages that outage once per check) and `SLOBudgetBurn` (the multiwindow rule of the SRE workbook:
 //! the last hour and the last 5 minutes both burn the 30-day error budget more than
 //! 14.4 times as fast as allowed, with at least half the hour observed). Same rules,
 //! same durable writes; the recorder evaluates them
@@ -118,6 +119,7 @@ pub fn evaluate(fleet: &Fleet, now: i64) -> Vec<AlertWrite> {
         .filter(|s| s.required)
     {
         let sys = &fleet.systems[st.index];
+        let paged = all_checks_down(fleet, st.index);
         let change = {
             let mut live = sys.live.lock().unwrap_or_else(|p| p.into_inner());
             if st.connection == Connection::Connected {
@@ -136,13 +138,17 @@ pub fn evaluate(fleet: &Fleet, now: i64) -> Vec<AlertWrite> {
             )
             .is_some();
             let before = live.alert;
+            // One outage, one page: while CheckDown fires for every check of the
+            // system, SystemNotConnected says nothing more, so it is held back as in
+            // a maintenance window (it neither fires nor repeats; one already firing
+            // stays until the system is connected again).
             let (after, action) = rules::decide(
                 before,
                 holds,
                 now,
                 Policy {
                     repeat_interval,
-                    in_maintenance,
+                    in_maintenance: in_maintenance || paged,
                 },
             );
             live.alert = after;
@@ -178,6 +184,17 @@ pub fn evaluate(fleet: &Fleet, now: i64) -> Vec<AlertWrite> {
         }
     }
     writes
+}
+
+/// Whether the system has checks and `CheckDown` fires for every one of them.
+fn all_checks_down(fleet: &Fleet, system: usize) -> bool {
+    let checks = &fleet.system_checks[system];
+    let slot = AlertName::CheckDown.slot();
+    !checks.is_empty()
+        && checks.iter().all(|&i| {
+            let live = fleet.checks[i].live.lock();
+            live.unwrap_or_else(|p| p.into_inner()).alerts[slot].is_some()
+        })
 }
 
 #[cfg(test)]

@@ -15,6 +15,7 @@ mod locate;
 pub mod model;
 mod model_cluster;
 mod model_eq;
+mod model_probe;
 mod raw;
 mod scalar;
 mod summary;

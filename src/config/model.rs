@@ -2,13 +2,16 @@
 //! one: everything here was checked by `config::load`. Runtime state (streaks, alert
 //! state, counters) never lives here.
 
-use std::{net::SocketAddr, ops::RangeInclusive, path::PathBuf, sync::Arc, time::Duration};
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
 
-use http::{HeaderName, HeaderValue, Method};
-use regex::Regex;
+use http::{HeaderName, HeaderValue};
 use url::Url;
 
 pub use super::model_cluster::{Cluster, VantageName};
+pub use super::model_probe::*;
 mod scoring;
 pub use scoring::{Scoring, Weights, GRADES};
 
@@ -85,6 +88,8 @@ pub struct Probing {
     pub canary_interval: Duration,
     /// The local address probes leave from, if set.
     pub source_address: Option<std::net::IpAddr>,
+    /// `probing.tls`: CAs every probe trusts.
+    pub tls: ProbingTls,
 }
 
 /// A reference target of this vantage: an http or tcp probe, never stored as a result.
@@ -229,6 +234,28 @@ pub enum AgencyKind {
     City,
 }
 
+impl AgencyKind {
+    /// As written in the config.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AgencyKind::Ministry => "ministry",
+            AgencyKind::MinisterialAgency => "ministerial_agency",
+            AgencyKind::GovernmentAgency => "government_agency",
+            AgencyKind::Province => "province",
+            AgencyKind::City => "city",
+        }
+    }
+
+    /// The league it is ranked in: `ministries` (central agencies) or `provinces`
+    /// (provinces and cities), as the status page groups them.
+    pub fn league(self) -> &'static str {
+        match self {
+            AgencyKind::Province | AgencyKind::City => "provinces",
+            _ => "ministries",
+        }
+    }
+}
+
 #[derive(Clone, Debug)]
 pub struct Agency {
     pub id: String,
@@ -245,6 +272,17 @@ pub enum SystemKind {
     Tthc,
     Portal,
     Other,
+}
+
+impl SystemKind {
+    /// As written in the config.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SystemKind::Tthc => "tthc",
+            SystemKind::Portal => "portal",
+            SystemKind::Other => "other",
+        }
+    }
 }
 
 #[derive(Clone, Debug)]
@@ -329,60 +367,6 @@ impl CheckKind {
             CheckKind::Push(_) => "push",
         }
     }
-}
-
-#[derive(Clone, Debug, PartialEq)]
-pub struct HttpSpec {
-    pub url: Url,
-    pub method: Method,
-    pub headers: Vec<(HeaderName, HeaderValue)>,
-    pub body: Option<String>,
-    pub follow_redirects: bool,
-    pub insecure_skip_verify: bool,
-    pub expect: Expect,
-}
-
-#[derive(Clone, Debug)]
-pub struct Expect {
-    /// Never empty: defaults to 200-399 when following redirects, else 200-299.
-    pub status: Vec<RangeInclusive<u16>>,
-    pub body_contains: Option<String>,
-    pub body_not_contains: Option<String>,
-    pub body_regex: Option<Regex>,
-    /// Header name -> regex over its value.
-    pub headers: Vec<(HeaderName, Regex)>,
-    pub json: Vec<JsonExpect>,
-    pub max_response_time: Option<Duration>,
-}
-
-#[derive(Clone, Debug, PartialEq)]
-pub struct JsonExpect {
-    /// The path as written, for messages.
-    pub path_text: String,
-    pub path: Vec<JsonStep>,
-    pub equals: serde_json::Value,
-}
-
-/// One step of the JSONPath subset `$.a.b[0].c`.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum JsonStep {
-    Key(String),
-    Index(usize),
-}
-
-#[derive(Clone, Debug, PartialEq)]
-pub struct TcpSpec {
-    pub host: String,
-    pub port: u16,
-    pub tls: bool,
-    pub insecure_skip_verify: bool,
-}
-
-#[derive(Clone, Debug, PartialEq)]
-pub struct PushSpec {
-    /// SHA-256 of the bearer token.
-    pub token_digest: [u8; 32],
-    pub max_silence: Duration,
 }
 
 impl Config {

@@ -3,7 +3,7 @@
 
 use regex::Regex;
 
-use super::model::Expect;
+use super::model_probe::Expect;
 
 /// Field by field; a regex by its pattern (a compiled `Regex` has no equality).
 impl PartialEq for Expect {

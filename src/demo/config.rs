@@ -22,6 +22,8 @@ pub struct MainSettings<'a> {
     pub listen: SocketAddr,
     /// The database file, as the user gave the data dir (relative to the working dir).
     pub database: &'a Path,
+    /// The demo CA as PEM, written to `demo-ca.pem` beside the main file.
+    pub ca_pem: &'a str,
 }
 
 /// Writes the main file and every agency file into `dir` (created if missing), removes
@@ -52,11 +54,16 @@ pub fn write(
                 .with_context(|| format!("removing stale {}", entry.path().display()))?;
         }
     }
+    let ca = dir.join(CA_FILE);
+    std::fs::write(&ca, main.ca_pem).with_context(|| format!("writing {}", ca.display()))?;
     let path = dir.join("emcd.yaml");
     std::fs::write(&path, main_file(main)?)
         .with_context(|| format!("writing {}", path.display()))?;
     Ok(path)
 }
+
+/// The demo CA's file, beside the main file, which names it (relative to its directory).
+const CA_FILE: &str = "demo-ca.pem";
 
 /// A double-quoted YAML string, with `${` escaped so no environment variable is read.
 fn q(s: &str) -> String {
@@ -79,6 +86,7 @@ pub fn main_file(main: &MainSettings<'_>) -> anyhow::Result<String> {
 # deployment keeps the defaults of docs/configuration.md (60s interval, thresholds 3 and 2).\n\
 server:\n  listen: {listen}\n\
 storage:\n  path: {database}\n\
+probing:\n  tls:\n    ca_files: [{CA_FILE}]  # the demo's own CA, made at each start\n\
 defaults:\n  interval: 10s\n  timeout: 8s\n  failure_threshold: 2\n  success_threshold: 2\n  degraded_after: 3s\n  cert_min_days: 14\n\
 connection:\n  window: 2m\n\
 include:\n  - agencies/*.yaml\n",
@@ -218,9 +226,12 @@ mod tests {
         let plan = plan::plan(&agencies::reference());
         let (_, digest) = crate::token::generate();
         let database = dir.path().join("emcd.db");
+        let pki = crate::demo::tls::issue(std::time::SystemTime::now(), plan::CERT_VALIDITY);
+        let pki = pki.unwrap();
         let settings = MainSettings {
             listen: "127.0.0.1:9464".parse().unwrap(),
             database: &database,
+            ca_pem: &pki.ca_pem,
         };
         let main = write(&config_dir, &settings, &plan, &endpoints(), &digest).unwrap();
         let config = crate::config::load_with_env(&main, &|_| None)
@@ -228,6 +239,11 @@ mod tests {
         assert_eq!(config.agencies.len(), 51);
         assert_eq!(config.storage.path, database);
         assert_eq!(config.server.listen, settings.listen);
+        let trusted = &config.probing.tls.ca_files[0];
+        assert_eq!(
+            (&trusted.path, trusted.certs.len()),
+            (&config_dir.join(CA_FILE), 1)
+        );
         let checks = config.checks().count();
         assert!(checks > 100, "{checks} checks");
         let unregistered = config

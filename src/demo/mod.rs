@@ -66,6 +66,7 @@ pub async fn run(args: DemoArgs, shutdown: CancellationToken) -> anyhow::Result<
     let settings = config::MainSettings {
         listen: args.listen,
         database: &database,
+        ca_pem: &pki.ca_pem,
     };
     let config_dir = args.data_dir.join("config");
     let main_file = config::write(
@@ -94,7 +95,6 @@ pub async fn run(args: DemoArgs, shutdown: CancellationToken) -> anyhow::Result<
     tasks.spawn(pusher.run(ready.clone(), tasks_stop.clone()));
 
     let options = Options {
-        extra_roots: vec![pki.ca],
         ready: Some(ready),
         ..Options::default()
     };

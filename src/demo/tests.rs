@@ -49,6 +49,7 @@ async fn every_generated_check_gives_the_planned_verdict() {
     let settings = config::MainSettings {
         listen: "127.0.0.1:9464".parse().unwrap(),
         database: &database,
+        ca_pem: &pki.ca_pem,
     };
     let main = config::write(
         &dir.path().join("config"),
@@ -59,7 +60,9 @@ async fn every_generated_check_gives_the_planned_verdict() {
     )
     .unwrap();
     let cfg = crate::config::load_with_env(&main, &|_| None).unwrap();
-    let prober = Arc::new(Prober::new("emcd-demo-test", std::slice::from_ref(&pki.ca)).unwrap());
+    // As the daemon builds it: the generated config's `probing.tls.ca_files` trusted.
+    let roots = cfg.probing.tls.ca_files[0].certs.clone();
+    let prober = Arc::new(Prober::new("emcd-demo-test", &roots).unwrap());
 
     let mut probes = JoinSet::new();
     for (planned_agency, planned_system, planned) in plan.iter().flat_map(|a| {

@@ -1,5 +1,6 @@
-//! The demo's own PKI: a CA made at start (handed to the daemon as an extra trusted root,
-//! so the HTTPS probe verifies normally) and a leaf certificate for 127.0.0.1 that
+//! The demo's own PKI: a CA made at start (written beside the generated config and named
+//! by its `probing.tls.ca_files`, so the HTTPS probe verifies normally, and the config
+//! works as it is with `emcd run`) and a leaf certificate for 127.0.0.1 that
 //! expires soon, so the probe succeeds and `probe_ssl_earliest_cert_expiry` shows the
 //! near expiry. Keys live in memory only and die with the process.
 
@@ -8,7 +9,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use anyhow::Context;
 use rcgen::{BasicConstraints, CertificateParams, DnType, IsCa, Issuer, KeyPair};
-use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
+use rustls::pki_types::{PrivateKeyDer, PrivatePkcs8KeyDer};
 use tokio_rustls::TlsAcceptor;
 
 /// How long the CA is valid: far longer than the leaf, so the leaf is the earliest expiry.
@@ -16,8 +17,8 @@ const CA_VALIDITY: Duration = Duration::from_secs(10 * 365 * 86_400);
 
 /// What the demo needs from its PKI.
 pub struct DemoPki {
-    /// The CA certificate: the daemon trusts it through `Options::extra_roots`.
-    pub ca: CertificateDer<'static>,
+    /// The CA certificate as PEM: the generated config's `probing.tls.ca_files` names it.
+    pub ca_pem: String,
     /// Presents the leaf (and the CA) to TLS clients.
     pub acceptor: TlsAcceptor,
 }
@@ -41,9 +42,8 @@ pub fn issue(now: SystemTime, leaf_validity: Duration) -> anyhow::Result<DemoPki
     ca_params.not_after = epoch + since_epoch + CA_VALIDITY;
     let ca = ca_params
         .self_signed(&ca_key)
-        .context("signing the demo CA")?
-        .der()
-        .clone();
+        .context("signing the demo CA")?;
+    let (ca, ca_pem) = (ca.der().clone(), ca.pem());
     let issuer = Issuer::new(ca_params, ca_key);
 
     let leaf_key = KeyPair::generate().context("generating the demo leaf key")?;
@@ -67,7 +67,7 @@ pub fn issue(now: SystemTime, leaf_validity: Duration) -> anyhow::Result<DemoPki
         .context("building the demo TLS server config")?;
     config.alpn_protocols = vec![b"http/1.1".to_vec()];
     Ok(DemoPki {
-        ca,
+        ca_pem,
         acceptor: TlsAcceptor::from(Arc::new(config)),
     })
 }

@@ -1,6 +1,7 @@
 //! The per-system and per-agency families (`emcd_system_*`, `emcd_agency_*`, and the
 //! alert and probe-duration families by system): a prometheus-client collector that
-//! reads the fleet at each scrape.
+//! reads the fleet at each scrape. `emcd_agency_info` and `emcd_system_info` carry the
+//! names and kinds from the config (value 1), for dashboards to join on by id.
 
 use std::collections::HashMap;
 
@@ -9,6 +10,7 @@ use prometheus_client::encoding::{DescriptorEncoder, NoLabelSet};
 use prometheus_client::metrics::exemplar::Exemplar;
 use prometheus_client::metrics::MetricType;
 
+use crate::config::Config;
 use crate::fleet::FleetHandle;
 
 /// The per-system and per-agency families, read from the fleet at each scrape; in a
@@ -116,6 +118,7 @@ impl Collector for FleetCollector {
                 m.encode_family(&[("kind", kind)])?.encode_gauge(&n)?;
             }
         }
+        info(&mut enc, &fleet.config)?;
         let mut m = enc.encode_descriptor(
             "emcd_build_info",
             "Build information",
@@ -126,4 +129,36 @@ impl Collector for FleetCollector {
             .encode_gauge(&1i64)?;
         Ok(())
     }
+}
+
+/// `emcd_agency_info` and `emcd_system_info`: one line of value 1 per agency and per
+/// system, in config order, with its names and kinds.
+fn info(enc: &mut DescriptorEncoder, config: &Config) -> std::fmt::Result {
+    let help = "An agency's name, code, kind and league (ministries or provinces); value 1";
+    let mut m = enc.encode_descriptor("emcd_agency_info", help, None, MetricType::Gauge)?;
+    for a in &config.agencies {
+        let labels = [
+            ("agency", a.id.as_str()),
+            ("name", a.name.as_str()),
+            ("code", a.code.as_str()),
+            ("kind", a.kind.as_str()),
+            ("league", a.kind.league()),
+        ];
+        m.encode_family(&labels)?.encode_gauge(&1i64)?;
+    }
+    let help = "A system's name, kind and whether it is required; value 1";
+    let mut m = enc.encode_descriptor("emcd_system_info", help, None, MetricType::Gauge)?;
+    for a in &config.agencies {
+        for s in &a.systems {
+            let labels = [
+                ("agency", a.id.as_str()),
+                ("system", s.id.as_str()),
+                ("name", s.name.as_str()),
+                ("kind", s.kind.as_str()),
+                ("required", if s.required { "true" } else { "false" }),
+            ];
+            m.encode_family(&labels)?.encode_gauge(&1i64)?;
+        }
+    }
+    Ok(())
 }

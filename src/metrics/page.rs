@@ -223,6 +223,11 @@ pub(super) fn encode_checks(
         ),
         |s| int(s.in_maintenance),
     );
+    page.gauge(samples, SLO_OBJECTIVE, |s| {
+        Some(Value::Float(objective(
+            s.check.config.policy.slo_availability,
+        )))
+    });
     alerts_firing(&mut page, fleet, samples);
     // A counter family is named without `_total` in OpenMetrics, with it in text 0.0.4.
     let (family, help) = ("emcd_probes", "Results by result");
@@ -237,6 +242,18 @@ pub(super) fn encode_checks(
             page.sample("emcd_probes_total", s, close, n);
         }
     }
+}
+
+/// `emcd_check_slo_objective`: what the shipped rules compare the error ratios with.
+pub(super) const SLO_OBJECTIVE: (&str, &str) = (
+    "emcd_check_slo_objective",
+    "The check's availability objective, slo.availability as a ratio (0.995 for 99.5)",
+);
+
+/// `slo.availability` (a percentage) as a ratio, rounded to 9 decimals so that 99.9
+/// is written `0.999`, not `0.9990000000000001`.
+pub(super) fn objective(percent: f64) -> f64 {
+    (percent * 1e7).round() / 1e9
 }
 
 /// The agencies in config order, and where each one is in that order.

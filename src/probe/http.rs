@@ -164,8 +164,12 @@ async fn hop(
     let follow = spec.follow_redirects;
     if ask.url.scheme() == "https" {
         clock.enter(Phase::Tls);
-        let config = prober.tls.get(true, spec.insecure_skip_verify);
-        let (stream, expiry) = tls::handshake(config, target, tcp).await;
+        let config = prober
+            .tls
+            .config(true, spec.insecure_skip_verify, &spec.tls)?;
+        // `server_name` stands for the check's own host, not for where it redirects.
+        let name = spec.tls.server_name.as_deref().filter(|_| !ask.cross_host);
+        let (stream, expiry) = tls::handshake(&config, target, name, tcp).await;
         seen.cert_expiry = expiry;
         exchange(stream?, request, clock, seen, keep, follow).await
     } else {
@@ -295,18 +299,27 @@ where
     }
 }
 
-/// An `http` failure with the error's causes, preferring the connection's own error.
+/// An `http` failure with the error's causes, preferring the connection's own error; a
+/// `tls` one when TLS failed after the handshake (with TLS 1.3 a server rejects a
+/// missing or untrusted client certificate only then: `CertificateRequired`).
 fn http_failure(context: &str, err: &hyper::Error, conn: Option<&hyper::Error>) -> Failure {
     let mut message = format!("{context}: ");
     let mut cause: Option<&dyn StdError> = Some(conn.unwrap_or(err));
     let mut first = true;
+    let mut kind = ErrorKind::Http;
     while let Some(e) = cause {
         if !first {
             message.push_str(": ");
         }
         message.push_str(&e.to_string());
         first = false;
+        let io = e
+            .downcast_ref::<std::io::Error>()
+            .and_then(|io| io.get_ref());
+        if io.is_some_and(|inner| inner.is::<rustls::Error>()) || e.is::<rustls::Error>() {
+            kind = ErrorKind::Tls;
+        }
         cause = e.source();
     }
-    Failure::new(ErrorKind::Http, message)
+    Failure::new(kind, message)
 }

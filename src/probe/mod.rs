@@ -3,9 +3,9 @@
 //! data (an [`Outcome`] with a `Down` verdict), not an `Err`.
 //!
 //! [`Prober`] is the one dispatch point; each probe kind has its own file (`http`, `tcp`),
-//! built on shared parts: `dns` (resolution), `net` (resolve + connect), `tls` (configs,
-//! verifier, error sorting), `cert` (DER `notAfter`), `expect` (HTTP expectations),
-//! `clock` (phases). `cli` is `emcd probe`. Nothing here holds per-probe state between
+//! built on shared parts: `dns` (resolution), `net` (resolve + connect), `tls_configs`
+//! (the client configs, one per distinct TLS setting), `tls` (verifier, handshake, error sorting), `cert` (DER `notAfter`), `expect` (HTTP expectations),
+//! `clock` (phases). `cli` is `emcd probe` (`cli_render` prints it). Nothing here holds per-probe state between
 //! probes, and nothing here is global.
 
 use std::time::Duration;
@@ -13,11 +13,12 @@ use std::time::Duration;
 use ::http::HeaderValue;
 use rustls::pki_types::CertificateDer;
 
-use crate::config::{CheckKind, HttpSpec, Policy, TcpSpec};
+use crate::config::{CheckKind, HttpSpec, Policy, Probing, TcpSpec};
 use crate::result::{ErrorKind, ResultKind};
 
 mod cert;
 pub mod cli;
+mod cli_render;
 mod clock;
 mod dns;
 mod expect;
@@ -25,6 +26,7 @@ mod http;
 mod net;
 mod tcp;
 mod tls;
+mod tls_configs;
 mod vantage;
 
 pub use crate::result::Phases;
@@ -66,7 +68,7 @@ pub enum ProbeSetupError {
 /// so that a probe allocates no TLS config, root store or header of its own.
 pub struct Prober {
     /// rustls client configs (verifying and insecure, for HTTP and for raw TCP).
-    tls: tls::TlsConfigs,
+    tls: tls_configs::TlsConfigs,
     /// `User-Agent` of every HTTP probe.
     user_agent: HeaderValue,
     /// The local address probes leave from (`probing.source_address`), if set.
@@ -91,12 +93,24 @@ impl Prober {
     ) -> Result<Prober, ProbeSetupError> {
         let user_agent = HeaderValue::from_str(user_agent)
             .map_err(|_| ProbeSetupError::UserAgent(user_agent.to_owned()))?;
-        let tls = tls::TlsConfigs::new(system_roots, extra_roots)?;
+        let tls = tls_configs::TlsConfigs::new(system_roots, extra_roots)?;
         Ok(Prober {
             tls,
             user_agent,
             source: None,
         })
+    }
+
+    /// The prober of `emcd run`: `probing`'s user agent, source address and
+    /// `tls.ca_files` (read and parsed at load), plus `extra_roots`.
+    pub fn of_probing(
+        probing: &Probing,
+        extra_roots: &[CertificateDer<'static>],
+    ) -> Result<Prober, ProbeSetupError> {
+        let ca_files = probing.tls.ca_files.iter().flat_map(|f| f.certs.iter());
+        let roots: Vec<_> = extra_roots.iter().chain(ca_files).cloned().collect();
+        let prober = Prober::new(&probing.user_agent, &roots)?;
+        Ok(prober.with_source_address(probing.source_address))
     }
 
     /// Probes leave from `source` (a local address) rather than the system's choice.

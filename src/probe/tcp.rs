@@ -37,8 +37,10 @@ async fn attempt(
     let tcp = net::connect(target, spec.port, prober.source, clock).await?;
     if spec.tls {
         clock.enter(Phase::Tls);
-        let config = prober.tls.get(false, spec.insecure_skip_verify);
-        let (stream, expiry) = tls::handshake(config, target, tcp).await;
+        let tls = &spec.tls_options;
+        let config = prober.tls.config(false, spec.insecure_skip_verify, tls)?;
+        let name = tls.server_name.as_deref();
+        let (stream, expiry) = tls::handshake(&config, target, name, tcp).await;
         *cert_expiry = expiry;
         stream?;
     }

@@ -1,7 +1,7 @@
-//! TLS for probes: the rustls client configs, built once per [`Prober`](super::Prober) and
-//! shared by every probe; a verifier wrapper that, when it rejects a chain, carries the
-//! chain's earliest `notAfter` inside the error (so an expired certificate is reported as
-//! expired, with its date); and the sorting of handshake errors into `cert` and `tls`.
+//! TLS for probes: a verifier wrapper that, when it rejects a chain, carries the chain's
+//! earliest `notAfter` inside the error (so an expired certificate is reported as
+//! expired, with its date); the handshake, with the name it asks for; and the sorting of
+//! handshake errors into `cert` and `tls`. The client configs are in `tls_configs`.
 //!
 //! No per-probe state lives here: a probe only clones an `Arc<ClientConfig>`.
 
@@ -10,7 +10,7 @@ use std::io;
 use std::sync::Arc;
 
 use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
-use rustls::client::{Resumption, WebPkiServerVerifier};
+use rustls::client::WebPkiServerVerifier;
 use rustls::crypto::{self, CryptoProvider};
 use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
@@ -22,87 +22,6 @@ use tokio_rustls::TlsConnector;
 use super::dns::Target;
 use super::{cert, Failure, ProbeSetupError};
 use crate::result::ErrorKind;
-
-/// The four client configs a probe picks from: {HTTP (ALPN http/1.1), raw TCP} x
-/// {verifying, insecure}. Session resumption is off: a probe measures a full handshake
-/// and must see the certificate every time.
-pub(crate) struct TlsConfigs {
-    http: Arc<ClientConfig>,
-    http_insecure: Arc<ClientConfig>,
-    raw: Arc<ClientConfig>,
-    raw_insecure: Arc<ClientConfig>,
-}
-
-impl TlsConfigs {
-    pub(crate) fn new(
-        system_roots: Vec<CertificateDer<'static>>,
-        extra_roots: &[CertificateDer<'static>],
-    ) -> Result<TlsConfigs, ProbeSetupError> {
-        let provider = Arc::new(crypto::ring::default_provider());
-        let mut roots = RootCertStore::empty();
-        let (_, ignored) = roots.add_parsable_certificates(system_roots);
-        if ignored > 0 {
-            tracing::warn!(ignored, "some system CA certificates could not be parsed");
-        }
-        for (index, root) in extra_roots.iter().enumerate() {
-            roots
-                .add(root.clone())
-                .map_err(|source| ProbeSetupError::ExtraRoot { index, source })?;
-        }
-        let inner = if roots.is_empty() {
-            tracing::warn!("no CA roots (none installed, none given): every verified TLS probe will fail as `tls`");
-            None
-        } else {
-            let v = WebPkiServerVerifier::builder_with_provider(Arc::new(roots), provider.clone())
-                .build()
-                .map_err(|e| ProbeSetupError::Tls(e.to_string()))?;
-            Some(v)
-        };
-        let verifying = Arc::new(Verifier {
-            inner,
-            insecure: false,
-            provider: provider.clone(),
-        });
-        let insecure = Arc::new(Verifier {
-            inner: None,
-            insecure: true,
-            provider: provider.clone(),
-        });
-        Ok(TlsConfigs {
-            http: client_config(&provider, verifying.clone(), true)?,
-            http_insecure: client_config(&provider, insecure.clone(), true)?,
-            raw: client_config(&provider, verifying, false)?,
-            raw_insecure: client_config(&provider, insecure, false)?,
-        })
-    }
-
-    pub(crate) fn get(&self, http: bool, insecure: bool) -> &Arc<ClientConfig> {
-        match (http, insecure) {
-            (true, false) => &self.http,
-            (true, true) => &self.http_insecure,
-            (false, false) => &self.raw,
-            (false, true) => &self.raw_insecure,
-        }
-    }
-}
-
-fn client_config(
-    provider: &Arc<CryptoProvider>,
-    verifier: Arc<Verifier>,
-    http: bool,
-) -> Result<Arc<ClientConfig>, ProbeSetupError> {
-    let mut config = ClientConfig::builder_with_provider(provider.clone())
-        .with_safe_default_protocol_versions()
-        .map_err(|e| ProbeSetupError::Tls(e.to_string()))?
-        .dangerous()
-        .with_custom_certificate_verifier(verifier)
-        .with_no_client_auth();
-    config.resumption = Resumption::disabled();
-    if http {
-        config.alpn_protocols = vec![b"http/1.1".to_vec()];
-    }
-    Ok(Arc::new(config))
-}
 
 /// The CA certificates installed on this system; problems are logged, never fatal.
 pub fn system_roots() -> Vec<CertificateDer<'static>> {
@@ -132,11 +51,17 @@ pub fn parse_certs(bytes: &[u8]) -> Result<Vec<CertificateDer<'static>>, ProbeSe
 
 /// TLS handshake over `tcp`. Also returns the earliest `notAfter` of the presented chain,
 /// whether the handshake succeeded or the chain was rejected.
+/// `server_name`, when given, is the name asked for and verified instead of `target`'s.
 pub(crate) async fn handshake(
     config: &Arc<ClientConfig>,
     target: Target<'_>,
+    server_name: Option<&str>,
     tcp: TcpStream,
 ) -> (Result<TlsStream<TcpStream>, Failure>, Option<i64>) {
+    let target = match server_name {
+        Some(name) => Target::of_host(name),
+        None => target,
+    };
     let name = match target {
         Target::Ip(ip) => ServerName::IpAddress(ip.into()),
         Target::Name(name) => match ServerName::try_from(name.to_owned()) {
@@ -217,12 +142,36 @@ impl std::error::Error for Rejected {}
 
 /// Verifies with webpki (unless `insecure`); on rejection wraps the cause in [`Rejected`].
 #[derive(Debug)]
-struct Verifier {
+pub(crate) struct Verifier {
     /// `None` when there is no root at all: then every chain is rejected.
     inner: Option<Arc<WebPkiServerVerifier>>,
     /// Accept any chain (`insecure_skip_verify`); handshake signatures are still checked.
     insecure: bool,
     provider: Arc<CryptoProvider>,
+}
+
+impl Verifier {
+    /// Trusting `roots` (none: nothing), or anything when `insecure`.
+    pub(crate) fn new(
+        roots: &RootCertStore,
+        insecure: bool,
+        provider: &Arc<CryptoProvider>,
+    ) -> Result<Arc<Verifier>, ProbeSetupError> {
+        let inner = if insecure || roots.is_empty() {
+            None
+        } else {
+            let roots = Arc::new(roots.clone());
+            let v = WebPkiServerVerifier::builder_with_provider(roots, provider.clone())
+                .build()
+                .map_err(|e| ProbeSetupError::Tls(e.to_string()))?;
+            Some(v)
+        };
+        Ok(Arc::new(Verifier {
+            inner,
+            insecure,
+            provider: provider.clone(),
+        }))
+    }
 }
 
 impl ServerCertVerifier for Verifier {
@@ -296,22 +245,5 @@ mod tests {
         assert_eq!(parse_certs(two.as_bytes()).unwrap().len(), 2);
         assert_eq!(parse_certs(c.der()).unwrap()[0], *c.der());
         assert!(parse_certs(b"hello").is_err());
-    }
-
-    #[test]
-    fn builds_without_any_root() {
-        let configs = TlsConfigs::new(Vec::new(), &[]).unwrap();
-        assert!(configs.get(true, false).alpn_protocols == vec![b"http/1.1".to_vec()]);
-        assert!(configs.get(false, true).alpn_protocols.is_empty());
-    }
-
-    #[test]
-    fn rejects_a_bad_extra_root() {
-        let bad = CertificateDer::from(vec![1, 2, 3]);
-        let err = TlsConfigs::new(Vec::new(), &[bad]).err().unwrap();
-        assert!(
-            matches!(err, ProbeSetupError::ExtraRoot { index: 0, .. }),
-            "{err}"
-        );
     }
 }

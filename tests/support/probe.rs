@@ -30,6 +30,7 @@ pub fn http_spec(url: &str) -> HttpSpec {
         body: None,
         follow_redirects: true,
         insecure_skip_verify: false,
+        tls: Default::default(),
         expect: expect(),
     }
 }
@@ -40,6 +41,7 @@ pub fn tcp_spec(addr: SocketAddr, tls: bool) -> TcpSpec {
         port: addr.port(),
         tls,
         insecure_skip_verify: false,
+        tls_options: Default::default(),
     }
 }
 

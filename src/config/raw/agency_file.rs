@@ -121,6 +121,51 @@ pub struct HttpSection {
 pub struct TlsSection {
     /// Accept any certificate (still read and reported). Default `false`.
     pub insecure_skip_verify: Option<Text>,
+    /// PEM file of CAs trusted for this check besides the system's and
+    /// `probing.tls.ca_files`; relative to this file's directory. Default none.
+    pub ca_file: Option<Text>,
+    /// PEM certificate (chain) presented to a server that asks for one (mutual TLS);
+    /// needs `key_file`. Default none.
+    pub cert_file: Option<Text>,
+    /// PEM private key (PKCS#8, PKCS#1 or SEC1) of `cert_file`. Never logged.
+    pub key_file: Option<Text>,
+    /// The name sent (SNI) and verified instead of the URL's host, for probing by IP.
+    pub server_name: Option<Text>,
+}
+
+impl TlsSection {
+    /// The keys shared with `tcp`.
+    pub fn files(&self) -> TlsRef<'_> {
+        TlsRef {
+            ca_file: self.ca_file.as_ref(),
+            cert_file: self.cert_file.as_ref(),
+            key_file: self.key_file.as_ref(),
+            server_name: self.server_name.as_ref(),
+        }
+    }
+}
+
+/// The TLS keys of an `http.tls` or a `tcp` section.
+#[derive(Clone, Copy, Default)]
+pub struct TlsRef<'a> {
+    pub ca_file: Option<&'a Text>,
+    pub cert_file: Option<&'a Text>,
+    pub key_file: Option<&'a Text>,
+    pub server_name: Option<&'a Text>,
+}
+
+impl TlsRef<'_> {
+    /// The first key given, for a message about all of them.
+    pub fn first(&self) -> Option<(&'static str, &Text)> {
+        [
+            ("ca_file", self.ca_file),
+            ("cert_file", self.cert_file),
+            ("key_file", self.key_file),
+            ("server_name", self.server_name),
+        ]
+        .into_iter()
+        .find_map(|(k, t)| t.map(|t| (k, t)))
+    }
 }
 
 #[derive(Debug, Deserialize)]
@@ -134,6 +179,25 @@ pub struct TcpSection {
     pub tls: Option<Text>,
     /// With `tls`, accept any certificate (still read and reported). Default `false`.
     pub insecure_skip_verify: Option<Text>,
+    /// With `tls`: as `http.tls.ca_file`.
+    pub ca_file: Option<Text>,
+    /// With `tls`: as `http.tls.cert_file`.
+    pub cert_file: Option<Text>,
+    /// With `tls`: as `http.tls.key_file`.
+    pub key_file: Option<Text>,
+    /// With `tls`: as `http.tls.server_name` (for a `host` that is an IP address).
+    pub server_name: Option<Text>,
+}
+
+impl TcpSection {
+    pub fn files(&self) -> TlsRef<'_> {
+        TlsRef {
+            ca_file: self.ca_file.as_ref(),
+            cert_file: self.cert_file.as_ref(),
+            key_file: self.key_file.as_ref(),
+            server_name: self.server_name.as_ref(),
+        }
+    }
 }
 
 #[derive(Debug, Deserialize)]

@@ -100,6 +100,17 @@ pub struct ProbingSection {
     pub canary_interval: Option<Text>,
     /// The local address every probe leaves from. Default: the system's choice.
     pub source_address: Option<Text>,
+    /// TLS of every probe.
+    pub tls: Option<Spanned<ProbingTlsSection>>,
+}
+
+/// `probing.tls`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ProbingTlsSection {
+    /// PEM files of CAs every probe trusts besides the system's (a private government
+    /// PKI); a relative path is relative to this file's directory. Default none.
+    pub ca_files: Option<Vec<Text>>,
 }
 
 /// The check policy: in `defaults`, and in any check to override `defaults`.

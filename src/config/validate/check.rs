@@ -4,7 +4,7 @@
 use super::super::model::*;
 use super::super::raw::{self, Spanned};
 use super::super::scalar;
-use super::{headers, idx, policy, sub, Ctx};
+use super::{headers, idx, policy, sub, tls, Ctx};
 
 /// A check of system `system` of agency `agency` (both already valid ids, or `None`).
 pub fn check(
@@ -148,6 +148,8 @@ fn http(
         false,
         scalar::boolean,
     );
+    let keys = h.tls.as_ref().map(|t| t.value.files()).unwrap_or_default();
+    let tls = tls::probe(ctx, keys, &sub(&path, "tls"));
     let expect = self::expect(ctx, expect, &sub(check_path, "expect"), follow_redirects);
     Some(HttpSpec {
         url: url?,
@@ -156,6 +158,7 @@ fn http(
         body,
         follow_redirects,
         insecure_skip_verify,
+        tls,
         expect: expect?,
     })
 }
@@ -279,11 +282,20 @@ fn tcp(ctx: &mut Ctx<'_>, t: &Spanned<raw::TcpSection>, path: &str) -> Option<Tc
             "insecure_skip_verify needs `tls: true`",
         );
     }
+    if let (Some((key, at)), false) = (t.files().first(), tls) {
+        let message = format!("{key} needs `tls: true`");
+        ctx.error(at.referenced, &sub(path, key), message);
+    }
+    let tls_options = match tls {
+        true => tls::probe(ctx, t.files(), path),
+        false => ProbeTls::default(),
+    };
     Some(TcpSpec {
         host: host?,
         port: port?,
         tls,
         insecure_skip_verify,
+        tls_options,
     })
 }
 

@@ -9,7 +9,7 @@ use serde_saphyr::Location;
 use super::super::model::*;
 use super::super::raw::{self, MainFile, Spanned};
 use super::super::scalar;
-use super::{alerting, check, idx, policy, secret, sub, Ctx};
+use super::{alerting, check, idx, policy, secret, sub, tls, Ctx};
 
 /// Everything the main file defines.
 pub struct MainParts {
@@ -272,6 +272,14 @@ fn probing(ctx: &mut Ctx<'_>, s: Option<&raw::ProbingSection>) -> Probing {
         source_address: s
             .and_then(|s| s.source_address.as_ref())
             .and_then(|t| ctx.parse(t, "probing.source_address", scalar::ip_addr)),
+        tls: ProbingTls {
+            ca_files: tls::ca_files(
+                ctx,
+                s.and_then(|s| s.tls.as_ref())
+                    .and_then(|t| t.value.ca_files.as_deref()),
+                "probing.tls.ca_files",
+            ),
+        },
     }
 }
 

@@ -1,7 +1,8 @@
 //! The validation step: raw structs in, typed model out, every error of a file collected
 //! in one pass. A value that fails is reported and replaced by its default so that the
 //! rest of the file is still checked; the model is only used when no error was found.
-//! No I/O here: files are read and globs expanded by `load`.
+//! Files are read and globs expanded by `load`; the only I/O here is reading the
+//! certificate and key files that `tls` keys name (`tls.rs`).
 
 mod agency;
 mod alerting;
@@ -9,6 +10,7 @@ mod check;
 mod main_file;
 mod policy;
 mod scoring;
+mod tls;
 
 use std::path::Path;
 

@@ -36,7 +36,7 @@ impl Collector for Oracle {
             ]
         };
         type Get = fn(&Sample<'_>) -> Option<Result<i64, f64>>;
-        let gauges: [(&str, &str, Get); 9] = [
+        let gauges: [(&str, &str, Get); 10] = [
             (
                 "probe_success",
                 "1 if the last result was up or degraded",
@@ -81,6 +81,9 @@ impl Collector for Oracle {
                 "1 if the last result was taken inside a maintenance window",
                 |s| Some(Ok(i64::from(s.in_maintenance))),
             ),
+            (SLO_OBJECTIVE.0, SLO_OBJECTIVE.1, |s| {
+                Some(Err(objective(s.check.config.policy.slo_availability)))
+            }),
         ];
         let exclude = fleet.config.sla.exclude_maintenance;
         for (name, help, get) in gauges {
@@ -206,7 +209,7 @@ fn fleet() -> Fleet {
             "agency: {{id: {agency}, code: X, name: \"Name \\\"quoted\\\"\", kind: province}}\n\
                  systems:\n  - id: s\n    name: S\n    kind: tthc\n    checks:\n\
                  \x20     - {{id: web, http: {{url: \"http://127.0.0.1:9/\"}}}}\n\
-                 \x20     - {{id: port, tcp: {{host: 127.0.0.1, port: 9}}}}\n\
+                 \x20     - {{id: port, slo: {{availability: 99.9}}, tcp: {{host: 127.0.0.1, port: 9}}}}\n\
                  \x20     - {{id: never, http: {{url: \"https://127.0.0.1:9/\"}}}}\n"
         );
         std::fs::write(dir.path().join(format!("agencies/{agency}.yaml")), file).unwrap();
@@ -293,6 +296,8 @@ fn same_bytes_as_prometheus_client() {
             "emcd_check_availability_ratio{agency=\"a-one\",system=\"s\",check=\"web\",window=\"30d\"} ",
             "emcd_agency_availability_ratio{agency=\"b-two\",window=\"1h\"} ",
             "emcd_alerts_firing{alertname=\"SystemNotConnected\",severity=\"critical\",agency=\"b-two\"} 1\n",
+            "emcd_check_slo_objective{agency=\"a-one\",system=\"s\",check=\"web\"} 0.995\n",
+            "emcd_check_slo_objective{agency=\"a-one\",system=\"s\",check=\"port\"} 0.999\n",
         ] {
             assert!(om.contains(line), "{line}");
         }
@@ -348,11 +353,31 @@ fn a_follower_exports_only_its_own_probes() {
     assert_eq!(mine.len() + theirs, ids.len());
     for family in [
         "emcd_check_up{",
+        "emcd_check_slo_objective{",
         "emcd_system_connected{",
+        "emcd_system_info{",
         "emcd_alerts_firing{",
         "emcd_agency_",
     ] {
         assert!(!page.contains(family), "{family} on a follower:\n{page}");
     }
     assert!(page.contains("emcd_probe_duration_seconds_count{"));
+}
+
+/// The info families name each agency and system for dashboards, on the leader.
+#[test]
+fn info_series_carry_names_kinds_and_leagues() {
+    let metrics = crate::metrics::Metrics::new(FleetHandle::new(fleet()));
+    let page = metrics.encode(Format::Text, &Role::single("n", "local"));
+    for line in [
+        "emcd_agency_info{agency=\"a-one\",name=\"Name \\\"quoted\\\"\",code=\"X\",kind=\"province\",league=\"provinces\"} 1\n",
+        "emcd_system_info{agency=\"b-two\",system=\"s\",name=\"S\",kind=\"tthc\",required=\"true\"} 1\n",
+    ] {
+        assert!(page.contains(line), "{line} not in\n{page}");
+    }
+    assert_eq!(page.matches("emcd_agency_info{").count(), 2);
+    assert_eq!(
+        crate::config::AgencyKind::GovernmentAgency.league(),
+        "ministries"
+    );
 }
