@@ -82,16 +82,7 @@ pub fn systems(fleet: &Fleet, now: i64) -> Vec<SystemStanding> {
         .zip(&fleet.system_checks)
         .enumerate()
         .map(|(index, (sys, checks))| {
-            let last_ok: Vec<Option<i64>> = checks
-                .iter()
-                .map(|&i| {
-                    fleet.checks[i]
-                        .live
-                        .lock()
-                        .unwrap_or_else(|p| p.into_inner())
-                        .last_ok_at
-                })
-                .collect();
+            let last_ok = last_oks(fleet, checks);
             SystemStanding {
                 index,
                 required: sys.required,
@@ -125,6 +116,20 @@ pub fn agencies(
         }
     }
     out
+}
+
+/// The last up or degraded result of each of a system's checks (indices into the fleet).
+pub(crate) fn last_oks(fleet: &Fleet, checks: &[usize]) -> Vec<Option<i64>> {
+    checks
+        .iter()
+        .map(|&i| {
+            fleet.checks[i]
+                .live
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .last_ok_at
+        })
+        .collect()
 }
 
 #[cfg(test)]

@@ -20,16 +20,7 @@ pub fn changes(fleet: &Fleet, now: i64) -> Vec<ConnectionChange> {
     let reach = secs_i64(window);
     let mut out = Vec::new();
     for (sys, checks) in fleet.systems.iter().zip(&fleet.system_checks) {
-        let last_ok: Vec<Option<i64>> = checks
-            .iter()
-            .map(|&i| {
-                fleet.checks[i]
-                    .live
-                    .lock()
-                    .unwrap_or_else(|p| p.into_inner())
-                    .last_ok_at
-            })
-            .collect();
+        let last_ok = super::last_oks(fleet, checks);
         let connected = super::classify(&last_ok, now, window) == super::Connection::Connected;
         let mut live = sys.live.lock().unwrap_or_else(|p| p.into_inner());
         if live.recorded.is_some_and(|(_, c)| c == connected) {
