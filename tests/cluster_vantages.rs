@@ -215,14 +215,14 @@ async fn one_vantage_of_three_is_no_outage_two_are_one() {
         "no alert for one vantage: {:?}",
         hook.requests()
     );
-    // A vantage that does not probe the check is refused, by name.
+    // A vantage that does not probe the check is not found, by name.
     let (status, body) = get(
         &nodes[0].addr,
         &format!("/api/v1/checks/{CHECK}/results?vantage=v9"),
     )
     .await
     .unwrap();
-    assert_eq!(status, 400, "{body}");
+    assert_eq!(status, 404, "{body}");
     assert!(body.contains("\\\"v9\\\" does not probe"), "{body}");
 
     // Two of three: CheckDown once, from the leader, naming both vantages.

@@ -126,7 +126,7 @@ pub async fn handle(app: &AppState, req: Request<Incoming>) -> Response<Body> {
                         let message = format!(
                             "vantage: {v:?} does not probe {full_id}; its vantages are {vantages:?}"
                         );
-                        return error(StatusCode::BAD_REQUEST, "bad_parameter", &message);
+                        return error(StatusCode::NOT_FOUND, "unknown_vantage", &message);
                     }
                     v => v.filter(|_| vantages.len() > 1),
                 };

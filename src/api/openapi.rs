@@ -54,6 +54,17 @@ fn query_enum(name: &str, values: &[&str], example: &str) -> Value {
            "schema": {"type": "string", "enum": values}, "example": example})
 }
 
+/// A `from`/`to` query parameter: a date (YYYY-MM-DD) or an RFC 3339 time, both with a
+/// four-digit year (the store's times run from year 0000 to 9999).
+fn time_bound(name: &str, description: &str) -> Value {
+    let date =
+        json!({"type": "string", "format": "date", "pattern": "^[0-9]{4}-[0-9]{2}-[0-9]{2}$"});
+    let time =
+        json!({"type": "string", "format": "date-time", "pattern": "^[0-9]{4}-[0-9]{2}-[0-9]{2}T"});
+    json!({"name": name, "in": "query", "required": false, "description": description,
+           "schema": {"anyOf": [date, time]}})
+}
+
 /// Period, agency and format of the report routes.
 fn report_params(agency: Option<&str>) -> Vec<Value> {
     let mut agency_param = json!({"name": "agency", "in": "query", "required": false,
@@ -62,9 +73,9 @@ fn report_params(agency: Option<&str>) -> Vec<Value> {
         agency_param["example"] = json!(a);
     }
     let bound = |name: &str, description: &str, example: &str| {
-        json!({"name": name, "in": "query", "required": false, "description": description,
-               "schema": {"oneOf": [{"type": "string", "format": "date"}, {"type": "string", "format": "date-time"}]},
-               "example": example})
+        let mut param = time_bound(name, description);
+        param["example"] = json!(example);
+        param
     };
     vec![
         json!({"name": "month", "in": "query", "required": false,
@@ -130,14 +141,10 @@ pub fn document(fleet: &Fleet) -> Value {
     let not_found = || error("Unknown agency, system or check");
     let store_error = || error("The database could not be read");
     let bound = |name: &str, what: &str| {
-        json!({
-            "name": name, "in": "query", "required": false,
-            "description": format!("{what}: an RFC 3339 time, or a date (YYYY-MM-DD) taken as a day in sla.timezone."),
-            "schema": {"anyOf": [
-                {"type": "string", "format": "date-time"},
-                {"type": "string", "format": "date"},
-            ]},
-        })
+        let what = format!(
+            "{what}: an RFC 3339 time, or a date (YYYY-MM-DD) taken as a day in sla.timezone."
+        );
+        time_bound(name, &what)
     };
     let mut results_params = check_params(ex.check);
     results_params.push(bound(
@@ -220,7 +227,7 @@ pub fn document(fleet: &Fleet) -> Value {
             json!({
                 "200": response("Results", "Results"),
                 "400": error("Bad from, to or limit"),
-                "404": not_found(),
+                "404": error("Unknown agency, system or check, or a vantage that does not probe it"),
                 "500": store_error(),
             }),
         ),
