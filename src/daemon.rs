@@ -117,9 +117,11 @@ pub async fn run_with(
     let vantage = Vantage::new(&config.cluster.vantage);
     let sender_ctx = sender::Ctx {
         fleet: fleet.clone(),
-        client: crate::alert::client::Client::new(&config.probing.user_agent, &options.extra_roots)
-            .map_err(anyhow::Error::msg)
-            .context("setting up alert deliveries")?,
+        clients: Arc::new(
+            crate::alert::client::Clients::new(&config.probing.user_agent, &options.extra_roots)
+                .map_err(anyhow::Error::msg)
+                .context("setting up alert deliveries")?,
+        ),
         writer: writer.clone(),
         metrics: metrics.clone(),
     };

@@ -16,7 +16,7 @@ use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
-use super::client::{Answer, Client};
+use super::client::{Answer, Client, Clients};
 pub use super::dispatch::Dispatcher;
 use super::payload;
 use super::retry;
@@ -32,7 +32,8 @@ use crate::util::unix_now;
 #[derive(Clone)]
 pub struct Ctx {
     pub fleet: FleetHandle,
-    pub client: Client,
+    /// The HTTP clients of deliveries, one per receiver transport (`proxy`, `ca_file`).
+    pub clients: Arc<Clients>,
     pub writer: WriterHandle,
     pub metrics: Arc<Metrics>,
 }
@@ -87,6 +88,9 @@ pub fn start(
             shutdown.clone(),
         ));
     }
+    // A reload may have changed or removed receivers' transports: drop unused clients.
+    ctx.clients
+        .retain(config.alerting.receivers.iter().map(|r| &r.transport));
     for (receiver, left) in by_receiver {
         tracing::warn!(%receiver, pending = left.len(), "pending notifications for a receiver no longer configured");
     }
@@ -194,13 +198,19 @@ async fn deliver(
     use crate::alert_vocab::Delivery::{Dead, Delivered, Pending};
     let (state, error, retry_at) = match result {
         Ok(Answer { status, .. }) if (200..300).contains(&status) => (Delivered, None, None),
+        // 407 is the proxy's answer, not the receiver's: retried (a fixed password
+        // delivers it after a reload).
         Ok(Answer { status, .. })
-            if (400..500).contains(&status) && status != 408 && status != 429 =>
+            if (400..500).contains(&status) && ![407, 408, 429].contains(&status) =>
         {
             (Dead, Some(format!("HTTP {status}: not retried")), None)
         }
         other => {
             let (error, retry_after) = match other {
+                Ok(a) if a.status == 407 => (
+                    "HTTP 407 from the proxy: proxy authentication required (check the user and password of the proxy URL)".to_owned(),
+                    None,
+                ),
                 Ok(a) => (
                     format!("HTTP {}", a.status),
                     a.retry_after.and_then(|v| retry::parse(&v, now)),
@@ -281,6 +291,7 @@ async fn attempt(name: &str, ctx: &Ctx, n: &Notification) -> Result<Answer, Stri
     else {
         return Err(format!("receiver {name:?} is no longer configured"));
     };
+    let client = ctx.clients.get(&receiver.transport)?;
     let (external, generator) = payload::urls(&ctx.fleet.current().config, &n.event);
     let json = HeaderValue::from_static("application/json");
     let content_type = HeaderName::from_static("content-type");
@@ -311,17 +322,17 @@ async fn attempt(name: &str, ctx: &Ctx, n: &Notification) -> Result<Answer, Stri
                     HeaderValue::from_str(&sig).map_err(|e| e.to_string())?,
                 ));
             }
-            ctx.client.post(&w.url, &headers, body, w.timeout).await
+            client.post(&w.url, &headers, body, w.timeout).await
         }
         ReceiverKind::Alertmanager { url } => {
             let body = payload::alertmanager_api(&[&n.event], &generator, unix_now());
-            post_alertmanager(ctx, url, body).await
+            post_alertmanager(&client, url, body).await
         }
     }
 }
 
 async fn post_alertmanager(
-    ctx: &Ctx,
+    client: &Client,
     base: &url::Url,
     body: serde_json::Value,
 ) -> Result<Answer, String> {
@@ -332,7 +343,7 @@ async fn post_alertmanager(
         HeaderName::from_static("content-type"),
         HeaderValue::from_static("application/json"),
     )];
-    ctx.client
+    client
         .post(
             &url,
             &headers,
@@ -345,14 +356,16 @@ async fn post_alertmanager(
 /// The minutely re-send of firing alerts to an Alertmanager (best effort).
 async fn resend_firing(name: &str, ctx: &Ctx, firing: &HashMap<String, Event>) {
     let fleet = ctx.fleet.current();
-    let Some(ReceiverKind::Alertmanager { url }) = fleet
+    let Some(receiver) = fleet
         .config
         .alerting
         .receivers
         .iter()
         .find(|r| r.name == name)
-        .map(|r| &r.kind)
     else {
+        return;
+    };
+    let ReceiverKind::Alertmanager { url } = &receiver.kind else {
         return;
     };
     let events: Vec<&Event> = firing.values().collect();
@@ -361,7 +374,11 @@ async fn resend_firing(name: &str, ctx: &Ctx, firing: &HashMap<String, Event>) {
         .map(|e| payload::urls(&fleet.config, e).1)
         .unwrap_or_default();
     let body = payload::alertmanager_api(&events, &generator, unix_now());
-    if let Err(e) = post_alertmanager(ctx, url, body).await {
+    let sent = match ctx.clients.get(&receiver.transport) {
+        Ok(client) => post_alertmanager(&client, url, body).await,
+        Err(e) => Err(e),
+    };
+    if let Err(e) = sent {
         tracing::warn!(receiver = name, error = %e, "re-sending firing alerts to Alertmanager failed");
     }
 }

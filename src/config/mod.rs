@@ -14,6 +14,7 @@ mod load;
 mod locate;
 pub mod model;
 mod model_cluster;
+mod model_delivery;
 mod model_eq;
 mod model_probe;
 mod raw;
@@ -27,6 +28,7 @@ pub use error::{ConfigError, ConfigErrors};
 pub use load::{load, load_with_env};
 pub use model::*;
 pub use scalar::id as parse_id;
+pub use scalar::redact as redact_proxy;
 pub use summary::summary;
 
 #[cfg(test)]

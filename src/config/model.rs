@@ -11,6 +11,7 @@ use http::{HeaderName, HeaderValue};
 use url::Url;
 
 pub use super::model_cluster::{Cluster, VantageName};
+pub use super::model_delivery::*;
 pub use super::model_probe::*;
 mod scoring;
 pub use scoring::{Scoring, Weights, GRADES};
@@ -140,6 +141,8 @@ impl Alerting {
 pub struct Receiver {
     pub name: String,
     pub kind: ReceiverKind,
+    /// `proxy` and `ca_file`: how its deliveries reach it.
+    pub transport: Transport,
 }
 
 #[derive(Clone, Debug)]

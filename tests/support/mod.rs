@@ -7,6 +7,7 @@
 //! - `config`: the config fixtures of `tests/fixtures/config/`.
 //! - `process`, `metrics`, `seed`, `hook`: the `emcd` binary as a child process, its
 //!   `/metrics`, a database seeded before it starts, a webhook receiver.
+//! - `proxy`: a real forwarding proxy (tinyproxy) on loopback, for deliveries.
 //! - `postgres`: a real PostgreSQL on a free loopback port; `engines`: a store of
 //!   either engine on it or on a SQLite file.
 //! - `in_process`, `fixture`: the daemon run in the test's process, and the API tests'
@@ -29,6 +30,7 @@ mod metrics;
 pub mod postgres;
 mod probe;
 mod process;
+mod proxy;
 mod seed;
 mod target;
 mod tls;
@@ -41,7 +43,8 @@ pub use http::{get, request, send, Response};
 pub use in_process::{crate_file, now, per_second, unix, ConfigDir, Running};
 pub use metrics::{sample, samples, wait_metrics};
 pub use probe::{assert_phases_sum, expect, http_spec, policy, prober, roomy, tcp_spec};
-pub use process::{free_port, terminate, Daemon};
+pub use process::{free_port, terminate, Daemon, PROXY_VARIABLES};
+pub use proxy::Tinyproxy;
 pub use seed::{alerting_agency, seed};
 pub use target::{redirect, reply, serve, serve_tls, start_target, Reply, Request, Server, Target};
 pub use tls::{self_signed, Ca, Leaf};

@@ -1,6 +1,7 @@
 //! The `emcd` binary as a child process (`Daemon`): started on a free loopback port
 //! with a config of a temporary directory and its log beside it, waited for, signalled,
-//! terminated with a bounded wait (`terminate`), killed on drop.
+//! terminated with a bounded wait (`terminate`), killed on drop. It never inherits the
+//! proxy variables of the test's environment: a test that wants them passes them.
 
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -17,6 +18,19 @@ pub fn free_port() -> u16 {
         .unwrap()
         .port()
 }
+
+/// The variables of proxies emcd's deliveries honour; removed from a daemon's inherited
+/// environment, so loopback receivers are reached directly unless a test says otherwise.
+pub const PROXY_VARIABLES: [&str; 8] = [
+    "HTTPS_PROXY",
+    "https_proxy",
+    "HTTP_PROXY",
+    "http_proxy",
+    "ALL_PROXY",
+    "all_proxy",
+    "NO_PROXY",
+    "no_proxy",
+];
 
 /// A running `emcd` process, killed on drop if still running.
 pub struct Daemon {
@@ -45,7 +59,11 @@ impl Daemon {
         let port = free_port();
         let addr = format!("127.0.0.1:{port}");
         let log = std::fs::File::create(dir.join("emcd.log")).unwrap();
-        let child = Command::new(env!("CARGO_BIN_EXE_emcd"))
+        let mut command = Command::new(env!("CARGO_BIN_EXE_emcd"));
+        for name in PROXY_VARIABLES {
+            command.env_remove(name);
+        }
+        let child = command
             .args(["run", "--config"])
             .arg(main_config)
             .args(["--listen", &addr, "--log-level", "debug"])

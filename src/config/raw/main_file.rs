@@ -272,6 +272,13 @@ pub struct ReceiverSection {
     pub webhook: Option<Spanned<WebhookSection>>,
     /// Send alerts to a Prometheus Alertmanager (`POST /api/v2/alerts`).
     pub alertmanager: Option<Spanned<AlertmanagerSection>>,
+    /// `direct`, or the URL of the HTTP(S) proxy every delivery to this receiver goes
+    /// through (`http://user:password@proxy:3128`), whatever the environment says.
+    /// Default: `HTTPS_PROXY`, `HTTP_PROXY`, `NO_PROXY` of the environment.
+    pub proxy: Option<Text>,
+    /// PEM file of CA certificates trusted for this receiver besides the system's;
+    /// relative to this file.
+    pub ca_file: Option<Text>,
 }
 
 #[derive(Debug, Deserialize)]

@@ -1,16 +1,19 @@
 //! Parsers for single config values (ids, durations, numbers, addresses, cron...). Each
 //! returns the typed value or a message saying what is wrong and what is expected;
 //! positions and field paths are added by the caller. No I/O, no environment. Values
-//! of probes (URLs, statuses, JSONPath, headers, tokens) are in `probe`.
+//! of probes (URLs, statuses, JSONPath, headers, tokens) are in `probe`, a receiver's
+//! `proxy` in `proxy`.
 
 mod duration;
 mod probe;
+mod proxy;
 
 use std::net::SocketAddr;
 use std::str::FromStr;
 
 pub use duration::*;
 pub use probe::*;
+pub use proxy::{proxy, redact};
 
 /// A message for the user, without position.
 pub type Msg = String;

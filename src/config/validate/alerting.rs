@@ -1,12 +1,13 @@
-//! Validates `alerting`: receivers (unique names, one kind each) and routes (naming
-//! existing receivers, with well-formed matchers).
+//! Validates `alerting`: receivers (unique names, one kind each, a well-formed `proxy`, a
+//! readable `ca_file`) and routes (naming existing receivers, with well-formed matchers).
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use super::super::model::*;
 use super::super::raw::{self, Spanned, Text};
 use super::super::scalar;
-use super::{headers, idx, sub, Ctx};
+use super::{headers, idx, sub, tls, Ctx};
 
 fn section<T>(s: &Option<Spanned<T>>) -> Option<&T> {
     s.as_ref().map(|s| &s.value)
@@ -33,6 +34,7 @@ pub fn alerting(ctx: &mut Ctx<'_>, s: Option<&raw::AlertingSection>) -> Alerting
         let npath = sub(&path, "name");
         let name = ctx.parse(&r.value.name, &npath, scalar::id);
         let kind = receiver_kind(ctx, r, &path);
+        let transport = transport(ctx, &r.value, &path, name.as_deref());
         let Some(name) = name else { continue };
         if names.contains(&name) {
             let message = format!("duplicate receiver name {name:?}");
@@ -41,7 +43,11 @@ pub fn alerting(ctx: &mut Ctx<'_>, s: Option<&raw::AlertingSection>) -> Alerting
         }
         names.push(name.clone());
         if let Some(kind) = kind {
-            receivers.push(Receiver { name, kind });
+            receivers.push(Receiver {
+                name,
+                kind,
+                transport,
+            });
         }
     }
     let mut routes = Vec::new();
@@ -188,6 +194,34 @@ fn receiver_kind(
             None
         }
     }
+}
+
+/// A receiver's `proxy` and `ca_file` (the CA file read and parsed as a probe's
+/// `tls.ca_file` is). Their messages name the receiver, when its name is well-formed.
+fn transport(
+    ctx: &mut Ctx<'_>,
+    r: &raw::ReceiverSection,
+    path: &str,
+    name: Option<&str>,
+) -> Transport {
+    let first = ctx.errors.len();
+    let proxy = ctx.or(
+        r.proxy.as_ref(),
+        &sub(path, "proxy"),
+        Proxy::Environment,
+        scalar::proxy,
+    );
+    let ca = r
+        .ca_file
+        .as_ref()
+        .and_then(|t| tls::ca_file(ctx, t, &sub(path, "ca_file")))
+        .map(Arc::new);
+    if let Some(name) = name {
+        for e in &mut ctx.errors[first..] {
+            e.message = format!("receiver {name:?}: {}", e.message);
+        }
+    }
+    Transport { proxy, ca }
 }
 
 fn webhook(ctx: &mut Ctx<'_>, w: &raw::WebhookSection, path: &str) -> Option<Webhook> {

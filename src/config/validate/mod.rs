@@ -2,7 +2,7 @@
 //! in one pass. A value that fails is reported and replaced by its default so that the
 //! rest of the file is still checked; the model is only used when no error was found.
 //! Files are read and globs expanded by `load`; the only I/O here is reading the
-//! certificate and key files that `tls` keys name (`tls.rs`).
+//! certificate and key files that `tls` keys and a receiver's `ca_file` name (`tls.rs`).
 
 mod agency;
 mod alerting;

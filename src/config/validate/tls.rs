@@ -1,4 +1,5 @@
-//! The TLS keys of a probe (`http.tls`, and `tcp` with `tls: true`) and `probing.tls`:
+//! The TLS keys of a probe (`http.tls`, and `tcp` with `tls: true`), `probing.tls` and a
+//! receiver's `ca_file` (its caller is `alerting`):
 //! the files they name are read and parsed here, so that a missing, unreadable or
 //! unparsable file is a config error (naming the key, the path and what is wrong) and a
 //! model value holds certificates and keys that rustls accepts. This is the one place
@@ -60,8 +61,9 @@ pub fn ca_files(ctx: &mut Ctx<'_>, list: Option<&[Text]>, path: &str) -> Vec<Pem
         .collect()
 }
 
-/// A PEM file of CA certificates (at least one, each a valid X.509 certificate).
-fn ca_file(ctx: &mut Ctx<'_>, t: &Text, path: &str) -> Option<PemCerts> {
+/// A PEM file of CA certificates (at least one, each a valid X.509 certificate): a
+/// probe's `ca_file`, a file of `probing.tls.ca_files`, a receiver's `ca_file`.
+pub(super) fn ca_file(ctx: &mut Ctx<'_>, t: &Text, path: &str) -> Option<PemCerts> {
     let (file, bytes) = read(ctx, t, path)?;
     let shown = file.display();
     let certs = match certs(&bytes) {
