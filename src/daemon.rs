@@ -36,7 +36,7 @@ const WRITER_QUEUE: usize = 65_536;
 /// Knobs of `run` that are not in the config file.
 #[derive(Clone, Debug, Default)]
 pub struct Options {
-    /// Extra trusted root certificates for probes (the demo's own CA).
+    /// Extra trusted root certificates for probes and deliveries (the demo's own CA).
     pub extra_roots: Vec<CertificateDer<'static>>,
     /// Cancelled once the daemon is ready (store open, scheduler running): lets an
     /// embedding caller (the demo) know when to print its URLs.

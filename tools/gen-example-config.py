@@ -245,6 +245,8 @@ alerting:
   repeat_interval: 4h               # re-notify a still-firing alert this often (0 = never)
   receivers:
     - name: ops
+      # proxy: ${EMCD_DELIVERY_PROXY}  # optional; default HTTPS_PROXY/HTTP_PROXY/NO_PROXY; `direct` = none
+      # ca_file: pki/noc-ca.pem        # optional; the receiver's private CA, besides the system's
       webhook:
         url: https://hooks.example.gov.vn/emc
         format: emcd                # emcd (default) | alertmanager (Alertmanager webhook v4 body)
