@@ -148,6 +148,46 @@ async fn every_dashboard_and_rule_expression_returns_data_from_prometheus_scrapi
         results.len()
     );
 
+    // The overview shows one installation: every one of its queries selects the `job`
+    // and `instance` variables, so another job's name leaves each of them empty (the
+    // same queries returned data above), and `instance`'s "All" value (`.+`) is the
+    // demo's one instance (data where there was data).
+    let mut other = vars.clone();
+    other.insert("job", "another-emcd".to_owned());
+    let mut all = vars.clone();
+    all.insert("instance", ".+".to_owned());
+    let overview: Vec<_> = exprs
+        .iter()
+        .filter(|e| e.id.starts_with("emcd-overview / "))
+        .collect();
+    assert!(
+        overview.len() > 15,
+        "{} overview expressions",
+        overview.len()
+    );
+    for e in overview {
+        for token in ["job=\"$job\"", "instance=~\"$instance\""] {
+            let selectors = e.expr.matches('{').count();
+            let selected = e.expr.matches(token).count();
+            assert_eq!(
+                selected, selectors,
+                "{}: {selected} of {selectors} selectors have {token}: {}",
+                e.id, e.expr
+            );
+        }
+        let q = support::kit::promql::substitute(&e.id, &e.expr, &other);
+        let r = prometheus.query(&q).await.unwrap();
+        assert!(r.is_empty(), "{}: another job's\n{q}\nreturns {r:?}", e.id);
+        let q = support::kit::promql::substitute(&e.id, &e.expr, &all);
+        let r = prometheus.query(&q).await.unwrap();
+        assert_eq!(
+            r.is_empty(),
+            results[e.id.as_str()].1.is_empty(),
+            "{}: all instances'\n{q}\nreturns {r:?}",
+            e.id
+        );
+    }
+
     // Every variable's query offers the value used above.
     for d in &dashboards {
         for (id, selector, label) in support::kit::promql::variable_queries(d) {
