@@ -165,3 +165,33 @@ fn report_never_changes_the_database() {
         modified
     );
 }
+
+/// Every argument and option of `emcd report` says what it is for; `--format` lists its
+/// values with theirs.
+#[test]
+fn report_help_describes_every_flag() {
+    let out = emcd(&["report", "-h"]);
+    assert!(out.status.success());
+    let help = String::from_utf8_lossy(&out.stdout);
+    for flag in [
+        "<KIND>", "--config", "--month", "--from", "--to", "--agency", "--format",
+    ] {
+        let line = help
+            .lines()
+            .find(|l| l.trim_start().starts_with(flag))
+            .unwrap_or_else(|| panic!("{flag} in\n{help}"));
+        let text = line
+            .trim_start()
+            .splitn(2, "  ")
+            .nth(1)
+            .unwrap_or("")
+            .trim();
+        assert!(!text.is_empty(), "{flag} has no help:\n{help}");
+    }
+    let out = emcd(&["report", "--help"]);
+    let long = String::from_utf8_lossy(&out.stdout);
+    assert!(long.contains("Output format"), "{long}");
+    for value in ["- table: ", "- json: ", "- csv: "] {
+        assert!(long.contains(value), "{value} in\n{long}");
+    }
+}

@@ -42,6 +42,24 @@ fn agency_ids_unique_across_files() {
     assert_errors("id-duplicate-agency", &[&line]);
 }
 
+/// Every file's errors and the duplicate: neither the first file's own error nor the
+/// second's hides it.
+#[test]
+fn a_duplicate_agency_id_is_reported_beside_the_files_other_errors() {
+    let first = file("id-duplicate-agency-and-more", "agencies/a.yaml");
+    let duplicate = format!(
+        "agencies/b.yaml:2:7: agency.id: duplicate agency id \"bo-tu-phap\", first defined in {first}:1:14"
+    );
+    assert_errors(
+        "id-duplicate-agency-and-more",
+        &[
+            "agencies/a.yaml:1:71: agency.league: unknown key `league`, expected one of: id, code, name, kind",
+            &duplicate,
+            "agencies/b.yaml:12:21: systems[0].checks[0].http.url: relative URL without a base",
+        ],
+    );
+}
+
 #[test]
 fn system_ids_unique_within_agency() {
     assert_errors(

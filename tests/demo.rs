@@ -211,6 +211,9 @@ async fn demo_tells_its_stories_within_a_minute_and_stops_on_sigterm() {
         assert!(out.contains(url), "the banner mentions {url}\n{out}");
     }
     assert!(out.contains(&format!("http://{}/", demo.addr)), "{out}");
+    // Its logs went to a file, not a terminal: no colour codes.
+    assert!(out.contains(" INFO "), "{out}");
+    assert!(!out.contains("\x1b["), "colour codes in a log file:\n{out}");
 
     let status = demo.terminate();
     assert!(
