@@ -46,7 +46,7 @@ fn check_fails_on_a_broken_file_with_file_line_col() {
     let file = file.display();
     assert!(
         stderr.contains(&format!(
-            "{file}:8:21: systems[0].checks[0].http.url: relative URL without a base"
+            "{file}:8:21: systems[0].checks[0].http.url: relative URL \"/relative\": use an absolute http:// or https:// URL"
         )),
         "{stderr}"
     );

@@ -55,7 +55,7 @@ fn a_duplicate_agency_id_is_reported_beside_the_files_other_errors() {
         &[
             "agencies/a.yaml:1:71: agency.league: unknown key `league`, expected one of: id, code, name, kind",
             &duplicate,
-            "agencies/b.yaml:12:21: systems[0].checks[0].http.url: relative URL without a base",
+            "agencies/b.yaml:12:21: systems[0].checks[0].http.url: relative URL \"/relative\": use an absolute http:// or https:// URL",
         ],
     );
 }
@@ -151,7 +151,7 @@ fn durations_parse() {
 fn url_must_be_absolute() {
     assert_errors(
         "url-relative",
-        &["agencies/bo-tu-phap.yaml:9:16: systems[0].checks[0].http.url: relative URL without a base"],
+        &["agencies/bo-tu-phap.yaml:9:16: systems[0].checks[0].http.url: relative URL \"hotich.example.gov.vn/\": use an absolute http:// or https:// URL"],
     );
 }
 
@@ -159,7 +159,7 @@ fn url_must_be_absolute() {
 fn url_must_be_http() {
     assert_errors(
         "url-scheme",
-        &["agencies/bo-tu-phap.yaml:9:16: systems[0].checks[0].http.url: unsupported URL scheme \"ftp\": expected http or https"],
+        &["agencies/bo-tu-phap.yaml:9:16: systems[0].checks[0].http.url: unsupported URL scheme \"ftp\" in \"ftp://files.hotich.example.gov.vn/\": use an absolute http:// or https:// URL"],
     );
 }
 
@@ -185,7 +185,7 @@ fn routes_name_existing_receivers() {
         "route-unknown-receiver",
         &[
             // A receiver with an error still has a name routes can use.
-            "emcd.yaml:6:22: alerting.receivers[1].webhook.url: relative URL without a base",
+            "emcd.yaml:6:22: alerting.receivers[1].webhook.url: relative URL \"hooks.example.gov.vn/emc\": use an absolute http:// or https:// URL",
             "emcd.yaml:9:18: alerting.routes[1].receiver: unknown receiver \"pager\": expected one of ops, broken",
             "emcd.yaml:10:45: alerting.routes[2].match.severity[0]: unknown severity \"info\": expected critical or warning",
         ],

@@ -125,10 +125,17 @@ mod tests {
         assert!(token_digest(hex).is_err());
         assert!(token_digest("sha256:9f86d0").is_err());
         assert_eq!(
-            http_url("relative").unwrap_err(),
-            "relative URL without a base"
+            http_url("/relative").unwrap_err(),
+            "relative URL \"/relative\": use an absolute http:// or https:// URL"
         );
-        assert!(http_url("ftp://x.example/").is_err());
+        assert_eq!(
+            http_url("ftp://x.example/").unwrap_err(),
+            "unsupported URL scheme \"ftp\" in \"ftp://x.example/\": use an absolute http:// or https:// URL"
+        );
+        assert_eq!(
+            http_url("http://[::1/").unwrap_err(),
+            "invalid URL \"http://[::1/\" (invalid IPv6 address): use an absolute http:// or https:// URL"
+        );
         assert_eq!(
             regex("a(b").unwrap_err(),
             "invalid regex \"a(b\": unclosed group"
