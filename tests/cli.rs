@@ -182,10 +182,8 @@ fn report_help_describes_every_flag() {
             .unwrap_or_else(|| panic!("{flag} in\n{help}"));
         let text = line
             .trim_start()
-            .splitn(2, "  ")
-            .nth(1)
-            .unwrap_or("")
-            .trim();
+            .split_once("  ")
+            .map_or("", |(_, text)| text.trim());
         assert!(!text.is_empty(), "{flag} has no help:\n{help}");
     }
     let out = emcd(&["report", "--help"]);
