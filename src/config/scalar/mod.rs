@@ -82,7 +82,6 @@ pub fn timezone(s: &str) -> Result<chrono_tz::Tz, Msg> {
     })
 }
 
-/// An absolute `http` or `https` URL. The message of a parse error is `url`'s own.
 /// Cron with seconds: `sec min hour day-of-month month day-of-week [year]`.
 pub fn cron(s: &str) -> Result<cron::Schedule, Msg> {
     let fields = s.split_whitespace().count();

@@ -10,6 +10,7 @@ use url::Url;
 use super::super::model::JsonStep;
 use super::Msg;
 
+/// An absolute `http` or `https` URL; an error quotes the URL and says what is allowed.
 pub fn http_url(s: &str) -> Result<Url, Msg> {
     let absolute = "use an absolute http:// or https:// URL";
     let url = Url::parse(s).map_err(|e| match e {
