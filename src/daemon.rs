@@ -294,8 +294,8 @@ pub async fn run_with(
     drop(db_lock);
     if report.unstored > 0 {
         anyhow::bail!(
-            "{} results were not stored: the store could not commit ({}); emcd stopped without them",
-            report.unstored,
+            "{} not stored: the store could not commit ({}); emcd stopped without them",
+            crate::util::plural_of(report.unstored, "result was", "results were"),
             report.last_error.as_deref().unwrap_or("unknown error")
         );
     }

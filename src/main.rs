@@ -74,7 +74,9 @@ enum Command {
     /// SLA, compliance or scorecard report from the database, without a running daemon. Compliance
     /// with --month, --from or --to is over that period; without, the snapshot of now.
     Report {
-        /// Which report.
+        /// Which report: sla (availability, downtime and response times per check, system
+        /// and agency), compliance (the share of each agency's required systems connected)
+        /// or scorecard (each agency's points, grade and rank in its league).
         #[arg(value_parser = ["sla", "compliance", "scorecard"])]
         kind: String,
         #[command(flatten)]
@@ -88,9 +90,10 @@ enum Command {
         /// End: a date (included) or RFC 3339 time (excluded).
         #[arg(long)]
         to: Option<String>,
-        /// Only this agency.
+        /// Only this agency (its id).
         #[arg(long)]
         agency: Option<String>,
+        /// Output format.
         #[arg(long, value_enum, default_value_t = emcd::report::format::Format::Table)]
         format: emcd::report::format::Format,
     },
@@ -257,8 +260,14 @@ fn init_logging(format: LogFormat, level: &str) {
         eprintln!("emcd: invalid --log-level {level:?} ({e}); using info");
         tracing_subscriber::EnvFilter::new("info")
     });
+    use std::io::IsTerminal as _;
+    let colour = emcd::util::log_colour(
+        std::io::stderr().is_terminal(),
+        std::env::var_os("NO_COLOR").as_deref(),
+    );
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
+        .with_ansi(colour)
         .with_writer(std::io::stderr);
     match format {
         LogFormat::Text => builder.init(),

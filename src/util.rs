@@ -86,6 +86,29 @@ pub fn host_name() -> String {
     }
 }
 
+/// `n` and a noun in English, singular for one: `plural(1, "error")` is `1 error`,
+/// `plural(2, "check")` `2 checks`. For nouns whose plural adds `s`; others give theirs
+/// with `plural_of`.
+pub fn plural(n: usize, noun: &str) -> String {
+    if n == 1 {
+        format!("{n} {noun}")
+    } else {
+        format!("{n} {noun}s")
+    }
+}
+
+/// `n` and the singular or the given plural noun: `plural_of(2, "agency", "agencies")`.
+pub fn plural_of(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
+/// Whether text logs are coloured: only on a terminal, and never when `NO_COLOR` is set
+/// to anything but the empty string (no-color.org). `terminal` is whether the log's
+/// stream is one (`std::io::IsTerminal`); `no_color` the variable's value.
+pub fn log_colour(terminal: bool, no_color: Option<&std::ffi::OsStr>) -> bool {
+    terminal && no_color.is_none_or(|v| v.is_empty())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -105,6 +128,25 @@ mod tests {
         assert_eq!(secs_before(now, Duration::MAX), now - i64::MAX);
         assert_eq!(secs_before(i64::MIN, Duration::from_secs(1)), i64::MIN);
         assert_eq!(secs_before(-5, Duration::from_secs(u64::MAX)), i64::MIN);
+    }
+
+    #[test]
+    fn plurals_are_singular_for_one() {
+        assert_eq!(plural(0, "error"), "0 errors");
+        assert_eq!(plural(1, "error"), "1 error");
+        assert_eq!(plural(2, "check"), "2 checks");
+        assert_eq!(plural_of(1, "agency", "agencies"), "1 agency");
+        assert_eq!(plural_of(51, "agency", "agencies"), "51 agencies");
+    }
+
+    #[test]
+    fn logs_are_coloured_only_on_a_terminal_without_no_color() {
+        use std::ffi::OsStr;
+        assert!(log_colour(true, None));
+        assert!(log_colour(true, Some(OsStr::new(""))));
+        assert!(!log_colour(true, Some(OsStr::new("1"))));
+        assert!(!log_colour(false, None));
+        assert!(!log_colour(false, Some(OsStr::new(""))));
     }
 
     #[test]

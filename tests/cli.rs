@@ -46,7 +46,7 @@ fn check_fails_on_a_broken_file_with_file_line_col() {
     let file = file.display();
     assert!(
         stderr.contains(&format!(
-            "{file}:8:21: systems[0].checks[0].http.url: relative URL without a base"
+            "{file}:8:21: systems[0].checks[0].http.url: relative URL \"/relative\": use an absolute http:// or https:// URL"
         )),
         "{stderr}"
     );
@@ -164,4 +164,32 @@ fn report_never_changes_the_database() {
         std::fs::metadata(&copy).unwrap().modified().unwrap(),
         modified
     );
+}
+
+/// Every argument and option of `emcd report` says what it is for; `--format` lists its
+/// values with theirs.
+#[test]
+fn report_help_describes_every_flag() {
+    let out = emcd(&["report", "-h"]);
+    assert!(out.status.success());
+    let help = String::from_utf8_lossy(&out.stdout);
+    for flag in [
+        "<KIND>", "--config", "--month", "--from", "--to", "--agency", "--format",
+    ] {
+        let line = help
+            .lines()
+            .find(|l| l.trim_start().starts_with(flag))
+            .unwrap_or_else(|| panic!("{flag} in\n{help}"));
+        let text = line
+            .trim_start()
+            .split_once("  ")
+            .map_or("", |(_, text)| text.trim());
+        assert!(!text.is_empty(), "{flag} has no help:\n{help}");
+    }
+    let out = emcd(&["report", "--help"]);
+    let long = String::from_utf8_lossy(&out.stdout);
+    assert!(long.contains("Output format"), "{long}");
+    for value in ["- table: ", "- json: ", "- csv: "] {
+        assert!(long.contains(value), "{value} in\n{long}");
+    }
 }

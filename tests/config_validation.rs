@@ -42,6 +42,24 @@ fn agency_ids_unique_across_files() {
     assert_errors("id-duplicate-agency", &[&line]);
 }
 
+/// Every file's errors and the duplicate: neither the first file's own error nor the
+/// second's hides it.
+#[test]
+fn a_duplicate_agency_id_is_reported_beside_the_files_other_errors() {
+    let first = file("id-duplicate-agency-and-more", "agencies/a.yaml");
+    let duplicate = format!(
+        "agencies/b.yaml:2:7: agency.id: duplicate agency id \"bo-tu-phap\", first defined in {first}:1:14"
+    );
+    assert_errors(
+        "id-duplicate-agency-and-more",
+        &[
+            "agencies/a.yaml:1:71: agency.league: unknown key `league`, expected one of: id, code, name, kind",
+            &duplicate,
+            "agencies/b.yaml:12:21: systems[0].checks[0].http.url: relative URL \"/relative\": use an absolute http:// or https:// URL",
+        ],
+    );
+}
+
 #[test]
 fn system_ids_unique_within_agency() {
     assert_errors(
@@ -133,7 +151,7 @@ fn durations_parse() {
 fn url_must_be_absolute() {
     assert_errors(
         "url-relative",
-        &["agencies/bo-tu-phap.yaml:9:16: systems[0].checks[0].http.url: relative URL without a base"],
+        &["agencies/bo-tu-phap.yaml:9:16: systems[0].checks[0].http.url: relative URL \"hotich.example.gov.vn/\": use an absolute http:// or https:// URL"],
     );
 }
 
@@ -141,7 +159,7 @@ fn url_must_be_absolute() {
 fn url_must_be_http() {
     assert_errors(
         "url-scheme",
-        &["agencies/bo-tu-phap.yaml:9:16: systems[0].checks[0].http.url: unsupported URL scheme \"ftp\": expected http or https"],
+        &["agencies/bo-tu-phap.yaml:9:16: systems[0].checks[0].http.url: unsupported URL scheme \"ftp\" in \"ftp://files.hotich.example.gov.vn/\": use an absolute http:// or https:// URL"],
     );
 }
 
@@ -167,7 +185,7 @@ fn routes_name_existing_receivers() {
         "route-unknown-receiver",
         &[
             // A receiver with an error still has a name routes can use.
-            "emcd.yaml:6:22: alerting.receivers[1].webhook.url: relative URL without a base",
+            "emcd.yaml:6:22: alerting.receivers[1].webhook.url: relative URL \"hooks.example.gov.vn/emc\": use an absolute http:// or https:// URL",
             "emcd.yaml:9:18: alerting.routes[1].receiver: unknown receiver \"pager\": expected one of ops, broken",
             "emcd.yaml:10:45: alerting.routes[2].match.severity[0]: unknown severity \"info\": expected critical or warning",
         ],

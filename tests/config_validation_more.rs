@@ -54,7 +54,7 @@ fn a_missing_key_does_not_hide_the_file_s_other_errors() {
         &[
             "agencies/bo-tu-phap.yaml:3:5: systems[0]: missing key `kind`",
             "agencies/bo-tu-phap.yaml:8:18: systems[0].checks[0].timeout: timeout 10s must be shorter than interval 5s",
-            "agencies/bo-tu-phap.yaml:11:21: systems[0].checks[1].http.url: relative URL without a base",
+            "agencies/bo-tu-phap.yaml:11:21: systems[0].checks[1].http.url: relative URL \"/relative\": use an absolute http:// or https:// URL",
             "agencies/bo-tu-phap.yaml:13:15: systems[0].checks[2].push: missing key `token`",
         ],
     );
@@ -206,13 +206,13 @@ fn yaml_syntax_error_does_not_hide_other_files() {
     assert_errors(
         "yaml-syntax",
         &[
-            "agencies/a-bo-tu-phap.yaml:4:11: systems[0].name: unclosed quote",
-            "agencies/b-bo-cong-an.yaml:8:21: systems[0].checks[0].http.url: relative URL without a base",
+            "agencies/a-bo-tu-phap.yaml:4:11: systems[0].name: unclosed quote: the value needs its closing quote",
+            "agencies/b-bo-cong-an.yaml:8:21: systems[0].checks[0].http.url: relative URL \"/cu-tru\": use an absolute http:// or https:// URL",
         ],
     );
     assert_errors(
         "yaml-syntax-main",
-        &["emcd.yaml:3:2: while parsing a block mapping, did not find expected key"],
+        &["emcd.yaml:3:2: bad indentation: expected `key: value` aligned with the keys above"],
     );
 }
 
@@ -271,7 +271,7 @@ fn runbook_urls_name_alerts_and_are_urls() {
         "runbook",
         &[
             "emcd.yaml:3:5: alerting.runbook_url.CheckDwn: unknown alertname \"CheckDwn\": expected one of CheckDown, CheckDegraded, CertificateExpiring, SLOBudgetBurn, SystemNotConnected, VantageImpaired",
-            "emcd.yaml:4:16: alerting.runbook_url.CheckDown: invalid runbook URL \"wiki/{check}\": relative URL without a base",
+            "emcd.yaml:4:16: alerting.runbook_url.CheckDown: relative URL \"wiki/{check}\": use an absolute http:// or https:// URL",
         ],
     );
 }
@@ -286,7 +286,7 @@ fn an_unknown_key_does_not_hide_the_file_s_other_errors() {
             "agencies/bo-tu-phap.yaml:6:5: systems[0].owner: unknown key `owner`, expected one of: id, name, kind, required, checks",
             "agencies/bo-tu-phap.yaml:12:9: systems[0].checks[0].timout: unknown key `timout`, expected one of: id, interval, timeout, failure_threshold, success_threshold, degraded_after, slo, cert_min_days, vantages, quorum, http, tcp, push, expect",
             "agencies/bo-tu-phap.yaml:13:18: systems[0].checks[0].timeout: timeout 10s must be shorter than interval 5s",
-            "agencies/bo-tu-phap.yaml:16:21: systems[0].checks[1].http.url: relative URL without a base",
+            "agencies/bo-tu-phap.yaml:16:21: systems[0].checks[1].http.url: relative URL \"/relative\": use an absolute http:// or https:// URL",
         ],
     );
 }

@@ -2,7 +2,8 @@
 //! dir. Within a minute its simulated fleet must show every story the demo tells (a check
 //! DOWN, one DEGRADED, the push-only system UP through its heartbeats, the HTTPS check's
 //! certificate about 5 days from expiry, 51 agencies, the unregistered system and a
-//! disconnected one), and on SIGTERM it must exit 0. Everything stays on 127.0.0.1 and
+//! disconnected one), its own webhook receiver must print a CheckDown firing and one
+//! resolving, and on SIGTERM it must exit 0. Everything stays on 127.0.0.1 and
 //! every wait is bounded.
 
 mod support;
@@ -211,6 +212,47 @@ async fn demo_tells_its_stories_within_a_minute_and_stops_on_sigterm() {
         assert!(out.contains(url), "the banner mentions {url}\n{out}");
     }
     assert!(out.contains(&format!("http://{}/", demo.addr)), "{out}");
+    // Its logs went to a file, not a terminal: no colour codes.
+    assert!(out.contains(" INFO "), "{out}");
+    assert!(!out.contains("\x1b["), "colour codes in a log file:\n{out}");
+
+    // Delivery: the demo routes every alert to its own webhook receiver, which prints
+    // each notification as it arrives. Lai Châu's API fires a CheckDown at once; Hà Nội's
+    // flapping portal goes DOWN after 30 s and resolves 30 s later.
+    let stdout_path = dir.path().join("stdout.txt");
+    let delivered = || async {
+        let stdout = std::fs::read_to_string(&stdout_path).unwrap_or_default();
+        let lines: Vec<&str> = stdout
+            .lines()
+            .filter(|l| l.contains("  webhook  "))
+            .collect();
+        let seen = |status: &str, about: &str| {
+            lines.iter().any(|l| {
+                let words: Vec<&str> = l.split_whitespace().collect();
+                words.get(2) == Some(&status)
+                    && words.contains(&"CheckDown")
+                    && words.last() == Some(&about)
+            })
+        };
+        let firing = seen("firing", "lai-chau/mot-cua/api");
+        let resolved = seen("resolved", "ha-noi/cong-dich-vu-cong/trang-chu");
+        let Ok((200, page)) = get(addr, "/metrics").await else {
+            return None;
+        };
+        let s = samples(&page);
+        let count = ["receiver=\"demo\"", "result=\"delivered\""];
+        let count = sample(&s, "emcd_notifications_total", &count).unwrap_or(0.0);
+        (firing && resolved && count > 0.0).then_some(count)
+    };
+    let count = eventually_every(
+        Duration::from_secs(150),
+        Duration::from_secs(1),
+        "the demo's receiver to print a firing and a resolved CheckDown, and deliveries counted",
+        delivered,
+        || demo.output(),
+    )
+    .await;
+    assert!(count >= 2.0, "{count} deliveries counted");
 
     let status = demo.terminate();
     assert!(

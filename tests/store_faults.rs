@@ -201,7 +201,10 @@ async fn past_the_held_bound_results_are_counted_lost_and_shutdown_fails_loudly(
     assert!(!status.success(), "unstored results make the exit fail");
     let log = daemon.log();
     assert!(log.contains("results lost"), "{log}");
-    assert!(log.contains("results were not stored"), "{log}");
+    assert!(
+        log.contains("not stored: the store could not commit"),
+        "{log}"
+    );
     sqlx::raw_sql("ROLLBACK")
         .execute(&mut holder)
         .await

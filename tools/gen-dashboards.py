@@ -24,7 +24,8 @@ OUT = os.path.join(ROOT, "deploy", "grafana", "dashboards")
 DS = {"type": "prometheus", "uid": "${datasource}"}
 # Per-check selector of the check dashboard.
 CHECK = 'agency="$agency",system="$system",check="$check"'
-# emcd instance selector of the self-health dashboard.
+# emcd installation selector of the overview and self-health dashboards: the `job` and
+# `instance` variables (job_vars), so that one Grafana shows several installations.
 SELF = 'job="$job",instance=~"$instance"'
 # Each check's error budget, 1 - its objective (deploy/prometheus/rules/emcd-recording.yml).
 BUDGET = "agency_system_check:emcd_slo_error_budget:ratio"
@@ -72,6 +73,17 @@ def query_var(name, label, query, include_all=False):
     if include_all:
         v["allValue"] = ".+"
     return v
+
+
+def job_vars():
+    """`job` (one emcd installation: its scrape job) and `instance` (its processes, all by
+    default: in a cluster only the leader exports the agency and check families), as
+    community dashboards choose a target; the queries select with SELF."""
+    return [
+        query_var("job", "Job", "label_values(emcd_build_info, job)"),
+        query_var("instance", "Instance", 'label_values(emcd_build_info{job="$job"}, instance)',
+                  include_all=True),
+    ]
 
 
 def window_var():
@@ -229,21 +241,24 @@ NAMES = {
 }
 
 
-def named(expr, names):
+def named(expr, names, selector=""):
     """`expr` with the names of its agency or system ids joined in (`names` is "agency",
-    "system" or None)."""
+    "system" or None), from the info series that `selector` selects."""
     if names is None:
         return expr
     on, info, _ = NAMES[names]
+    if selector:
+        info = info.replace("_info)", f"_info{{{selector}}})")
     return f"({expr}) * {on} {info}"
 
 
-def table(title, columns, w=24, h=10, sort=None, hide=(), names=None, **kw):
+def table(title, columns, w=24, h=10, sort=None, hide=(), names=None, names_from="", **kw):
     """A table of instant queries merged on their labels. `columns` is a list of
     (header, expr, field config) where field config sets unit, thresholds, mappings.
-    `names` ("agency" or "system") joins every query with the names of those ids, so
-    the table shows a name beside each id."""
-    targets = [target(named(expr, names), instant=True, table=True) for _, expr, _ in columns]
+    `names` ("agency" or "system") joins every query with the names of those ids (from
+    the info series `names_from` selects), so the table shows a name beside each id."""
+    targets = [target(named(expr, names, names_from), instant=True, table=True)
+               for _, expr, _ in columns]
     rename, overrides = {}, []
     if names is not None:
         rename.update({"name": NAMES[names][2], "league": "League"})
@@ -343,88 +358,95 @@ def dashboard(uid, title, description, variables, panels, time_from="now-6h"):
 
 
 def overview():
+    j = SELF
     state = value_map((0, "DOWN", "red"), (1, "UP", "green"))
     panels = [
         row("Now"),
-        stat("Agencies", [target("count(emcd_agency_systems_required)")],
+        stat("Agencies", [target(f"count(emcd_agency_systems_required{{{j}}})")],
              description="Agencies (ministries and provinces) in the configuration."),
         stat("Required systems connected",
-             [target("sum(emcd_agency_systems_connected) / sum(emcd_agency_systems_required)")],
+             [target(f"sum(emcd_agency_systems_connected{{{j}}}) / "
+                     f"sum(emcd_agency_systems_required{{{j}}})")],
              unit="percentunit", thresholds=steps("red", 0.9, "orange", 1, "green"),
              description="Share of required systems, over all agencies, that produced an "
                          "up or degraded result within connection.window."),
         stat("Mean check availability ($window)",
-             [target('avg(emcd_check_availability_ratio{window="$window"})')],
+             [target(f'avg(emcd_check_availability_ratio{{window="$window",{j}}})')],
              unit="percentunit", decimals=3, thresholds=AVAILABILITY,
              description="Time-weighted availability of every check over the window, averaged."),
-        stat("Checks DOWN", [target("sum(1 - emcd_check_up)")],
+        stat("Checks DOWN", [target(f"sum(1 - emcd_check_up{{{j}}})")],
              thresholds=steps("green", 1, "red"),
              description="Checks whose state is DOWN (after failure_threshold)."),
-        stat("Checks DEGRADED", [target("sum(emcd_check_degraded)")],
+        stat("Checks DEGRADED", [target(f"sum(emcd_check_degraded{{{j}}})")],
              thresholds=steps("green", 1, "orange")),
-        stat("Alerts firing", [target("sum(emcd_alerts_firing)")],
+        stat("Alerts firing", [target(f"sum(emcd_alerts_firing{{{j}}})")],
              thresholds=steps("green", 1, "red"),
              description="Alerts emcd itself holds firing (CheckDown, CheckDegraded, "
                          "CertificateExpiring)."),
         row("Agencies"),
         table("Agencies ranked by connection ratio", [
-            ("Connection", "max by (agency) (emcd_agency_connection_ratio)",
+            ("Connection", f"max by (agency) (emcd_agency_connection_ratio{{{j}}})",
              {"unit": "percentunit", "thresholds": steps("red", 0.9, "orange", 1, "green")}),
-            ("Connected", "max by (agency) (emcd_agency_systems_connected)", {}),
-            ("Required", "max by (agency) (emcd_agency_systems_required)", {}),
+            ("Connected", f"max by (agency) (emcd_agency_systems_connected{{{j}}})", {}),
+            ("Required", f"max by (agency) (emcd_agency_systems_required{{{j}}})", {}),
             ("Availability",
-             'max by (agency) (emcd_agency_availability_ratio{window="$window"})',
+             f'max by (agency) (emcd_agency_availability_ratio{{window="$window",{j}}})',
              {"unit": "percentunit", "decimals": 3, "thresholds": AVAILABILITY}),
-            ("Checks DOWN", "max by (agency) (agency:emcd_checks_down:sum)",
+            ("Checks DOWN", f"max by (agency) (agency:emcd_checks_down:sum{{{j}}})",
              {"thresholds": steps("green", 1, "red")}),
-            ("Alerts firing", "sum by (agency) (emcd_alerts_firing)",
+            ("Alerts firing", f"sum by (agency) (emcd_alerts_firing{{{j}}})",
              {"thresholds": steps("green", 1, "red")}),
         ], w=14, h=16, sort=("Connection", False), field_links={"agency": AGENCY_LINK},
-            names="agency",
+            names="agency", names_from=j,
             description="Every agency, lowest connection ratio first (click a column to "
                         "sort by it, e.g. availability). Click an agency to drill down."),
         bargauge("Lowest availability ($window)",
-                 [target('bottomk(15, max by (agency) (emcd_agency_availability_ratio{window="$window"}))',
+                 [target(f'bottomk(15, max by (agency) '
+                         f'(emcd_agency_availability_ratio{{window="$window",{j}}}))',
                          legend="{{agency}}", instant=True)],
                  w=10, h=16, unit="percentunit", thresholds=AVAILABILITY, decimals=3,
                  description="The 15 agencies with the lowest time-weighted availability "
                              "over the window."),
         row("Problems now"),
         table("Checks DOWN now", [
-            ("State", "max by (agency, system, check) (emcd_check_up == 0)",
+            ("State", f"max by (agency, system, check) (emcd_check_up{{{j}}} == 0)",
              {"mappings": state}),
-            ("Last status", "max by (agency, system, check) (probe_http_status_code) "
-                            "and on (agency, system, check) (emcd_check_up == 0)", {}),
-        ], w=12, h=10, field_links={"check": CHECK_LINK}, names="agency",
+            ("Last status", f"max by (agency, system, check) (probe_http_status_code{{{j}}}) "
+                            f"and on (agency, system, check) (emcd_check_up{{{j}}} == 0)", {}),
+        ], w=12, h=10, field_links={"check": CHECK_LINK}, names="agency", names_from=j,
             hide=("league",), description="Click a check for its detail."),
         table("Firing alerts", [
-            ("Firing", "sum by (alertname, severity, agency) (emcd_alerts_firing) > 0", {}),
+            ("Firing",
+             f"sum by (alertname, severity, agency) (emcd_alerts_firing{{{j}}}) > 0", {}),
         ], w=12, h=10, sort=("severity", False), field_links={"agency": AGENCY_LINK},
-            names="agency", hide=("league",)),
+            names="agency", names_from=j, hide=("league",)),
         row("Trends"),
         timeseries("Checks DOWN, DEGRADED and in maintenance", [
-            target("sum(1 - emcd_check_up)", legend="down"),
-            target("sum(emcd_check_degraded)", legend="degraded"),
-            target("sum(emcd_check_in_maintenance)", legend="in maintenance"),
+            target(f"sum(1 - emcd_check_up{{{j}}})", legend="down"),
+            target(f"sum(emcd_check_degraded{{{j}}})", legend="degraded"),
+            target(f"sum(emcd_check_in_maintenance{{{j}}})", legend="in maintenance"),
         ]),
         timeseries("Probe results per second",
-                   [target("result:emcd_probes:rate5m", legend="{{result}}")],
+                   [target(f"sum by (result) (result:emcd_probes:rate5m{{{j}}})",
+                           legend="{{result}}")],
                    stack=True, unit="ops"),
         timeseries("Agencies not fully connected",
-                   [target("emcd_agency_connection_ratio < 1", legend="{{agency}}")],
+                   [target(f"max by (agency) (emcd_agency_connection_ratio{{{j}}}) < 1",
+                           legend="{{agency}}")],
                    unit="percentunit", minmax=(0, 1),
                    description="Connection ratio of every agency with a required system "
                                "disconnected or unregistered."),
         timeseries("Mean agency availability by window",
-                   [target("avg by (window) (emcd_agency_availability_ratio)",
+                   [target(f"avg by (window) (emcd_agency_availability_ratio{{{j}}})",
                            legend="{{window}}")],
                    unit="percentunit"),
     ]
     return dashboard(
         "emcd-overview", "emcd / National overview",
         "Every agency's connection to the EMC system and its availability, what is down "
-        "now and what alerts fire.",
-        [datasource_var(), window_var()], panels, time_from="now-24h")
+        "now and what alerts fire. The job and instance variables choose the emcd "
+        "installation when one Grafana shows several.",
+        [datasource_var()] + job_vars() + [window_var()], panels, time_from="now-24h")
 
 
 def agency():
@@ -674,10 +696,7 @@ def self_health():
         "emcd-self", "emcd / Self-health",
         "emcd's own health: scheduler lag, probes in flight, store writes, notification "
         "queues, configuration reloads and housekeeping.",
-        [datasource_var(),
-         query_var("job", "Job", "label_values(emcd_build_info, job)"),
-         query_var("instance", "Instance", 'label_values(emcd_build_info{job="$job"}, instance)',
-                   include_all=True)],
+        [datasource_var()] + job_vars(),
         panels)
 
 

@@ -45,7 +45,7 @@ pub async fn reload(app: &AppState, req: Request<Incoming>) -> Response<Body> {
             StatusCode::BAD_REQUEST,
             &serde_json::json!({"error": {
                 "code": "invalid_config",
-                "message": format!("the new config is invalid ({} errors); the running config is kept", errors.0.len()),
+                "message": format!("the new config is invalid ({}); the running config is kept", crate::util::plural(errors.0.len(), "error")),
                 "details": errors.0.iter().map(|e| e.to_string()).collect::<Vec<_>>(),
             }}),
         ),

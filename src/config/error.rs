@@ -100,11 +100,11 @@ mod tests {
             line: 14,
             column: 9,
             path: "systems[0].checks[1].http.url".into(),
-            message: "relative URL without a base".into(),
+            message: "relative URL \"/relative\": use an absolute http:// or https:// URL".into(),
         };
         assert_eq!(
             e.to_string(),
-            "agencies/bo-tu-phap.yaml:14:9: systems[0].checks[1].http.url: relative URL without a base"
+            "agencies/bo-tu-phap.yaml:14:9: systems[0].checks[1].http.url: relative URL \"/relative\": use an absolute http:// or https:// URL"
         );
         let f = ConfigError::file_level(Path::new("emcd.yaml"), "cannot read file: gone");
         assert_eq!(f.to_string(), "emcd.yaml: cannot read file: gone");

@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use super::env::Env;
 use super::error::{ConfigError, ConfigErrors};
 use super::model::{Agency, Config};
-use super::raw::{AgencyFile, MainFile};
+use super::raw::{AgencyFile, AgencyIdOnly, MainFile, Text};
 use super::validate::{self, Ctx, Include};
 use super::yaml;
 
@@ -164,22 +164,20 @@ fn agency_file(
     let (raw, parse_errors) = yaml::parse_repairing::<AgencyFile>(file, &source);
     let parsed = parse_errors.is_empty();
     errors.extend(parse_errors);
-    let raw = raw?;
+    let Some(raw) = raw else {
+        // The file's own errors hide nothing else: its id, if the YAML gives one, is
+        // still unique or a duplicate.
+        let only = yaml::parse::<AgencyIdOnly>(file, &source).ok();
+        if let Some(id) = only.and_then(|f| f.agency.id) {
+            claim_id(file, &id, seen, errors);
+        }
+        return None;
+    };
     let mut ctx = Ctx::new(file, &source, env);
     ctx.vantages = main.vantages.iter().map(|v| v.id.clone()).collect();
     let agency = validate::agency_file(&mut ctx, &raw, &main.defaults);
     if let Some(id) = &raw.agency.value.id {
-        if let Some((_, first)) = seen.iter().find(|(seen_id, _)| *seen_id == id.value) {
-            let message = format!(
-                "duplicate agency id {:?}, first defined in {first}",
-                id.value
-            );
-            ctx.error(id.referenced, "agency.id", message);
-        } else {
-            let at = id.referenced;
-            let first = format!("{}:{}:{}", file.display(), at.line(), at.column());
-            seen.push((id.value.clone(), first));
-        }
+        claim_id(file, id, seen, &mut ctx.errors);
     }
     let ok = parsed && ctx.errors.is_empty();
     // A key left out for its wrong-typed value is not "missing" as well.
@@ -193,4 +191,25 @@ fn agency_file(
     });
     errors.extend(ctx.errors);
     agency.filter(|_| ok).map(|a| (a, source))
+}
+
+/// Records the agency id `id` of `file` in `seen`, or reports it as a duplicate of the
+/// file that claimed it first.
+fn claim_id(
+    file: &Path,
+    id: &Text,
+    seen: &mut Vec<(String, String)>,
+    errors: &mut Vec<ConfigError>,
+) {
+    if let Some((_, first)) = seen.iter().find(|(seen_id, _)| *seen_id == id.value) {
+        let message = format!(
+            "duplicate agency id {:?}, first defined in {first}",
+            id.value
+        );
+        errors.push(ConfigError::at(file, id.referenced, "agency.id", message));
+    } else {
+        let at = id.referenced;
+        let first = format!("{}:{}:{}", file.display(), at.line(), at.column());
+        seen.push((id.value.clone(), first));
+    }
 }

@@ -19,10 +19,7 @@ fn kind_name(k: AgencyKind) -> &'static str {
     }
 }
 
-/// `n thing` / `n things`.
-fn count(n: usize, what: &str) -> String {
-    format!("{n} {what}{}", if n == 1 { "" } else { "s" })
-}
+use crate::util::plural as count;
 
 /// Counts of agencies, systems, checks, receivers... and where data and the server go.
 pub fn summary(cfg: &Config) -> String {

@@ -130,14 +130,86 @@ fn convert(file: &Path, source: &str, err: &Error) -> ConfigError {
     }
 }
 
-/// serde-saphyr speaks of parser events; say what the user has to write instead.
+/// serde-saphyr and its YAML parser speak of parser events and states; say what is
+/// wrong in plain words and what the user has to write instead. The position is the
+/// error's `LINE:COL`; a message met here for the first time is passed on as it is.
 fn readable(message: &str) -> String {
-    match message {
-        "expected sequence start" => "expected a list".to_owned(),
-        "expected mapping start" => "expected a mapping (key: value)".to_owned(),
-        "expected string scalar" => "expected a single value, not a list or mapping".to_owned(),
-        other => other.to_owned(),
+    const PLAIN: &[(&str, &str)] = &[
+        ("expected sequence start", "expected a list"),
+        ("expected mapping start", "expected a mapping (key: value)"),
+        ("expected string scalar", "expected a single value, not a list or mapping"),
+        (
+            "while parsing a block mapping, did not find expected key",
+            "bad indentation: expected `key: value` aligned with the keys above",
+        ),
+        (
+            "while parsing a block collection, did not find expected '-' indicator",
+            "bad indentation: expected a list item `- ` aligned with the items above",
+        ),
+        (
+            "mapping values are not allowed in this context",
+            "unexpected `:` in a value: quote a value that holds `: `, or indent a nested key under its parent",
+        ),
+        (
+            "simple key expected ':'",
+            "expected `key: value`: a line inside a mapping has no `:`",
+        ),
+        (
+            "while parsing a flow mapping, did not find expected ',' or '}'",
+            "expected `,` or `}` in a `{...}` mapping",
+        ),
+        (
+            "while parsing a flow sequence, expected ',' or ']'",
+            "expected `,` or `]` in a `[...]` list",
+        ),
+        (
+            "while parsing a node, did not find expected node content",
+            "expected a value",
+        ),
+        (
+            "only single YAML document expected but multiple found",
+            "more than one YAML document (`---`): a config file holds one",
+        ),
+        (
+            "reference to unknown value",
+            "an alias `*name` with no anchor `&name` before it: quote a value that starts with `*`",
+        ),
+        (
+            "while parsing node, found unknown anchor",
+            "an alias `*name` with no anchor `&name` before it: quote a value that starts with `*`",
+        ),
+        (
+            "while scanning a plain scalar, found a tab",
+            "a tab in a value: quote the value, or use spaces",
+        ),
+        (
+            "while parsing a quoted scalar, found unknown escape character",
+            "unknown escape `\\` in a double-quoted value: write `\\\\`, or use single quotes",
+        ),
+    ];
+    if let Some((_, plain)) = PLAIN.iter().find(|(said, _)| *said == message) {
+        return (*plain).to_owned();
     }
+    if message == "unclosed quote" {
+        return "unclosed quote: the value needs its closing quote".to_owned();
+    }
+    if message.starts_with("tabs disallowed") {
+        return "a tab in the indentation: YAML indents with spaces only".to_owned();
+    }
+    if let Some(bracket) = message.strip_prefix("unclosed bracket ") {
+        let open = bracket.trim_matches('\'');
+        let close = match open {
+            "{" => "}",
+            "[" => "]",
+            _ => "the closing bracket",
+        };
+        return format!("unclosed `{open}`: expected a closing `{close}`");
+    }
+    if let Some(c) = message.strip_prefix("unexpected character: `") {
+        let c = c.strip_suffix('\'').unwrap_or(c);
+        return format!("the character {c} cannot start a plain value: quote the value");
+    }
+    message.to_owned()
 }
 
 /// One line, no control characters: the message goes to a terminal or a log.
@@ -190,5 +262,46 @@ mod tests {
         );
         assert!(err("server:\n  listen: \"x\n").starts_with("f.yaml:2:11: server.listen: "));
         assert!(is_blank("# nothing\n\n  # here\n"));
+    }
+
+    /// The parser's own words become plain ones; the position stays.
+    #[test]
+    fn syntax_errors_are_said_in_plain_words() {
+        for (src, expected) in [
+            (
+                "server:\n  listen: x\n port: y\n",
+                "f.yaml:3:2: bad indentation: expected `key: value` aligned with the keys above",
+            ),
+            (
+                "server:\n  listen: x\n    port: y\n",
+                "f.yaml:3:9: unexpected `:` in a value: quote a value that holds `: `, or indent a nested key under its parent",
+            ),
+            (
+                "server:\n  listen: x\n  port\n",
+                "f.yaml:3:3: expected `key: value`: a line inside a mapping has no `:`",
+            ),
+            (
+                "server:\n\tlisten: x\n",
+                "f.yaml:2:2: a tab in the indentation: YAML indents with spaces only",
+            ),
+            (
+                "server: {listen: x\n",
+                "f.yaml:1:9: server: unclosed `{`: expected a closing `}`",
+            ),
+            (
+                "server:\n  listen: \"x\n",
+                "f.yaml:2:11: server.listen: unclosed quote: the value needs its closing quote",
+            ),
+            (
+                "server:\n  listen: @x\n",
+                "f.yaml:2:11: server.listen: the character @ cannot start a plain value: quote the value",
+            ),
+            (
+                "server:\n  listen: x\n---\nserver: {}\n",
+                "f.yaml:4:1: more than one YAML document (`---`): a config file holds one",
+            ),
+        ] {
+            assert_eq!(err(src), expected, "{src:?}");
+        }
     }
 }

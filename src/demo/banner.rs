@@ -50,7 +50,9 @@ impl Banner {
             database.display()
         );
         out.push_str(
-            "Simulated behaviours (state changes and alerts are logged below, as \"check state changed\" and \"alert\"):\n",
+            "Alerts go to the demo's own webhook receiver, which prints each notification below as it\n\
+             arrives (time, `webhook`, firing or resolved, alert, agency/system/check).\n\n\
+             Simulated behaviours (state changes and alerts are also logged, as \"check state changed\" and \"alert\"):\n",
         );
         for a in plan {
             for s in &a.systems {

@@ -24,6 +24,8 @@ pub struct MainSettings<'a> {
     pub database: &'a Path,
     /// The demo CA as PEM, written to `demo-ca.pem` beside the main file.
     pub ca_pem: &'a str,
+    /// The URL of the demo's webhook receiver, which every alert is routed to.
+    pub webhook: &'a str,
 }
 
 /// Writes the main file and every agency file into `dir` (created if missing), removes
@@ -89,8 +91,12 @@ storage:\n  path: {database}\n\
 probing:\n  tls:\n    ca_files: [{CA_FILE}]  # the demo's own CA, made at each start\n\
 defaults:\n  interval: 10s\n  timeout: 8s\n  failure_threshold: 2\n  success_threshold: 2\n  degraded_after: 3s\n  cert_min_days: 14\n\
 connection:\n  window: 2m\n\
+alerting:\n  # The demo's own receiver on loopback, which prints each notification it gets.\n\
+\x20 receivers:\n    - name: demo\n      webhook: {{url: {webhook}}}\n\
+\x20 routes:\n    - receiver: demo\n\
 include:\n  - agencies/*.yaml\n",
         listen = q(&main.listen.to_string()),
+        webhook = q(main.webhook),
         database = q(database),
     ))
 }
@@ -232,6 +238,7 @@ mod tests {
             listen: "127.0.0.1:9464".parse().unwrap(),
             database: &database,
             ca_pem: &pki.ca_pem,
+            webhook: "http://127.0.0.1:41004/alerts",
         };
         let main = write(&config_dir, &settings, &plan, &endpoints(), &digest).unwrap();
         let config = crate::config::load_with_env(&main, &|_| None)
@@ -239,6 +246,13 @@ mod tests {
         assert_eq!(config.agencies.len(), 51);
         assert_eq!(config.storage.path, database);
         assert_eq!(config.server.listen, settings.listen);
+        let receivers = &config.alerting.receivers;
+        assert_eq!(receivers.len(), 1);
+        assert_eq!(
+            config.alerting.routes.len(),
+            1,
+            "every alert to the receiver"
+        );
         let trusted = &config.probing.tls.ca_files[0];
         assert_eq!(
             (&trusted.path, trusted.certs.len()),

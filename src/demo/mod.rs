@@ -3,7 +3,9 @@
 //! certificate from `tls`), writes a config for all 51 agencies of the reference data
 //! (`agencies`, `plan`, `config`) under `<data-dir>/config/`, loads it with the ordinary
 //! loader, runs the real daemon against it with the demo CA trusted, pushes heartbeats
-//! for the push-only system (`pusher`), and prints where to look (`banner`).
+//! for the push-only system (`pusher`), and prints where to look (`banner`). Every alert
+//! is routed to the demo's own webhook receiver (`receiver`), which prints each
+//! notification that arrives.
 //!
 //! Everything it starts is owned: the pusher and the banner stop with the shutdown token;
 //! the simulated servers stop after the daemon has drained its in-flight probes, so no
@@ -16,6 +18,7 @@ mod config;
 mod fleet;
 mod plan;
 mod pusher;
+mod receiver;
 mod tls;
 
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
@@ -60,6 +63,9 @@ pub async fn run(args: DemoArgs, shutdown: CancellationToken) -> anyhow::Result<
         .await
         .context("starting the simulated fleet on 127.0.0.1")?;
 
+    let receiver = receiver::Receiver::bind()
+        .await
+        .context("starting the demo's webhook receiver on 127.0.0.1")?;
     let (token, digest) = crate::token::generate();
     let plan = plan::plan(&agencies::reference());
     let database = args.data_dir.join("emcd.db");
@@ -67,6 +73,7 @@ pub async fn run(args: DemoArgs, shutdown: CancellationToken) -> anyhow::Result<
         listen: args.listen,
         database: &database,
         ca_pem: &pki.ca_pem,
+        webhook: &receiver.url(),
     };
     let config_dir = args.data_dir.join("config");
     let main_file = config::write(
@@ -93,6 +100,9 @@ pub async fn run(args: DemoArgs, shutdown: CancellationToken) -> anyhow::Result<
     let banner = banner::Banner::new(&cfg, &plan, daemon_addr, &main_file, &database, &pusher);
     tasks.spawn(banner.print_when_ready(ready.clone(), tasks_stop.clone()));
     tasks.spawn(pusher.run(ready.clone(), tasks_stop.clone()));
+    // Stops with the simulated servers, once the daemon has returned: deliveries
+    // still in flight at shutdown find it listening.
+    tasks.spawn(receiver.run(servers_stop.clone()));
 
     let options = Options {
         ready: Some(ready),

@@ -50,6 +50,7 @@ async fn every_generated_check_gives_the_planned_verdict() {
         listen: "127.0.0.1:9464".parse().unwrap(),
         database: &database,
         ca_pem: &pki.ca_pem,
+        webhook: "http://127.0.0.1:9/alerts",
     };
     let main = config::write(
         &dir.path().join("config"),

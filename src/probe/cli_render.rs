@@ -24,9 +24,10 @@ pub(super) fn render(target: &str, o: &Outcome, now: SystemTime) -> String {
             .map_or(0, |d| d.as_secs() as i64);
         let days = (expiry - now).div_euclid(86_400);
         let when = tls::rfc3339(expiry);
+        let days_ = |n: i64| crate::util::plural(usize::try_from(n).unwrap_or(0), "day");
         let _ = match days < 0 {
-            true => writeln!(out, "certificate  expired {when} ({} days ago)", -days),
-            false => writeln!(out, "certificate  expires {when} ({days} days left)"),
+            true => writeln!(out, "certificate  expired {when} ({} ago)", days_(-days)),
+            false => writeln!(out, "certificate  expires {when} ({} left)", days_(days)),
         };
     }
     let _ = match (o.error, &o.message) {

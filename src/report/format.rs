@@ -9,8 +9,11 @@ use crate::connection::league::League;
 /// Output formats of reports.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
 pub enum Format {
+    /// Aligned columns for a terminal.
     Table,
+    /// One JSON document, as `GET /api/v1/reports/...` answers.
     Json,
+    /// Comma-separated values with a header row, for a spreadsheet.
     Csv,
 }
 

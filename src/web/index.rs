@@ -121,7 +121,7 @@ fn agency_item(
          <a href=\"/agencies/{id}\">{name}</a></h3>\
          <span class=\"badge {class}\">{words}</span>{grade} \
          {connected}/{required} required systems ({ratio})<br>\
-         <span class=\"muted\">{checks} checks, {down} down{alerts}</span></li>",
+         <span class=\"muted\">{checks}, {down} down{alerts}</span></li>",
         class = m.as_str(),
         id = esc(&a.id),
         name = esc(&a.name),
@@ -129,7 +129,7 @@ fn agency_item(
         connected = s.connected,
         required = s.required,
         ratio = percent(s.ratio()),
-        checks = t.checks(),
+        checks = crate::util::plural(t.checks() as usize, "check"),
         down = t.checks_down,
         alerts = match firing_alerts(a) {
             0 => String::new(),

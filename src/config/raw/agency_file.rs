@@ -15,6 +15,18 @@ pub struct AgencyFile {
     pub systems: Option<Vec<Spanned<SystemSection>>>,
 }
 
+/// Only the agency id of an agency file, any other key ignored: read from a file that
+/// does not parse as an [`AgencyFile`], so that its id still counts toward uniqueness.
+#[derive(Debug, Deserialize)]
+pub struct AgencyIdOnly {
+    pub agency: AgencyIdSection,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct AgencyIdSection {
+    pub id: Option<Text>,
+}
+
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct AgencySection {

@@ -85,7 +85,6 @@ pub fn timezone(s: &str) -> Result<chrono_tz::Tz, Msg> {
     })
 }
 
-/// An absolute `http` or `https` URL. The message of a parse error is `url`'s own.
 /// Cron with seconds: `sec min hour day-of-month month day-of-week [year]`.
 pub fn cron(s: &str) -> Result<cron::Schedule, Msg> {
     let fields = s.split_whitespace().count();
@@ -128,10 +127,17 @@ mod tests {
         assert!(token_digest(hex).is_err());
         assert!(token_digest("sha256:9f86d0").is_err());
         assert_eq!(
-            http_url("relative").unwrap_err(),
-            "relative URL without a base"
+            http_url("/relative").unwrap_err(),
+            "relative URL \"/relative\": use an absolute http:// or https:// URL"
         );
-        assert!(http_url("ftp://x.example/").is_err());
+        assert_eq!(
+            http_url("ftp://x.example/").unwrap_err(),
+            "unsupported URL scheme \"ftp\" in \"ftp://x.example/\": use an absolute http:// or https:// URL"
+        );
+        assert_eq!(
+            http_url("http://[::1/").unwrap_err(),
+            "invalid URL \"http://[::1/\" (invalid IPv6 address): use an absolute http:// or https:// URL"
+        );
         assert_eq!(
             regex("a(b").unwrap_err(),
             "invalid regex \"a(b\": unclosed group"

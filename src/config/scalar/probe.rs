@@ -10,13 +10,18 @@ use url::Url;
 use super::super::model::JsonStep;
 use super::Msg;
 
+/// An absolute `http` or `https` URL; an error quotes the URL and says what is allowed.
 pub fn http_url(s: &str) -> Result<Url, Msg> {
-    let url = Url::parse(s).map_err(|e| e.to_string())?;
+    let absolute = "use an absolute http:// or https:// URL";
+    let url = Url::parse(s).map_err(|e| match e {
+        url::ParseError::RelativeUrlWithoutBase => format!("relative URL {s:?}: {absolute}"),
+        e => format!("invalid URL {s:?} ({e}): {absolute}"),
+    })?;
     match url.scheme() {
         "http" | "https" if url.host().is_some() => Ok(url),
-        "http" | "https" => Err(format!("URL {s:?} has no host")),
+        "http" | "https" => Err(format!("URL {s:?} has no host: {absolute}")),
         other => Err(format!(
-            "unsupported URL scheme {other:?}: expected http or https"
+            "unsupported URL scheme {other:?} in {s:?}: {absolute}"
         )),
     }
 }

@@ -110,9 +110,10 @@ fn runbook_urls(ctx: &mut Ctx<'_>, map: Option<&Spanned<raw::Headers>>) -> Vec<(
                 .replace("{system}", "s")
                 .replace("{check}", "c")
                 .replace("{vantage}", "v");
+            // The message quotes the URL as written, placeholders and all.
             scalar::http_url(&sample)
                 .map(|_| s.to_owned())
-                .map_err(|m| format!("invalid runbook URL {s:?}: {m}"))
+                .map_err(|m| m.replace(&format!("{sample:?}"), &format!("{s:?}")))
         });
         if let Some(url) = url {
             out.push((k.value.clone(), url));
