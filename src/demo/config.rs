@@ -91,8 +91,9 @@ storage:\n  path: {database}\n\
 probing:\n  tls:\n    ca_files: [{CA_FILE}]  # the demo's own CA, made at each start\n\
 defaults:\n  interval: 10s\n  timeout: 8s\n  failure_threshold: 2\n  success_threshold: 2\n  degraded_after: 3s\n  cert_min_days: 14\n\
 connection:\n  window: 2m\n\
-alerting:\n  # The demo's own receiver on loopback, which prints each notification it gets.\n\
-\x20 receivers:\n    - name: demo\n      webhook: {{url: {webhook}}}\n\
+alerting:\n  # The demo's own receiver on loopback, which prints each notification it gets;\n\
+\x20 # direct: not through a proxy that HTTP_PROXY may name.\n\
+\x20 receivers:\n    - name: demo\n      proxy: direct\n      webhook: {{url: {webhook}}}\n\
 \x20 routes:\n    - receiver: demo\n\
 include:\n  - agencies/*.yaml\n",
         listen = q(&main.listen.to_string()),
@@ -248,6 +249,10 @@ mod tests {
         assert_eq!(config.server.listen, settings.listen);
         let receivers = &config.alerting.receivers;
         assert_eq!(receivers.len(), 1);
+        assert!(
+            matches!(receivers[0].transport.proxy, crate::config::Proxy::Direct),
+            "the demo's loopback receiver is never reached through a proxy"
+        );
         assert_eq!(
             config.alerting.routes.len(),
             1,
