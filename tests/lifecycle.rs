@@ -100,3 +100,25 @@ async fn an_agency_past_valid_to_is_not_probed_and_keeps_its_stored_name() {
     );
     assert_eq!(gone_hits.load(Ordering::SeqCst), 0);
 }
+
+/// The daemon runs `live_at(now)`: an agency leaves at its `valid_to` (local midnight in
+/// `sla.timezone`), which the reload task's tick notices by `retires_by`.
+#[test]
+fn an_agency_retires_at_local_midnight_of_valid_to() {
+    let dir = ConfigDir::new("sla: {timezone: Asia/Ho_Chi_Minh}\n");
+    dir.agency("bac-ninh", &agency("bac-ninh", "Bắc Ninh", "", 9));
+    let lifecycle = ", valid_from: 2099-01-01, valid_to: 2100-01-01, successor: bac-ninh";
+    dir.agency("future", &agency("future", "Tương lai", lifecycle, 9));
+    let config = dir.config();
+    let f = config.agencies.iter().find(|a| a.id == "future").unwrap();
+    let end = f.lifecycle.valid_to.unwrap().at;
+    assert_eq!(end, 4_102_419_600, "2100-01-01 00:00 +07:00");
+    assert_eq!(f.lifecycle.valid_from.unwrap().text(), "2099-01-01");
+    assert!(!config.retires_by(end - 1) && config.retires_by(end));
+    let before = config.clone().live_at(end - 1);
+    assert_eq!((before.agencies.len(), before.retired.len()), (2, 0));
+    let after = config.live_at(end);
+    assert_eq!((after.agencies.len(), after.retired.len()), (1, 1));
+    assert_eq!(after.retired[0].id, "future");
+    assert_eq!(after.all_agencies().count(), 2);
+}
