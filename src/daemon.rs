@@ -65,7 +65,8 @@ pub async fn run_with(
 ) -> anyhow::Result<()> {
     let started_at = unix_now();
     let config_path: PathBuf = config.source.clone();
-    let config = Arc::new(config);
+    // Agencies past their valid_to are neither probed nor required (docs/configuration.md).
+    let config = Arc::new(config.live_at(started_at));
     let location = crate::store::location(&config.storage).map_err(anyhow::Error::msg)?;
     // One daemon per SQLite file: the lock comes before anything touches the file.
     let db_lock = match &location {
@@ -82,6 +83,9 @@ pub async fn run_with(
         .register(&reload::check_list(&config))
         .await
         .context("registering checks in the database")?;
+    conn.agencies(&reload::agency_list(&config), started_at)
+        .await
+        .context("writing the agencies in the database")?;
     let fleet = Fleet::build(config.clone(), &ids);
     let replayed = crate::recorder::restore(&fleet, &store, unix_now())
         .await

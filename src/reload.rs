@@ -95,6 +95,24 @@ pub fn check_list(config: &Config) -> Vec<CheckReg> {
         .collect()
 }
 
+/// Every agency of the config, running or retired, as the store keeps them.
+pub fn agency_list(config: &Config) -> Vec<crate::store::agencies::AgencyReg> {
+    let reg = |a: &config::Agency, live: bool| crate::store::agencies::AgencyReg {
+        id: a.id.clone(),
+        code: a.code.clone(),
+        name: a.name.clone(),
+        kind: a.kind.as_str().to_owned(),
+        league: a.kind.league().to_owned(),
+        valid_from: a.lifecycle.valid_from.map(|d| d.at),
+        valid_to: a.lifecycle.valid_to.map(|d| d.at),
+        successor: a.lifecycle.successor.clone(),
+        live,
+    };
+    let live = config.agencies.iter().map(|a| reg(a, true));
+    live.chain(config.retired.iter().map(|a| reg(a, false)))
+        .collect()
+}
+
 impl Reloader {
     pub fn new(
         path: PathBuf,
@@ -181,8 +199,24 @@ impl Reloader {
         self.apply(new).await
     }
 
+    /// Once an agency the daemon runs reaches its `valid_to`, applies the same config
+    /// again without it: its checks stop and their alerts resolve (docs/configuration.md,
+    /// "Lifecycle"). Checked every second.
+    pub async fn retire_due(&self) {
+        let now = unix_now();
+        let current = self.fleet.current();
+        if current.config.retires_by(now) {
+            let config = (*current.config).clone();
+            drop(current);
+            tracing::info!("an agency reached its valid_to: it is no longer probed");
+            let _ = self.apply(config).await;
+        }
+    }
+
     /// Applies a valid new config.
-    async fn apply(&self, mut new: Config) -> Result<Diff, ReloadError> {
+    async fn apply(&self, new: Config) -> Result<Diff, ReloadError> {
+        // Agencies past their valid_to are neither probed nor required.
+        let mut new = new.live_at(unix_now());
         let old = self.fleet.current();
         // A node's vantage (`--vantage`, docs/cluster.md) is fixed for its run.
         if new.cluster.vantage != old.config.cluster.vantage {
@@ -207,6 +241,13 @@ impl Reloader {
             self.metrics.reload_successful.set(0);
             ReloadError::Failed(e.to_string())
         })?;
+        self.writer
+            .agencies(agency_list(&new), unix_now())
+            .await
+            .map_err(|e| {
+                self.metrics.reload_successful.set(0);
+                ReloadError::Failed(e.to_string())
+            })?;
         let (fleet, diff) = Fleet::rebuild(Arc::new(new), &ids, Some(&old));
         let entries = entries(&fleet);
         let resolved = crate::alert::removed::resolve_removed(&old, &fleet, unix_now());
@@ -252,7 +293,10 @@ pub async fn run(
     loop {
         tokio::select! {
             _ = shutdown.cancelled() => return,
-            _ = tick.tick() => reloader.adopt_pending().await,
+            _ = tick.tick() => {
+                reloader.adopt_pending().await;
+                reloader.retire_due().await;
+            }
             Some(reply) = requests.recv() => {
                 let _ = reply.send(reloader.reload().await);
             }

@@ -18,7 +18,7 @@ fn count_kind(cfg: &Config, kind: AgencyKind) -> usize {
 
 #[test]
 fn example_has_every_agency() {
-    let cfg = example();
+    let cfg = example().live_at(support_now());
     assert_eq!(cfg.agencies.len(), 51);
     assert_eq!(count_kind(&cfg, AgencyKind::Ministry), 14);
     assert_eq!(count_kind(&cfg, AgencyKind::MinisterialAgency), 3);
@@ -35,9 +35,51 @@ fn example_has_every_agency() {
     assert_eq!(btp.name, "Bộ Tư pháp");
 }
 
+/// Unix seconds now.
+fn support_now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64
+}
+
+/// Two agencies merged in 2025 (`data/mergers-2025.yaml`), one of each league: past
+/// their `valid_to`, each naming its successor.
+#[test]
+fn example_has_the_2025_mergers() {
+    let cfg = example();
+    assert_eq!(cfg.agencies.len(), 51 + 2);
+    let cfg = cfg.live_at(support_now());
+    assert_eq!((cfg.agencies.len(), cfg.retired.len()), (51, 2));
+    let bg = cfg.retired.iter().find(|a| a.id == "bac-giang").unwrap();
+    assert_eq!(bg.name, "Bắc Giang");
+    assert_eq!(bg.lifecycle.successor.as_deref(), Some("bac-ninh"));
+    assert_eq!(bg.lifecycle.valid_to.unwrap().text(), "2025-07-01");
+    let ministries = cfg
+        .retired
+        .iter()
+        .filter(|a| a.lifecycle.valid_to.unwrap().text() == "2025-03-01")
+        .count();
+    assert_eq!(ministries, 1);
+    let bkhdt = cfg
+        .retired
+        .iter()
+        .find(|a| a.id == "bo-ke-hoach-dau-tu")
+        .unwrap();
+    assert_eq!(bkhdt.lifecycle.successor.as_deref(), Some("bo-tai-chinh"));
+    for a in &cfg.retired {
+        let successor = a.lifecycle.successor.as_deref().unwrap();
+        assert!(
+            cfg.agencies.iter().any(|x| x.id == successor),
+            "{}: successor {successor} runs",
+            a.id
+        );
+    }
+}
+
 #[test]
 fn example_counts() {
-    let cfg = example();
+    let cfg = example().live_at(support_now());
     let systems: Vec<_> = cfg.agencies.iter().flat_map(|a| &a.systems).collect();
     assert_eq!(systems.len(), 114);
     assert_eq!(systems.iter().filter(|s| s.required).count(), 108);
@@ -74,5 +116,6 @@ fn example_summary() {
     assert!(text.contains("systems      114, 108 required, 2 unregistered"));
     assert!(text.contains("required, without checks: ca-mau/mot-cua, thanh-tra-chinh-phu/mot-cua"));
     assert!(text.contains("checks       152 (123 http, 26 tcp, 3 push)"));
+    assert!(text.contains("and 2 past valid_to, not probed (2 merged into a successor)"));
     assert!(text.lines().count() <= 24, "fits on one screen");
 }

@@ -318,3 +318,28 @@ fn scoring_weights_add_up_to_100_and_grades_go_down() {
         ],
     );
 }
+
+#[test]
+fn lifecycle_dates_are_days_and_valid_to_comes_after_valid_from() {
+    assert_errors(
+        "lifecycle-dates",
+        &[
+            "agencies/ha-giang.yaml:6:15: agency.valid_from: invalid date \"2025-7-1\": expected YYYY-MM-DD (a day in sla.timezone)",
+            "agencies/ha-giang.yaml:7:13: agency.valid_to: invalid date \"2025-06-31\": expected YYYY-MM-DD (a day in sla.timezone)",
+            "agencies/lao-cai.yaml:6:14: agency.successor: an agency cannot be its own successor (\"lao-cai\")",
+            "agencies/yen-bai.yaml:7:13: agency.valid_to: valid_to 2025-07-01 must be after valid_from 2025-07-01",
+        ],
+    );
+}
+
+#[test]
+fn a_successor_is_a_known_agency_and_successors_never_go_round() {
+    assert_errors(
+        "lifecycle-successor",
+        &[
+            "agencies/bac-giang.yaml:7:14: agency.successor: unknown successor \"bac-nin\": no agency file has this id",
+            "agencies/bac-kan.yaml:1:99: agency.successor: successors go round in a circle: bac-kan -> bac-ninh -> bac-kan",
+            "agencies/bac-ninh.yaml:1:101: agency.successor: successors go round in a circle: bac-ninh -> bac-kan -> bac-ninh",
+        ],
+    );
+}

@@ -73,6 +73,7 @@ fn minimal_config() -> emcd::config::Config {
         },
         maintenance: vec![],
         agencies: vec![],
+        retired: vec![],
     }
 }
 

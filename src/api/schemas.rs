@@ -266,6 +266,7 @@ fn compliance_report() -> Value {
         "required": count(), "connected": count(), "disconnected": count(), "unregistered": count(),
         "ratio": ratio(), "connection": nullable(ratio()), "availability": nullable(ratio()),
         "systems": array(system),
+        "note": nullable(string()),
     }));
     object(json!({
         "report": one_of(&["compliance"]),

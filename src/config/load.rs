@@ -50,13 +50,25 @@ pub fn load_with_env(path: &Path, env: Env<'_>) -> Result<Config, ConfigErrors> 
     let mut agencies: Vec<Agency> = Vec::new();
     // Agency ids seen so far, as written, with where: ids are unique across files.
     let mut seen: Vec<(String, String)> = Vec::new();
-    for file in files {
+    // Each file's errors, and each `successor` as written: checked once all files are read.
+    let mut by_file: Vec<Vec<ConfigError>> = Vec::new();
+    let mut successors: Vec<Successor> = Vec::new();
+    for (i, file) in files.iter().enumerate() {
         let mut file_errors = Vec::new();
-        let read = agency_file(&file, env, &main, &mut seen, &mut file_errors);
-        if let Some((agency, source)) = read {
+        let read = agency_file(file, env, &main, &mut seen, &mut file_errors);
+        if let Some(s) = read.as_ref().and_then(|r| r.2.clone()) {
+            successors.push(Successor { file: i, ..s });
+        }
+        if let Some((agency, source, _)) = read {
             add_to_digest(&mut digest, &source);
             agencies.push(agency);
         }
+        by_file.push(file_errors);
+    }
+    for (i, e) in successor_errors(&seen, &successors) {
+        by_file[i].push(e);
+    }
+    for file_errors in by_file {
         errors.extend(sorted(file_errors));
     }
     if !errors.is_empty() {
@@ -82,6 +94,7 @@ pub fn load_with_env(path: &Path, env: Env<'_>) -> Result<Config, ConfigErrors> 
         alerting: main.alerting,
         maintenance: main.maintenance,
         agencies,
+        retired: Vec::new(),
     })
 }
 
@@ -137,14 +150,68 @@ fn include_files(main: &Path, includes: &[Include], errors: &mut Vec<ConfigError
     files
 }
 
-/// Reads, parses and validates one agency file; its errors go to `errors`.
+/// An agency's `successor` as written: the file (its index among the included files),
+/// where, and the two ids.
+#[derive(Clone, Debug)]
+struct Successor {
+    file: usize,
+    path: PathBuf,
+    at: serde_saphyr::Location,
+    agency: String,
+    successor: String,
+}
+
+/// A successor must be an agency of some file, and following successors must never
+/// come back to where they started: (file index, error) for each that is not so.
+fn successor_errors(
+    seen: &[(String, String)],
+    successors: &[Successor],
+) -> Vec<(usize, ConfigError)> {
+    let mut out = Vec::new();
+    let next = |id: &str| {
+        successors
+            .iter()
+            .find(|s| s.agency == id)
+            .map(|s| s.successor.as_str())
+    };
+    for s in successors {
+        let message = if !seen.iter().any(|(id, _)| *id == s.successor) {
+            format!(
+                "unknown successor {:?}: no agency file has this id",
+                s.successor
+            )
+        } else {
+            let mut chain = vec![s.agency.as_str()];
+            let mut at = Some(s.successor.as_str());
+            while let Some(id) = at.filter(|id| !chain.contains(id)) {
+                chain.push(id);
+                at = next(id);
+            }
+            match at {
+                Some(id) if id == s.agency => {
+                    chain.push(id);
+                    format!("successors go round in a circle: {}", chain.join(" -> "))
+                }
+                _ => continue,
+            }
+        };
+        out.push((
+            s.file,
+            ConfigError::at(&s.path, s.at, "agency.successor", message),
+        ));
+    }
+    out
+}
+
+/// Reads, parses and validates one agency file; its errors go to `errors`. With the
+/// agency: the file's text and its `successor` as written (file index left 0).
 fn agency_file(
     file: &Path,
     env: Env<'_>,
     main: &validate::MainParts,
     seen: &mut Vec<(String, String)>,
     errors: &mut Vec<ConfigError>,
-) -> Option<(Agency, String)> {
+) -> Option<(Agency, String, Option<Successor>)> {
     let source = match fs::read_to_string(file) {
         Ok(s) => s,
         Err(e) => {
@@ -175,6 +242,7 @@ fn agency_file(
     };
     let mut ctx = Ctx::new(file, &source, env);
     ctx.vantages = main.vantages.iter().map(|v| v.id.clone()).collect();
+    ctx.timezone = main.sla.timezone;
     let agency = validate::agency_file(&mut ctx, &raw, &main.defaults);
     if let Some(id) = &raw.agency.value.id {
         claim_id(file, id, seen, &mut ctx.errors);
@@ -190,7 +258,20 @@ fn agency_file(
         !key.is_some_and(|k| left_out.contains(&format!("{}.{k}", e.path)))
     });
     errors.extend(ctx.errors);
-    agency.filter(|_| ok).map(|a| (a, source))
+    let agency = agency.filter(|_| ok)?;
+    let successor = agency
+        .lifecycle
+        .successor
+        .clone()
+        .zip(raw.agency.value.successor.as_ref());
+    let successor = successor.map(|(id, t)| Successor {
+        file: 0,
+        path: file.to_path_buf(),
+        at: t.referenced,
+        agency: agency.id.clone(),
+        successor: id,
+    });
+    Some((agency, source, successor))
 }
 
 /// Records the agency id `id` of `file` in `seen`, or reports it as a duplicate of the

@@ -13,7 +13,9 @@ use url::Url;
 pub use super::model_cluster::{Cluster, VantageName};
 pub use super::model_delivery::*;
 pub use super::model_probe::*;
+mod lifecycle;
 mod scoring;
+pub use lifecycle::{Day, Lifecycle};
 pub use scoring::{Scoring, Weights, GRADES};
 
 /// The whole configuration: main file plus every included agency file.
@@ -33,8 +35,14 @@ pub struct Config {
     pub scoring: Scoring,
     pub alerting: Alerting,
     pub maintenance: Vec<MaintenanceWindow>,
-    /// In file order of the include globs (each glob's matches sorted by path).
+    /// In file order of the include globs (each glob's matches sorted by path). As
+    /// loaded, every agency file; as the daemon runs it ([`Config::live_at`]), those not
+    /// past their `valid_to`.
     pub agencies: Vec<Agency>,
+    /// The agencies past their `valid_to` when the daemon last applied the config: not
+    /// probed, not required, not shown live; reports over a period still list them.
+    /// Empty as loaded.
+    pub retired: Vec<Agency>,
 }
 
 #[derive(Clone, Debug)]
@@ -268,6 +276,8 @@ pub struct Agency {
     /// The agency file it came from.
     pub file: PathBuf,
     pub systems: Vec<System>,
+    /// `valid_from`, `valid_to`, `successor`.
+    pub lifecycle: Lifecycle,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -23,6 +23,9 @@ use crate::util::plural as count;
 
 /// Counts of agencies, systems, checks, receivers... and where data and the server go.
 pub fn summary(cfg: &Config) -> String {
+    // What runs today: agencies past their valid_to are counted apart.
+    let live = cfg.clone().live_at(crate::util::unix_now());
+    let cfg = &live;
     let kinds = [
         AgencyKind::Ministry,
         AgencyKind::MinisterialAgency,
@@ -73,6 +76,20 @@ pub fn summary(cfg: &Config) -> String {
         "agencies",
         format!("{} ({})", cfg.agencies.len(), by_kind.join(", ")),
     );
+    if !cfg.retired.is_empty() {
+        let merged = cfg
+            .retired
+            .iter()
+            .filter(|a| a.lifecycle.successor.is_some())
+            .count();
+        line(
+            "",
+            format!(
+                "and {} past valid_to, not probed ({merged} merged into a successor)",
+                cfg.retired.len()
+            ),
+        );
+    }
     line(
         "systems",
         format!(

@@ -34,8 +34,33 @@ pub struct ComplianceRow {
     /// Over a period: the mean share of it its required systems were connected.
     pub connection: Option<f64>,
     pub availability: Option<f64>,
-    /// Over a period: each required system's share; empty for a snapshot.
+    /// Over a period: each required system's share; empty for a snapshot. A merged
+    /// agency's systems rolled into this line are `merged-id/system`.
     pub systems: Vec<SystemShare>,
+    /// Over a period: the agency's lifecycle in it (docs/results.md, "Agencies that
+    /// merge"): a merger rolled into this line, a merger or an end of its own, or a
+    /// file removed (shown by its stored name); `None` otherwise.
+    pub note: Option<String>,
+}
+
+/// `a`'s own note over a period: its end within it, and a removed file.
+fn own_note(config: &Config, a: &crate::config::Agency, period: Period) -> Option<String> {
+    let tz = config.sla.timezone;
+    let to = a.lifecycle.valid_to.filter(|d| d.at < period.to)?;
+    Some(match &a.lifecycle.successor {
+        Some(s) => format!(
+            "merged into {s} on {}: its history from then on is in {s}'s line",
+            time::date_text(tz, to.at)
+        ),
+        None => format!("ended on {}", time::date_text(tz, to.at)),
+    })
+}
+
+fn add_note(row: &mut ComplianceRow, note: String) {
+    row.note = Some(match row.note.take() {
+        Some(n) => format!("{n}; {note}"),
+        None => note,
+    });
 }
 
 /// A snapshot of the moment, or a period's history.
@@ -118,13 +143,27 @@ pub async fn compliance(
     let ok = connected_checks(store, crate::util::secs_before(at, window), at).await?;
     let ids = store.check_ids().await?;
     let sums = rollups(store, config, period).await?;
-    let history = match mode {
-        Mode::Period => store.connection_history(period.from, at).await?,
+    let (history, stored) = match mode {
+        Mode::Period => (
+            store.connection_history(period.from, at).await?,
+            store.agencies().await?,
+        ),
         Mode::Snapshot => Default::default(),
     };
     let mut rows = Vec::new();
-    // Every agency, so that one asked for alone keeps its rank in its league.
-    for a in &config.agencies {
+    // Every agency, so that one asked for alone keeps its rank in its league; as a
+    // snapshot those that exist at `at`, over a period those that existed in it.
+    for a in config.all_agencies() {
+        let lc = &a.lifecycle;
+        let bounds = (lc.valid_from.map(|d| d.at), lc.valid_to.map(|d| d.at));
+        let (from, to) = match mode {
+            Mode::Snapshot if lc.ended(at) => continue,
+            Mode::Snapshot => (period.from, at),
+            Mode::Period => match super::lifecycle::window(period, bounds.0, bounds.1) {
+                Some((from, to)) => (from, to.min(at).max(from)),
+                None => continue,
+            },
+        };
         let mut row = ComplianceRow {
             rank: 0,
             league: League::of(a.kind),
@@ -139,6 +178,9 @@ pub async fn compliance(
             connection: None,
             availability: None,
             systems: Vec::new(),
+            note: (mode == Mode::Period)
+                .then(|| own_note(config, a, period))
+                .flatten(),
         };
         let mut merged = Rollup::default();
         for s in &a.systems {
@@ -164,7 +206,7 @@ pub async fn compliance(
                 let h = history
                     .get(&(a.id.clone(), s.id.clone()))
                     .map_or(&[][..], Vec::as_slice);
-                let secs = connected::seconds(h, period.from, at.max(period.from));
+                let secs = connected::seconds(h, from, to);
                 row.systems.push(SystemShare::new(&s.id, &s.name, secs));
             }
             match classify(&last_ok, at, window) {
@@ -184,6 +226,26 @@ pub async fn compliance(
             Mode::Snapshot => None,
         };
         rows.push(row);
+    }
+    if mode == Mode::Period {
+        for r in super::lifecycle::rolled(config, &stored, period, at) {
+            let Some(row) = rows.iter_mut().find(|x| x.agency == r.successor) else {
+                continue;
+            };
+            for s in r.merged.systems.iter().filter(|s| s.required) {
+                let h = history
+                    .get(&(r.merged.id.clone(), s.id.clone()))
+                    .map_or(&[][..], Vec::as_slice);
+                let secs = connected::seconds(h, r.from, r.to);
+                let id = format!("{}/{}", r.merged.id, s.id);
+                row.systems.push(SystemShare::new(&id, &s.name, secs));
+            }
+            row.connection = connected::mean(&row.systems).or(row.connection);
+            add_note(row, r.note);
+        }
+        for st in super::lifecycle::removed(config, &stored) {
+            rows.extend(removed_row(st, &history, period, at));
+        }
     }
     let key = |r: &ComplianceRow| match mode {
         Mode::Snapshot => Some(r.ratio),
@@ -223,5 +285,54 @@ pub async fn compliance(
             time::date_text(tz, period.to - 1),
         ),
         agencies: rows,
+    })
+}
+
+/// The line of an agency whose file was removed, by its stored name, over the part of
+/// the period it existed in (until the daemon stopped running it): its systems are
+/// those of its stored history, each counted as required. `None` without history in it.
+fn removed_row(
+    st: &crate::store::agencies::StoredAgency,
+    history: &crate::store::connection::History,
+    period: Period,
+    at: i64,
+) -> Option<ComplianceRow> {
+    let a = &st.agency;
+    let end = a
+        .valid_to
+        .unwrap_or(i64::MAX)
+        .min(st.left_at.unwrap_or(i64::MAX));
+    let (from, to) = super::lifecycle::window(period, a.valid_from, Some(end))?;
+    let to = to.min(at).max(from);
+    let mut systems: Vec<SystemShare> = history
+        .iter()
+        .filter(|((agency, _), _)| *agency == a.id)
+        .map(|((_, system), h)| SystemShare::new(system, system, connected::seconds(h, from, to)))
+        .filter(|s| s.share.is_some())
+        .collect();
+    if systems.is_empty() {
+        return None;
+    }
+    systems.sort_by(|x, y| x.system.cmp(&y.system));
+    let kind = super::lifecycle::kind(&a.kind);
+    Some(ComplianceRow {
+        rank: 0,
+        league: League::of(kind),
+        agency: a.id.clone(),
+        name: a.name.clone(),
+        kind: kind_name(kind),
+        required: systems.len() as u32,
+        connected: 0,
+        disconnected: 0,
+        unregistered: 0,
+        ratio: 0.0,
+        connection: connected::mean(&systems),
+        availability: None,
+        systems,
+        note: Some(
+            "its file was removed: shown by its stored name, its systems from its stored \
+             connection history"
+                .into(),
+        ),
     })
 }

@@ -8,6 +8,7 @@ pub mod compliance;
 pub mod connected;
 pub mod format;
 pub mod last_month;
+pub mod lifecycle;
 pub mod scorecard;
 
 use std::collections::HashMap;

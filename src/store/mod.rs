@@ -2,6 +2,7 @@
 //! binary, a single writer task committing results in batches (`writer`), and a separate
 //! read-only pool for queries. All SQL of emcd lives under this module.
 
+pub mod agencies;
 pub mod alerts;
 mod batch;
 mod checks;

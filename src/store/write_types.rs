@@ -142,6 +142,12 @@ pub(super) enum Msg {
         checks: Vec<CheckReg>,
         reply: oneshot::Sender<Result<HashMap<String, i64>, StoreError>>,
     },
+    /// Every agency of the config, written at `now` (`store::agencies`).
+    Agencies {
+        agencies: Vec<super::agencies::AgencyReg>,
+        now: i64,
+        reply: oneshot::Sender<Result<(), StoreError>>,
+    },
 }
 
 /// What the writer reports to `/metrics`.

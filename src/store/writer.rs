@@ -113,6 +113,21 @@ impl WriterHandle {
         self.ask(|reply| Msg::Register { checks, reply }).await
     }
 
+    /// Writes every agency of the config at `now` (docs/storage.md, "Agencies"): those
+    /// written before and now absent or past their `valid_to` are marked as left.
+    pub async fn agencies(
+        &self,
+        agencies: Vec<super::agencies::AgencyReg>,
+        now: i64,
+    ) -> Result<(), StoreError> {
+        self.ask(|reply| Msg::Agencies {
+            agencies,
+            now,
+            reply,
+        })
+        .await
+    }
+
     async fn ask<T>(
         &self,
         msg: impl FnOnce(oneshot::Sender<Result<T, StoreError>>) -> Msg,

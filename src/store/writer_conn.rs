@@ -73,6 +73,18 @@ impl WriterConn {
         }
     }
 
+    /// Writes every agency of the config at `now` (`store::agencies`).
+    pub async fn agencies(
+        &mut self,
+        agencies: &[super::agencies::AgencyReg],
+        now: i64,
+    ) -> Result<(), StoreError> {
+        match self {
+            WriterConn::Sqlite(c) => super::agencies::write(c, agencies, now).await,
+            WriterConn::Pg(c) => super::agencies::write_pg(c, agencies, now).await,
+        }
+    }
+
     /// Rolls back whatever a failed piece of work left open.
     pub(super) async fn rollback(&mut self) {
         match self {

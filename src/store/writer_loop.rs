@@ -153,6 +153,23 @@ impl Writer {
                 };
                 let _ = reply.send(self.after_work(r).await);
             }
+            Msg::Agencies {
+                agencies,
+                now,
+                reply,
+            } => {
+                let r = match self.ready_for_work().await {
+                    Ok(()) => {
+                        let conn = self
+                            .conn
+                            .as_mut()
+                            .expect("ready_for_work leaves a connection");
+                        conn.agencies(&agencies, now).await
+                    }
+                    Err(e) => Err(e),
+                };
+                let _ = reply.send(self.after_work(r).await);
+            }
             Msg::Job { job, reply } => {
                 let r = match self.ready_for_work().await {
                     Ok(()) => {

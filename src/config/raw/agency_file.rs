@@ -38,6 +38,15 @@ pub struct AgencySection {
     pub name: Option<Text>,
     /// `ministry`, `ministerial_agency`, `government_agency`, `province` or `city`.
     pub kind: Option<Text>,
+    /// `YYYY-MM-DD`: the first day the agency exists (local midnight in `sla.timezone`);
+    /// reports list it from then on.
+    pub valid_from: Option<Text>,
+    /// `YYYY-MM-DD`: the first day it no longer exists, e.g. the date of its merger. From
+    /// then on it is neither probed nor required.
+    pub valid_to: Option<Text>,
+    /// The id of the agency it was merged into (needs `valid_to`): reports roll its
+    /// history after `valid_to` into that agency's line.
+    pub successor: Option<Text>,
 }
 
 #[derive(Debug, Deserialize)]

@@ -77,6 +77,7 @@ pub fn agency_file(ctx: &mut Ctx<'_>, raw: &raw::AgencyFile, defaults: &Policy) 
     let code = code.and_then(|t| ctx.parse(&t, "agency.code", non_empty));
     let name = name.and_then(|t| ctx.parse(&t, "agency.name", non_empty));
     let kind = kind.and_then(|t| ctx.parse(&t, "agency.kind", agency_kind));
+    let lifecycle = super::lifecycle::lifecycle(ctx, a, id.as_deref());
 
     let mut systems = Vec::new();
     let mut seen = Vec::new();
@@ -128,5 +129,6 @@ pub fn agency_file(ctx: &mut Ctx<'_>, raw: &raw::AgencyFile, defaults: &Policy) 
         kind: kind?,
         file: ctx.file().to_path_buf(),
         systems,
+        lifecycle,
     })
 }

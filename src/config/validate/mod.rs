@@ -7,6 +7,7 @@
 mod agency;
 mod alerting;
 mod check;
+mod lifecycle;
 mod main_file;
 mod policy;
 mod scoring;
@@ -33,6 +34,8 @@ pub struct Ctx<'a> {
     pub errors: Vec<ConfigError>,
     /// The ids of the main file's `vantages`, which checks may name (empty: any).
     pub vantages: Vec<String>,
+    /// `sla.timezone`: where an agency file's dates begin.
+    pub timezone: chrono_tz::Tz,
 }
 
 impl<'a> Ctx<'a> {
@@ -43,6 +46,7 @@ impl<'a> Ctx<'a> {
             env,
             errors: Vec::new(),
             vantages: Vec::new(),
+            timezone: chrono_tz::UTC,
         }
     }
 

@@ -17,13 +17,15 @@ use sqlx::{ConnectOptions, Connection};
 
 use super::StoreError;
 
-/// The embedded migrations, in order; the schema version is their count.
+/// The embedded migrations, in order; the schema version is the last one's.
 const MIGRATIONS: &[(i64, &str)] = &[
     (1, include_str!("migrations/0001_init.sql")),
     (2, include_str!("migrations/0002_cluster.sql")),
     (3, include_str!("migrations/0003_result_vantage.sql")),
     (4, include_str!("migrations/0004_node_impaired.sql")),
     (5, include_str!("migrations/0005_connection.sql")),
+    // 6 is the pushed indicators' (issue 15, part 4).
+    (7, include_str!("migrations/0007_agencies.sql")),
 ];
 
 /// The advisory lock key of migrations ("emcd" in ASCII).
@@ -31,7 +33,7 @@ const MIGRATION_LOCK: i64 = 0x656d_6364;
 
 /// The schema version this emcd writes.
 pub fn known() -> i64 {
-    MIGRATIONS.len() as i64
+    MIGRATIONS.last().map_or(0, |m| m.0)
 }
 
 /// An open PostgreSQL store: a pool for reads, and how to open the writer's connection.
