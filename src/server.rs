@@ -5,6 +5,7 @@
 mod activity;
 mod connections;
 mod routes;
+mod throttle;
 mod tls;
 
 pub use connections::{serve, Limits};

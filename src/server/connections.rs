@@ -21,6 +21,7 @@ use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use tokio_util::sync::CancellationToken;
 
 use super::activity::{Activity, Tracked, Verdict};
+use super::throttle::Throttle;
 use super::tls::Tls;
 use crate::api::AppState;
 
@@ -44,28 +45,6 @@ impl Limits {
 
 /// The read buffer of a connection, and so the largest request head accepted (431 past it).
 const MAX_HEAD_BYTES: usize = 64 * 1024;
-
-/// How often a repeated condition (connections refused, accept failing) is logged.
-const LOG_EVERY: Duration = Duration::from_secs(60);
-
-/// Counts occurrences and says when to log them: the first at once, then at most once
-/// per [`LOG_EVERY`] with the number since the last line.
-#[derive(Default)]
-pub(super) struct Throttle {
-    since_log: u64,
-    last: Option<Instant>,
-}
-
-impl Throttle {
-    pub(super) fn hit(&mut self) -> Option<u64> {
-        self.since_log += 1;
-        if self.last.is_some_and(|t| t.elapsed() < LOG_EVERY) {
-            return None;
-        }
-        self.last = Some(Instant::now());
-        Some(std::mem::take(&mut self.since_log))
-    }
-}
 
 /// Serves until `shutdown` is cancelled; open connections are closed gracefully. With
 /// `tls`, HTTPS.
@@ -190,20 +169,5 @@ impl Connection {
         if let Err(e) = result {
             tracing::debug!(%peer, error = %e, "connection ended with an error");
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_repeated_condition_is_logged_once_a_minute_with_its_count() {
-        let mut t = Throttle::default();
-        assert_eq!(t.hit(), Some(1));
-        assert_eq!((t.hit(), t.hit()), (None, None));
-        t.last = Some(Instant::now() - LOG_EVERY);
-        assert_eq!(t.hit(), Some(3), "the two held back and this one");
-        assert_eq!(t.hit(), None);
     }
 }

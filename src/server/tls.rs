@@ -19,7 +19,7 @@ use tokio::net::TcpStream;
 use tokio_rustls::server::TlsStream;
 use tokio_rustls::TlsAcceptor;
 
-use super::connections::Throttle;
+use super::throttle::Throttle;
 use crate::config::{ClientCert, ServerTls};
 use crate::fleet::FleetHandle;
 
@@ -107,7 +107,7 @@ async fn refuse_plain_http(mut tcp: TcpStream, within: Duration) {
         // Read what has arrived of the request, so that closing does not reset the
         // connection under the answer; then answer, and wait for the client to close.
         let mut buf = vec![0u8; 16 * 1024];
-        tcp.read(&mut buf).await?;
+        let _request_head = tcp.read(&mut buf).await?;
         tcp.write_all(answer.as_bytes()).await?;
         tcp.shutdown().await?;
         while tcp.read(&mut buf).await? > 0 {}
