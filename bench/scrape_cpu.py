@@ -75,8 +75,8 @@ def main():
             except OSError:
                 pass
             time.sleep(1)
-        # Let the first round of probes pass.
-        time.sleep(5 if args.demo else 65)
+        # Let the start settle.
+        time.sleep(5)
         sizes = {False: scrape(url, False), True: scrape(url, True)}
         per = {False: [], True: []}
         for _ in range(args.repeat):
