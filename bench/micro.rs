@@ -223,7 +223,6 @@ fn metrics_encode(_rt: &tokio::runtime::Runtime) {
     }
 }
 
-
 /// Every check with a last result and two results in the last hour, so that it has
 /// every series a running daemon's checks have.
 fn fill(fleet: &Fleet) {
@@ -289,7 +288,13 @@ fn metrics_gzip() {
         times.push(started.elapsed().as_secs_f64() * 1000.0);
     }
     let mib = page.len() as f64 / (1 << 20) as f64;
-    report("metrics_gzip", &format!("10,000 checks, encode, {mib:.2} MiB"), times, "ms", "-");
+    report(
+        "metrics_gzip",
+        &format!("10,000 checks, encode, {mib:.2} MiB"),
+        times,
+        "ms",
+        "-",
+    );
     for level in [1, 6] {
         let mut times = Vec::new();
         let mut size = 0;
@@ -301,7 +306,13 @@ fn metrics_gzip() {
             times.push(started.elapsed().as_secs_f64() * 1000.0);
         }
         let kib = size as f64 / 1024.0;
-        report("metrics_gzip", &format!("10,000 checks, gzip level {level}, {kib:.0} KiB"), times, "ms", "-");
+        report(
+            "metrics_gzip",
+            &format!("10,000 checks, gzip level {level}, {kib:.0} KiB"),
+            times,
+            "ms",
+            "-",
+        );
     }
 }
 
