@@ -275,3 +275,56 @@ fn server_tls_errors_name_the_key_the_file_and_why() {
         "plain HTTP by default"
     );
 }
+
+/// A real Prometheus scrapes emcd over HTTPS, trusting the test CA (and asking for gzip,
+/// as it always does).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn prometheus_scrapes_the_https_listener() {
+    let dir = tempfile::tempdir().unwrap();
+    let ca = Ca::new();
+    let leaf = ca.leaf(&["localhost"], (2031, 1, 1));
+    write_pair(dir.path(), &leaf.chain_pem, &leaf.key_pem);
+    std::fs::write(dir.path().join("ca.pem"), &ca.pem).unwrap();
+    let (_, digest) = emcd::token::generate();
+    write_config(dir.path(), &digest);
+    let d = Daemon::start_with_env(
+        dir.path(),
+        &dir.path().join("emcd.yaml"),
+        &[("EMCD_ADMIN_TOKEN", "admin-secret")],
+    );
+    let config = serde_json::json!({
+        "global": {"scrape_interval": "1s", "scrape_timeout": "1s"},
+        "scrape_configs": [{
+            "job_name": "emcd",
+            "scheme": "https",
+            "tls_config": {
+                "ca_file": dir.path().join("ca.pem").display().to_string(),
+                "server_name": "localhost",
+            },
+            "static_configs": [{"targets": [d.addr.clone()]}],
+        }],
+    });
+    let prometheus = support::kit::Prometheus::start(dir.path(), &config).await;
+    let scraped = || async {
+        let up = prometheus.query("up{job=\"emcd\"} == 1").await.ok()?;
+        let series = prometheus
+            .query("emcd_config_last_reload_successful{job=\"emcd\"}")
+            .await
+            .ok()?;
+        (!up.is_empty() && !series.is_empty()).then_some(())
+    };
+    let log = || {
+        format!(
+            "prometheus log:\n{}\nemcd log:\n{}",
+            prometheus.process.log(),
+            d.log()
+        )
+    };
+    eventually_or(
+        Duration::from_secs(30),
+        "Prometheus scraping over HTTPS",
+        scraped,
+        log,
+    )
+    .await;
+}
