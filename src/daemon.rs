@@ -186,8 +186,10 @@ pub async fn run_with(
         role: role.clone(),
         last_month: Default::default(),
     });
+    let tls = server::Tls::of(&fleet)?;
     tracing::info!(
         listen = %listener.local_addr()?,
+        scheme = if tls.is_some() { "https" } else { "http" },
         checks = ids.len(),
         database = %app.store.path().display(),
         "emcd started"
@@ -196,6 +198,7 @@ pub async fn run_with(
         listener,
         app.clone(),
         server::Limits::of(&config.server),
+        tls,
         shutdown.clone(),
     ));
     let housekeeping = tokio::spawn(crate::housekeeping::run(

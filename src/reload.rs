@@ -12,7 +12,7 @@ use tokio::sync::{mpsc, oneshot};
 use tokio_util::sync::CancellationToken;
 
 use crate::alert::senders::Senders;
-use crate::config::{self, Config, ConfigErrors};
+use crate::config::{self, Config, ConfigErrors, ServerTls};
 use crate::fleet::{Diff, Fleet, FleetHandle};
 use crate::metrics::Metrics;
 use crate::recorder::Recorder;
@@ -251,6 +251,7 @@ impl Reloader {
         let (fleet, diff) = Fleet::rebuild(Arc::new(new), &ids, Some(&old));
         let entries = entries(&fleet);
         let resolved = crate::alert::removed::resolve_removed(&old, &fleet, unix_now());
+        listener_tls(&fleet.config.server.tls, &old.config.server.tls);
         self.fleet.replace(fleet);
         self.senders.top_up();
         if !resolved.is_empty() {
@@ -274,6 +275,29 @@ impl Reloader {
         );
         Ok(diff)
     }
+}
+
+/// Says what a reload does to the listener's certificate: the server (server/tls.rs)
+/// gives new connections the certificate of the config in force.
+fn listener_tls(new: &Option<ServerTls>, old: &Option<ServerTls>) {
+    match (new, old) {
+        (Some(ServerTls(new)), Some(ServerTls(old))) if new != old => tracing::info!(
+            cert_file = %new.cert_file.display(),
+            not_after = %expiry(&new.chain),
+            "server.tls: new connections get the certificate just read"
+        ),
+        (Some(_), None) | (None, Some(_)) => tracing::warn!(
+            "server.tls turns HTTPS on or off at the next restart; until then the listener \
+             keeps its scheme (and its last certificate)"
+        ),
+        _ => {}
+    }
+}
+
+/// When a chain's first certificate expires (RFC 3339), for the log.
+pub fn expiry(chain: &[rustls::pki_types::CertificateDer<'_>]) -> String {
+    let at = chain.first().and_then(|c| crate::probe::not_after(c));
+    at.map_or_else(|| "unknown".to_owned(), crate::util::rfc3339)
 }
 
 /// Serves reload requests from SIGHUP and the HTTP handler until shutdown.

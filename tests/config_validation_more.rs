@@ -32,7 +32,7 @@ fn unknown_keys_are_errors() {
     );
     assert_errors(
         "unknown-key-main",
-        &["emcd.yaml:3:3: server.listen_addr: unknown key `listen_addr`, expected one of: listen, admin_token, public_url, max_connections, header_timeout, idle_timeout"],
+        &["emcd.yaml:3:3: server.listen_addr: unknown key `listen_addr`, expected one of: listen, admin_token, public_url, max_connections, header_timeout, idle_timeout, tls"],
     );
 }
 

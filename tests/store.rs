@@ -33,6 +33,7 @@ fn minimal_config() -> emcd::config::Config {
             max_connections: 512,
             header_timeout: std::time::Duration::from_secs(10),
             idle_timeout: std::time::Duration::from_secs(60),
+            tls: None,
         },
         storage: Storage {
             path: "x.db".into(),

@@ -57,7 +57,15 @@ pub struct Server {
     pub header_timeout: Duration,
     /// A connection with no request in flight and no traffic for this long is closed.
     pub idle_timeout: Duration,
+    /// `server.tls`: HTTPS on `listen`; `None` is plain HTTP.
+    pub tls: Option<ServerTls>,
 }
+
+/// `server.tls`: the listener's certificate chain and private key, read when the config
+/// is loaded (at start and on every reload) and checked to belong together, with the
+/// same checks as a probe's client certificate.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ServerTls(pub Arc<ClientCert>);
 
 /// A string that must never be printed: `Debug` shows `***`.
 #[derive(Clone, PartialEq, Eq)]

@@ -128,7 +128,11 @@ pub fn summary(cfg: &Config) -> String {
             fmt_duration(r.daily)
         ),
     );
-    line("listen", cfg.server.listen.to_string());
+    let scheme = match &cfg.server.tls {
+        Some(super::ServerTls(pair)) => format!("https, {}", pair.cert_file.display()),
+        None => "http".to_owned(),
+    };
+    line("listen", format!("{} ({scheme})", cfg.server.listen));
     out
 }
 

@@ -30,6 +30,7 @@ mod tls_configs;
 mod vantage;
 
 pub use crate::result::Phases;
+pub use cert::not_after;
 pub use tls::{parse_certs, system_roots};
 
 /// What one probe measured.

@@ -4,6 +4,7 @@
 //! its client takes longer than `server.header_timeout` to send a request's headers or
 //! stays idle for `server.idle_timeout`, and a request's headers held to 64 KiB. So
 //! nobody who can reach the port can take the descriptors or the memory the probes need.
+//! With `server.tls` the TLS handshake comes first, within the header timeout.
 
 use std::convert::Infallible;
 use std::net::SocketAddr;
@@ -14,11 +15,14 @@ use http::Request;
 use hyper::body::Incoming;
 use hyper::service::service_fn;
 use hyper_util::rt::TokioIo;
+use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use tokio_util::sync::CancellationToken;
 
 use super::activity::{Activity, Tracked, Verdict};
+use super::throttle::Throttle;
+use super::tls::Tls;
 use crate::api::AppState;
 
 /// The bounds on the server's connections, from `server.*` (read at start).
@@ -42,35 +46,16 @@ impl Limits {
 /// The read buffer of a connection, and so the largest request head accepted (431 past it).
 const MAX_HEAD_BYTES: usize = 64 * 1024;
 
-/// How often a repeated condition (connections refused, accept failing) is logged.
-const LOG_EVERY: Duration = Duration::from_secs(60);
-
-/// Counts occurrences and says when to log them: the first at once, then at most once
-/// per [`LOG_EVERY`] with the number since the last line.
-#[derive(Default)]
-struct Throttle {
-    since_log: u64,
-    last: Option<Instant>,
-}
-
-impl Throttle {
-    fn hit(&mut self) -> Option<u64> {
-        self.since_log += 1;
-        if self.last.is_some_and(|t| t.elapsed() < LOG_EVERY) {
-            return None;
-        }
-        self.last = Some(Instant::now());
-        Some(std::mem::take(&mut self.since_log))
-    }
-}
-
-/// Serves until `shutdown` is cancelled; open connections are closed gracefully.
+/// Serves until `shutdown` is cancelled; open connections are closed gracefully. With
+/// `tls`, HTTPS.
 pub async fn serve(
     listener: TcpListener,
     app: Arc<AppState>,
     limits: Limits,
+    tls: Option<Tls>,
     shutdown: CancellationToken,
 ) {
+    let tls = tls.map(Arc::new);
     let permits = Arc::new(Semaphore::new(limits.max_connections.max(1)));
     let (mut refused, mut failed) = (Throttle::default(), Throttle::default());
     loop {
@@ -106,7 +91,7 @@ pub async fn serve(
             limits,
             _permit: permit,
         };
-        tokio::spawn(conn.run(stream, shutdown.clone()));
+        tokio::spawn(conn.run(stream, tls.clone(), shutdown.clone()));
     }
 }
 
@@ -119,10 +104,32 @@ struct Connection {
 }
 
 impl Connection {
-    async fn run(self, stream: TcpStream, shutdown: CancellationToken) {
-        let open = &self.app.metrics.http_connections_open;
+    async fn run(self, stream: TcpStream, tls: Option<Arc<Tls>>, shutdown: CancellationToken) {
+        let open = self.app.metrics.http_connections_open.clone();
         open.inc();
+        // The header timeout counts from the accept, the handshake included.
         let activity = Activity::new();
+        match tls {
+            None => self.serve(stream, activity, shutdown).await,
+            Some(tls) => {
+                let deadline = Instant::now() + self.limits.header_timeout;
+                let handshake = tls.accept(stream, self.peer, deadline);
+                let stream = tokio::select! {
+                    s = handshake => s,
+                    _ = shutdown.cancelled() => None,
+                };
+                if let Some(stream) = stream {
+                    self.serve(stream, activity, shutdown).await;
+                }
+            }
+        }
+        open.dec();
+    }
+
+    async fn serve<S>(self, stream: S, activity: Arc<Activity>, shutdown: CancellationToken)
+    where
+        S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+    {
         let (app, peer) = (self.app.clone(), self.peer);
         let requests = activity.clone();
         let service = service_fn(move |mut req: Request<Incoming>| {
@@ -162,21 +169,5 @@ impl Connection {
         if let Err(e) = result {
             tracing::debug!(%peer, error = %e, "connection ended with an error");
         }
-        open.dec();
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_repeated_condition_is_logged_once_a_minute_with_its_count() {
-        let mut t = Throttle::default();
-        assert_eq!(t.hit(), Some(1));
-        assert_eq!((t.hit(), t.hit()), (None, None));
-        t.last = Some(Instant::now() - LOG_EVERY);
-        assert_eq!(t.hit(), Some(3), "the two held back and this one");
-        assert_eq!(t.hit(), None);
     }
 }

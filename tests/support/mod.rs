@@ -2,7 +2,8 @@
 //! `mod support;` and imports what it needs from here (`support::X`, or the public
 //! modules `support::config`, `support::fixture`, `support::kit`, `support::postgres`).
 //!
-//! - `http`: the one HTTP client (`send`, `request`, `get`).
+//! - `http`: the one HTTP client (`send`, `request`, `get`); `https`: one over TLS for
+//!   emcd's own listener (`send_tls`), with the certificate the server presented.
 //! - `target`, `tls`, `probe`: loopback servers to probe, test certificates, probe specs.
 //! - `config`: the config fixtures of `tests/fixtures/config/`.
 //! - `process`, `metrics`, `seed`, `hook`: the `emcd` binary as a child process, its
@@ -24,6 +25,7 @@ pub mod engines;
 pub mod fixture;
 mod hook;
 mod http;
+mod https;
 mod in_process;
 pub mod kit;
 mod metrics;
@@ -40,6 +42,7 @@ use std::time::{Duration, Instant};
 
 pub use hook::{Hook, Received};
 pub use http::{get, request, send, Response};
+pub use https::{send_tls, TlsResponse};
 pub use in_process::{crate_file, now, per_second, unix, ConfigDir, Running};
 pub use metrics::{sample, samples, wait_metrics};
 pub use probe::{assert_phases_sum, expect, http_spec, policy, prober, roomy, tcp_spec};

@@ -57,6 +57,20 @@ pub struct ServerSection {
     pub header_timeout: Option<Text>,
     /// A connection with no request and no traffic for this long is closed. Default `60s`.
     pub idle_timeout: Option<Text>,
+    /// HTTPS on `listen` instead of plain HTTP. Default none (plain HTTP).
+    pub tls: Option<Spanned<ServerTlsSection>>,
+}
+
+/// `server.tls`: the certificate the listener presents. Both files are read again on
+/// every reload (SIGHUP, `POST /-/reload`); a bad pair keeps the running one.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ServerTlsSection {
+    /// PEM certificate chain, the server's certificate first; a relative path is
+    /// relative to this file's directory. Required.
+    pub cert_file: Option<Text>,
+    /// PEM private key (PKCS#8, PKCS#1 or SEC1) of `cert_file`. Required. Never logged.
+    pub key_file: Option<Text>,
 }
 
 #[derive(Debug, Deserialize)]

@@ -168,6 +168,9 @@ fn server(ctx: &mut Ctx<'_>, s: Option<&raw::ServerSection>) -> Server {
             Duration::from_secs(60),
             |s| scalar::IDLE_TIMEOUT.parse(s),
         ),
+        tls: s
+            .and_then(|s| s.tls.as_ref())
+            .and_then(|t| tls::server(ctx, t, "server.tls")),
     }
 }
 

@@ -14,8 +14,8 @@ use rustls::pki_types::{CertificateDer, PrivateKeyDer, ServerName};
 use rustls::sign::CertifiedKey;
 use rustls::RootCertStore;
 
-use super::super::model::{ClientCert, ClientKey, PemCerts, ProbeTls};
-use super::super::raw::{Text, TlsRef};
+use super::super::model::{ClientCert, ClientKey, PemCerts, ProbeTls, ServerTls};
+use super::super::raw::{ServerTlsSection, Spanned, Text, TlsRef};
 use super::{idx, sub, Ctx};
 
 /// The `ca_file`, `cert_file`, `key_file` and `server_name` of one probe, under `path`.
@@ -51,6 +51,13 @@ pub fn probe(ctx: &mut Ctx<'_>, keys: TlsRef<'_>, path: &str) -> ProbeTls {
         client,
         server_name,
     }
+}
+
+/// `server.tls`: both files required, read, and the key that of the certificate.
+pub fn server(ctx: &mut Ctx<'_>, s: &Spanned<ServerTlsSection>, path: &str) -> Option<ServerTls> {
+    let cert = ctx.required(s.value.cert_file.as_ref(), s.referenced, path, "cert_file");
+    let key = ctx.required(s.value.key_file.as_ref(), s.referenced, path, "key_file");
+    client(ctx, cert?, key?, path).map(|c| ServerTls(Arc::new(c)))
 }
 
 /// `probing.tls.ca_files`.
