@@ -109,6 +109,24 @@ pub fn log_colour(terminal: bool, no_color: Option<&std::ffi::OsStr>) -> bool {
     terminal && no_color.is_none_or(|v| v.is_empty())
 }
 
+/// Unix seconds of local midnight starting `date` in `tz`; where a zone skips midnight
+/// (a DST gap), the first valid local time of that day. Below `config` and `sla`, which
+/// both use it (lifecycle days, report periods).
+pub fn midnight(tz: chrono_tz::Tz, date: chrono::NaiveDate) -> i64 {
+    use chrono::TimeZone;
+    let naive = date.and_hms_opt(0, 0, 0).expect("midnight exists");
+    match tz.from_local_datetime(&naive) {
+        chrono::LocalResult::Single(t) | chrono::LocalResult::Ambiguous(t, _) => t.timestamp(),
+        chrono::LocalResult::None => (1..=24 * 4)
+            .find_map(|q| {
+                tz.from_local_datetime(&(naive + chrono::Duration::minutes(15 * q)))
+                    .earliest()
+                    .map(|t| t.timestamp())
+            })
+            .unwrap_or_else(|| naive.and_utc().timestamp()),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -36,23 +36,24 @@ fn write_config(dir: &Path, storage: &str, target: &str) {
     std::fs::write(dir.join("agencies/bo-cong-an.yaml"), agency).unwrap();
 }
 
-/// Each series of an answer as its labels without `instance`, and its value.
+/// Each series of an answer as its labels without `instance`, and its value. The
+/// overview's recorded counts and rates keep `instance` (its variable selects them) and
+/// the overview sums them; series that differ only by `instance` (a rate from the old
+/// leader and one from the new after a leader change) are summed here the same way.
 fn answer(result: &[serde_json::Value]) -> Vec<(String, f64)> {
-    let mut out: Vec<(String, f64)> = result
-        .iter()
-        .map(|s| {
-            let mut m = s["metric"].as_object().cloned().unwrap_or_default();
-            m.remove("instance");
-            let v = s["value"][1]
-                .as_str()
-                .unwrap_or("NaN")
-                .parse()
-                .unwrap_or(f64::NAN);
-            (serde_json::Value::Object(m).to_string(), v)
-        })
-        .collect();
-    out.sort_by(|a, b| a.0.cmp(&b.0));
-    out
+    let mut out: BTreeMap<String, f64> = BTreeMap::new();
+    for s in result {
+        let mut m = s["metric"].as_object().cloned().unwrap_or_default();
+        m.remove("instance");
+        let v: f64 = s["value"][1]
+            .as_str()
+            .unwrap_or("NaN")
+            .parse()
+            .unwrap_or(f64::NAN);
+        *out.entry(serde_json::Value::Object(m).to_string())
+            .or_insert(0.0) += v;
+    }
+    out.into_iter().collect()
 }
 
 /// Expressions that must have data in both before answers are compared (an empty

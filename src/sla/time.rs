@@ -2,24 +2,10 @@
 //! `from`/`to` values every route and `emcd report` accept. Arguments are always
 //! `(tz, value)`. Times go out as RFC 3339 in UTC (`util::rfc3339`).
 
-use chrono::{DateTime, Datelike, NaiveDate, TimeZone, Utc};
+use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use chrono_tz::Tz;
 
-/// Unix seconds of local midnight starting `date`; where a zone skips midnight (a DST
-/// gap), the first valid local time of that day.
-pub fn midnight(tz: Tz, date: NaiveDate) -> i64 {
-    let naive = date.and_hms_opt(0, 0, 0).expect("midnight exists");
-    match tz.from_local_datetime(&naive) {
-        chrono::LocalResult::Single(t) | chrono::LocalResult::Ambiguous(t, _) => t.timestamp(),
-        chrono::LocalResult::None => (1..=24 * 4)
-            .find_map(|q| {
-                tz.from_local_datetime(&(naive + chrono::Duration::minutes(15 * q)))
-                    .earliest()
-                    .map(|t| t.timestamp())
-            })
-            .unwrap_or_else(|| naive.and_utc().timestamp()),
-    }
-}
+pub use crate::util::midnight;
 
 /// The local date containing `ts`.
 pub fn local_date(tz: Tz, ts: i64) -> NaiveDate {

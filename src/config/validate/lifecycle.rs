@@ -28,7 +28,7 @@ pub fn lifecycle(ctx: &mut Ctx<'_>, a: &AgencySection, own_id: Option<&str>) -> 
         let d = t.and_then(|t| ctx.parse(t, &format!("agency.{key}"), date))?;
         Some(Day {
             date: d,
-            at: crate::sla::time::midnight(tz, d),
+            at: crate::util::midnight(tz, d),
         })
     };
     let valid_from = day(ctx, a.valid_from.as_ref(), "valid_from");
