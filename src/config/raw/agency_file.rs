@@ -26,6 +26,10 @@ pub struct AgencySection {
     pub name: Option<Text>,
     /// `ministry`, `ministerial_agency`, `government_agency`, `province` or `city`.
     pub kind: Option<Text>,
+    /// `sha256:` + 64 hex digits: the digest of the bearer token the agency sends with
+    /// its monthly indicators to `POST /api/v1/indicators/{agency}`, as printed by
+    /// `emcd token`. Optional: without it the agency cannot push indicators.
+    pub indicators_token: Option<Text>,
 }
 
 #[derive(Debug, Deserialize)]

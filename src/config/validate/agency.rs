@@ -77,6 +77,10 @@ pub fn agency_file(ctx: &mut Ctx<'_>, raw: &raw::AgencyFile, defaults: &Policy) 
     let code = code.and_then(|t| ctx.parse(&t, "agency.code", non_empty));
     let name = name.and_then(|t| ctx.parse(&t, "agency.name", non_empty));
     let kind = kind.and_then(|t| ctx.parse(&t, "agency.kind", agency_kind));
+    let indicators_token = a
+        .indicators_token
+        .as_ref()
+        .and_then(|t| ctx.parse(t, "agency.indicators_token", scalar::token_digest));
 
     let mut systems = Vec::new();
     let mut seen = Vec::new();
@@ -126,6 +130,7 @@ pub fn agency_file(ctx: &mut Ctx<'_>, raw: &raw::AgencyFile, defaults: &Policy) 
         code: code?,
         name: name?,
         kind: kind?,
+        indicators_token,
         file: ctx.file().to_path_buf(),
         systems,
     })

@@ -24,6 +24,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (3, include_str!("migrations/0003_result_vantage.sql")),
     (4, include_str!("migrations/0004_node_impaired.sql")),
     (5, include_str!("migrations/0005_connection.sql")),
+    (6, include_str!("migrations/0006_indicators.sql")),
 ];
 
 /// The advisory lock key of migrations ("emcd" in ASCII).
