@@ -69,4 +69,3 @@ pub fn rank() -> Value {
 pub fn array(items: Value) -> Value {
     json!({"type": "array", "items": items})
 }
-
