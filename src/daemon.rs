@@ -99,6 +99,9 @@ pub async fn run_with(
     let metrics = Arc::new(Metrics::new(fleet.clone()));
     metrics.reload_successful.set(1);
     metrics.reload_success_timestamp.set(started_at);
+    if let Err(e) = metrics.indicators.refresh(&store).await {
+        tracing::warn!(error = %e, "reading the pushed indicators for /metrics");
+    }
     let store_health = Arc::new(writer::StoreHealth::default());
     let dispatcher = Arc::new(Dispatcher::default());
     let notify = {
@@ -161,6 +164,7 @@ pub async fn run_with(
     let canaries = tokio::spawn(canaries.run(shutdown.clone()));
     let periodic = tokio::spawn(recorder.clone().run_periodic(shutdown.clone()));
     let housekeeping_writer = writer.clone();
+    let indicators_writer = writer.clone();
 
     let (schedule_tx, schedule_rx) = mpsc::channel(4);
     let (reloader, reload_handle, reload_requests) = Reloader::new(
@@ -178,6 +182,7 @@ pub async fn run_with(
         metrics: metrics.clone(),
         store,
         recorder: recorder.clone(),
+        writer: indicators_writer,
         reload: reload_handle,
         push_gate: Default::default(),
         ready: false.into(),

@@ -104,6 +104,10 @@ impl Housekeeper {
             .availability
             .write()
             .unwrap_or_else(|p| p.into_inner()) = Arc::new(sums);
+        // In a cluster a push taken by another node reaches this node's page here.
+        if let Err(e) = self.metrics.indicators.refresh(&self.store).await {
+            tracing::warn!(error = %e, "reading the pushed indicators for /metrics");
+        }
         self.done("rollup");
         Ok(hours)
     }

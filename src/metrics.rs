@@ -4,6 +4,8 @@
 //! per-agency ones by a custom prometheus-client collector. Process-level metrics are
 //! ordinary prometheus-client metrics.
 
+use std::sync::Arc;
+
 use prometheus_client::metrics::counter::Counter;
 use prometheus_client::metrics::family::Family;
 use prometheus_client::metrics::gauge::Gauge;
@@ -15,6 +17,7 @@ use crate::role::Role;
 use crate::store::writer::WriterMetrics;
 
 mod collector;
+pub mod indicators;
 mod page;
 
 use collector::{DurationCollector, FleetCollector};
@@ -67,6 +70,11 @@ pub struct Metrics {
     pub availability: crate::sla::availability::Table,
     /// Push API requests by result: accepted, unauthorized, unknown_check, bad_request.
     pub push_requests: Family<[(&'static str, &'static str); 1], Counter>,
+    /// Indicator pushes by result: accepted, unauthorized, disabled, unknown_agency,
+    /// bad_request, rate_limited.
+    indicator_pushes: Family<[(&'static str, &'static str); 1], Counter>,
+    /// Each system's indicators of the latest month it pushed, for the leader's page.
+    pub indicators: Arc<indicators::Table>,
     /// HTTP connections open now, and those closed at once for `server.max_connections`.
     pub http_connections_open: Gauge,
     pub http_connections_rejected: Counter,
@@ -168,6 +176,12 @@ impl Metrics {
             "Push API requests by result",
             push_requests.clone(),
         );
+        let indicator_pushes = Family::default();
+        registry.register(
+            "emcd_indicator_pushes",
+            "Indicator pushes (POST /api/v1/indicators/{agency}) by result",
+            Family::clone(&indicator_pushes),
+        );
         let (http_connections_open, http_connections_rejected) = Default::default();
         registry.register(
             "emcd_http_connections_open",
@@ -211,6 +225,11 @@ impl Metrics {
         fleet_registry.register_collector(Box::new(FleetCollector {
             fleet: fleet.clone(),
         }));
+        let indicators = Arc::<indicators::Table>::default();
+        fleet_registry.register_collector(Box::new(indicators::IndicatorCollector {
+            table: indicators.clone(),
+            fleet: fleet.clone(),
+        }));
         let mut durations_registry = Registry::default();
         durations_registry.register_collector(Box::new(DurationCollector {
             fleet: fleet.clone(),
@@ -222,6 +241,8 @@ impl Metrics {
             reload_successful,
             reload_success_timestamp,
             push_requests,
+            indicator_pushes,
+            indicators,
             http_connections_open,
             http_connections_rejected,
             canary_success,
@@ -243,6 +264,13 @@ impl Metrics {
     /// Counts one push request by its result label.
     pub fn push_request(&self, result: &'static str) {
         self.push_requests
+            .get_or_create(&[("result", result)])
+            .inc();
+    }
+
+    /// Counts one indicator push by its result label.
+    pub fn indicator_push(&self, result: &'static str) {
+        self.indicator_pushes
             .get_or_create(&[("result", result)])
             .inc();
     }

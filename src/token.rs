@@ -24,6 +24,15 @@ pub fn generate() -> (String, String) {
     (token, digest)
 }
 
+/// Whether an `Authorization` header value is `Bearer TOKEN` with a token whose SHA-256
+/// is `expected`, compared in constant time (push checks' and indicators' tokens).
+pub fn bearer_matches(authorization: Option<&str>, expected: &[u8; 32]) -> bool {
+    authorization
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .map(str::trim)
+        .is_some_and(|t| equal(&digest(t), expected))
+}
+
 /// Constant-time equality of two secrets (length may leak, content does not).
 pub fn equal(a: &[u8], b: &[u8]) -> bool {
     if a.len() != b.len() {
@@ -41,6 +50,17 @@ mod tests {
         assert!(equal(b"abc", b"abc"));
         assert!(!equal(b"abc", b"abd"));
         assert!(!equal(b"abc", b"ab"));
+    }
+
+    #[test]
+    fn bearer_tokens_match_their_digest() {
+        let d = digest("test");
+        assert!(bearer_matches(Some("Bearer test"), &d));
+        assert!(bearer_matches(Some("Bearer  test "), &d));
+        assert!(!bearer_matches(Some("Bearer tesT"), &d));
+        assert!(!bearer_matches(Some("test"), &d));
+        assert!(!bearer_matches(Some("Basic test"), &d));
+        assert!(!bearer_matches(None, &d));
     }
 
     #[test]

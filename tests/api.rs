@@ -198,6 +198,7 @@ async fn no_answer_or_page_contains_a_secret() {
         "/api/v1/openapi.json".to_owned(),
         "/".to_owned(),
         "/agencies/bo-tu-phap".to_owned(),
+        "/api/v1/indicators/bo-tu-phap".to_owned(),
     ];
     for check in ["bo-tu-phap/ho-tich/good", "bo-tu-phap/ho-tich/bad", HB] {
         paths.push(format!("/api/v1/checks/{check}"));

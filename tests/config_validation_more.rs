@@ -25,6 +25,14 @@ fn push_token_is_a_sha256_digest() {
 }
 
 #[test]
+fn indicators_token_is_a_sha256_digest() {
+    assert_errors(
+        "indicators-token",
+        &["agencies/bo-tu-phap.yaml:6:21: agency.indicators_token: invalid token digest: expected sha256: followed by 64 hex digits (see `emcd token`)"],
+    );
+}
+
+#[test]
 fn unknown_keys_are_errors() {
     assert_errors(
         "unknown-key",
@@ -308,7 +316,7 @@ fn a_wrong_type_does_not_hide_the_file_s_other_errors() {
 fn scoring_weights_add_up_to_100_and_grades_go_down() {
     assert_errors(
         "scoring-weights",
-        &["emcd.yaml:2:12: scoring.weights: the weights add up to 110 (connection 50 + availability 30 + response_time 30): they must add up to 100"],
+        &["emcd.yaml:2:12: scoring.weights: the weights add up to 130 (connection 50 + availability 30 + response_time 30 + indicators 20): they must add up to 100"],
     );
     assert_errors(
         "scoring-grades",

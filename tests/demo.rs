@@ -202,11 +202,56 @@ async fn demo_tells_its_stories_within_a_minute_and_stops_on_sigterm() {
         .count();
     assert_eq!(per_agency, 51);
 
+    // A few agencies push their monthly indicators, last month's and this month's so
+    // far (cao-bang last): the scorecards of both months score them.
+    let months = eventually_every(
+        Duration::from_secs(20),
+        Duration::from_millis(200),
+        "the demo's indicator pushes",
+        move || async move {
+            let (_, body) = get(addr, "/api/v1/indicators/cao-bang").await.ok()?;
+            let v: serde_json::Value = serde_json::from_str(&body).ok()?;
+            let months: Vec<String> = v["months"]
+                .as_array()?
+                .iter()
+                .map(|m| m["month"].as_str().unwrap().to_owned())
+                .collect();
+            (months.len() == 2).then_some(months)
+        },
+        || demo.output(),
+    )
+    .await;
+    let (_, page) = get(addr, "/metrics").await.unwrap();
+    let bo_tu_phap = ["agency=\"bo-tu-phap\""];
+    let received = sample(
+        &samples(&page),
+        "emcd_indicator_dossiers_received",
+        &bo_tu_phap,
+    );
+    assert!(received.is_some_and(|n| n > 0.0), "{received:?}");
+    for month in &months {
+        let path = format!("/api/v1/reports/scorecard?month={month}");
+        let (status, body) = get(addr, &path).await.unwrap();
+        assert_eq!(status, 200, "{path}: {body}");
+        let v: serde_json::Value = serde_json::from_str(&body).unwrap();
+        let points = |id: &str| {
+            let rows = v["agencies"].as_array().unwrap();
+            let row = rows.iter().find(|r| r["agency"] == id).unwrap();
+            row["indicators"]["points"].as_f64().unwrap()
+        };
+        assert!(points("bo-tu-phap") > points("cao-bang"), "{path}: {body}");
+        assert!(
+            points("cao-bang") > 0.0 && points("bo-y-te") == 0.0,
+            "{path}"
+        );
+    }
+
     let out = demo.output();
     for url in [
         "/metrics",
         "/api/v1/status",
         "/api/v1/openapi.json",
+        "/api/v1/indicators/bo-tu-phap",
         "Ctrl-C",
     ] {
         assert!(out.contains(url), "the banner mentions {url}\n{out}");

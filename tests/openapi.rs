@@ -139,6 +139,7 @@ async fn document_lists_every_route_and_answers_conform() {
             "/api/v1/alerts",
             "/api/v1/checks/{agency}/{system}/{check}",
             "/api/v1/checks/{agency}/{system}/{check}/results",
+            "/api/v1/indicators/{agency}",
             "/api/v1/notifications",
             "/api/v1/openapi.json",
             "/api/v1/push/{agency}/{system}/{check}",
@@ -231,7 +232,89 @@ async fn document_lists_every_route_and_answers_conform() {
         assert_eq!(conforms(d, &doc, template, path).await, status, "{path}");
     }
     push_answers_conform(d, &doc).await;
+    indicator_answers_conform(d, &doc).await;
     f.daemon.stop().await;
+}
+
+/// Real answers of the indicators route (stored, each refusal, what is stored, the
+/// scorecard with its indicators part) validate against the documented responses.
+async fn indicator_answers_conform(d: &support::Running, doc: &Value) {
+    let route = &doc["paths"]["/api/v1/indicators/{agency}"];
+    let example = &route["post"]["requestBody"]["content"]["application/json"]["example"];
+    assert_eq!(
+        example["systems"][0]["system"], "ho-tich",
+        "a procedure system"
+    );
+    let mut errors = Vec::new();
+    let body_schema = &route["post"]["requestBody"]["content"]["application/json"]["schema"];
+    validate(doc, body_schema, example, "$example", &mut errors);
+    assert!(errors.is_empty(), "{errors:?}");
+    let auth = format!("Bearer {}", fixture::INDICATORS_TOKEN);
+    let body = example.to_string();
+    let month = example["month"].as_str().unwrap();
+    let read = format!("/api/v1/indicators/bo-tu-phap?month={month}");
+    let future = r#"{"month": "9999-12", "systems": [{"system": "ho-tich", "received": 1, "resolved_on_time": 0, "resolved_late": 0, "submitted_online": 0, "paid_online": 0, "satisfaction": 0}]}"#;
+    let cases: [(&str, &str, Option<&str>, &str, u16); 6] = [
+        (
+            "POST",
+            "/api/v1/indicators/bo-tu-phap",
+            Some(&auth),
+            &body,
+            201,
+        ),
+        (
+            "POST",
+            "/api/v1/indicators/bo-tu-phap",
+            Some(&auth),
+            future,
+            400,
+        ),
+        ("POST", "/api/v1/indicators/bo-tu-phap", None, &body, 401),
+        ("POST", "/api/v1/indicators/ha-noi", Some(&auth), &body, 403),
+        (
+            "POST",
+            "/api/v1/indicators/khong-co",
+            Some(&auth),
+            &body,
+            404,
+        ),
+        ("GET", &read, None, "", 200),
+    ];
+    for (method, path, auth, body, want) in cases {
+        let headers: Vec<(&str, &str)> = auth.iter().map(|a| ("authorization", *a)).collect();
+        let r = d
+            .send(method, path, &headers, body.as_bytes())
+            .await
+            .unwrap();
+        assert_eq!(r.status, want, "{method} {path}: {}", r.body);
+        let op = &route[method.to_ascii_lowercase()];
+        let schema =
+            &op["responses"][r.status.to_string()]["content"]["application/json"]["schema"];
+        assert!(
+            schema.is_object(),
+            "{method} {path}: {} undocumented",
+            r.status
+        );
+        let mut errors = Vec::new();
+        validate(doc, schema, &r.json(), "$", &mut errors);
+        assert!(errors.is_empty(), "{method} {path}:\n{}", errors.join("\n"));
+    }
+    let stored = d.json(&read).await;
+    assert_eq!(
+        stored["months"][0]["systems"][0]["current"]["received"],
+        1200
+    );
+    let scorecard = "/api/v1/reports/scorecard";
+    let path = format!("{scorecard}?month={month}");
+    assert_eq!(conforms(d, doc, scorecard, &path).await, 200);
+    let v = d.json(&path).await;
+    let row = &v["agencies"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["agency"] == "bo-tu-phap")
+        .unwrap();
+    assert!(row["indicators"]["points"].as_f64().unwrap() > 0.0, "{row}");
 }
 
 /// Real push answers (accepted, refused duration, rate-limited) validate against the

@@ -1,11 +1,13 @@
 //! The scorecard of a month, end to end: the synthetic month of `compliance/` goes
-//! through the daemon's own paths; the scorecard served over HTTP (with weights and grade
-//! bands set in the config) is compared part by part with an independent computation:
-//! connection second by second, availability second by second per check (a result
-//! stands until the next, at most 2 x its interval), the exact p95 of the response times
-//! (the report's within the histogram's error), the points by the rule, the total, the
-//! grade and the rank in each league, ties sharing a rank. The status page shows the
-//! grades; `emcd report scorecard` prints the same CSV.
+//! through the daemon's own paths, and each agency pushes the month's indicators over
+//! the API; the scorecard served over HTTP (with weights and grade bands set in the
+//! config) is compared part by part with an independent computation: connection second
+//! by second, availability second by second per check (a result stands until the next,
+//! at most 2 x its interval), the exact p95 of the response times (the report's within
+//! the histogram's error), the indicator groups' rates, the points by the rule, the
+//! total, the grade and the rank in each league, ties sharing a rank. The status page
+//! shows the grades; `emcd report scorecard` prints the same CSV. (The indicators part
+//! on its own: `indicators_scorecard.rs`.)
 
 mod compliance;
 mod support;
@@ -20,7 +22,40 @@ use emcd::result::ResultKind;
 use emcd::sla::histogram::BUCKET_ERROR;
 use support::{per_second, ConfigDir, Running};
 
-const WEIGHTS: (f64, f64, f64) = (50.0, 30.0, 20.0);
+const WEIGHTS: (f64, f64, f64, f64) = (40.0, 30.0, 10.0, 20.0);
+/// (share of the indicators weight, full-score threshold) of the groups on time,
+/// online, paid online and satisfaction (docs/results.md).
+const GROUPS: [(f64, f64); 4] = [(0.30, 0.95), (0.25, 0.50), (0.20, 0.30), (0.25, 0.90)];
+
+/// What an agency of pattern `p` pushes for its system s1: (received, resolved on
+/// time, late, online, paid online, satisfaction); the worse, the higher `p`.
+fn counters(p: u64) -> (i64, i64, i64, i64, i64, f64) {
+    let p = p as i64;
+    (
+        1000,
+        980 - 60 * p,
+        10 * p,
+        700 - 90 * p,
+        400 - 70 * p,
+        95.0 - 6.0 * p as f64,
+    )
+}
+
+/// The indicator points of `counters(p)` by the rule of the 2022 index.
+fn indicator_points(p: u64) -> f64 {
+    let (received, on_time, late, online, paid, satisfaction) = counters(p);
+    let rates = [
+        on_time as f64 / (on_time + late) as f64,
+        online as f64 / received as f64,
+        paid as f64 / received as f64,
+        satisfaction / 100.0,
+    ];
+    GROUPS
+        .iter()
+        .zip(rates)
+        .map(|((share, threshold), r)| WEIGHTS.3 * share * (r / threshold).min(1.0))
+        .sum()
+}
 const BANDS: [(f64, &str); 4] = [(85.0, "A"), (75.0, "B"), (60.0, "C"), (45.0, "D")];
 
 /// (connection, availability, exact p95 ms) of each agency over `[from, to)`.
@@ -70,7 +105,7 @@ fn close(got: &serde_json::Value, want: f64, what: &str) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_months_scorecard_matches_an_independent_computation() {
     let dir = ConfigDir::new(
-        "connection: {window: 15m}\nscoring:\n  weights: {connection: 50, availability: 30, response_time: 20}\n  grades: {A: 85, B: 75, C: 60, D: 45}\n",
+        "connection: {window: 15m}\nscoring:\n  weights: {connection: 40, availability: 30, response_time: 10, indicators: 20}\n  grades: {A: 85, B: 75, C: 60, D: 45}\n",
     );
     write_config(&dir);
     let tz = dir.config().sla.timezone;
@@ -80,14 +115,33 @@ async fn a_months_scorecard_matches_an_independent_computation() {
 
     let d = Running::start(&dir).await;
     d.wait_housekeeping().await;
+    let auth = format!("Bearer {}", compliance::TOKEN);
+    for (a, _, p) in AGENCIES {
+        let c = counters(p);
+        let body = serde_json::json!({"month": month, "systems": [{"system": "s1",
+            "received": c.0, "resolved_on_time": c.1, "resolved_late": c.2,
+            "submitted_online": c.3, "paid_online": c.4, "satisfaction": c.5}]});
+        let path = format!("/api/v1/indicators/{a}");
+        let r = d
+            .send(
+                "POST",
+                &path,
+                &[("authorization", &auth)],
+                body.to_string().as_bytes(),
+            )
+            .await
+            .unwrap();
+        assert_eq!(r.status, 201, "{a}: {}", r.body);
+    }
     let v = d
         .json(&format!("/api/v1/reports/scorecard?month={month}"))
         .await;
     let p = &v["policy"];
     assert_eq!(p["name"], "emcd-score-v1");
-    assert_eq!(p["weights"]["connection"], 50);
+    assert_eq!(p["weights"]["connection"], 40);
     assert_eq!(p["grades"]["C"], 60);
-    assert!(p["not_scored"][0].as_str().unwrap().contains("indicators"));
+    assert_eq!(p["weights"]["indicators"], 20);
+    assert!(p["not_scored"][0].as_str().unwrap().contains("page-load"));
     let mut totals = Vec::new();
     let mut rows = HashMap::new();
     for row in v["agencies"].as_array().unwrap() {
@@ -122,7 +176,14 @@ async fn a_months_scorecard_matches_an_independent_computation() {
             rt_points,
             &format!("{id} response time points"),
         );
-        let total = WEIGHTS.0 * connection + av_points + rt_points;
+        let pattern = AGENCIES.iter().find(|a| a.0 == id).unwrap().2;
+        let ind_points = indicator_points(pattern);
+        close(
+            &row["indicators"]["points"],
+            ind_points,
+            &format!("{id} indicator points"),
+        );
+        let total = WEIGHTS.0 * connection + av_points + rt_points + ind_points;
         close(&row["total"], total, &format!("{id} total"));
         let grade = BANDS.iter().find(|(b, _)| total >= *b).map_or("E", |g| g.1);
         assert_eq!(row["grade"], grade, "{id}: total {total}");

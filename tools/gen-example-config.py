@@ -71,6 +71,10 @@ def load_data(path):
     return data
 
 
+# Agencies whose example file has an indicators_token (docs/api.md, "Indicators").
+INDICATORS = {"bo-tu-phap"}
+
+
 def q(s):
     """A double-quoted YAML string."""
     return '"' + s.replace("\\", "\\\\").replace('"', '\\"') + '"'
@@ -136,6 +140,10 @@ def agency_file(i, agency, services):
     lines.append(f"  code: {q(agency['code'])}")
     lines.append(f"  name: {q(agency['name'])}")
     lines.append(f"  kind: {agency['kind']}")
+    if aid in INDICATORS:
+        lines.append("  # Pushes its monthly indicators to POST /api/v1/indicators/" + aid + ";")
+        lines.append("  # digest of an example token, make your own with `emcd token`.")
+        lines.append(f"  indicators_token: {q(digest('example-indicators-token-' + aid))}")
     lines.append("systems:")
     where = place(agency)
 
@@ -242,7 +250,7 @@ sla:
   timezone: Asia/Ho_Chi_Minh        # reports use calendar days and months in this zone
   exclude_maintenance: true
 scoring:                            # the scorecard (emcd report scorecard)
-  weights: {connection: 40, availability: 40, response_time: 20}   # add up to 100
+  weights: {connection: 30, availability: 30, response_time: 20, indicators: 20}   # add up to 100
   grades: {A: 90, B: 80, C: 65, D: 50}                               # below D is E
 alerting:
   repeat_interval: 4h               # re-notify a still-firing alert this often (0 = never)

@@ -10,9 +10,11 @@
 pub mod admin;
 mod alerts;
 mod check;
+pub mod indicators;
 mod openapi;
 pub mod push;
 mod reports;
+mod schema_kit;
 mod schemas;
 pub mod snapshot;
 mod state;
@@ -40,6 +42,9 @@ pub async fn handle(app: &AppState, req: Request<Incoming>) -> Response<Body> {
     let path = req.uri().path();
     if path.starts_with("/api/v1/push/") {
         return push::handle(app, req).await;
+    }
+    if path.starts_with("/api/v1/indicators/") {
+        return indicators::handle(app, req).await;
     }
     if path == "/-/reload" {
         return admin::reload(app, req).await;

@@ -6,7 +6,7 @@
 use serde_json::{json, Value};
 
 use super::schemas;
-use crate::config::CheckKind;
+use crate::config::{CheckKind, SystemKind};
 use crate::fleet::Fleet;
 
 fn content(name: &str) -> Value {
@@ -108,6 +108,8 @@ fn report_responses(schema: Option<&str>) -> Value {
 /// Ids of the config to use as parameter examples.
 struct Examples<'a> {
     agency: Option<&'a str>,
+    /// An agency that may push indicators, and one of its procedure systems.
+    indicators: Option<(&'a str, Option<&'a str>)>,
     check: Option<[&'a str; 3]>,
     push: Option<[&'a str; 3]>,
 }
@@ -117,6 +119,15 @@ impl<'a> Examples<'a> {
         let ids = |c: &'a crate::fleet::CheckRuntime| [&*c.agency, &*c.system, &*c.check];
         Examples {
             agency: fleet.config.agencies.first().map(|a| a.id.as_str()),
+            indicators: fleet
+                .config
+                .agencies
+                .iter()
+                .find(|a| a.indicators_token.is_some())
+                .map(|a| {
+                    let tthc = a.systems.iter().find(|s| s.kind == SystemKind::Tthc);
+                    (a.id.as_str(), tthc.map(|s| s.id.as_str()))
+                }),
             check: fleet.checks.first().map(|c| ids(c)),
             push: fleet
                 .checks
@@ -232,6 +243,12 @@ pub fn document(fleet: &Fleet) -> Value {
             }),
         ),
         "/api/v1/push/{agency}/{system}/{check}": {"post": push_op},
+        "/api/v1/indicators/{agency}": super::indicators::schema::path(
+            id_param("agency", "agency", ex.indicators.map(|i| i.0).or(ex.agency)),
+            ex.indicators.and_then(|i| i.1),
+            // The current month: an example push that is valid now.
+            &crate::sla::time::date_text(fleet.config.sla.timezone, crate::util::unix_now())[..7],
+        ),
         "/-/reload": {"post": {
             "summary": "Reload the config (Authorization: Bearer server.admin_token)",
             "security": [{"bearer": []}],
@@ -262,7 +279,7 @@ pub fn document(fleet: &Fleet) -> Value {
         })),
         "/api/v1/reports/sla": get("SLA report per check, system and agency (policy emcd-sla-v1)", report_params(ex.agency), report_responses(None)),
         "/api/v1/reports/compliance": get("Compliance with the connection mandate, ranked in two leagues (ministries, provinces; ties share a rank): over the period given by month/from/to (the share of it each required system was connected), or without them the snapshot of now", report_params(ex.agency), report_responses(Some("ComplianceReport"))),
-        "/api/v1/reports/scorecard": get("Scorecard per agency (policy emcd-score-v1): points for connection, availability against the SLO and p95 against degraded_after, weighted by scoring.weights; total out of 100, grade A to E by scoring.grades, rank in its league", report_params(ex.agency), report_responses(Some("Scorecard"))),
+        "/api/v1/reports/scorecard": get("Scorecard per agency (policy emcd-score-v1): points for connection, availability against the SLO, p95 against degraded_after and the indicators the agency pushed, weighted by scoring.weights; total out of 100, grade A to E by scoring.grades, rank in its league", report_params(ex.agency), report_responses(Some("Scorecard"))),
         "/api/v1/openapi.json": get("This document", vec![], json!({"200": {
             "description": "OpenAPI 3.0 document",
             "content": {"application/json": {"schema": {"type": "object"}}},

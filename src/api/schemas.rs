@@ -4,72 +4,7 @@
 
 use serde_json::{json, Map, Value};
 
-/// A closed object whose properties are all required.
-pub fn object(properties: Value) -> Value {
-    let required: Vec<String> = properties
-        .as_object()
-        .map(|p| p.keys().cloned().collect())
-        .unwrap_or_default();
-    json!({
-        "type": "object",
-        "additionalProperties": false,
-        "required": required,
-        "properties": properties,
-    })
-}
-
-fn nullable(mut schema: Value) -> Value {
-    schema["nullable"] = json!(true);
-    if let Some(values) = schema.get_mut("enum").and_then(Value::as_array_mut) {
-        values.push(Value::Null);
-    }
-    schema
-}
-
-fn reference(name: &str) -> Value {
-    json!({"$ref": format!("#/components/schemas/{name}")})
-}
-
-fn nullable_ref(name: &str) -> Value {
-    json!({"nullable": true, "allOf": [reference(name)]})
-}
-
-fn string() -> Value {
-    json!({"type": "string"})
-}
-
-fn time() -> Value {
-    json!({"type": "string", "format": "date-time"})
-}
-
-fn count() -> Value {
-    json!({"type": "integer", "minimum": 0})
-}
-
-fn seconds() -> Value {
-    json!({"type": "number", "minimum": 0})
-}
-
-fn ratio() -> Value {
-    json!({"type": "number", "minimum": 0, "maximum": 1})
-}
-
-fn boolean() -> Value {
-    json!({"type": "boolean"})
-}
-
-fn one_of(values: &[&str]) -> Value {
-    json!({"type": "string", "enum": values})
-}
-
-/// A rank within a league (1 is the best; ties share a rank).
-fn rank() -> Value {
-    json!({"type": "integer", "minimum": 1})
-}
-
-fn array(items: Value) -> Value {
-    json!({"type": "array", "items": items})
-}
+use super::schema_kit::*;
 
 const RESULTS: [&str; 5] = ["up", "degraded", "down", "unknown", "maintenance"];
 const STATES: [&str; 3] = ["up", "degraded", "down"];
@@ -241,6 +176,7 @@ pub fn all() -> Map<String, Value> {
             "message": string(),
         })),
     });
+    super::indicators::schema::schemas(schemas.as_object_mut().expect("an object"));
     schemas["ComplianceReport"] = compliance_report();
     schemas["Scorecard"] = scorecard();
     schemas["ReportPolicy"] = object(json!({
@@ -293,10 +229,11 @@ fn scorecard() -> Value {
     let points = json!({"type": "integer", "minimum": 0, "maximum": 100});
     let policy = object(json!({
         "name": one_of(&["emcd-score-v1"]),
-        "weights": object(json!({"connection": points, "availability": points, "response_time": points})),
+        "weights": object(json!({"connection": points, "availability": points, "response_time": points, "indicators": points})),
         "grades": object(json!({"A": points, "B": points, "C": points, "D": points})),
         "rule": string(), "connection": string(), "availability": string(),
         "response_time": string(), "no_data": string(),
+        "indicators": super::indicators::schema::scorecard_policy(),
         "not_scored": array(string()),
         "measurement": reference("ReportPolicy"),
     }));
@@ -304,6 +241,7 @@ fn scorecard() -> Value {
         "rank": rank(), "league": one_of(&LEAGUES),
         "agency": string(), "name": string(), "kind": one_of(&AGENCY_KINDS),
         "connection": part, "availability": part, "response_time": part,
+        "indicators": super::indicators::schema::scorecard_part(),
         "total": {"type": "number", "minimum": 0, "maximum": 100},
         "grade": one_of(&["A", "B", "C", "D", "E"]),
     }));

@@ -7,6 +7,7 @@ use crate::fleet::FleetHandle;
 use crate::metrics::Metrics;
 use crate::recorder::Recorder;
 use crate::reload::ReloadHandle;
+use crate::store::writer::WriterHandle;
 use crate::store::Store;
 
 /// What handlers read.
@@ -17,6 +18,8 @@ pub struct AppState {
     pub store: Arc<Store>,
     /// Where push heartbeats go.
     pub recorder: Recorder,
+    /// Where pushed indicators are committed (before the push is answered).
+    pub writer: WriterHandle,
     /// Asks the daemon to reload its config.
     pub reload: ReloadHandle,
     /// Push rate limits and the log of rejected push tokens.

@@ -166,6 +166,9 @@ pub struct Agency {
     pub code: String,
     pub name: String,
     pub kind: AgencyKind,
+    /// SHA-256 of the bearer token of its indicator pushes (`indicators_token`); `None`:
+    /// it cannot push indicators.
+    pub indicators_token: Option<[u8; 32]>,
     /// The agency file it came from.
     pub file: PathBuf,
     pub systems: Vec<System>,

@@ -136,6 +136,8 @@ fn full_example_agency_file() {
         ("bo-tu-phap", "BTP", "Bộ Tư pháp")
     );
     assert_eq!(agency.kind, AgencyKind::Ministry);
+    // The digest of "test".
+    assert_eq!(agency.indicators_token, Some(crate::token::digest("test")),);
     assert!(agency.file.ends_with("full/agencies/bo-tu-phap.yaml"));
     let [ho_tich, portal_sys, mot_cua] = &agency.systems[..] else {
         panic!("three systems")

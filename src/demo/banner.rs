@@ -1,6 +1,6 @@
 //! What the demo prints on stdout once the daemon is ready: where to look (status page,
-//! metrics, API), which simulated checks misbehave and how, how to push by hand, and how
-//! to stop. Logs (state changes included) go to stderr as usual.
+//! metrics, API), which simulated checks misbehave and how, how to push a heartbeat and
+//! indicators by hand, and how to stop. Logs (state changes included) go to stderr as usual.
 
 use std::fmt::Write as _;
 use std::net::SocketAddr;
@@ -8,6 +8,7 @@ use std::path::Path;
 
 use tokio_util::sync::CancellationToken;
 
+use super::indicators::Reporter;
 use super::plan::PlannedAgency;
 use super::pusher::Pusher;
 use crate::config::Config;
@@ -20,9 +21,9 @@ impl Banner {
         config: &Config,
         plan: &[PlannedAgency],
         daemon: SocketAddr,
-        main_file: &Path,
-        database: &Path,
+        (main_file, database): (&Path, &Path),
         pusher: &Pusher,
+        reporter: &Reporter,
     ) -> Banner {
         let systems: usize = config.agencies.iter().map(|a| a.systems.len()).sum();
         let base = format!("http://{daemon}");
@@ -74,10 +75,23 @@ impl Banner {
         let _ = writeln!(
             out,
             "  everything else                                      healthy\n\n\
-             Push a heartbeat yourself:\n  curl -X POST -H 'Authorization: Bearer {}' -d '{{\"status\":\"up\"}}' {base}{}\n\n\
-             Press Ctrl-C to stop.",
+             Push a heartbeat yourself:\n  curl -X POST -H 'Authorization: Bearer {}' -d '{{\"status\":\"up\"}}' {base}{}\n",
             pusher.token, pusher.path
         );
+        if let Some((agency, systems)) = reporter.agencies.first() {
+            let pushing: Vec<&str> = reporter.agencies.iter().map(|a| a.0.as_str()).collect();
+            let system = systems.first().map_or("mot-cua", String::as_str);
+            let tz = config.sla.timezone;
+            let month = &crate::sla::time::date_text(tz, crate::util::unix_now())[..7];
+            let _ = writeln!(
+                out,
+                "Monthly indicators pushed by {} (see {base}/api/v1/indicators/{agency} and the scorecard at {base}/api/v1/reports/scorecard); push some yourself:\n  \
+                 curl -X POST -H 'Authorization: Bearer {}' -d '{{\"month\":\"{month}\",\"systems\":[{{\"system\":\"{system}\",\"received\":120,\"resolved_on_time\":100,\"resolved_late\":8,\"submitted_online\":90,\"paid_online\":40,\"satisfaction\":91.5}}]}}' {base}/api/v1/indicators/{agency}\n",
+                pushing.join(", "),
+                reporter.token,
+            );
+        }
+        out.push_str("Press Ctrl-C to stop.\n");
         Banner(out)
     }
 

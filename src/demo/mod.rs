@@ -3,11 +3,11 @@
 //! certificate from `tls`), writes a config for all 51 agencies of the reference data
 //! (`agencies`, `plan`, `config`) under `<data-dir>/config/`, loads it with the ordinary
 //! loader, runs the real daemon against it with the demo CA trusted, pushes heartbeats
-//! for the push-only system (`pusher`), and prints where to look (`banner`). Every alert
-//! is routed to the demo's own webhook receiver (`receiver`), which prints each
-//! notification that arrives.
+//! for the push-only system (`pusher`) and a few agencies' monthly indicators
+//! (`indicators`), and prints where to look (`banner`). Every alert is routed to the
+//! demo's own webhook receiver (`receiver`), which prints each notification that arrives.
 //!
-//! Everything it starts is owned: the pusher and the banner stop with the shutdown token;
+//! Everything it starts is owned: the pushers and the banner stop with the shutdown token;
 //! the simulated servers stop after the daemon has drained its in-flight probes, so no
 //! probe sees its endpoint vanish. Nothing here reaches beyond 127.0.0.1 except the
 //! daemon's listener, which the user chooses.
@@ -16,6 +16,7 @@ mod agencies;
 mod banner;
 mod config;
 mod fleet;
+mod indicators;
 mod plan;
 mod pusher;
 mod receiver;
@@ -67,6 +68,7 @@ pub async fn run(args: DemoArgs, shutdown: CancellationToken) -> anyhow::Result<
         .await
         .context("starting the demo's webhook receiver on 127.0.0.1")?;
     let (token, digest) = crate::token::generate();
+    let (indicators_token, indicators_digest) = crate::token::generate();
     let plan = plan::plan(&agencies::reference());
     let database = args.data_dir.join("emcd.db");
     let settings = config::MainSettings {
@@ -81,7 +83,10 @@ pub async fn run(args: DemoArgs, shutdown: CancellationToken) -> anyhow::Result<
         &settings,
         &plan,
         &simulation.endpoints,
-        &digest,
+        config::Digests {
+            push: &digest,
+            indicators: &indicators_digest,
+        },
     )
     .with_context(|| format!("writing the demo config into {}", config_dir.display()))?;
     let cfg = crate::config::load(&main_file).map_err(|errors| {
@@ -97,12 +102,26 @@ pub async fn run(args: DemoArgs, shutdown: CancellationToken) -> anyhow::Result<
         path: format!("/api/v1/push/{agency}/{system}/{check}"),
         token,
     };
-    let banner = banner::Banner::new(&cfg, &plan, daemon_addr, &main_file, &database, &pusher);
+    let reporter = indicators::Reporter {
+        daemon: daemon_addr,
+        token: indicators_token,
+        agencies: indicators::agencies(&cfg),
+        timezone: cfg.sla.timezone,
+    };
+    let banner = banner::Banner::new(
+        &cfg,
+        &plan,
+        daemon_addr,
+        (&main_file, &database),
+        &pusher,
+        &reporter,
+    );
     tasks.spawn(banner.print_when_ready(ready.clone(), tasks_stop.clone()));
     tasks.spawn(pusher.run(ready.clone(), tasks_stop.clone()));
     // Stops with the simulated servers, once the daemon has returned: deliveries
     // still in flight at shutdown find it listening.
     tasks.spawn(receiver.run(servers_stop.clone()));
+    tasks.spawn(reporter.run(ready.clone(), tasks_stop.clone()));
 
     let options = Options {
         ready: Some(ready),

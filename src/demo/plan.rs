@@ -14,6 +14,8 @@ use super::pusher::PUSH_EVERY;
 pub const PUSH_CHECK: (&str, &str, &str) = ("bo-quoc-phong", "mot-cua", "heartbeat");
 /// The required system registered without any check.
 pub const UNREGISTERED: (&str, &str) = ("thanh-tra-chinh-phu", "mot-cua");
+/// The agencies that push their monthly indicators, best first (`demo::indicators`).
+pub const INDICATORS: [&str; 5] = ["bo-tu-phap", "bo-cong-an", "ha-noi", "da-nang", "cao-bang"];
 /// The HTTPS check whose certificate expires soon.
 pub const TLS_CHECK: (&str, &str, &str) = ("bo-cong-an", "cong-dich-vu-cong", "trang-chu");
 /// How long the demo's TLS certificate has left when the demo starts: 5 days, and an

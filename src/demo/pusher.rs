@@ -47,7 +47,7 @@ impl Pusher {
             }
             let pushed = tokio::select! {
                 _ = stop.cancelled() => return,
-                r = tokio::time::timeout(PUSH_TIMEOUT, self.push_once()) => {
+                r = tokio::time::timeout(PUSH_TIMEOUT, post(self.daemon, &self.path, &self.token, BODY)) => {
                     r.unwrap_or_else(|_| Err(anyhow::anyhow!("no answer within {PUSH_TIMEOUT:?}")))
                 }
             };
@@ -62,29 +62,35 @@ impl Pusher {
             }
         }
     }
+}
 
-    /// One heartbeat over a fresh connection; returns the answer's status.
-    async fn push_once(&self) -> anyhow::Result<StatusCode> {
-        let tcp = TcpStream::connect(self.daemon)
-            .await
-            .with_context(|| format!("connecting to {}", self.daemon))?;
-        let (mut sender, connection) = hyper::client::conn::http1::handshake(TokioIo::new(tcp))
-            .await
-            .context("HTTP handshake")?;
-        let request = Request::post(&self.path)
-            .header(header::HOST, self.daemon.to_string())
-            .header(header::AUTHORIZATION, format!("Bearer {}", self.token))
-            .header(header::CONTENT_TYPE, "application/json")
-            .header(header::USER_AGENT, "emcd-demo-pusher")
-            .body(Full::new(Bytes::from_static(BODY)))
-            .context("building the push request")?;
-        // The connection future drives the I/O while the request waits for its answer.
-        tokio::select! {
-            answer = sender.send_request(request) => Ok(answer.context("sending the push")?.status()),
-            closed = connection => {
-                closed.context("the connection failed")?;
-                anyhow::bail!("the connection closed before an answer")
-            }
+/// POSTs `body` (JSON) to `path` of the daemon with a bearer `token`, over a fresh
+/// connection; returns the answer's status. Shared with the demo's indicator pushes.
+pub async fn post(
+    daemon: SocketAddr,
+    path: &str,
+    token: &str,
+    body: impl Into<Bytes>,
+) -> anyhow::Result<StatusCode> {
+    let tcp = TcpStream::connect(daemon)
+        .await
+        .with_context(|| format!("connecting to {daemon}"))?;
+    let (mut sender, connection) = hyper::client::conn::http1::handshake(TokioIo::new(tcp))
+        .await
+        .context("HTTP handshake")?;
+    let request = Request::post(path)
+        .header(header::HOST, daemon.to_string())
+        .header(header::AUTHORIZATION, format!("Bearer {token}"))
+        .header(header::CONTENT_TYPE, "application/json")
+        .header(header::USER_AGENT, "emcd-demo-pusher")
+        .body(Full::new(body.into()))
+        .context("building the push request")?;
+    // The connection future drives the I/O while the request waits for its answer.
+    tokio::select! {
+        answer = sender.send_request(request) => Ok(answer.context("sending the push")?.status()),
+        closed = connection => {
+            closed.context("the connection failed")?;
+            anyhow::bail!("the connection closed before an answer")
         }
     }
 }

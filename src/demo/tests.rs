@@ -57,7 +57,10 @@ async fn every_generated_check_gives_the_planned_verdict() {
         &settings,
         &plan,
         &simulation.endpoints,
-        &digest,
+        config::Digests {
+            push: &digest,
+            indicators: &digest,
+        },
     )
     .unwrap();
     let cfg = crate::config::load_with_env(&main, &|_| None).unwrap();

@@ -288,7 +288,10 @@ pub fn scorecard_csv(r: &Scorecard) -> String {
         "policy,period_from,period_to,league,rank,agency,name,kind,\
          connection,connection_threshold,connection_points,\
          availability,availability_threshold,availability_points,\
-         p95_ms,degraded_after_ms,response_time_points,total,grade\n",
+         p95_ms,degraded_after_ms,response_time_points,\
+         indicator_months,on_time,on_time_points,online,online_points,\
+         paid_online,paid_online_points,satisfaction,satisfaction_points,indicators_points,\
+         total,grade\n",
     );
     for a in &r.agencies {
         let mut cells = vec![
@@ -308,6 +311,13 @@ pub fn scorecard_csv(r: &Scorecard) -> String {
                 format!("{:.2}", p.points),
             ]);
         }
+        let i = &a.indicators;
+        let months = i.pushed.as_ref().map(|p| p.months.join(" "));
+        cells.push(months.unwrap_or_default());
+        for g in [&i.on_time, &i.online, &i.paid_online, &i.satisfaction] {
+            cells.extend([opt(g.value, 6), format!("{:.2}", g.points)]);
+        }
+        cells.push(format!("{:.2}", i.points));
         cells.extend([format!("{:.2}", a.total), a.grade.to_owned()]);
         let line: Vec<String> = cells.iter().map(|c| csv_field(c)).collect();
         out.push_str(&line.join(","));
@@ -326,7 +336,7 @@ pub fn scorecard_table(r: &Scorecard) -> String {
         .map(|(g, v)| format!("{g} >= {v}"))
         .collect();
     let mut out = format!(
-        "Scorecard {} .. {} ({}), policy {}: connection {} + availability {} + response time {} points; grades {}, else E\n",
+        "Scorecard {} .. {} ({}), policy {}: connection {} + availability {} + response time {} + indicators {} points; grades {}, else E\n",
         r.period_local.0,
         r.period_local.1,
         r.policy.measurement.timezone,
@@ -334,6 +344,7 @@ pub fn scorecard_table(r: &Scorecard) -> String {
         w.connection,
         w.availability,
         w.response_time,
+        w.indicators,
         grades.join(", "),
     );
     for league in [League::Ministries, League::Provinces] {
@@ -348,6 +359,7 @@ pub fn scorecard_table(r: &Scorecard) -> String {
                     format!("{:.2}", a.connection.points),
                     format!("{:.2}", a.availability.points),
                     format!("{:.2}", a.response_time.points),
+                    format!("{:.2}", a.indicators.points),
                     format!("{:.2}", a.total),
                     a.grade.to_owned(),
                 ]
@@ -363,6 +375,7 @@ pub fn scorecard_table(r: &Scorecard) -> String {
             "connection",
             "availability",
             "response_time",
+            "indicators",
             "total",
             "grade",
         ];

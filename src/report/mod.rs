@@ -7,6 +7,7 @@ pub mod cli;
 pub mod compliance;
 pub mod connected;
 pub mod format;
+pub mod indicators;
 pub mod last_month;
 pub mod lifecycle;
 pub mod scorecard;

@@ -1,17 +1,18 @@
 //! The scorecard (docs/results.md, "Scorecard"; policy `emcd-score-v1`): per agency,
-//! points for connection (the period's compliance), availability against the SLO and
-//! p95 response time against `degraded_after`, each by the rule of the 2022 index
-//! (linear up to the full-score threshold, capped), weighted by `scoring.weights`; a
-//! total out of 100, a grade by `scoring.grades`, and the rank in its league. The report
-//! states every parameter and each part's value, threshold and points, so that an
-//! agency can check its score by hand. Pushed indicators and page-load figures are not
-//! scored yet (`not_scored` says so).
+//! points for connection (the period's compliance), availability against the SLO, p95
+//! response time against `degraded_after` and the indicators it pushed (`indicators`),
+//! each by the rule of the 2022 index (linear up to the full-score threshold, capped),
+//! weighted by `scoring.weights`; a total out of 100, a grade by `scoring.grades`, and
+//! the rank in its league. The report states every parameter and each part's value,
+//! threshold and points, so that an agency can check its score by hand. Page-load
+//! figures are not scored yet (`not_scored` says so).
 
 use std::collections::{BTreeMap, HashMap};
 
 use serde::Serialize;
 
 use super::compliance::{compliance, Mode};
+use super::indicators::{self, IndicatorPolicy, IndicatorsPart};
 use super::{sla, Period, Policy};
 use crate::config::{Config, Weights};
 use crate::connection::league::{ranks, League};
@@ -32,6 +33,8 @@ pub struct ScorePolicy {
     pub connection: &'static str,
     pub availability: &'static str,
     pub response_time: &'static str,
+    /// How the indicators part is scored: its groups, their shares and thresholds.
+    pub indicators: IndicatorPolicy,
     pub no_data: &'static str,
     /// Parts of the issue's scorecard this version does not score.
     pub not_scored: Vec<&'static str>,
@@ -93,6 +96,7 @@ pub struct ScoreRow {
     pub connection: Part,
     pub availability: Part,
     pub response_time: Part,
+    pub indicators: IndicatorsPart,
     pub total: f64,
     pub grade: &'static str,
 }
@@ -118,8 +122,9 @@ fn policy(config: &Config) -> ScorePolicy {
             .collect(),
         rule: "each part: points = max x min(1, value / threshold), linear up to the \
                full-score threshold and capped (the 2022 index's rule); for response \
-               time, where lower is better, max x min(1, threshold / value); total = the \
-               sum of the parts, out of 100",
+               time, where lower is better, max x min(1, threshold / value); the \
+               indicators part is the sum of its groups, each scored so with max = its \
+               share of the part's weight; total = the sum of the parts, out of 100",
         connection: "value: the compliance report's connection over the period (the mean \
                      share of the period its required systems were connected); threshold 1",
         availability: "value: availability over the period and the agency's checks \
@@ -127,11 +132,9 @@ fn policy(config: &Config) -> ScorePolicy {
                        checks, as a ratio",
         response_time: "value: p95 response time (ms) over the period and the agency's \
                         checks; threshold: the lowest degraded_after of its checks (ms)",
-        no_data: "a part without data scores 0 points",
-        not_scored: vec![
-            "indicators pushed by agencies (not built yet)",
-            "page-load figures of browser checks (not built yet)",
-        ],
+        indicators: indicators::policy(),
+        no_data: "a part (or an indicator group) without data scores 0 points",
+        not_scored: vec!["page-load figures of browser checks (not built yet)"],
         measurement: Policy::of(config),
     }
 }
@@ -152,6 +155,15 @@ pub async fn scorecard(
         .iter()
         .map(|a| (a.agency.as_str(), a.connection))
         .collect();
+    let pushed = match indicators::months(config.sla.timezone, period) {
+        Some((first, last)) => store.indicators_current(&first, &last).await?,
+        None => Vec::new(),
+    };
+    let mut pushed_by: HashMap<&str, Vec<&crate::store::indicators::IndicatorPush>> =
+        HashMap::new();
+    for p in &pushed {
+        pushed_by.entry(p.agency.as_str()).or_default().push(p);
+    }
     let figures: HashMap<&str, &super::Figures> = sla
         .agencies
         .iter()
@@ -182,7 +194,9 @@ pub async fn scorecard(
                 ),
                 Part::limit(f.and_then(|f| f.p95_ms), degraded_after, w.response_time),
             ];
-            let total = parts.iter().map(|p| p.points).sum();
+            let rows = pushed_by.get(a.id.as_str()).map_or(&[][..], Vec::as_slice);
+            let indicators = indicators::score(rows, w.indicators);
+            let total = parts.iter().map(|p| p.points).sum::<f64>() + indicators.points;
             ScoreRow {
                 rank: 0,
                 league: League::of(a.kind),
@@ -192,6 +206,7 @@ pub async fn scorecard(
                 connection: parts[0],
                 availability: parts[1],
                 response_time: parts[2],
+                indicators,
                 total,
                 grade: config.scoring.grade(total),
             }

@@ -10,7 +10,7 @@ use sqlx::{Connection, Executor};
 use super::alerts::{self, DeliveryUpdate, Notification};
 use super::write_types::{Changes, CheckReg, Job, ResultRow};
 use super::StoreError;
-use super::{checks, connection, incidents, retention, rollups};
+use super::{checks, connection, incidents, indicators, retention, rollups};
 
 /// Rows per multi-row INSERT statement (5 parameters each).
 const ROWS_PER_INSERT: usize = 100;
@@ -120,6 +120,11 @@ pub(super) async fn job(conn: &mut SqliteConnection, job: Job) -> Result<(), sql
             rollups::set_cursor(conn, job, cursor).await
         }
         Job::Retention(cutoffs) => retention::run(conn, cutoffs).await,
+        Job::Indicators(rows) => {
+            let mut tx = conn.begin().await?;
+            indicators::write(&mut tx, &rows).await?;
+            tx.commit().await
+        }
     }
 }
 

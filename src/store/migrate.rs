@@ -16,7 +16,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (4, include_str!("migrations/0004_vantage.sql")),
     (5, include_str!("migrations/0005_result_vantage.sql")),
     (6, include_str!("migrations/0006_connection.sql")),
-    // 7 is the pushed indicators' (issue 15, part 4).
+    (7, include_str!("migrations/0007_indicators.sql")),
     (8, include_str!("migrations/0008_agencies.sql")),
 ];
 

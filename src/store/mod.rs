@@ -11,6 +11,7 @@ mod codec;
 pub mod connection;
 mod engine;
 mod incidents;
+pub mod indicators;
 mod integrity;
 pub mod lock;
 mod migrate;

@@ -14,6 +14,7 @@ use sqlx::sqlite::SqliteConnectOptions;
 use tokio::sync::oneshot;
 
 use super::alerts::{AlertWrite, DeliveryUpdate, Notification};
+use super::indicators::IndicatorPush;
 use super::retention::Cutoffs;
 use super::rollups::Grain;
 use super::StoreError;
@@ -39,6 +40,8 @@ pub enum Job {
     },
     /// Deletes what is older than the cutoffs and records the job's success.
     Retention(Cutoffs),
+    /// Appends pushed indicators, all or none (`store::indicators`).
+    Indicators(Vec<IndicatorPush>),
 }
 
 /// A check as the store registers it.

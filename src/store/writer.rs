@@ -17,6 +17,7 @@ use prometheus_client::metrics::gauge::Gauge;
 use tokio::sync::{mpsc, oneshot};
 
 use super::alerts::DeliveryUpdate;
+use super::indicators::IndicatorPush;
 use super::retention::Cutoffs;
 use super::rollups::Grain;
 use super::write_types::Msg;
@@ -95,6 +96,12 @@ impl WriterHandle {
     /// to the file system, and records the job's success.
     pub async fn retention(&self, cutoffs: Cutoffs) -> Result<(), StoreError> {
         self.job(Job::Retention(cutoffs)).await
+    }
+
+    /// Appends pushed indicators in one transaction, after the results queued before
+    /// them; returns once they are committed.
+    pub async fn indicators(&self, rows: Vec<IndicatorPush>) -> Result<(), StoreError> {
+        self.job(Job::Indicators(rows)).await
     }
 
     /// Queues a delivery outcome; it is committed with the next batch.

@@ -43,7 +43,8 @@ pub fn digest() -> String {
 pub fn write_config(dir: &ConfigDir) {
     for (id, kind, _) in AGENCIES {
         let mut y = format!(
-            "agency: {{id: {id}, code: {id}, name: \"Cơ quan {id}\", kind: {kind}}}\nsystems:\n"
+            "agency: {{id: {id}, code: {id}, name: \"Cơ quan {id}\", kind: {kind}, indicators_token: \"sha256:{}\"}}\nsystems:\n",
+            digest()
         );
         for (s, required, checks) in SYSTEMS {
             y.push_str(&format!("  - id: {s}\n    name: System {s}\n    kind: tthc\n    required: {required}\n    checks:{}\n", if checks == 0 { " []" } else { "" }));

@@ -10,6 +10,8 @@ use super::in_process::{now, ConfigDir, Running};
 use super::target::{reply, serve, Server};
 
 pub const PUSH_TOKEN: &str = "PUSH-TOKEN-SECRET-7f3a";
+/// bo-tu-phap's `indicators_token`.
+pub const INDICATORS_TOKEN: &str = "INDICATORS-TOKEN-SECRET-91b2";
 pub const HB: &str = "bo-tu-phap/heartbeat/hb";
 /// The push check's interval in the config: each result stands for at most 120 s.
 pub const HB_INTERVAL: i64 = 60;
@@ -23,12 +25,14 @@ pub fn secrets() -> Vec<String> {
         "BODY-SECRET".into(),
         "ADMIN-SECRET".into(),
         PUSH_TOKEN.into(),
-        digest_hex(),
+        digest_hex(PUSH_TOKEN),
+        INDICATORS_TOKEN.into(),
+        digest_hex(INDICATORS_TOKEN),
     ]
 }
 
-fn digest_hex() -> String {
-    let d = ring::digest::digest(&ring::digest::SHA256, PUSH_TOKEN.as_bytes());
+fn digest_hex(token: &str) -> String {
+    let d = ring::digest::digest(&ring::digest::SHA256, token.as_bytes());
     d.as_ref().iter().map(|b| format!("{b:02x}")).collect()
 }
 
@@ -41,13 +45,14 @@ pub async fn target() -> Server {
     .await
 }
 
-/// bo-tu-phap: ho-tich (good http, bad http), heartbeat (push), mot-cua (no check);
-/// ha-noi: cong-dvc (tcp). Checks probe every second and go down after 2 failures.
+/// bo-tu-phap (which may push indicators): ho-tich (good http, bad http), heartbeat
+/// (push), mot-cua (no check); ha-noi: cong-dvc (tcp). Checks probe every second and
+/// go down after 2 failures.
 pub fn write(dir: &ConfigDir, target: SocketAddr) {
     dir.agency(
         "bo-tu-phap",
         &format!(
-            r#"agency: {{id: bo-tu-phap, code: BTP, name: "Bộ Tư pháp", kind: ministry}}
+            r#"agency: {{id: bo-tu-phap, code: BTP, name: "Bộ Tư pháp", kind: ministry, indicators_token: "sha256:{indicators}"}}
 systems:
   - id: ho-tich
     name: "Hệ thống đăng ký hộ tịch"
@@ -79,7 +84,8 @@ systems:
     required: true
     checks: []
 "#,
-            digest = digest_hex()
+            digest = digest_hex(PUSH_TOKEN),
+            indicators = digest_hex(INDICATORS_TOKEN),
         ),
     );
     dir.agency(

@@ -1,7 +1,8 @@
 //! What keeps the push API from being a way to fill the disk or the log (docs/limits.md,
-//! "Push API"): a token bucket per check (one push a second, bursts of [`BURST`]), and a
-//! log of rejected tokens at most once a minute per source address, with the count of
-//! the rejections it did not log. Both tables are bounded.
+//! "Push API"): a token bucket per check and per agency's indicators (one push a
+//! second, bursts of [`BURST`]), and a log of rejected tokens at most once a minute per
+//! source address, with the count of the rejections it did not log. Both tables are
+//! bounded.
 
 use std::collections::HashMap;
 use std::net::IpAddr;

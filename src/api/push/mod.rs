@@ -50,60 +50,19 @@ pub async fn handle(app: &AppState, req: Request<Incoming>) -> Response<Body> {
     let CheckKind::Push(spec) = &check.config.kind else {
         unreachable!("matched above")
     };
-    let token = req
-        .headers()
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "))
-        .map(str::trim);
-    let authorized =
-        token.is_some_and(|t| crate::token::equal(&crate::token::digest(t), &spec.token_digest));
-    if !authorized {
+    if !authorized(app, &req, &spec.token_digest, check.id.as_str()) {
         app.metrics.push_request("unauthorized");
-        // The server puts the peer's address in the request's extensions.
-        let source = req.extensions().get::<SocketAddr>().map(SocketAddr::ip);
-        if let Some(line) = app.push_gate.rejected(source, Instant::now()) {
-            let source = line.source.map_or("other".to_owned(), |ip| ip.to_string());
-            tracing::warn!(check = %check.id, %source, suppressed = line.suppressed,
-                "push rejected: missing or wrong token");
-        }
         return error(
             StatusCode::UNAUTHORIZED,
             "unauthorized",
             "missing or wrong bearer token for this check",
         );
     }
-    let too_large = || {
-        app.metrics.push_request("bad_request");
-        error(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            "body_too_large",
-            &format!("push body over {} KiB", MAX_BODY / 1024),
-        )
-    };
-    let declared = req
-        .headers()
-        .get(header::CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse::<usize>().ok());
-    if declared.is_some_and(|n| n > MAX_BODY) {
-        return too_large();
-    }
-    let raw: Bytes = match Limited::new(req.into_body(), MAX_BODY).collect().await {
-        Ok(b) => b.to_bytes(),
-        Err(e)
-            if e.downcast_ref::<http_body_util::LengthLimitError>()
-                .is_some() =>
-        {
-            return too_large()
-        }
-        Err(e) => {
+    let raw = match read_body(req).await {
+        Ok(raw) => raw,
+        Err(answer) => {
             app.metrics.push_request("bad_request");
-            return error(
-                StatusCode::BAD_REQUEST,
-                "bad_request",
-                &format!("reading the body: {e}"),
-            );
+            return answer;
         }
     };
     let push = match body::parse(&raw) {
@@ -146,4 +105,65 @@ pub async fn handle(app: &AppState, req: Request<Incoming>) -> Response<Body> {
         StatusCode::ACCEPTED,
         &serde_json::json!({"status": "accepted", "check": check.id.as_str()}),
     )
+}
+
+/// Whether the request's bearer token has the SHA-256 `digest` (constant time). A
+/// rejection is logged at most once a minute per source address, naming `what` was
+/// pushed to and never the token.
+pub(super) fn authorized(
+    app: &AppState,
+    req: &Request<Incoming>,
+    digest: &[u8; 32],
+    what: &str,
+) -> bool {
+    let authorization = req
+        .headers()
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok());
+    if crate::token::bearer_matches(authorization, digest) {
+        return true;
+    }
+    // The server puts the peer's address in the request's extensions.
+    let source = req.extensions().get::<SocketAddr>().map(SocketAddr::ip);
+    if let Some(line) = app.push_gate.rejected(source, Instant::now()) {
+        let source = line.source.map_or("other".to_owned(), |ip| ip.to_string());
+        tracing::warn!(to = %what, %source, suppressed = line.suppressed,
+            "push rejected: missing or wrong token");
+    }
+    false
+}
+
+/// The body, at most [`MAX_BODY`] bytes; `Err` is the answer: 413 for a body over it
+/// (refused before reading when `Content-Length` says so), 400 for one that could not
+/// be read.
+pub(super) async fn read_body(req: Request<Incoming>) -> Result<Bytes, Response<Body>> {
+    let too_large = || {
+        error(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "body_too_large",
+            &format!("push body over {} KiB", MAX_BODY / 1024),
+        )
+    };
+    let declared = req
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<usize>().ok());
+    if declared.is_some_and(|n| n > MAX_BODY) {
+        return Err(too_large());
+    }
+    match Limited::new(req.into_body(), MAX_BODY).collect().await {
+        Ok(b) => Ok(b.to_bytes()),
+        Err(e)
+            if e.downcast_ref::<http_body_util::LengthLimitError>()
+                .is_some() =>
+        {
+            Err(too_large())
+        }
+        Err(e) => Err(error(
+            StatusCode::BAD_REQUEST,
+            "bad_request",
+            &format!("reading the body: {e}"),
+        )),
+    }
 }

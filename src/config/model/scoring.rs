@@ -15,15 +15,18 @@ pub struct Weights {
     pub connection: u32,
     pub availability: u32,
     pub response_time: u32,
+    /// The indicators agencies push, shared among their groups (`report::indicators`).
+    pub indicators: u32,
 }
 
 impl Default for Scoring {
     fn default() -> Scoring {
         Scoring {
             weights: Weights {
-                connection: 40,
-                availability: 40,
+                connection: 30,
+                availability: 30,
                 response_time: 20,
+                indicators: 20,
             },
             grades: [90, 80, 65, 50],
         }

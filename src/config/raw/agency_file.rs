@@ -47,6 +47,10 @@ pub struct AgencySection {
     /// The id of the agency it was merged into (needs `valid_to`): reports roll its
     /// history after `valid_to` into that agency's line.
     pub successor: Option<Text>,
+    /// `sha256:` + 64 hex digits: the digest of the bearer token the agency sends with
+    /// its monthly indicators to `POST /api/v1/indicators/{agency}`, as printed by
+    /// `emcd token`. Optional: without it the agency cannot push indicators.
+    pub indicators_token: Option<Text>,
 }
 
 #[derive(Debug, Deserialize)]

@@ -225,7 +225,7 @@ pub struct SlaSection {
 #[serde(deny_unknown_fields)]
 pub struct ScoringSection {
     /// The points of each part of the scorecard, whole numbers adding up to 100.
-    /// Default `{connection: 40, availability: 40, response_time: 20}`.
+    /// Default `{connection: 30, availability: 30, response_time: 20, indicators: 20}`.
     pub weights: Option<Spanned<WeightsSection>>,
     /// The lowest total of each grade, whole numbers from 0 to 100, A above B above C
     /// above D; below D is E. Default `{A: 90, B: 80, C: 65, D: 50}` (the bands of the
@@ -236,12 +236,15 @@ pub struct ScoringSection {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct WeightsSection {
-    /// The period's compliance with the connection mandate. Default `40`.
+    /// The period's compliance with the connection mandate. Default `30`.
     pub connection: Option<Text>,
-    /// Availability against the SLO. Default `40`.
+    /// Availability against the SLO. Default `30`.
     pub availability: Option<Text>,
     /// p95 response time against `degraded_after`. Default `20`.
     pub response_time: Option<Text>,
+    /// The indicators agencies push (dossiers resolved on time, submitted and paid
+    /// online, satisfaction). Default `20`.
+    pub indicators: Option<Text>,
 }
 
 #[derive(Debug, Deserialize)]

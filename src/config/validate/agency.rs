@@ -78,6 +78,10 @@ pub fn agency_file(ctx: &mut Ctx<'_>, raw: &raw::AgencyFile, defaults: &Policy) 
     let name = name.and_then(|t| ctx.parse(&t, "agency.name", non_empty));
     let kind = kind.and_then(|t| ctx.parse(&t, "agency.kind", agency_kind));
     let lifecycle = super::lifecycle::lifecycle(ctx, a, id.as_deref());
+    let indicators_token = a
+        .indicators_token
+        .as_ref()
+        .and_then(|t| ctx.parse(t, "agency.indicators_token", scalar::token_digest));
 
     let mut systems = Vec::new();
     let mut seen = Vec::new();
@@ -127,6 +131,7 @@ pub fn agency_file(ctx: &mut Ctx<'_>, raw: &raw::AgencyFile, defaults: &Policy) 
         code: code?,
         name: name?,
         kind: kind?,
+        indicators_token,
         file: ctx.file().to_path_buf(),
         systems,
         lifecycle,

@@ -24,8 +24,10 @@ pub fn scoring(ctx: &mut Ctx<'_>, s: Option<&Spanned<raw::ScoringSection>>) -> S
             connection: part(&w.value.connection, "connection", d.connection),
             availability: part(&w.value.availability, "availability", d.availability),
             response_time: part(&w.value.response_time, "response_time", d.response_time),
+            indicators: part(&w.value.indicators, "indicators", d.indicators),
         };
-        let sum = weights.connection + weights.availability + weights.response_time;
+        let sum =
+            weights.connection + weights.availability + weights.response_time + weights.indicators;
         if sum == 100 {
             out.weights = weights;
         } else {
@@ -33,8 +35,8 @@ pub fn scoring(ctx: &mut Ctx<'_>, s: Option<&Spanned<raw::ScoringSection>>) -> S
                 w.referenced,
                 "scoring.weights",
                 format!(
-                    "the weights add up to {sum} (connection {} + availability {} + response_time {}): they must add up to 100",
-                    weights.connection, weights.availability, weights.response_time
+                    "the weights add up to {sum} (connection {} + availability {} + response_time {} + indicators {}): they must add up to 100",
+                    weights.connection, weights.availability, weights.response_time, weights.indicators
                 ),
             );
         }

@@ -24,7 +24,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (3, include_str!("migrations/0003_result_vantage.sql")),
     (4, include_str!("migrations/0004_node_impaired.sql")),
     (5, include_str!("migrations/0005_connection.sql")),
-    // 6 is the pushed indicators' (issue 15, part 4).
+    (6, include_str!("migrations/0006_indicators.sql")),
     (7, include_str!("migrations/0007_agencies.sql")),
 ];
 

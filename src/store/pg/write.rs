@@ -205,6 +205,10 @@ pub async fn job(
             set_cursor(&mut tx, "retention", crate::util::unix_now()).await?;
             old
         }
+        Job::Indicators(rows) => {
+            crate::store::indicators::write_pg(&mut tx, &rows).await?;
+            Vec::new()
+        }
     };
     tx.commit().await?;
     partitions.forget(&dropped);
