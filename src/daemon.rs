@@ -27,7 +27,7 @@ use crate::role::Role;
 use crate::scheduler;
 use crate::server;
 use crate::store::{writer, Store};
-use crate::util::{deadline, secs_i64, unix_now};
+use crate::util::{deadline, too_silent, unix_now};
 use crate::vantage::Vantage;
 
 /// Results that may wait for the writer before recorders block (backpressure).
@@ -367,37 +367,5 @@ async fn watch_silence(
         recorder.silence(check, max_silence).await
     } else {
         Ok(())
-    }
-}
-
-/// Whether a check last heard from at `last` (unix seconds) has been silent longer
-/// than `max_silence` at `now`. Saturating: a `max_silence` past 2^63 s is "never"
-/// rather than a negative number of seconds that every check exceeds.
-fn too_silent(now: i64, last: i64, max_silence: std::time::Duration) -> bool {
-    now.saturating_sub(last) > secs_i64(max_silence)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::too_silent;
-    use std::time::Duration;
-
-    #[test]
-    fn silence_is_measured_without_overflow() {
-        let now = 1_790_812_800;
-        let day = Duration::from_secs(86_400);
-        assert!(!too_silent(now, now - 86_400, day));
-        assert!(too_silent(now, now - 86_401, day));
-        // The longest allowed max_silence (31d), and values no config may hold.
-        assert!(!too_silent(now, now - 31 * 86_400, 31 * day));
-        for d in [
-            Duration::from_secs(1 << 63),
-            Duration::from_secs(u64::MAX),
-            Duration::MAX,
-        ] {
-            assert!(!too_silent(now, now - 10, d), "{d:?}");
-            assert!(!too_silent(i64::MAX, i64::MIN, d), "{d:?}");
-        }
-        assert!(too_silent(i64::MAX, i64::MIN, day));
     }
 }

@@ -127,6 +127,13 @@ pub fn midnight(tz: chrono_tz::Tz, date: chrono::NaiveDate) -> i64 {
     }
 }
 
+/// Whether a check last heard from at `last` (unix seconds) has been silent longer
+/// than `max_silence` at `now`. Saturating: a `max_silence` past 2^63 s is "never"
+/// rather than a negative number of seconds that every check exceeds.
+pub fn too_silent(now: i64, last: i64, max_silence: Duration) -> bool {
+    now.saturating_sub(last) > secs_i64(max_silence)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -182,5 +189,24 @@ mod tests {
         ] {
             assert_eq!(deadline(start, d), start + FAR);
         }
+    }
+
+    #[test]
+    fn silence_is_measured_without_overflow() {
+        let now = 1_790_812_800;
+        let day = Duration::from_secs(86_400);
+        assert!(!too_silent(now, now - 86_400, day));
+        assert!(too_silent(now, now - 86_401, day));
+        // The longest allowed max_silence (31d), and values no config may hold.
+        assert!(!too_silent(now, now - 31 * 86_400, 31 * day));
+        for d in [
+            Duration::from_secs(1 << 63),
+            Duration::from_secs(u64::MAX),
+            Duration::MAX,
+        ] {
+            assert!(!too_silent(now, now - 10, d), "{d:?}");
+            assert!(!too_silent(i64::MAX, i64::MIN, d), "{d:?}");
+        }
+        assert!(too_silent(i64::MAX, i64::MIN, day));
     }
 }
