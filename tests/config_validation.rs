@@ -53,7 +53,7 @@ fn a_duplicate_agency_id_is_reported_beside_the_files_other_errors() {
     assert_errors(
         "id-duplicate-agency-and-more",
         &[
-            "agencies/a.yaml:1:71: agency.league: unknown key `league`, expected one of: id, code, name, kind, valid_from, valid_to, successor",
+            "agencies/a.yaml:1:71: agency.league: unknown key `league`, expected one of: id, code, name, kind, valid_from, valid_to, successor, indicators_token",
             &duplicate,
             "agencies/b.yaml:12:21: systems[0].checks[0].http.url: relative URL \"/relative\": use an absolute http:// or https:// URL",
         ],

@@ -31,12 +31,14 @@ async fn a_merger_in_the_middle_of_a_month_rolls_into_the_successor_s_line() {
     let day16 = format!("{month}-16");
     let merger = emcd::sla::time::bound(tz, &day16, emcd::sla::time::Bound::From).unwrap();
     let path = dir.dir.path().join("agencies/tinh-c.yaml");
-    let text = std::fs::read_to_string(&path).unwrap().replacen(
-        "kind: province}",
-        &format!("kind: province, valid_to: {day16}, successor: tinh-a}}"),
+    let text = std::fs::read_to_string(&path).unwrap();
+    let merged = text.replacen(
+        "kind: province,",
+        &format!("kind: province, valid_to: {day16}, successor: tinh-a,"),
         1,
     );
-    std::fs::write(&path, text).unwrap();
+    assert_ne!(merged, text, "tinh-c's file gains valid_to and successor");
+    std::fs::write(&path, merged).unwrap();
 
     let share = |a: &str, s: &str, f: i64, t: i64| {
         connected_seconds(&results[&(a.to_string(), s.to_string())], f, t) as f64 / (t - f) as f64
