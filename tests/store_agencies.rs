@@ -10,7 +10,7 @@ use emcd::store::agencies::AgencyReg;
 use emcd::store::writer::{self, WriterMetrics};
 use emcd::store::Store;
 
-use support::engines::{open, Opened, BOTH};
+use support::engines::{open_writing, Writing, BOTH};
 
 fn agency(id: &str, name: &str, live: bool) -> AgencyReg {
     AgencyReg {
@@ -29,13 +29,13 @@ fn agency(id: &str, name: &str, live: bool) -> AgencyReg {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn agencies_are_kept_after_their_file_is_removed_in_both_engines() {
     for kind in BOTH {
-        let Opened {
+        let Writing {
             store,
-            conn,
+            handle,
+            task,
             location,
             _keep,
-        } = open(kind).await;
-        let (handle, task) = writer::spawn(conn, WriterMetrics::new(), 64);
+        } = open_writing(kind).await;
         let first = vec![
             agency("bac-ninh", "Bắc Ninh", true),
             agency("bac-giang", "Bắc Giang", false),

@@ -7,10 +7,10 @@ mod support;
 
 use std::sync::Arc;
 
-use emcd::store::writer::{self, Changes, ConnectionChange, WriterMetrics};
+use emcd::store::writer::{Changes, ConnectionChange};
 use emcd::store::Store;
 
-use support::engines::{open, Opened, BOTH};
+use support::engines::{open_writing, Writing, BOTH};
 
 fn change(agency: &str, system: &str, at: i64, connected: bool) -> ConnectionChange {
     ConnectionChange {
@@ -24,13 +24,13 @@ fn change(agency: &str, system: &str, at: i64, connected: bool) -> ConnectionCha
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn connection_changes_are_read_back_by_range_in_both_engines() {
     for kind in BOTH {
-        let Opened {
+        let Writing {
             store,
-            conn,
+            handle,
+            task,
             location,
             _keep,
-        } = open(kind).await;
-        let (handle, task) = writer::spawn(conn, WriterMetrics::new(), 64);
+        } = open_writing(kind).await;
         let batches = [
             vec![change("a", "s1", 100, false), change("b", "s1", 150, true)],
             vec![change("a", "s1", 200, true)],

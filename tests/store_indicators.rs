@@ -7,10 +7,9 @@
 mod support;
 
 use emcd::store::indicators::{Counters, IndicatorPush};
-use emcd::store::writer::{self, WriterMetrics};
 use emcd::store::Store;
 
-use support::engines::{open, Opened, BOTH};
+use support::engines::{open_writing, Writing, BOTH};
 
 fn push(agency: &str, system: &str, month: &str, at: i64, received: i64) -> IndicatorPush {
     IndicatorPush {
@@ -45,13 +44,13 @@ fn keys(rows: &[IndicatorPush]) -> Vec<(&str, &str, &str, i64)> {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn pushes_are_appended_and_the_latest_of_a_month_is_current_in_both_engines() {
     for kind in BOTH {
-        let Opened {
+        let Writing {
             store,
-            conn,
+            handle,
+            task,
             location,
             _keep,
-        } = open(kind).await;
-        let (handle, task) = writer::spawn(conn, WriterMetrics::new(), 64);
+        } = open_writing(kind).await;
         // Pushed in this order: each a transaction of one agency's systems.
         let pushes = [
             vec![

@@ -59,6 +59,34 @@ pub async fn open(kind: Kind) -> Opened {
     }
 }
 
+/// A store of either engine with its writer running (capacity 64): the reader, the
+/// writer's handle and task, the location, and what keeps the store alive.
+pub struct Writing {
+    pub store: Store,
+    pub handle: emcd::store::writer::WriterHandle,
+    pub task: tokio::task::JoinHandle<emcd::store::writer::WriterReport>,
+    pub location: Location,
+    pub _keep: Keep,
+}
+
+pub async fn open_writing(kind: Kind) -> Writing {
+    let Opened {
+        store,
+        conn,
+        location,
+        _keep,
+    } = open(kind).await;
+    let metrics = emcd::store::writer::WriterMetrics::new();
+    let (handle, task) = emcd::store::writer::spawn(conn, metrics, 64);
+    Writing {
+        store,
+        handle,
+        task,
+        location,
+        _keep,
+    }
+}
+
 pub fn storage(url: &str) -> emcd::config::Storage {
     emcd::config::Storage {
         path: "unused.db".into(),
