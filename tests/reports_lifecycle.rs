@@ -22,7 +22,8 @@ async fn a_merger_in_the_middle_of_a_month_rolls_into_the_successor_s_line() {
     write_config(&dir);
     let tz = dir.config().sla.timezone;
     let (month, from, to) = last_month(tz);
-    let results = compliance::by_system(&simulate(&dir, from, to).await);
+    let events = simulate(&dir, from, to).await;
+    let results = compliance::by_system(&events);
 
     // A daemon runs with every file (the store keeps every agency's name), then tinh-b's
     // file is removed and tinh-c merges into tinh-a on the 16th.
@@ -132,5 +133,130 @@ async fn a_merger_in_the_middle_of_a_month_rolls_into_the_successor_s_line() {
     assert_eq!(b["name"], "Cơ quan tinh-b", "by its stored name");
     close(&b["connection"], want_b, "tinh-b: from its stored history");
     assert!(b["note"].as_str().unwrap().contains("file was removed"));
+
+    sla_and_scorecard(&d, &month, &events, (from, merger, to)).await;
     d.stop().await;
+}
+
+/// The month's SLA report and scorecard list the same agencies as the compliance
+/// report: `tinh-c` up to the merger, `tinh-a` with `tinh-c`'s checks from then on,
+/// `tinh-b` by its stored name; each line's result count is compared with the
+/// synthetic results, and a removed agency can be asked for alone.
+async fn sla_and_scorecard(
+    d: &Running,
+    month: &str,
+    events: &[compliance::Event],
+    (from, merger, to): (i64, i64, i64),
+) {
+    let count = |agency: &str, f: i64, t: i64| {
+        events
+            .iter()
+            .filter(|e| e.agency == agency && e.t >= f && e.t < t)
+            .count() as i64
+    };
+    let v = d.json(&format!("/api/v1/reports/sla?month={month}")).await;
+    let line = |id: &str| {
+        v["agencies"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["agency"] == id)
+            .unwrap_or_else(|| panic!("{id} is in the SLA report:\n{v:#}"))
+            .clone()
+    };
+    let c = line("tinh-c");
+    assert_eq!(
+        c["results"],
+        count("tinh-c", from, merger),
+        "tinh-c: up to the merger"
+    );
+    assert!(
+        c["note"]
+            .as_str()
+            .unwrap()
+            .contains("merged into tinh-a on"),
+        "{c}"
+    );
+    let a = line("tinh-a");
+    assert_eq!(
+        a["results"],
+        count("tinh-a", from, to) + count("tinh-c", merger, to),
+        "tinh-a: its own month and tinh-c's results from the merger on"
+    );
+    assert_eq!(a["checks"], 8, "tinh-a's four checks and tinh-c's four");
+    assert!(a["note"]
+        .as_str()
+        .unwrap()
+        .contains("includes Cơ quan tinh-c (tinh-c, merged"));
+    let b = line("tinh-b");
+    assert_eq!(b["name"], "Cơ quan tinh-b", "by its stored name");
+    assert_eq!(b["results"], count("tinh-b", from, to));
+    assert_eq!(b["kind"], "city");
+    let b_checks: Vec<String> = v["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["agency"] == "tinh-b")
+        .map(|r| {
+            format!(
+                "{}/{}",
+                r["system"].as_str().unwrap(),
+                r["check"].as_str().unwrap()
+            )
+        })
+        .collect();
+    assert_eq!(
+        b_checks,
+        ["s1/c0", "s1/c1", "s2/c0", "s3/c0"],
+        "from the stored check ids"
+    );
+    let bo_a = line("bo-a");
+    assert_eq!(
+        bo_a["note"],
+        serde_json::Value::Null,
+        "nothing happened to bo-a"
+    );
+
+    // Alone: a removed agency is still known to the reports.
+    let alone = d
+        .json(&format!("/api/v1/reports/sla?month={month}&agency=tinh-b"))
+        .await;
+    assert_eq!(alone["agencies"].as_array().unwrap().len(), 1, "{alone}");
+    let r = d
+        .fetch(&format!("/api/v1/reports/sla?month={month}&agency=tinh-z"))
+        .await;
+    assert_eq!(r.status, 404, "{}", r.body);
+    assert!(r.body.contains("tinh-z"), "{}", r.body);
+
+    let card = d
+        .json(&format!("/api/v1/reports/scorecard?month={month}"))
+        .await;
+    let rows = card["agencies"].as_array().unwrap();
+    let score = |id: &str| {
+        rows.iter()
+            .find(|r| r["agency"] == id)
+            .unwrap_or_else(|| panic!("{id} is scored: {card:#}"))
+    };
+    assert!(score("tinh-b")["note"]
+        .as_str()
+        .unwrap()
+        .contains("file was removed"));
+    assert!(score("tinh-a")["note"]
+        .as_str()
+        .unwrap()
+        .contains("includes Cơ quan tinh-c"));
+    assert_eq!(score("tinh-b")["league"], "provinces");
+    let csv = d
+        .fetch(&format!(
+            "/api/v1/reports/compliance?month={month}&format=csv"
+        ))
+        .await
+        .body;
+    let header = csv.lines().next().unwrap();
+    assert!(header.ends_with(",availability,note"), "{header}");
+    let tinh_a = csv.lines().find(|l| l.contains(",tinh-a,")).unwrap();
+    assert!(
+        tinh_a.contains(",\"includes Cơ quan tinh-c (tinh-c, merged"),
+        "the note, quoted for its comma: {tinh_a}"
+    );
 }

@@ -34,12 +34,16 @@ pub async fn handle(app: &AppState, req: Request<Incoming>) -> Response<Body> {
     let agency = param(&req, "agency");
     let agency = agency.as_deref();
     if let Some(a) = agency {
-        if !config.agencies.iter().any(|x| x.id == a) {
-            return error(
-                StatusCode::NOT_FOUND,
-                "unknown_agency",
-                &format!("no agency {a:?}"),
-            );
+        match crate::report::lifecycle::known(&app.store, &config, a).await {
+            Ok(true) => {}
+            Ok(false) => {
+                return error(
+                    StatusCode::NOT_FOUND,
+                    "unknown_agency",
+                    &format!("no agency {a:?} in the config or the stored history"),
+                )
+            }
+            Err(e) => return error(StatusCode::INTERNAL_SERVER_ERROR, "store", &e.to_string()),
         }
     }
     let body = match req.uri().path() {

@@ -244,6 +244,7 @@ fn scorecard() -> Value {
         "indicators": super::indicators::schema::scorecard_part(),
         "total": {"type": "number", "minimum": 0, "maximum": 100},
         "grade": one_of(&["A", "B", "C", "D", "E"]),
+        "note": nullable(string()),
     }));
     object(json!({
         "report": one_of(&["scorecard"]),

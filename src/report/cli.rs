@@ -69,8 +69,8 @@ pub async fn command(
     let store = crate::store::Store::open_read_only_at(&location).await?;
     if let Some(a) = agency {
         anyhow::ensure!(
-            config.agencies.iter().any(|x| x.id == a),
-            "no agency {a:?} in the config"
+            super::lifecycle::known(&store, config, a).await?,
+            "no agency {a:?} in the config or the stored history"
         );
     }
     let now = crate::util::unix_now();

@@ -43,19 +43,6 @@ pub struct ComplianceRow {
     pub note: Option<String>,
 }
 
-/// `a`'s own note over a period: its end within it, and a removed file.
-fn own_note(config: &Config, a: &crate::config::Agency, period: Period) -> Option<String> {
-    let tz = config.sla.timezone;
-    let to = a.lifecycle.valid_to.filter(|d| d.at < period.to)?;
-    Some(match &a.lifecycle.successor {
-        Some(s) => format!(
-            "merged into {s} on {}: its history from then on is in {s}'s line",
-            time::date_text(tz, to.at)
-        ),
-        None => format!("ended on {}", time::date_text(tz, to.at)),
-    })
-}
-
 fn add_note(row: &mut ComplianceRow, note: String) {
     row.note = Some(match row.note.take() {
         Some(n) => format!("{n}; {note}"),
@@ -179,7 +166,7 @@ pub async fn compliance(
             availability: None,
             systems: Vec::new(),
             note: (mode == Mode::Period)
-                .then(|| own_note(config, a, period))
+                .then(|| super::lifecycle::own_note(config, a, period))
                 .flatten(),
         };
         let mut merged = Rollup::default();

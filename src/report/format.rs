@@ -2,9 +2,12 @@
 //! agency for compliance; the policy and period in every row) or an aligned table.
 
 use super::compliance::{ComplianceReport, Mode};
-use super::scorecard::Scorecard;
 use super::{Figures, SlaReport};
 use crate::connection::league::League;
+
+mod scorecard;
+
+pub use scorecard::{scorecard_csv, scorecard_table};
 
 /// Output formats of reports.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
@@ -63,7 +66,7 @@ fn figure_cells(f: &Figures) -> Vec<String> {
     ]
 }
 
-const SLA_HEADER: &str = "policy,period_from,period_to,level,agency,system,check,availability,downtime_seconds,incidents,p50_ms,p95_ms,p99_ms,coverage,results,slo,slo_met";
+const SLA_HEADER: &str = "policy,period_from,period_to,level,agency,system,check,availability,downtime_seconds,incidents,p50_ms,p95_ms,p99_ms,coverage,results,slo,slo_met,note";
 
 /// The SLA report as CSV.
 pub fn sla_csv(r: &SlaReport) -> String {
@@ -74,33 +77,34 @@ pub fn sla_csv(r: &SlaReport) -> String {
         r.period_local.0.clone(),
         r.period_local.1.clone(),
     ];
-    let mut line = |level: &str, ids: [&str; 3], f: &Figures| {
+    let mut line = |level: &str, ids: [&str; 3], f: &Figures, note: Option<&String>| {
         let cells: Vec<String> = lead
             .iter()
             .cloned()
             .chain([level.to_owned()])
             .chain(ids.iter().map(|s| s.to_string()))
             .chain(figure_cells(f))
+            .chain([note.cloned().unwrap_or_default()])
             .map(|c| csv_field(&c))
             .collect();
         out.push_str(&cells.join(","));
         out.push('\n');
     };
     for a in &r.agencies {
-        line("agency", [&a.agency, "", ""], &a.figures);
+        line("agency", [&a.agency, "", ""], &a.figures, a.note.as_ref());
     }
     for s in &r.systems {
-        line("system", [&s.agency, &s.system, ""], &s.figures);
+        line("system", [&s.agency, &s.system, ""], &s.figures, None);
     }
     for c in &r.checks {
-        line("check", [&c.agency, &c.system, &c.check], &c.figures);
+        line("check", [&c.agency, &c.system, &c.check], &c.figures, None);
     }
     out
 }
 
 /// The compliance report as CSV: one row per agency, by league and rank.
 pub fn compliance_csv(r: &ComplianceReport) -> String {
-    let mut out = String::from("policy,mode,at,period_from,period_to,league,rank,agency,name,kind,required,connected,disconnected,unregistered,ratio,connection,availability\n");
+    let mut out = String::from("policy,mode,at,period_from,period_to,league,rank,agency,name,kind,required,connected,disconnected,unregistered,ratio,connection,availability,note\n");
     let at = crate::util::rfc3339(r.at);
     let mode = match r.mode {
         Mode::Snapshot => "snapshot",
@@ -125,6 +129,7 @@ pub fn compliance_csv(r: &ComplianceReport) -> String {
             format!("{:.4}", a.ratio),
             opt(a.connection, 6),
             opt(a.availability, 6),
+            a.note.clone().unwrap_or_default(),
         ];
         out.push_str(
             &cells
@@ -161,6 +166,19 @@ fn table(header: &[&str], rows: &[Vec<String>]) -> String {
         out.push_str(&line(r.clone()));
     }
     out
+}
+
+/// The lines' notes (docs/results.md, "Agencies that merge"), one per agency under
+/// its table; empty when no line has one.
+fn notes<'a>(lines: impl Iterator<Item = (&'a str, Option<&'a String>)>) -> String {
+    let list: Vec<String> = lines
+        .filter_map(|(agency, note)| note.map(|n| format!("  {agency}: {n}\n")))
+        .collect();
+    if list.is_empty() {
+        String::new()
+    } else {
+        format!("notes:\n{}", list.concat())
+    }
 }
 
 fn pct(v: Option<f64>) -> String {
@@ -214,6 +232,11 @@ pub fn sla_table(r: &SlaReport) -> String {
         .map(|a| row(a.agency.clone(), &a.figures))
         .collect();
     out.push_str(&table(&header, &agencies));
+    out.push_str(&notes(
+        r.agencies
+            .iter()
+            .map(|a| (a.agency.as_str(), a.note.as_ref())),
+    ));
     out.push('\n');
     let checks: Vec<Vec<String>> = r
         .checks
@@ -277,109 +300,12 @@ pub fn compliance_table(r: &ComplianceReport) -> String {
             ],
             &rows,
         ));
-    }
-    out
-}
-
-/// The scorecard as CSV: one row per agency, by league and rank, with each part's value,
-/// threshold and points.
-pub fn scorecard_csv(r: &Scorecard) -> String {
-    let mut out = String::from(
-        "policy,period_from,period_to,league,rank,agency,name,kind,\
-         connection,connection_threshold,connection_points,\
-         availability,availability_threshold,availability_points,\
-         p95_ms,degraded_after_ms,response_time_points,\
-         indicator_months,on_time,on_time_points,online,online_points,\
-         paid_online,paid_online_points,satisfaction,satisfaction_points,indicators_points,\
-         total,grade\n",
-    );
-    for a in &r.agencies {
-        let mut cells = vec![
-            r.policy.name.to_owned(),
-            r.period_local.0.clone(),
-            r.period_local.1.clone(),
-            a.league.as_str().to_owned(),
-            a.rank.to_string(),
-            a.agency.clone(),
-            a.name.clone(),
-            a.kind.to_owned(),
-        ];
-        for p in [&a.connection, &a.availability, &a.response_time] {
-            cells.extend([
-                opt(p.value, 6),
-                format!("{}", p.threshold),
-                format!("{:.2}", p.points),
-            ]);
-        }
-        let i = &a.indicators;
-        let months = i.pushed.as_ref().map(|p| p.months.join(" "));
-        cells.push(months.unwrap_or_default());
-        for g in [&i.on_time, &i.online, &i.paid_online, &i.satisfaction] {
-            cells.extend([opt(g.value, 6), format!("{:.2}", g.points)]);
-        }
-        cells.push(format!("{:.2}", i.points));
-        cells.extend([format!("{:.2}", a.total), a.grade.to_owned()]);
-        let line: Vec<String> = cells.iter().map(|c| csv_field(c)).collect();
-        out.push_str(&line.join(","));
-        out.push('\n');
-    }
-    out
-}
-
-/// The scorecard as a table for a terminal: one table per league, points per part.
-pub fn scorecard_table(r: &Scorecard) -> String {
-    let w = &r.policy.weights;
-    let grades: Vec<String> = r
-        .policy
-        .grades
-        .iter()
-        .map(|(g, v)| format!("{g} >= {v}"))
-        .collect();
-    let mut out = format!(
-        "Scorecard {} .. {} ({}), policy {}: connection {} + availability {} + response time {} + indicators {} points; grades {}, else E\n",
-        r.period_local.0,
-        r.period_local.1,
-        r.policy.measurement.timezone,
-        r.policy.name,
-        w.connection,
-        w.availability,
-        w.response_time,
-        w.indicators,
-        grades.join(", "),
-    );
-    for league in [League::Ministries, League::Provinces] {
-        let rows: Vec<Vec<String>> = r
-            .agencies
-            .iter()
-            .filter(|a| a.league == league)
-            .map(|a| {
-                vec![
-                    a.rank.to_string(),
-                    a.agency.clone(),
-                    format!("{:.2}", a.connection.points),
-                    format!("{:.2}", a.availability.points),
-                    format!("{:.2}", a.response_time.points),
-                    format!("{:.2}", a.indicators.points),
-                    format!("{:.2}", a.total),
-                    a.grade.to_owned(),
-                ]
-            })
-            .collect();
-        if rows.is_empty() {
-            continue;
-        }
-        out.push_str(&format!("\n{}\n", league.title()));
-        let header = [
-            "rank",
-            "agency",
-            "connection",
-            "availability",
-            "response_time",
-            "indicators",
-            "total",
-            "grade",
-        ];
-        out.push_str(&table(&header, &rows));
+        out.push_str(&notes(
+            r.agencies
+                .iter()
+                .filter(|a| a.league == league)
+                .map(|a| (a.agency.as_str(), a.note.as_ref())),
+        ));
     }
     out
 }

@@ -11,6 +11,9 @@ pub mod indicators;
 pub mod last_month;
 pub mod lifecycle;
 pub mod scorecard;
+mod sla_report;
+
+pub use sla_report::sla;
 
 use std::collections::HashMap;
 
@@ -106,7 +109,11 @@ pub struct SystemRow {
 pub struct AgencyRow {
     pub agency: String,
     pub name: String,
+    pub kind: &'static str,
     pub checks: usize,
+    /// Its lifecycle in the period (docs/results.md, "Agencies that merge"): a merger
+    /// rolled into this line, its own merger or end, or its file removed.
+    pub note: Option<String>,
     #[serde(flatten)]
     pub figures: Figures,
 }
@@ -123,16 +130,10 @@ pub struct SlaReport {
     pub agencies: Vec<AgencyRow>,
 }
 
-fn figures(
-    r: &Rollup,
-    incidents: i64,
-    checks: usize,
-    period: Period,
-    exclude: bool,
-    slo: f64,
-) -> Figures {
+/// `expected`: the seconds the figures should cover (per check, the part of the
+/// period it existed in, summed).
+fn figures(r: &Rollup, incidents: i64, expected: f64, exclude: bool, slo: f64) -> Figures {
     let availability = r.seconds.availability(exclude);
-    let expected = (period.to - period.from) as f64 * checks as f64;
     let coverage = if expected > 0.0 {
         (r.seconds.covered() / expected).min(1.0)
     } else {
@@ -160,6 +161,11 @@ fn figures(
         slo_met,
         verdict,
     }
+}
+
+/// The length of a period in seconds.
+fn span(p: Period) -> f64 {
+    (p.to - p.from) as f64
 }
 
 /// The rollup of every check (by store id) over `period`, from the best source for
@@ -235,101 +241,6 @@ pub async fn rollups(
     Ok(out)
 }
 
-/// The SLA report for `period`, optionally for one agency.
-pub async fn sla(
-    store: &Store,
-    config: &Config,
-    period: Period,
-    agency: Option<&str>,
-) -> Result<SlaReport, StoreError> {
-    let tz = config.sla.timezone;
-    let exclude = config.sla.exclude_maintenance;
-    let ids = store.check_ids().await?;
-    let rollups = rollups(store, config, period).await?;
-    let mut incidents: HashMap<i64, i64> = HashMap::new();
-    for (check, _, _) in store.incidents(period.from, period.to).await? {
-        *incidents.entry(check).or_default() += 1;
-    }
-    let mut report = SlaReport {
-        report: "sla",
-        policy: Policy::of(config),
-        period,
-        period_local: (
-            time::date_text(tz, period.from),
-            time::date_text(tz, period.to - 1),
-        ),
-        coverage: 0.0,
-        checks: Vec::new(),
-        systems: Vec::new(),
-        agencies: Vec::new(),
-    };
-    let empty = Rollup::default();
-    let mut all = Rollup::default();
-    let mut all_checks = 0;
-    for a in config
-        .agencies
-        .iter()
-        .filter(|a| agency.is_none_or(|x| x == a.id))
-    {
-        let (mut agency_sum, mut agency_inc, mut agency_n, mut agency_slo) =
-            (Rollup::default(), 0, 0, 0.0f64);
-        for s in &a.systems {
-            let (mut sys_sum, mut sys_inc, mut sys_slo) = (Rollup::default(), 0, 0.0f64);
-            for c in &s.checks {
-                let id = ids.get(c.full_id.as_str()).copied();
-                let r = id.and_then(|i| rollups.get(&i)).unwrap_or(&empty);
-                let inc = id.and_then(|i| incidents.get(&i)).copied().unwrap_or(0);
-                let slo = c.policy.slo_availability;
-                report.checks.push(CheckRow {
-                    agency: a.id.clone(),
-                    system: s.id.clone(),
-                    check: c.id.clone(),
-                    figures: figures(r, inc, 1, period, exclude, slo),
-                });
-                sys_sum.merge(r);
-                sys_inc += inc;
-                sys_slo = sys_slo.max(slo);
-            }
-            if s.checks.is_empty() {
-                continue;
-            }
-            report.systems.push(SystemRow {
-                agency: a.id.clone(),
-                system: s.id.clone(),
-                name: s.name.clone(),
-                checks: s.checks.len(),
-                figures: figures(&sys_sum, sys_inc, s.checks.len(), period, exclude, sys_slo),
-            });
-            agency_sum.merge(&sys_sum);
-            agency_inc += sys_inc;
-            agency_n += s.checks.len();
-            agency_slo = agency_slo.max(sys_slo);
-        }
-        report.agencies.push(AgencyRow {
-            agency: a.id.clone(),
-            name: a.name.clone(),
-            checks: agency_n,
-            figures: figures(
-                &agency_sum,
-                agency_inc,
-                agency_n,
-                period,
-                exclude,
-                agency_slo,
-            ),
-        });
-        all.merge(&agency_sum);
-        all_checks += agency_n;
-    }
-    let expected = (period.to - period.from) as f64 * all_checks as f64;
-    report.coverage = if expected > 0.0 {
-        (all.seconds.covered() / expected).min(1.0)
-    } else {
-        0.0
-    };
-    Ok(report)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -351,15 +262,15 @@ mod tests {
     #[test]
     fn no_verdict_without_half_the_period_covered() {
         let period = Period { from: 0, to: 1000 };
-        let f = figures(&rollup(100), 0, 1, period, true, 99.5);
+        let f = figures(&rollup(100), 0, span(period), true, 99.5);
         assert!(f.coverage < MIN_COVERAGE, "{}", f.coverage);
         assert_eq!(
             (f.availability, f.slo_met, f.verdict),
             (Some(1.0), None, "insufficient_coverage")
         );
-        let f = figures(&rollup(1000), 0, 1, period, true, 99.5);
+        let f = figures(&rollup(1000), 0, span(period), true, 99.5);
         assert_eq!((f.slo_met, f.verdict), (Some(true), "met"));
-        let f = figures(&Rollup::default(), 0, 1, period, true, 99.5);
+        let f = figures(&Rollup::default(), 0, span(period), true, 99.5);
         assert_eq!((f.slo_met, f.verdict), (None, "no_data"));
     }
 }

@@ -99,6 +99,8 @@ pub struct ScoreRow {
     pub indicators: IndicatorsPart,
     pub total: f64,
     pub grade: &'static str,
+    /// Its lifecycle in the period, as the SLA report's agency line says it.
+    pub note: Option<String>,
 }
 
 #[derive(Clone, Debug, Serialize, PartialEq)]
@@ -164,51 +166,55 @@ pub async fn scorecard(
     for p in &pushed {
         pushed_by.entry(p.agency.as_str()).or_default().push(p);
     }
-    let figures: HashMap<&str, &super::Figures> = sla
+    let builtin_degraded = crate::config::builtin_policy().degraded_after;
+    let mut rows: Vec<ScoreRow> = sla
         .agencies
         .iter()
-        .map(|a| (a.agency.as_str(), &a.figures))
-        .collect();
-    let mut rows: Vec<ScoreRow> = config
-        .agencies
-        .iter()
-        .map(|a| {
-            let f = figures.get(a.id.as_str());
-            let degraded_after = a
-                .systems
-                .iter()
-                .flat_map(|s| &s.checks)
-                .map(|c| c.policy.degraded_after.as_secs_f64() * 1000.0)
+        .map(|line| {
+            let f = &line.figures;
+            // The lowest degraded_after of its checks; the built-in one for an agency
+            // whose file was removed.
+            let degraded_after = config
+                .all_agencies()
+                .find(|a| a.id == line.agency)
+                .map_or(vec![builtin_degraded], |a| {
+                    a.systems
+                        .iter()
+                        .flat_map(|s| &s.checks)
+                        .map(|c| c.policy.degraded_after)
+                        .collect()
+                })
+                .into_iter()
+                .map(|d| d.as_secs_f64() * 1000.0)
                 .reduce(f64::min)
                 .unwrap_or(0.0);
             let parts = [
                 Part::rate(
-                    connection.get(a.id.as_str()).copied().flatten(),
+                    connection.get(line.agency.as_str()).copied().flatten(),
                     1.0,
                     w.connection,
                 ),
-                Part::rate(
-                    f.and_then(|f| f.availability),
-                    f.map_or(1.0, |f| f.slo / 100.0),
-                    w.availability,
-                ),
-                Part::limit(f.and_then(|f| f.p95_ms), degraded_after, w.response_time),
+                Part::rate(f.availability, f.slo / 100.0, w.availability),
+                Part::limit(f.p95_ms, degraded_after, w.response_time),
             ];
-            let rows = pushed_by.get(a.id.as_str()).map_or(&[][..], Vec::as_slice);
+            let rows = pushed_by
+                .get(line.agency.as_str())
+                .map_or(&[][..], Vec::as_slice);
             let indicators = indicators::score(rows, w.indicators);
             let total = parts.iter().map(|p| p.points).sum::<f64>() + indicators.points;
             ScoreRow {
                 rank: 0,
-                league: League::of(a.kind),
-                agency: a.id.clone(),
-                name: a.name.clone(),
-                kind: super::compliance::kind_name(a.kind),
+                league: League::of(super::lifecycle::kind(line.kind)),
+                agency: line.agency.clone(),
+                name: line.name.clone(),
+                kind: line.kind,
                 connection: parts[0],
                 availability: parts[1],
                 response_time: parts[2],
                 indicators,
                 total,
                 grade: config.scoring.grade(total),
+                note: line.note.clone(),
             }
         })
         .collect();

@@ -9,7 +9,7 @@ mod alerting;
 mod check;
 mod lifecycle;
 mod main_file;
-mod policy;
+pub mod policy;
 mod scoring;
 mod tls;
 
