@@ -68,7 +68,7 @@ fn time_bound(name: &str, description: &str) -> Value {
 /// Period, agency and format of the report routes.
 fn report_params(agency: Option<&str>) -> Vec<Value> {
     let mut agency_param = json!({"name": "agency", "in": "query", "required": false,
-        "description": "Only this agency", "schema": {"type": "string", "pattern": "^[a-z0-9-]{1,63}$"}});
+        "description": "Only this agency (ranked among all): one of the config, running or past its valid_to, or one whose file was removed and whose name the store keeps", "schema": {"type": "string", "pattern": "^[a-z0-9-]{1,63}$"}});
     if let Some(a) = agency {
         agency_param["example"] = json!(a);
     }

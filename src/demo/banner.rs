@@ -34,6 +34,21 @@ impl Banner {
             config.agencies.len(),
             config.checks().count(),
         );
+        for a in &config.retired {
+            let _ = writeln!(
+                out,
+                "{} ({}) merged into {} on {}: not probed; reports over earlier periods list it.\n",
+                a.name,
+                a.id,
+                a.lifecycle.successor.as_deref().unwrap_or("-"),
+                a.lifecycle
+                    .valid_to
+                    .map_or(String::new(), |d| crate::sla::time::date_text(
+                        config.sla.timezone,
+                        d.at
+                    )),
+            );
+        }
         for (what, path) in [
             ("Status page", "/"),
             ("Metrics", "/metrics"),

@@ -109,7 +109,7 @@ pub async fn run(args: DemoArgs, shutdown: CancellationToken) -> anyhow::Result<
         timezone: cfg.sla.timezone,
     };
     let banner = banner::Banner::new(
-        &cfg,
+        &cfg.clone().live_at(crate::util::unix_now()),
         &plan,
         daemon_addr,
         (&main_file, &database),
