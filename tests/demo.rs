@@ -160,15 +160,22 @@ async fn demo_tells_its_stories_within_a_minute_and_stops_on_sigterm() {
     );
     assert_eq!(sample(&s, "probe_success", &TLS), Some(1.0));
 
-    // 51 agencies: one file each, and every one has checks on /metrics.
+    // 51 agencies and the merged Bắc Giang: one file each; every one but Bắc Giang has
+    // checks on /metrics (past its valid_to it is not probed).
     let agencies_dir = dir.path().join("demo/config/agencies");
     let files = std::fs::read_dir(&agencies_dir).unwrap().count();
-    assert_eq!(files, 51, "agency files in {}", agencies_dir.display());
+    assert_eq!(files, 52, "agency files in {}", agencies_dir.display());
     let agencies: BTreeSet<String> = checks_with(&s, "emcd_check_up", 1.0)
         .union(&down)
         .map(|c| c.split('/').next().unwrap().to_owned())
         .collect();
     assert_eq!(agencies.len(), 51, "{agencies:?}");
+    assert!(!agencies.contains("bac-giang"), "{agencies:?}");
+    let merged = std::fs::read_to_string(agencies_dir.join("bac-giang.yaml")).unwrap();
+    assert!(
+        merged.contains("valid_to: 2025-07-01\n  successor: bac-ninh"),
+        "{merged}"
+    );
     assert!(dir.path().join("demo/emcd.db").is_file());
 
     // The required system registered without a check.
@@ -253,6 +260,7 @@ async fn demo_tells_its_stories_within_a_minute_and_stops_on_sigterm() {
         "/api/v1/openapi.json",
         "/api/v1/indicators/bo-tu-phap",
         "Ctrl-C",
+        "Bắc Giang (bac-giang) merged into bac-ninh on 2025-07-01: not probed",
     ] {
         assert!(out.contains(url), "the banner mentions {url}\n{out}");
     }
