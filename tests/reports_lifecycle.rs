@@ -69,15 +69,7 @@ async fn a_merger_in_the_middle_of_a_month_rolls_into_the_successor_s_line() {
     let v = d
         .json(&format!("/api/v1/reports/compliance?month={month}"))
         .await;
-    let row = |id: &str| {
-        v["agencies"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|r| r["agency"] == id)
-            .unwrap_or_else(|| panic!("{id} is listed:\n{v:#}"))
-            .clone()
-    };
+    let row = |id: &str| line_of(&v, id);
     let close = |got: &serde_json::Value, want: f64, what: &str| {
         let got = got.as_f64().unwrap();
         assert!((got - want).abs() < 1e-9, "{what}: {got} != {want}");
@@ -155,15 +147,7 @@ async fn sla_and_scorecard(
             .count() as i64
     };
     let v = d.json(&format!("/api/v1/reports/sla?month={month}")).await;
-    let line = |id: &str| {
-        v["agencies"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|r| r["agency"] == id)
-            .unwrap_or_else(|| panic!("{id} is in the SLA report:\n{v:#}"))
-            .clone()
-    };
+    let line = |id: &str| line_of(&v, id);
     let c = line("tinh-c");
     assert_eq!(
         c["results"],
@@ -231,12 +215,7 @@ async fn sla_and_scorecard(
     let card = d
         .json(&format!("/api/v1/reports/scorecard?month={month}"))
         .await;
-    let rows = card["agencies"].as_array().unwrap();
-    let score = |id: &str| {
-        rows.iter()
-            .find(|r| r["agency"] == id)
-            .unwrap_or_else(|| panic!("{id} is scored: {card:#}"))
-    };
+    let score = |id: &str| line_of(&card, id);
     assert!(score("tinh-b")["note"]
         .as_str()
         .unwrap()
@@ -259,4 +238,15 @@ async fn sla_and_scorecard(
         tinh_a.contains(",\"includes Cơ quan tinh-c (tinh-c, merged"),
         "the note, quoted for its comma: {tinh_a}"
     );
+}
+
+/// A report's line of agency `id`; panics with the report when it has none.
+fn line_of(report: &serde_json::Value, id: &str) -> serde_json::Value {
+    report["agencies"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["agency"] == id)
+        .unwrap_or_else(|| panic!("{id} is listed:\n{report:#}"))
+        .clone()
 }

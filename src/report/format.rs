@@ -181,6 +181,31 @@ fn notes<'a>(lines: impl Iterator<Item = (&'a str, Option<&'a String>)>) -> Stri
     }
 }
 
+/// One table per league (ministries, then provinces), each followed by its lines'
+/// notes; `key` gives a line's league, agency and note.
+fn league_tables<R>(
+    lines: &[R],
+    key: impl Fn(&R) -> (League, &str, Option<&String>),
+    header: &[&str],
+    row: impl Fn(&R) -> Vec<String>,
+) -> String {
+    let mut out = String::new();
+    for league in [League::Ministries, League::Provinces] {
+        let of: Vec<&R> = lines.iter().filter(|l| key(l).0 == league).collect();
+        if of.is_empty() {
+            continue;
+        }
+        let rows: Vec<Vec<String>> = of.iter().map(|l| row(l)).collect();
+        out.push_str(&format!("\n{}\n", league.title()));
+        out.push_str(&table(header, &rows));
+        out.push_str(&notes(of.iter().map(|l| {
+            let (_, agency, note) = key(l);
+            (agency, note)
+        })));
+    }
+    out
+}
+
 fn pct(v: Option<f64>) -> String {
     v.map(|v| format!("{:.3}%", v * 100.0))
         .unwrap_or_else(|| "-".into())
@@ -265,47 +290,63 @@ pub fn compliance_table(r: &ComplianceReport) -> String {
             r.connection_window_seconds
         ),
     };
-    for league in [League::Ministries, League::Provinces] {
-        let rows: Vec<Vec<String>> = r
-            .agencies
-            .iter()
-            .filter(|a| a.league == league)
-            .map(|a| {
-                vec![
-                    a.rank.to_string(),
-                    a.agency.clone(),
-                    pct(a.connection),
-                    format!("{}/{}", a.connected, a.required),
-                    a.disconnected.to_string(),
-                    a.unregistered.to_string(),
-                    format!("{:.1}%", a.ratio * 100.0),
-                    pct(a.availability),
-                ]
-            })
-            .collect();
-        if rows.is_empty() {
-            continue;
-        }
-        out.push_str(&format!("\n{}\n", league.title()));
-        out.push_str(&table(
-            &[
-                "rank",
-                "agency",
-                "connection",
-                "connected",
-                "disconnected",
-                "unregistered",
-                "ratio",
-                "availability",
-            ],
-            &rows,
-        ));
-        out.push_str(&notes(
-            r.agencies
-                .iter()
-                .filter(|a| a.league == league)
-                .map(|a| (a.agency.as_str(), a.note.as_ref())),
-        ));
-    }
+    out.push_str(&league_tables(
+        &r.agencies,
+        |a| (a.league, a.agency.as_str(), a.note.as_ref()),
+        &[
+            "rank",
+            "agency",
+            "connection",
+            "connected",
+            "disconnected",
+            "unregistered",
+            "ratio",
+            "availability",
+        ],
+        |a| {
+            vec![
+                a.rank.to_string(),
+                a.agency.clone(),
+                pct(a.connection),
+                format!("{}/{}", a.connected, a.required),
+                a.disconnected.to_string(),
+                a.unregistered.to_string(),
+                format!("{:.1}%", a.ratio * 100.0),
+                pct(a.availability),
+            ]
+        },
+    ));
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_league_has_its_table_and_the_notes_of_its_lines() {
+        let note = Some("includes Bắc Giang (bac-giang, merged 2025-07-01)".to_owned());
+        let lines = [
+            (League::Provinces, "bac-ninh", note.clone()),
+            (League::Ministries, "bo-a", None),
+        ];
+        let out = league_tables(
+            &lines,
+            |l| (l.0, l.1, l.2.as_ref()),
+            &["agency", "x"],
+            |l| vec![l.1.to_owned(), "1".into()],
+        );
+        let ministries = out.find(League::Ministries.title()).unwrap();
+        let provinces = out.find(League::Provinces.title()).unwrap();
+        assert!(ministries < provinces, "{out}");
+        assert!(
+            out.ends_with(&format!("notes:\n  bac-ninh: {}\n", note.unwrap())),
+            "{out}"
+        );
+        assert_eq!(
+            out.matches("notes:").count(),
+            1,
+            "no notes for bo-a's league: {out}"
+        );
+    }
 }

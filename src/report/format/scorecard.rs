@@ -1,7 +1,6 @@
 //! The scorecard as CSV and as a table (docs/results.md, "Scorecard").
 
-use super::{csv_field, notes, opt, table};
-use crate::connection::league::League;
+use super::{csv_field, league_tables, opt};
 use crate::report::scorecard::Scorecard;
 
 /// The scorecard as CSV: one row per agency, by league and rank, with each part's value,
@@ -74,29 +73,10 @@ pub fn scorecard_table(r: &Scorecard) -> String {
         w.indicators,
         grades.join(", "),
     );
-    for league in [League::Ministries, League::Provinces] {
-        let rows: Vec<Vec<String>> = r
-            .agencies
-            .iter()
-            .filter(|a| a.league == league)
-            .map(|a| {
-                vec![
-                    a.rank.to_string(),
-                    a.agency.clone(),
-                    format!("{:.2}", a.connection.points),
-                    format!("{:.2}", a.availability.points),
-                    format!("{:.2}", a.response_time.points),
-                    format!("{:.2}", a.indicators.points),
-                    format!("{:.2}", a.total),
-                    a.grade.to_owned(),
-                ]
-            })
-            .collect();
-        if rows.is_empty() {
-            continue;
-        }
-        out.push_str(&format!("\n{}\n", league.title()));
-        let header = [
+    out.push_str(&league_tables(
+        &r.agencies,
+        |a| (a.league, a.agency.as_str(), a.note.as_ref()),
+        &[
             "rank",
             "agency",
             "connection",
@@ -105,14 +85,19 @@ pub fn scorecard_table(r: &Scorecard) -> String {
             "indicators",
             "total",
             "grade",
-        ];
-        out.push_str(&table(&header, &rows));
-        out.push_str(&notes(
-            r.agencies
-                .iter()
-                .filter(|a| a.league == league)
-                .map(|a| (a.agency.as_str(), a.note.as_ref())),
-        ));
-    }
+        ],
+        |a| {
+            vec![
+                a.rank.to_string(),
+                a.agency.clone(),
+                format!("{:.2}", a.connection.points),
+                format!("{:.2}", a.availability.points),
+                format!("{:.2}", a.response_time.points),
+                format!("{:.2}", a.indicators.points),
+                format!("{:.2}", a.total),
+                a.grade.to_owned(),
+            ]
+        },
+    ));
     out
 }
