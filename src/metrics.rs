@@ -13,12 +13,14 @@ use prometheus_client::metrics::histogram::Histogram;
 use prometheus_client::registry::Registry;
 
 use crate::fleet::FleetHandle;
-use crate::role::Role;
 use crate::store::writer::WriterMetrics;
 
 mod collector;
+mod encode;
 pub mod indicators;
 mod page;
+
+pub use encode::CHUNK;
 
 use collector::{DurationCollector, FleetCollector};
 
@@ -293,92 +295,11 @@ impl Metrics {
             .get_or_create(&labels)
             .set(i64::from(impaired));
     }
-
-    /// The `/metrics` page in the given format: the process metrics and the per-system
-    /// and per-agency families through prometheus-client, the per-check families (most
-    /// of the page) written directly by `page`.
-    ///
-    /// In a cluster (docs/cluster.md, "Metrics") every node exports the probe families
-    /// of the checks it probes and the durations of its own probes; only the leader
-    /// exports the check, system, agency and alert families, so that sums over every
-    /// node's page answer as one node's page does.
-    pub fn encode(&self, format: Format, role: &Role) -> String {
-        let leader = role.is_leader();
-        let fleet = self.fleet.current();
-        let sums = self
-            .availability
-            .read()
-            .unwrap_or_else(|p| p.into_inner())
-            .clone();
-        let snapshot = page::snapshot(&fleet, &sums, crate::util::unix_now(), role);
-        let mut out = String::with_capacity(page::estimate(snapshot.samples.len()));
-        let mut part = String::with_capacity(64 * 1024);
-        let mut registry_part = |out: &mut String, registry: &Registry, eof: bool| {
-            part.clear();
-            prometheus_client::encoding::text::encode_registry(&mut part, registry)
-                .expect("writing to a String cannot fail");
-            match format {
-                Format::OpenMetrics => {
-                    out.push_str(&part);
-                    if eof {
-                        out.push_str("# EOF\n");
-                    }
-                }
-                Format::Text => out.push_str(&openmetrics_to_text(&part)),
-            }
-        };
-        registry_part(&mut out, &self.registry, false);
-        page::encode_checks(&mut out, &fleet, &snapshot, format, leader);
-        registry_part(&mut out, &self.durations_registry, !leader);
-        if leader {
-            registry_part(&mut out, &self.fleet_registry, true);
-        }
-        out
-    }
-}
-
-/// Rewrites prometheus-client's OpenMetrics output as Prometheus text 0.0.4: counter
-/// families are named with their `_total` suffix, and `# UNIT` / `# EOF` lines go.
-/// Sample lines are identical in both formats and pass through untouched.
-fn openmetrics_to_text(om: &str) -> String {
-    let mut out = String::with_capacity(om.len());
-    let mut lines = om.lines().peekable();
-    while let Some(line) = lines.next() {
-        if line == "# EOF" || line.starts_with("# UNIT ") {
-            continue;
-        }
-        if let Some(rest) = line.strip_prefix("# HELP ") {
-            let name = rest.split(' ').next().unwrap_or("");
-            let counter = lines
-                .peek()
-                .is_some_and(|t| t.strip_prefix("# TYPE ") == Some(&format!("{name} counter")));
-            if counter {
-                lines.next();
-                out.push_str(&format!("# HELP {name}_total{}\n", &rest[name.len()..]));
-                out.push_str(&format!("# TYPE {name}_total counter\n"));
-                continue;
-            }
-        }
-        out.push_str(line);
-        out.push('\n');
-    }
-    out
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn text_format_names_counters_with_total_and_drops_eof() {
-        let om = "# HELP emcd_probes Results.\n# TYPE emcd_probes counter\nemcd_probes_total{a=\"b\"} 3\n\
-                  # HELP g A gauge.\n# TYPE g gauge\n# UNIT g seconds\ng 1\n# EOF\n";
-        assert_eq!(
-            openmetrics_to_text(om),
-            "# HELP emcd_probes_total Results.\n# TYPE emcd_probes_total counter\nemcd_probes_total{a=\"b\"} 3\n\
-             # HELP g A gauge.\n# TYPE g gauge\ng 1\n"
-        );
-    }
 
     #[test]
     fn negotiation_prefers_openmetrics_only_when_asked() {

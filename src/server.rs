@@ -4,6 +4,7 @@
 
 mod activity;
 mod connections;
+mod metrics_page;
 mod routes;
 mod throttle;
 mod tls;

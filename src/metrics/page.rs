@@ -142,6 +142,7 @@ pub(super) fn estimate(checks: usize) -> usize {
 /// (`Metrics::encode`).
 pub(super) fn encode_checks(
     out: &mut String,
+    flush: Option<&mut dyn FnMut(&mut String)>,
     fleet: &Fleet,
     snap: &Snapshot<'_>,
     format: Format,
@@ -151,6 +152,7 @@ pub(super) fn encode_checks(
     let mut page = Page {
         out,
         labels: &snap.labels,
+        flush: flush.map(|f| f as &mut dyn FnMut(&mut String)),
     };
     // The probe families carry this node's vantage (an id: no escaping).
     let vantage = fleet.config.cluster.vantage.as_str();
@@ -297,8 +299,8 @@ fn availability(page: &mut Page<'_>, fleet: &Fleet, samples: &[Sample<'_>]) {
         "Time-weighted availability over the agency's checks",
         "gauge",
     );
-    let out = &mut *page.out;
     for (agency, w) in ids.iter().zip(&sums) {
+        let out = &mut *page.out;
         for (i, (window, _)) in WINDOWS.iter().enumerate() {
             if let Some(a) = w[i].availability(exclude) {
                 out.push_str(name);
@@ -311,6 +313,7 @@ fn availability(page: &mut Page<'_>, fleet: &Fleet, samples: &[Sample<'_>]) {
                 out.push('\n');
             }
         }
+        page.maybe_flush();
     }
 }
 
@@ -336,13 +339,13 @@ fn alerts_firing(page: &mut Page<'_>, fleet: &Fleet, samples: &[Sample<'_>]) {
     }
     let name = "emcd_alerts_firing";
     page.descriptor(name, "Firing alerts", "gauge");
-    let out = &mut *page.out;
     let alerts: Vec<(AlertName, usize)> = AlertName::PER_CHECK
         .into_iter()
         .map(|a| (a, a.slot()))
         .chain([(AlertName::SystemNotConnected, SYSTEM)])
         .collect();
     for (agency, n) in ids.iter().zip(&counts) {
+        let out = &mut *page.out;
         for &(alert, at) in &alerts {
             out.push_str(name);
             out.push_str("{alertname=\"");
@@ -355,6 +358,7 @@ fn alerts_firing(page: &mut Page<'_>, fleet: &Fleet, samples: &[Sample<'_>]) {
             out.push_str(itoa::Buffer::new().format(n[at]));
             out.push('\n');
         }
+        page.maybe_flush();
     }
 }
 

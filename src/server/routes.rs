@@ -2,17 +2,27 @@
 
 use std::sync::atomic::Ordering;
 
-use bytes::Bytes;
 use http::{header, Method, Request, Response, StatusCode};
-use http_body_util::Full;
+use http_body_util::Either;
 use hyper::body::Incoming;
 
+use super::metrics_page::ServerBody;
+
 use crate::api::AppState;
-use crate::metrics::Format;
 use crate::reply::{error, text, Body};
 
-/// Routes one request: `/api/v1/...` and `/-/reload` to `api`, pages to `web`.
-pub(super) async fn route(app: &AppState, req: Request<Incoming>) -> Response<Body> {
+/// Routes one request: `/api/v1/...` and `/-/reload` to `api`, pages to `web`,
+/// `/metrics` streamed (`metrics_page`), the rest here.
+pub(super) async fn route(app: &AppState, req: Request<Incoming>) -> Response<ServerBody> {
+    let path = req.uri().path();
+    let read = req.method() == Method::GET || req.method() == Method::HEAD;
+    if path == "/metrics" && read {
+        return super::metrics_page::respond(app, &req).map(Either::Right);
+    }
+    whole(app, req).await.map(Either::Left)
+}
+
+async fn whole(app: &AppState, req: Request<Incoming>) -> Response<Body> {
     let path = req.uri().path();
     if path.starts_with("/api/") || path == "/-/reload" {
         return crate::api::handle(app, req).await;
@@ -30,47 +40,6 @@ pub(super) async fn route(app: &AppState, req: Request<Incoming>) -> Response<Bo
     match path {
         "/healthz" => text(StatusCode::OK, "ok\n"),
         "/readyz" => readyz(app),
-        // Gzipped when the scraper asks (`Accept-Encoding: gzip`, as Prometheus does).
-        "/metrics" => {
-            let accept = req
-                .headers()
-                .get(header::ACCEPT)
-                .and_then(|v| v.to_str().ok());
-            let format = Format::negotiate(accept);
-            let gzip = accepts_gzip(req.headers().get(header::ACCEPT_ENCODING));
-            // Encoding a large fleet's page takes tens of milliseconds: do it off the
-            // runtime's workers, so the scheduler and the probes are not held up.
-            let (metrics, role) = (app.metrics.clone(), app.role.clone());
-            let encode = move || {
-                let page = metrics.encode(format, &role).into_bytes();
-                if gzip {
-                    gzipped(&page)
-                } else {
-                    page
-                }
-            };
-            let page = match tokio::task::spawn_blocking(encode).await {
-                Ok(page) => page,
-                Err(e) => {
-                    tracing::error!(error = %e, "encoding /metrics failed");
-                    return error(
-                        StatusCode::INTERNAL_SERVER_ERROR,
-                        "internal",
-                        "encoding /metrics failed",
-                    );
-                }
-            };
-            let mut response =
-                Response::builder().header(header::CONTENT_TYPE, format.content_type());
-            if gzip {
-                response = response
-                    .header(header::CONTENT_ENCODING, "gzip")
-                    .header(header::VARY, "accept-encoding");
-            }
-            response
-                .body(Full::new(Bytes::from(page)))
-                .expect("static response parts are valid")
-        }
         _ => error(
             StatusCode::NOT_FOUND,
             "not_found",
@@ -81,7 +50,7 @@ pub(super) async fn route(app: &AppState, req: Request<Incoming>) -> Response<Bo
 
 /// Whether `Accept-Encoding` lists gzip (or x-gzip) with a weight above zero, as
 /// Prometheus's `gzip` does.
-fn accepts_gzip(value: Option<&header::HeaderValue>) -> bool {
+pub(super) fn accepts_gzip(value: Option<&header::HeaderValue>) -> bool {
     let Some(value) = value.and_then(|v| v.to_str().ok()) else {
         return false;
     };
@@ -96,19 +65,8 @@ fn accepts_gzip(value: Option<&header::HeaderValue>) -> bool {
     })
 }
 
-/// The gzip of a page at level 1: a /metrics page shrinks about tenfold at level 1
-/// as at 6, for a fraction of the CPU (docs/BENCHMARKS.md, "/metrics gzip").
-fn gzipped(page: &[u8]) -> Vec<u8> {
-    use std::io::Write;
-    let out = Vec::with_capacity(page.len() / 8);
-    let mut gz = flate2::write::GzEncoder::new(out, flate2::Compression::new(GZIP_LEVEL));
-    gz.write_all(page)
-        .and_then(|()| gz.finish())
-        .expect("writing to a Vec does not fail")
-}
-
 /// The gzip level of `/metrics` (1 fastest, 9 smallest).
-const GZIP_LEVEL: u32 = 1;
+pub(super) const GZIP_LEVEL: u32 = 1;
 
 /// 200 once ready and while the store commits; 503 with the reason otherwise.
 fn readyz(app: &AppState) -> Response<Body> {
@@ -125,7 +83,7 @@ fn readyz(app: &AppState) -> Response<Body> {
         Some(why) => Response::builder()
             .status(StatusCode::SERVICE_UNAVAILABLE)
             .header(header::CONTENT_TYPE, "text/plain; charset=utf-8")
-            .body(Full::new(Bytes::from(why + "\n")))
+            .body(http_body_util::Full::new(bytes::Bytes::from(why + "\n")))
             .expect("static response parts are valid"),
     }
 }
@@ -164,18 +122,5 @@ mod tests {
             );
         }
         assert!(!accepts_gzip(None));
-    }
-
-    #[test]
-    fn a_gzipped_page_decodes_to_the_page() {
-        use std::io::Read;
-        let page = "emcd_up 1\n".repeat(10_000);
-        let gz = gzipped(page.as_bytes());
-        assert!(gz.len() < page.len() / 50, "{}", gz.len());
-        let mut back = String::new();
-        flate2::read::GzDecoder::new(&gz[..])
-            .read_to_string(&mut back)
-            .unwrap();
-        assert_eq!(back, page);
     }
 }

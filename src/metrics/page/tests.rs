@@ -15,7 +15,7 @@ use super::*;
 use crate::alert_vocab::Firing;
 use crate::check::state::CheckStatus;
 use crate::fleet::{FleetHandle, LastResult};
-use crate::metrics::openmetrics_to_text;
+use crate::metrics::encode::openmetrics_to_text;
 use crate::result::ErrorKind;
 
 const NOW: i64 = 1_700_000_000;
@@ -286,10 +286,10 @@ fn same_bytes_as_prometheus_client() {
     let fleet = handle.current();
     let snap = snapshot(&fleet, &sums, NOW, &Role::single("n", "local"));
     let mut om = String::new();
-    encode_checks(&mut om, &fleet, &snap, Format::OpenMetrics, true);
+    encode_checks(&mut om, None, &fleet, &snap, Format::OpenMetrics, true);
     assert_eq!(om, expected);
     let mut text = String::new();
-    encode_checks(&mut text, &fleet, &snap, Format::Text, true);
+    encode_checks(&mut text, None, &fleet, &snap, Format::Text, true);
     assert_eq!(text, openmetrics_to_text(&expected));
     for line in [
             "probe_duration_seconds{agency=\"a-one\",system=\"s\",check=\"web\",vantage=\"local\"} 1e-7\n",

@@ -14,9 +14,22 @@ pub(super) enum Value {
 pub(super) struct Page<'a> {
     pub(super) out: &'a mut String,
     pub(super) labels: &'a str,
+    /// Takes the page written so far once it reaches `CHUNK` bytes (streaming);
+    /// `None` keeps the whole page in `out`.
+    pub(super) flush: Option<&'a mut dyn FnMut(&mut String)>,
 }
 
 impl Page<'_> {
+    /// Hands the page written so far to `flush` once it has reached `CHUNK` bytes;
+    /// called at lines' ends.
+    pub(super) fn maybe_flush(&mut self) {
+        if self.out.len() >= crate::metrics::CHUNK {
+            if let Some(f) = self.flush.as_mut() {
+                f(self.out);
+            }
+        }
+    }
+
     pub(super) fn descriptor(&mut self, name: &str, help: &str, kind: &str) {
         for line in ["# HELP ", "# TYPE "] {
             self.out.push_str(line);
@@ -41,6 +54,7 @@ impl Page<'_> {
             Value::Float(f) => out.push_str(dtoa::Buffer::new().format(f)),
         }
         out.push('\n');
+        self.maybe_flush();
     }
 
     /// One gauge family: a line for each check that has a value.
