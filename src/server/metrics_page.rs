@@ -51,7 +51,7 @@ pub fn respond(app: &AppState, req: &Request<Incoming>) -> Response<Chunks> {
         .get(header::ACCEPT)
         .and_then(|v| v.to_str().ok());
     let format = Format::negotiate(accept);
-    let gzip = super::routes::accepts_gzip(req.headers().get(header::ACCEPT_ENCODING));
+    let gzip = accepts_gzip(req.headers().get(header::ACCEPT_ENCODING));
     let (tx, rx) = mpsc::channel(AHEAD);
     let (metrics, role) = (app.metrics.clone(), app.role.clone());
     // Writing a large fleet's page takes tens of milliseconds: off the runtime's
@@ -78,6 +78,26 @@ pub fn respond(app: &AppState, req: &Request<Incoming>) -> Response<Chunks> {
         .expect("static response parts are valid")
 }
 
+/// Whether `Accept-Encoding` lists gzip (or x-gzip) with a weight above zero, as
+/// Prometheus's `gzip` does.
+fn accepts_gzip(value: Option<&header::HeaderValue>) -> bool {
+    let Some(value) = value.and_then(|v| v.to_str().ok()) else {
+        return false;
+    };
+    value.split(',').any(|coding| {
+        let mut parts = coding.split(';').map(str::trim);
+        let name = parts.next().unwrap_or_default();
+        let zero = parts.any(|p| {
+            p.strip_prefix("q=")
+                .is_some_and(|q| q.parse::<f32>().is_ok_and(|q| q <= 0.0))
+        });
+        (name.eq_ignore_ascii_case("gzip") || name.eq_ignore_ascii_case("x-gzip")) && !zero
+    })
+}
+
+/// The gzip level of `/metrics` (1 fastest, 9 smallest).
+const GZIP_LEVEL: u32 = 1;
+
 /// Where the chunks go: straight to the client, or through gzip first.
 struct Sink<'a> {
     tx: &'a mpsc::Sender<Result<Bytes, PageError>>,
@@ -88,7 +108,7 @@ struct Sink<'a> {
 
 impl<'a> Sink<'a> {
     fn new(tx: &'a mpsc::Sender<Result<Bytes, PageError>>, gzip: bool) -> Sink<'a> {
-        let level = flate2::Compression::new(super::routes::GZIP_LEVEL);
+        let level = flate2::Compression::new(GZIP_LEVEL);
         Sink {
             tx,
             gzip: gzip.then(|| flate2::write::GzEncoder::new(Vec::with_capacity(CHUNK), level)),
@@ -137,6 +157,38 @@ pub type ServerBody = http_body_util::Either<Whole, Chunks>;
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn gzip_is_used_when_listed_with_a_weight_above_zero() {
+        let yes = [
+            "gzip",
+            "GZIP",
+            "deflate, gzip",
+            "gzip;q=0.5",
+            "identity, x-gzip;q=1",
+        ];
+        let no = [
+            "",
+            "identity",
+            "deflate",
+            "gzip;q=0",
+            "gzip; q=0.0",
+            "br, *",
+        ];
+        for v in yes {
+            assert!(
+                accepts_gzip(Some(&header::HeaderValue::from_static(v))),
+                "{v}"
+            );
+        }
+        for v in no {
+            assert!(
+                !accepts_gzip(Some(&header::HeaderValue::from_static(v))),
+                "{v}"
+            );
+        }
+        assert!(!accepts_gzip(None));
+    }
 
     /// The gzip sink sends frames as they fill, and they decode to the page.
     #[test]

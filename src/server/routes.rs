@@ -48,26 +48,6 @@ async fn whole(app: &AppState, req: Request<Incoming>) -> Response<Body> {
     }
 }
 
-/// Whether `Accept-Encoding` lists gzip (or x-gzip) with a weight above zero, as
-/// Prometheus's `gzip` does.
-pub(super) fn accepts_gzip(value: Option<&header::HeaderValue>) -> bool {
-    let Some(value) = value.and_then(|v| v.to_str().ok()) else {
-        return false;
-    };
-    value.split(',').any(|coding| {
-        let mut parts = coding.split(';').map(str::trim);
-        let name = parts.next().unwrap_or_default();
-        let zero = parts.any(|p| {
-            p.strip_prefix("q=")
-                .is_some_and(|q| q.parse::<f32>().is_ok_and(|q| q <= 0.0))
-        });
-        (name.eq_ignore_ascii_case("gzip") || name.eq_ignore_ascii_case("x-gzip")) && !zero
-    })
-}
-
-/// The gzip level of `/metrics` (1 fastest, 9 smallest).
-pub(super) const GZIP_LEVEL: u32 = 1;
-
 /// 200 once ready and while the store commits; 503 with the reason otherwise.
 fn readyz(app: &AppState) -> Response<Body> {
     let why = if !app.ready.load(Ordering::Acquire) {
@@ -85,42 +65,5 @@ fn readyz(app: &AppState) -> Response<Body> {
             .header(header::CONTENT_TYPE, "text/plain; charset=utf-8")
             .body(http_body_util::Full::new(bytes::Bytes::from(why + "\n")))
             .expect("static response parts are valid"),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn gzip_is_used_when_listed_with_a_weight_above_zero() {
-        let yes = [
-            "gzip",
-            "GZIP",
-            "deflate, gzip",
-            "gzip;q=0.5",
-            "identity, x-gzip;q=1",
-        ];
-        let no = [
-            "",
-            "identity",
-            "deflate",
-            "gzip;q=0",
-            "gzip; q=0.0",
-            "br, *",
-        ];
-        for v in yes {
-            assert!(
-                accepts_gzip(Some(&header::HeaderValue::from_static(v))),
-                "{v}"
-            );
-        }
-        for v in no {
-            assert!(
-                !accepts_gzip(Some(&header::HeaderValue::from_static(v))),
-                "{v}"
-            );
-        }
-        assert!(!accepts_gzip(None));
     }
 }
