@@ -72,13 +72,13 @@ fn a_missing_key_does_not_hide_the_file_s_other_errors() {
 fn check_has_exactly_one_kind() {
     assert_errors(
         "check-kind-none",
-        &["agencies/bo-tu-phap.yaml:7:9: systems[0].checks[0]: a check needs exactly one of `http`, `tcp`, `push`, found none"],
+        &["agencies/bo-tu-phap.yaml:7:9: systems[0].checks[0]: a check needs exactly one of `http`, `tcp`, `push`, `browser`, found none"],
     );
     assert_errors(
         "check-kind-two",
         &[
-            "agencies/bo-tu-phap.yaml:7:9: systems[0].checks[0]: a check needs exactly one of `http`, `tcp`, `push`, found http and tcp",
-            "agencies/bo-tu-phap.yaml:12:17: systems[0].checks[1].expect: `expect` applies to http checks only",
+            "agencies/bo-tu-phap.yaml:7:9: systems[0].checks[0]: a check needs exactly one of `http`, `tcp`, `push`, `browser`, found http and tcp",
+            "agencies/bo-tu-phap.yaml:12:17: systems[0].checks[1].expect: `expect` applies to http and browser checks only",
         ],
     );
 }

@@ -191,6 +191,7 @@ fn secrets(check: &CheckRuntime) -> Vec<&str> {
 fn config_json(check: &CheckRuntime) -> Value {
     let p = &check.config.policy;
     let (mut http, mut tcp, mut push) = (Value::Null, Value::Null, Value::Null);
+    let mut browser = Value::Null;
     match &check.config.kind {
         CheckKind::Http(h) => http = http_json(h),
         CheckKind::Tcp(t) => {
@@ -202,6 +203,7 @@ fn config_json(check: &CheckRuntime) -> Value {
             })
         }
         CheckKind::Push(s) => push = json!({"max_silence_seconds": s.max_silence.as_secs_f64()}),
+        CheckKind::Browser(b) => browser = super::page::config_json(b),
     }
     json!({
         "interval_seconds": p.interval.as_secs_f64(),
@@ -214,6 +216,7 @@ fn config_json(check: &CheckRuntime) -> Value {
         "http": http,
         "tcp": tcp,
         "push": push,
+        "browser": browser,
     })
 }
 

@@ -6,6 +6,7 @@
 
 mod agency;
 mod alerting;
+mod browser;
 mod check;
 mod lifecycle;
 mod main_file;
@@ -36,6 +37,8 @@ pub struct Ctx<'a> {
     pub vantages: Vec<String>,
     /// `sla.timezone`: where an agency file's dates begin.
     pub timezone: chrono_tz::Tz,
+    /// Whether `probing.browser` found a Chromium (browser checks need one).
+    pub chromium: bool,
 }
 
 impl<'a> Ctx<'a> {
@@ -47,6 +50,7 @@ impl<'a> Ctx<'a> {
             errors: Vec::new(),
             vantages: Vec::new(),
             timezone: chrono_tz::UTC,
+            chromium: false,
         }
     }
 
