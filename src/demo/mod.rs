@@ -21,6 +21,7 @@ mod plan;
 mod pusher;
 mod receiver;
 mod tls;
+pub mod web_pages;
 
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::path::PathBuf;

@@ -45,8 +45,10 @@ impl Process {
     /// Starts `executable` headless; `n` tells this launch's profile directory apart.
     pub async fn launch(executable: &Path, n: u64) -> Result<Process, LaunchError> {
         let path = executable.display().to_string();
-        let profile =
-            std::env::temp_dir().join(format!("emcd-chromium-{}-{n}", std::process::id()));
+        let profile = profile_dir(n).map_err(|source| LaunchError::Spawn {
+            path: path.clone(),
+            source,
+        })?;
         let mut command = Command::new(executable);
         command
             .args(FLAGS)
@@ -116,6 +118,18 @@ impl Process {
     pub fn pid(&self) -> Option<u32> {
         self.child.id()
     }
+}
+
+/// A new directory under the system's temporary one, named by the process id, `n` and
+/// the time (several browsers in one process, as in tests, never share one).
+fn profile_dir(n: u64) -> std::io::Result<PathBuf> {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos());
+    let name = format!("emcd-chromium-{}-{n}-{nanos}", std::process::id());
+    let dir = std::env::temp_dir().join(name);
+    std::fs::create_dir(&dir)?;
+    Ok(dir)
 }
 
 /// Headless, no GPU, nothing running in the background that would add requests or CPU
