@@ -34,13 +34,19 @@ pub fn probing(ctx: &mut Ctx<'_>, s: Option<&raw::ProbingBrowserSection>) -> Pro
     let executable = match s.and_then(|s| s.executable.as_ref()) {
         Some(t) => {
             let dir = ctx.file().parent().unwrap_or(Path::new("")).to_path_buf();
-            ctx.parse(t, "probing.browser.executable", |s| {
-                let path = dir.join(s);
-                match path.is_file() {
-                    true => Ok(path),
-                    false => Err(format!("Chromium executable {s:?} is not a file")),
-                }
-            })
+            let path = ctx
+                .text(t, "probing.browser.executable")
+                .map(|s| dir.join(s));
+            if let Some(p) = path.as_ref().filter(|p| !p.is_file()) {
+                let message = format!(
+                    "Chromium executable {:?} is not a file",
+                    p.display().to_string()
+                );
+                ctx.error(t.referenced, "probing.browser.executable", message);
+            }
+            // Kept when wrong, so its checks are not told to set it: the error above
+            // fails the config already.
+            path
         }
         None => on_path((ctx.env)("PATH").as_deref()),
     };

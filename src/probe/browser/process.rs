@@ -38,6 +38,22 @@ impl Drop for Process {
     fn drop(&mut self) {
         let _ = self.child.start_kill();
         let _ = std::fs::remove_dir_all(&self.profile);
+        // A dying Chromium may still write to its profile: remove it again once the
+        // process is gone, if a runtime is there to wait for it.
+        if let Ok(runtime) = tokio::runtime::Handle::try_current() {
+            let profile = self.profile.clone();
+            let pid = self.child.id();
+            runtime.spawn(async move {
+                for _ in 0..50 {
+                    let gone = pid.is_none_or(|p| !Path::new(&format!("/proc/{p}")).exists());
+                    if gone {
+                        break;
+                    }
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                }
+                let _ = tokio::fs::remove_dir_all(&profile).await;
+            });
+        }
     }
 }
 
