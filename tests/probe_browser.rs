@@ -263,3 +263,47 @@ async fn a_prober_without_chromium_says_unknown() {
         "{o:?}"
     );
 }
+
+/// `emcd probe --browser URL` prints the four figures against their thresholds and exits
+/// 0 for a page that loads, 1 for one that does not.
+#[tokio::test]
+async fn emcd_probe_browser_prints_the_figures() {
+    let pages = pages().await;
+    let run = |url: String| async move {
+        let out = tokio::process::Command::new(env!("CARGO_BIN_EXE_emcd"))
+            .args([
+                "probe",
+                "--browser",
+                "--chromium",
+                CHROMIUM,
+                "--timeout",
+                "20s",
+                &url,
+            ])
+            .output()
+            .await
+            .unwrap();
+        (out.status.code(), String::from_utf8(out.stdout).unwrap())
+    };
+    let (code, text) = run(format!("{}/page/hero?delay=500", pages.base)).await;
+    assert_eq!(code, Some(0), "{text}");
+    for line in [
+        "PAGE http://",
+        "(1366x768)",
+        "  fcp ",
+        "  lcp ",
+        "  speed_index ",
+        "  tbt ",
+        "threshold   4000 ms: ok",
+        "status       200",
+        "result       up",
+    ] {
+        assert!(text.contains(line), "{line:?} in {text}");
+    }
+    let (code, text) = run(format!("{}/page/missing", pages.base)).await;
+    assert_eq!(code, Some(1), "{text}");
+    assert!(
+        text.contains("result       down (status): the page answered status 404"),
+        "{text}"
+    );
+}

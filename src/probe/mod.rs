@@ -20,6 +20,7 @@ use crate::result::{ErrorKind, PageFigures, ResultKind};
 pub mod browser;
 mod cert;
 pub mod cli;
+mod cli_browser;
 mod cli_render;
 mod clock;
 mod dns;

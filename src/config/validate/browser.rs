@@ -48,7 +48,7 @@ pub fn probing(ctx: &mut Ctx<'_>, s: Option<&raw::ProbingBrowserSection>) -> Pro
             // fails the config already.
             path
         }
-        None => on_path((ctx.env)("PATH").as_deref()),
+        None => chromium_on_path((ctx.env)("PATH").as_deref()),
     };
     ProbingBrowser {
         executable,
@@ -56,7 +56,8 @@ pub fn probing(ctx: &mut Ctx<'_>, s: Option<&raw::ProbingBrowserSection>) -> Pro
     }
 }
 
-fn on_path(path: Option<&str>) -> Option<PathBuf> {
+/// The first of [`NAMES`] in the directories of `path` (a `PATH` value).
+pub fn chromium_on_path(path: Option<&str>) -> Option<PathBuf> {
     let dirs: Vec<PathBuf> = path.map(|p| std::env::split_paths(p).collect())?;
     NAMES
         .iter()

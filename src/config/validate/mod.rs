@@ -25,6 +25,7 @@ use super::raw::{Headers, Spanned, Text};
 use super::scalar::{self, Msg};
 
 pub use agency::agency_file;
+pub use browser::chromium_on_path;
 pub use main_file::{main_file, Include, MainParts};
 
 /// What validating one file needs, and the errors found in it.
