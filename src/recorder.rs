@@ -29,7 +29,7 @@ use crate::result::{ErrorKind, ResultKind};
 use crate::role::Role;
 use crate::store::alerts::AlertWrite;
 use crate::store::pack;
-use crate::store::writer::{Changes, Incident, ResultRow, WriterGone, WriterHandle};
+use crate::store::writer::{Changes, Incident, PageLoad, ResultRow, WriterGone, WriterHandle};
 use crate::util::unix_seconds;
 use crate::vantage::Vantage;
 
@@ -272,6 +272,11 @@ impl Recorder {
             cert_expiry: cert_changed.map(|at| (check.db_id, at)),
             alerts,
             connection: Vec::new(),
+            page: last.page.filter(|_| write_row).map(|figures| PageLoad {
+                check_id: check.db_id,
+                ts: last.at,
+                figures,
+            }),
         };
         if write_row {
             self.writer.send(row, changes).await
