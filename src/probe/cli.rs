@@ -89,7 +89,13 @@ impl Spec {
 /// Runs the probe and prints it. `Ok(true)` if the endpoint is up or degraded.
 pub async fn probe_command(args: ProbeArgs) -> anyhow::Result<bool> {
     if args.browser {
-        return super::cli_browser::run(&args).await;
+        let browser = super::cli_browser::BrowserArgs {
+            url: &args.url,
+            timeout: args.timeout,
+            mobile: args.mobile,
+            chromium: args.chromium.as_deref(),
+        };
+        return super::cli_browser::run(browser).await;
     }
     let spec = spec(&args)?;
     let policy = policy(args.timeout.unwrap_or(Duration::from_secs(10)));
@@ -258,7 +264,7 @@ fn header(text: &str) -> anyhow::Result<(HeaderName, HeaderValue)> {
 }
 
 /// The docs/configuration.md defaults, with the given timeout.
-pub(super) fn policy(timeout: Duration) -> Policy {
+fn policy(timeout: Duration) -> Policy {
     Policy {
         interval: timeout.saturating_add(Duration::from_secs(1)),
         timeout,

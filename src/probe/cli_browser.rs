@@ -9,22 +9,29 @@ use std::time::Duration;
 use anyhow::{bail, Context};
 use url::Url;
 
-use super::cli::ProbeArgs;
 use super::{Outcome, Prober};
-use crate::config::{BrowserSpec, PageExpect, ProbingBrowser, Viewport};
+use crate::config::{BrowserSpec, PageExpect, Policy, ProbingBrowser, Viewport};
 use crate::result::PageFigures;
 
+/// What `--browser` needs of the command line.
+pub(super) struct BrowserArgs<'a> {
+    pub(super) url: &'a str,
+    pub(super) timeout: Option<Duration>,
+    pub(super) mobile: bool,
+    pub(super) chromium: Option<&'a std::path::Path>,
+}
+
 /// Loads the page and prints it. `Ok(true)` if it is up or degraded.
-pub(super) async fn run(args: &ProbeArgs) -> anyhow::Result<bool> {
-    let url = Url::parse(&args.url).with_context(|| format!("invalid URL {:?}", args.url))?;
+pub(super) async fn run(args: BrowserArgs<'_>) -> anyhow::Result<bool> {
+    let url = Url::parse(args.url).with_context(|| format!("invalid URL {:?}", args.url))?;
     if !matches!(url.scheme(), "http" | "https") || url.host().is_none() {
         bail!(
             "--browser loads an http:// or https:// page, not {:?}",
             args.url
         );
     }
-    let executable = match &args.chromium {
-        Some(path) if path.is_file() => path.clone(),
+    let executable = match args.chromium {
+        Some(path) if path.is_file() => path.to_path_buf(),
         Some(path) => bail!("--chromium {:?} is not a file", path.display().to_string()),
         None => {
             let path = std::env::var("PATH").ok();
@@ -51,7 +58,18 @@ pub(super) async fn run(args: &ProbeArgs) -> anyhow::Result<bool> {
         viewport,
         expect: PageExpect::CRITERIA,
     };
-    let policy = super::cli::policy(args.timeout.unwrap_or(Duration::from_secs(30)));
+    let timeout = args.timeout.unwrap_or(Duration::from_secs(30));
+    let policy = Policy {
+        interval: timeout.saturating_add(Duration::from_secs(1)),
+        timeout,
+        failure_threshold: 1,
+        success_threshold: 1,
+        degraded_after: timeout,
+        slo_availability: 99.5,
+        cert_min_days: 14,
+        vantages: Vec::new(),
+        quorum: None,
+    };
     let outcome = prober.browser(&spec, &policy).await;
     print!("{}", render(&spec, &outcome));
     Ok(outcome.result.is_available())
