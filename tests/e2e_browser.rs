@@ -64,5 +64,13 @@ async fn a_browser_check_is_measured_stored_and_shown() {
     assert!(loads[0].1.lcp >= Duration::from_millis(800), "{loads:?}");
     let p75 = store.page_p75(1, 0, i64::MAX).await.unwrap().unwrap();
     assert_eq!(p75.loads, loads.len());
+    // The month's p75 beside the check in the API.
+    let check = daemon.json(path).await;
+    let month = &check["page_p75"];
+    assert!(month["loads"].as_u64().unwrap() >= 1, "{month:#}");
+    assert!(
+        month["p75"]["lcp_seconds"].as_f64().unwrap() >= 0.8,
+        "{month:#}"
+    );
     daemon.stop().await;
 }

@@ -1,13 +1,16 @@
-//! The browser checks' part of the API (docs/api.md): a browser check's config, and the
-//! figures of a page load beside its last result, each with the threshold it is held to.
+//! The browser checks' part of the API (docs/api.md): a browser check's config, the
+//! figures of a page load beside its last result, and the month's p75 of each figure.
 //! The shapes here are the ones `schemas.rs` documents through [`config_schema`] and
 //! [`figures_schema`].
 
 use serde_json::{json, Value};
 
+use chrono::Datelike;
+
 use super::schema_kit::{count, nullable, object, seconds, string};
 use crate::config::BrowserSpec;
 use crate::result::PageFigures;
+use crate::store::{Store, StoreError};
 
 /// `config.browser` of a browser check.
 pub fn config_json(b: &BrowserSpec) -> Value {
@@ -36,6 +39,46 @@ pub fn figures_json(f: &PageFigures) -> Value {
         "requests": f.requests,
         "bytes": f.bytes,
     })
+}
+
+/// `page_p75` of a browser check: the 75th percentile of each figure over the page loads
+/// of the current month (in `sla.timezone`) so far.
+pub async fn month_p75(
+    store: &Store,
+    check_id: i64,
+    tz: chrono_tz::Tz,
+    now: i64,
+) -> Result<Value, StoreError> {
+    let today = chrono::DateTime::from_timestamp(now, 0)
+        .unwrap_or_default()
+        .with_timezone(&tz)
+        .date_naive();
+    let first = today.with_day(1).unwrap_or(today);
+    let from = crate::util::midnight(tz, first);
+    let p = store.page_p75(check_id, from, now + 1).await?;
+    let figures = p.map(|p| {
+        json!({
+            "fcp_seconds": p.p75[0].as_secs_f64(),
+            "lcp_seconds": p.p75[1].as_secs_f64(),
+            "speed_index_seconds": p.p75[2].as_secs_f64(),
+            "tbt_seconds": p.p75[3].as_secs_f64(),
+        })
+    });
+    Ok(json!({
+        "month": first.format("%Y-%m").to_string(),
+        "loads": p.map_or(0, |p| p.loads),
+        "p75": figures,
+    }))
+}
+
+pub fn p75_schema() -> Value {
+    object(json!({
+        "month": string(), "loads": count(),
+        "p75": nullable(object(json!({
+            "fcp_seconds": seconds(), "lcp_seconds": seconds(),
+            "speed_index_seconds": seconds(), "tbt_seconds": seconds(),
+        }))),
+    }))
 }
 
 pub fn config_schema() -> Value {

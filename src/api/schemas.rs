@@ -108,6 +108,7 @@ pub fn all() -> Map<String, Value> {
             "last_result": nullable_ref("LastResult"),
             "last_ok_at": nullable(time()),
             "last_push_at": nullable(time()),
+            "page_p75": nullable_ref("PageP75"),
             "cert_expiry": nullable(object(json!({"at": time(), "days_left": {"type": "number"}}))),
             "counters": object(json!({"up": count(), "degraded": count(), "down": count(), "unknown": count(), "maintenance": count()})),
             "availability": object(json!({
@@ -136,6 +137,7 @@ pub fn all() -> Map<String, Value> {
         })),
         "BrowserConfig": super::page::config_schema(),
         "PageFigures": super::page::figures_schema(),
+        "PageP75": super::page::p75_schema(),
         "HttpConfig": object(json!({
             "url": string(), "method": string(), "header_names": array(string()), "has_body": boolean(),
             "follow_redirects": boolean(), "insecure_skip_verify": boolean(),
