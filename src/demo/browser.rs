@@ -18,6 +18,8 @@ pub struct Pages {
     /// `http://127.0.0.1:PORT`.
     pub base: String,
     pub executable: PathBuf,
+    /// The server's task: it ends when `stop` is cancelled; the demo waits for it.
+    pub server: tokio::task::JoinHandle<()>,
 }
 
 /// Starts the pages' server when Chromium is on `PATH` (stopped by `stop`); `None`
@@ -33,12 +35,16 @@ pub async fn start(stop: CancellationToken) -> anyhow::Result<Option<Pages>> {
     };
     let listener = TcpListener::bind("127.0.0.1:0").await?;
     let base = format!("http://{}", listener.local_addr()?);
-    tokio::spawn(super::web_pages::serve(listener, stop));
+    let server = tokio::spawn(super::web_pages::serve(listener, stop));
     println!(
         "emcd demo: browser checks of {AGENCY}/cong-tai-trang load pages from {base} in {}",
         executable.display()
     );
-    Ok(Some(Pages { base, executable }))
+    Ok(Some(Pages {
+        base,
+        executable,
+        server,
+    }))
 }
 
 /// `probing.browser` of the main file (indented under `probing:`).

@@ -139,6 +139,9 @@ pub async fn run(args: DemoArgs, shutdown: CancellationToken) -> anyhow::Result<
     let stopped = tokio::time::timeout(STOP_GRACE, async {
         while tasks.join_next().await.is_some() {}
         simulation.join().await;
+        if let Some(p) = pages {
+            let _ = p.server.await;
+        }
     })
     .await;
     if stopped.is_err() {

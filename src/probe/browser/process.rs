@@ -32,11 +32,16 @@ pub struct Process {
     profile: PathBuf,
     /// `ws://127.0.0.1:PORT/devtools/browser/ID`.
     pub ws_url: String,
+    /// The task that reads Chromium's stderr (it ends with the process; aborted on drop).
+    drain: Option<tokio::task::JoinHandle<()>>,
 }
 
 impl Drop for Process {
     fn drop(&mut self) {
         let _ = self.child.start_kill();
+        if let Some(d) = &self.drain {
+            d.abort();
+        }
         let _ = std::fs::remove_dir_all(&self.profile);
         // A dying Chromium may still write to its profile: remove it again once the
         // process is gone, if a runtime is there to wait for it.
@@ -95,23 +100,24 @@ impl Process {
             None
         })
         .await;
-        let process = |ws_url| Process {
+        let process = |ws_url, drain| Process {
             child,
             profile: profile.clone(),
             ws_url,
+            drain,
         };
         match found {
             Ok(Some(url)) => {
                 // Keep reading stderr, or Chromium blocks once the pipe is full.
-                tokio::spawn(async move {
+                let drain = tokio::spawn(async move {
                     while let Ok(Some(line)) = lines.next_line().await {
                         tracing::trace!(target: "emcd::chromium", "{line}");
                     }
                 });
-                Ok(process(url))
+                Ok(process(url, Some(drain)))
             }
             Ok(None) => {
-                drop(process(String::new()));
+                drop(process(String::new(), None));
                 let detail = match last.is_empty() {
                     true => String::new(),
                     false => format!(": {last}"),
@@ -119,7 +125,7 @@ impl Process {
                 Err(LaunchError::Exited { path, detail })
             }
             Err(_) => {
-                drop(process(String::new()));
+                drop(process(String::new(), None));
                 Err(LaunchError::Slow { path })
             }
         }
