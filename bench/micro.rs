@@ -233,6 +233,7 @@ fn fill(fleet: &Fleet) {
         live.counts = [1000 + i as u64, 7, 3, 0, 1];
         live.last_ok_at = Some(now);
         live.last = Some(LastResult {
+            page: None,
             at: now,
             result: if down {
                 ResultKind::Down

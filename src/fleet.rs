@@ -47,6 +47,8 @@ pub struct LastResult {
     pub phases: Phases,
     pub cert_expiry: Option<i64>,
     pub message: Option<String>,
+    /// A browser check's figures of this page load (not kept across restarts).
+    pub page: Option<crate::result::PageFigures>,
 }
 
 /// Everything that changes as results come in, behind one short-held lock.

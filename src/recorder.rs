@@ -29,7 +29,7 @@ use crate::result::{ErrorKind, ResultKind};
 use crate::role::Role;
 use crate::store::alerts::AlertWrite;
 use crate::store::pack;
-use crate::store::writer::{Changes, Incident, ResultRow, WriterGone, WriterHandle};
+use crate::store::writer::{Changes, Incident, PageLoad, ResultRow, WriterGone, WriterHandle};
 use crate::util::unix_seconds;
 use crate::vantage::Vantage;
 
@@ -64,6 +64,7 @@ impl Recorder {
     pub async fn outcome(&self, check: &CheckRuntime, o: Outcome) -> Result<(), WriterGone> {
         check.system_rt.durations.observe(o.duration.as_secs_f64());
         let mut last = LastResult {
+            page: o.page,
             at: unix_seconds(SystemTime::now()),
             result: o.result,
             error: o.error,
@@ -105,6 +106,7 @@ impl Recorder {
     /// behind, shutdown cut the probe off): `unknown` with error kind `vantage`.
     pub async fn unknown(&self, check: &CheckRuntime, why: &str) -> Result<(), WriterGone> {
         let last = LastResult {
+            page: None,
             at: unix_seconds(SystemTime::now()),
             result: ResultKind::Unknown,
             error: Some(ErrorKind::Vantage),
@@ -132,6 +134,7 @@ impl Recorder {
             .unwrap_or_else(|p| p.into_inner())
             .last_push_at = Some(now);
         let last = LastResult {
+            page: None,
             at: now,
             result: if up { ResultKind::Up } else { ResultKind::Down },
             error: None,
@@ -156,6 +159,7 @@ impl Recorder {
         max_silence: std::time::Duration,
     ) -> Result<(), WriterGone> {
         let mut last = LastResult {
+            page: None,
             at: unix_seconds(SystemTime::now()),
             result: ResultKind::Down,
             error: Some(ErrorKind::Timeout),
@@ -268,6 +272,11 @@ impl Recorder {
             cert_expiry: cert_changed.map(|at| (check.db_id, at)),
             alerts,
             connection: Vec::new(),
+            page: last.page.filter(|_| write_row).map(|figures| PageLoad {
+                check_id: check.db_id,
+                ts: last.at,
+                figures,
+            }),
         };
         if write_row {
             self.writer.send(row, changes).await

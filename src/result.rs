@@ -83,10 +83,13 @@ pub enum ErrorKind {
     /// or descriptor, cut off by shutdown): emcd's failure, never the agency's. Only
     /// with [`ResultKind::Unknown`].
     Vantage,
+    /// A page load failed inside the browser (the page crashed, the DevTools session
+    /// broke, a navigation error with no better kind): browser checks only.
+    Browser,
 }
 
 impl ErrorKind {
-    pub const ALL: [ErrorKind; 12] = [
+    pub const ALL: [ErrorKind; 13] = [
         ErrorKind::Dns,
         ErrorKind::Connect,
         ErrorKind::Tls,
@@ -99,6 +102,7 @@ impl ErrorKind {
         ErrorKind::Cert,
         ErrorKind::TooSlow,
         ErrorKind::Vantage,
+        ErrorKind::Browser,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -115,6 +119,7 @@ impl ErrorKind {
             ErrorKind::Cert => "cert",
             ErrorKind::TooSlow => "too_slow",
             ErrorKind::Vantage => "vantage",
+            ErrorKind::Browser => "browser",
         }
     }
 
@@ -155,6 +160,37 @@ impl Phases {
             self.processing,
             self.transfer,
         ]
+    }
+}
+
+/// What a browser check measured of one page load (docs/results.md, "Page loads"):
+/// times from the start of navigation, as the browser's own performance entries give them.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct PageFigures {
+    /// First Contentful Paint.
+    pub fcp: Duration,
+    /// Largest Contentful Paint (the last candidate before the page settled); FCP when
+    /// the browser reported none.
+    pub lcp: Duration,
+    /// emcd's substitute for Speed Index: the visually-complete time, the latest of FCP,
+    /// LCP and the end of the load event. Speed Index is never above it.
+    pub speed_index: Duration,
+    /// Total Blocking Time: the sum over long tasks after FCP of their part beyond 50 ms.
+    pub tbt: Duration,
+    /// The end of the load event.
+    pub load: Duration,
+    /// Requests made (the document and every resource).
+    pub requests: u32,
+    /// Bytes transferred (headers and bodies, as the browser counts them).
+    pub bytes: u64,
+}
+
+impl PageFigures {
+    pub const NAMES: [&'static str; 4] = ["fcp", "lcp", "speed_index", "tbt"];
+
+    /// The four figures the criteria judge, in the order of [`Self::NAMES`].
+    pub fn as_array(&self) -> [Duration; 4] {
+        [self.fcp, self.lcp, self.speed_index, self.tbt]
     }
 }
 

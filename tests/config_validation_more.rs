@@ -72,13 +72,13 @@ fn a_missing_key_does_not_hide_the_file_s_other_errors() {
 fn check_has_exactly_one_kind() {
     assert_errors(
         "check-kind-none",
-        &["agencies/bo-tu-phap.yaml:7:9: systems[0].checks[0]: a check needs exactly one of `http`, `tcp`, `push`, found none"],
+        &["agencies/bo-tu-phap.yaml:7:9: systems[0].checks[0]: a check needs exactly one of `http`, `tcp`, `push`, `browser`, found none"],
     );
     assert_errors(
         "check-kind-two",
         &[
-            "agencies/bo-tu-phap.yaml:7:9: systems[0].checks[0]: a check needs exactly one of `http`, `tcp`, `push`, found http and tcp",
-            "agencies/bo-tu-phap.yaml:12:17: systems[0].checks[1].expect: `expect` applies to http checks only",
+            "agencies/bo-tu-phap.yaml:7:9: systems[0].checks[0]: a check needs exactly one of `http`, `tcp`, `push`, `browser`, found http and tcp",
+            "agencies/bo-tu-phap.yaml:12:17: systems[0].checks[1].expect: `expect` applies to http and browser checks only",
         ],
     );
 }
@@ -292,7 +292,7 @@ fn an_unknown_key_does_not_hide_the_file_s_other_errors() {
         "unknown-key-and-more",
         &[
             "agencies/bo-tu-phap.yaml:6:5: systems[0].owner: unknown key `owner`, expected one of: id, name, kind, required, checks",
-            "agencies/bo-tu-phap.yaml:12:9: systems[0].checks[0].timout: unknown key `timout`, expected one of: id, interval, timeout, failure_threshold, success_threshold, degraded_after, slo, cert_min_days, vantages, quorum, http, tcp, push, expect",
+            "agencies/bo-tu-phap.yaml:12:9: systems[0].checks[0].timout: unknown key `timout`, expected one of: id, interval, timeout, failure_threshold, success_threshold, degraded_after, slo, cert_min_days, vantages, quorum, http, tcp, push, browser, expect",
             "agencies/bo-tu-phap.yaml:13:18: systems[0].checks[0].timeout: timeout 10s must be shorter than interval 5s",
             "agencies/bo-tu-phap.yaml:16:21: systems[0].checks[1].http.url: relative URL \"/relative\": use an absolute http:// or https:// URL",
         ],

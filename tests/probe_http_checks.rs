@@ -254,7 +254,10 @@ async fn emcd_probe_command() {
     .await;
     let args = |path: &str| ProbeArgs {
         url: server.url("http", path),
-        timeout: Duration::from_secs(5),
+        timeout: Some(Duration::from_secs(5)),
+        browser: false,
+        mobile: false,
+        chromium: None,
         method: "get".into(),
         headers: vec!["X-Debug: 1".into()],
         tls: false,

@@ -52,6 +52,7 @@ fn minimal_config() -> emcd::config::Config {
             canary_interval: std::time::Duration::from_secs(10),
             source_address: None,
             tls: Default::default(),
+            browser: Default::default(),
         },
         cluster: Cluster {
             vantage: "local".into(),

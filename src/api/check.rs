@@ -86,6 +86,12 @@ pub async fn detail(
         seconds.unknown = (now - from) as f64 - seconds.covered();
         windows.insert(name.into(), window(seconds, from, now, exclude));
     }
+    let page_p75 = match &check.config.kind {
+        CheckKind::Browser(_) => {
+            super::page::month_p75(store, check.db_id, config.sla.timezone, now).await?
+        }
+        _ => Value::Null,
+    };
     let c = &live.counts;
     Ok(json!({
         "id": check.id.as_str(),
@@ -103,6 +109,7 @@ pub async fn detail(
         "last_result": live.last.as_ref().map(|l| last_result(l, true, &secrets(check))),
         "last_ok_at": live.last_ok_at.map(rfc3339),
         "last_push_at": live.last_push_at.map(rfc3339),
+        "page_p75": page_p75,
         "cert_expiry": live.last.as_ref().and_then(|l| l.cert_expiry).map(|at| json!({
             "at": rfc3339(at),
             "days_left": (at - now) as f64 / 86_400.0,
@@ -191,6 +198,7 @@ fn secrets(check: &CheckRuntime) -> Vec<&str> {
 fn config_json(check: &CheckRuntime) -> Value {
     let p = &check.config.policy;
     let (mut http, mut tcp, mut push) = (Value::Null, Value::Null, Value::Null);
+    let mut browser = Value::Null;
     match &check.config.kind {
         CheckKind::Http(h) => http = http_json(h),
         CheckKind::Tcp(t) => {
@@ -202,6 +210,7 @@ fn config_json(check: &CheckRuntime) -> Value {
             })
         }
         CheckKind::Push(s) => push = json!({"max_silence_seconds": s.max_silence.as_secs_f64()}),
+        CheckKind::Browser(b) => browser = super::page::config_json(b),
     }
     json!({
         "interval_seconds": p.interval.as_secs_f64(),
@@ -214,6 +223,7 @@ fn config_json(check: &CheckRuntime) -> Value {
         "http": http,
         "tcp": tcp,
         "push": push,
+        "browser": browser,
     })
 }
 

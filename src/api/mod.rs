@@ -12,6 +12,7 @@ mod alerts;
 mod check;
 pub mod indicators;
 mod openapi;
+mod page;
 pub mod push;
 mod reports;
 mod schema_kit;

@@ -18,9 +18,9 @@ const AGENCY_KINDS: [&str; 5] = [
     "city",
 ];
 const LEAGUES: [&str; 2] = ["ministries", "provinces"];
-const ERROR_KINDS: [&str; 12] = [
+const ERROR_KINDS: [&str; 13] = [
     "dns", "connect", "tls", "timeout", "http", "status", "body", "header", "json", "cert",
-    "too_slow", "vantage",
+    "too_slow", "vantage", "browser",
 ];
 
 pub fn all() -> Map<String, Value> {
@@ -35,6 +35,7 @@ pub fn all() -> Map<String, Value> {
     result_full["phases"] = reference("Phases");
     result_full["cert_expiry"] = nullable(time());
     result_full["message"] = nullable(string());
+    result_full["page"] = nullable_ref("PageFigures");
     let mut stored = result_brief.clone();
     stored["message"] = nullable(string());
     let mut schemas = json!({
@@ -87,7 +88,7 @@ pub fn all() -> Map<String, Value> {
             "checks": array(reference("CheckSummary")),
         })),
         "CheckSummary": object(json!({
-            "id": string(), "full_id": string(), "kind": one_of(&["http", "tcp", "push"]),
+            "id": string(), "full_id": string(), "kind": one_of(&["http", "tcp", "push", "browser"]),
             "state": one_of(&STATES), "last_result": nullable_ref("ResultBrief"),
         })),
         "ResultBrief": object(result_brief),
@@ -101,12 +102,13 @@ pub fn all() -> Map<String, Value> {
             "agency": object(json!({"id": string(), "name": nullable(string())})),
             "system": object(json!({"id": string(), "name": nullable(string())})),
             "check": string(),
-            "kind": one_of(&["http", "tcp", "push"]),
+            "kind": one_of(&["http", "tcp", "push", "browser"]),
             "config": reference("CheckConfig"),
             "state": object(json!({"status": one_of(&STATES), "down_streak": count(), "ok_streak": count(), "degraded_streak": count()})),
             "last_result": nullable_ref("LastResult"),
             "last_ok_at": nullable(time()),
             "last_push_at": nullable(time()),
+            "page_p75": nullable_ref("PageP75"),
             "cert_expiry": nullable(object(json!({"at": time(), "days_left": {"type": "number"}}))),
             "counters": object(json!({"up": count(), "degraded": count(), "down": count(), "unknown": count(), "maintenance": count()})),
             "availability": object(json!({
@@ -131,7 +133,11 @@ pub fn all() -> Map<String, Value> {
             "http": nullable_ref("HttpConfig"),
             "tcp": nullable(object(json!({"host": string(), "port": {"type": "integer", "minimum": 0, "maximum": 65535}, "tls": boolean(), "insecure_skip_verify": boolean()}))),
             "push": nullable(object(json!({"max_silence_seconds": seconds()}))),
+            "browser": nullable_ref("BrowserConfig"),
         })),
+        "BrowserConfig": super::page::config_schema(),
+        "PageFigures": super::page::figures_schema(),
+        "PageP75": super::page::p75_schema(),
         "HttpConfig": object(json!({
             "url": string(), "method": string(), "header_names": array(string()), "has_body": boolean(),
             "follow_redirects": boolean(), "insecure_skip_verify": boolean(),

@@ -135,6 +135,7 @@ pub fn last_result(l: &LastResult, full: bool, redact: &[&str]) -> Value {
         });
         v["cert_expiry"] = json!(l.cert_expiry.map(rfc3339));
         v["message"] = json!(l.message.as_deref().map(|m| scrub(m, redact)));
+        v["page"] = json!(l.page.as_ref().map(super::page::figures_json));
     }
     v
 }

@@ -243,6 +243,7 @@ fn agency_file(
     let mut ctx = Ctx::new(file, &source, env);
     ctx.vantages = main.vantages.iter().map(|v| v.id.clone()).collect();
     ctx.timezone = main.sla.timezone;
+    ctx.chromium = main.probing.browser.executable.is_some();
     let agency = validate::agency_file(&mut ctx, &raw, &main.defaults);
     if let Some(id) = &raw.agency.value.id {
         claim_id(file, id, seen, &mut ctx.errors);

@@ -30,6 +30,7 @@ pub use model::*;
 pub use scalar::id as parse_id;
 pub use scalar::redact as redact_proxy;
 pub use summary::summary;
+pub use validate::chromium_on_path;
 pub use validate::policy::builtin as builtin_policy;
 
 #[cfg(test)]

@@ -108,6 +108,8 @@ pub struct Probing {
     pub source_address: Option<std::net::IpAddr>,
     /// `probing.tls`: CAs every probe trusts.
     pub tls: ProbingTls,
+    /// `probing.browser`: the Chromium that browser checks drive.
+    pub browser: ProbingBrowser,
 }
 
 /// A reference target of this vantage: an http or tcp probe, never stored as a result.
@@ -266,6 +268,7 @@ pub enum CheckKind {
     Http(HttpSpec),
     Tcp(TcpSpec),
     Push(PushSpec),
+    Browser(BrowserSpec),
 }
 
 impl CheckKind {
@@ -274,6 +277,7 @@ impl CheckKind {
             CheckKind::Http(_) => "http",
             CheckKind::Tcp(_) => "tcp",
             CheckKind::Push(_) => "push",
+            CheckKind::Browser(_) => "browser",
         }
     }
 }

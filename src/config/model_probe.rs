@@ -1,4 +1,4 @@
-//! The probe specs of the model: what an `http`, `tcp` or `push` check (or a canary)
+//! The probe specs of the model: what an `http`, `tcp`, `push` or `browser` check (or a canary)
 //! measures, and the TLS settings of a probe (`tls`: the CAs it trusts, the client
 //! certificate it presents, the name it asks for). Part of `model`, split off to keep
 //! files short; like the rest of the model, a value here is a valid one: the files a
@@ -141,4 +141,85 @@ impl Hash for ClientKey {
 pub struct ProbingTls {
     /// `probing.tls.ca_files`, in order.
     pub ca_files: Vec<PemCerts>,
+}
+
+/// A `browser` check: one page loaded in headless Chromium (SPEC 14, docs/results.md).
+#[derive(Clone, Debug, PartialEq)]
+pub struct BrowserSpec {
+    /// Absolute http(s) URL of the page.
+    pub url: Url,
+    pub viewport: Viewport,
+    pub expect: PageExpect,
+}
+
+/// The window the page is laid out in.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Viewport {
+    pub width: u32,
+    pub height: u32,
+    /// A phone: touch, a mobile user agent's layout, device scale factor 2.625.
+    pub mobile: bool,
+}
+
+impl Viewport {
+    /// `viewport` when not given: a common laptop screen.
+    pub const DESKTOP: Viewport = Viewport {
+        width: 1366,
+        height: 768,
+        mobile: false,
+    };
+    /// `mobile: true` without `viewport`: a common Android phone.
+    pub const MOBILE: Viewport = Viewport {
+        width: 412,
+        height: 915,
+        mobile: true,
+    };
+}
+
+/// The thresholds of a page load; the first four default to the 2025 criteria.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PageExpect {
+    pub fcp: Duration,
+    pub lcp: Duration,
+    pub speed_index: Duration,
+    pub tbt: Duration,
+    /// A load event later than this is a failure (`too_slow`); the others only degrade.
+    pub max_response_time: Option<Duration>,
+}
+
+impl PageExpect {
+    /// The 2025 criteria: first content < 3 s, largest content < 4 s, full visual display
+    /// < 5.8 s, blocking time < 0.6 s.
+    pub const CRITERIA: PageExpect = PageExpect {
+        fcp: Duration::from_secs(3),
+        lcp: Duration::from_secs(4),
+        speed_index: Duration::from_millis(5800),
+        tbt: Duration::from_millis(600),
+        max_response_time: None,
+    };
+
+    /// The four thresholds, in the order of `result::PageFigures::NAMES`.
+    pub fn as_array(&self) -> [Duration; 4] {
+        [self.fcp, self.lcp, self.speed_index, self.tbt]
+    }
+}
+
+/// `probing.browser`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ProbingBrowser {
+    /// The Chromium found (`probing.browser.executable`, else `chromium`,
+    /// `chromium-browser` or `google-chrome` on `PATH`); `None` when there is none, which
+    /// is a config error as soon as a browser check exists.
+    pub executable: Option<PathBuf>,
+    /// Pages loading at once, at most; at least 1. Default 2.
+    pub max_concurrent: usize,
+}
+
+impl Default for ProbingBrowser {
+    fn default() -> Self {
+        ProbingBrowser {
+            executable: None,
+            max_concurrent: 2,
+        }
+    }
 }

@@ -51,9 +51,12 @@ pub fn summary(cfg: &Config) -> String {
         .map(|(a, s)| format!("{}/{}", a.id, s.id))
         .collect();
     let checks: Vec<&str> = cfg.checks().map(|(_, _, c)| c.kind.name()).collect();
-    let check_kinds: Vec<String> = ["http", "tcp", "push"]
+    // `browser` only when there are some, so the line of a config without is unchanged.
+    let check_kinds: Vec<String> = ["http", "tcp", "push", "browser"]
         .iter()
-        .map(|k| format!("{} {k}", checks.iter().filter(|c| *c == k).count()))
+        .map(|k| (k, checks.iter().filter(|c| *c == k).count()))
+        .filter(|(k, n)| **k != "browser" || *n > 0)
+        .map(|(k, n)| format!("{n} {k}"))
         .collect();
     let webhooks = cfg
         .alerting

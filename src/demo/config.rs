@@ -45,6 +45,7 @@ pub fn write(
     plan: &[PlannedAgency],
     endpoints: &Endpoints,
     digests: Digests<'_>,
+    browser: Option<&super::browser::Pages>,
 ) -> anyhow::Result<PathBuf> {
     let agencies_dir = dir.join("agencies");
     std::fs::create_dir_all(&agencies_dir)
@@ -53,8 +54,11 @@ pub fn write(
     for a in plan {
         let name = format!("{}.yaml", a.agency.id);
         let path = agencies_dir.join(&name);
-        std::fs::write(&path, agency_file(a, endpoints, digests))
-            .with_context(|| format!("writing {}", path.display()))?;
+        let mut text = agency_file(a, endpoints, digests);
+        if let Some(b) = browser.filter(|_| a.agency.id == super::browser::AGENCY) {
+            text.push_str(&super::browser::system(b));
+        }
+        std::fs::write(&path, text).with_context(|| format!("writing {}", path.display()))?;
         written.insert(name);
     }
     let name = format!("{}.yaml", MERGED.id);
@@ -72,8 +76,16 @@ pub fn write(
     let ca = dir.join(CA_FILE);
     std::fs::write(&ca, main.ca_pem).with_context(|| format!("writing {}", ca.display()))?;
     let path = dir.join("emcd.yaml");
-    std::fs::write(&path, main_file(main)?)
-        .with_context(|| format!("writing {}", path.display()))?;
+    let mut text = main_file(main)?;
+    if let Some(b) = browser {
+        let probing = "probing:\n";
+        let at = text
+            .find(probing)
+            .context("the main file has a probing section")?
+            + probing.len();
+        text.insert_str(at, &super::browser::probing(b));
+    }
+    std::fs::write(&path, text).with_context(|| format!("writing {}", path.display()))?;
     Ok(path)
 }
 
@@ -305,7 +317,7 @@ pub(crate) mod tests {
             ca_pem: &pki.ca_pem,
             webhook: "http://127.0.0.1:41004/alerts",
         };
-        write(&config_dir, &settings, &plan, &endpoints(), digests).unwrap()
+        write(&config_dir, &settings, &plan, &endpoints(), digests, None).unwrap()
     }
 
     #[test]

@@ -4,7 +4,8 @@
 //! (`agencies`, `plan`, `config`) under `<data-dir>/config/`, loads it with the ordinary
 //! loader, runs the real daemon against it with the demo CA trusted, pushes heartbeats
 //! for the push-only system (`pusher`) and a few agencies' monthly indicators
-//! (`indicators`), and prints where to look (`banner`). Every alert is routed to the
+//! (`indicators`), and prints where to look (`banner`). With Chromium installed, a few
+//! pages of known load timing get browser checks (`browser`, serving `web_pages`). Every alert is routed to the
 //! demo's own webhook receiver (`receiver`), which prints each notification that arrives.
 //!
 //! Everything it starts is owned: the pushers and the banner stop with the shutdown token;
@@ -14,6 +15,7 @@
 
 mod agencies;
 mod banner;
+mod browser;
 mod config;
 mod fleet;
 mod indicators;
@@ -21,6 +23,7 @@ mod plan;
 mod pusher;
 mod receiver;
 mod tls;
+pub mod web_pages;
 
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::path::PathBuf;
@@ -64,6 +67,7 @@ pub async fn run(args: DemoArgs, shutdown: CancellationToken) -> anyhow::Result<
         .await
         .context("starting the simulated fleet on 127.0.0.1")?;
 
+    let pages = browser::start(servers_stop.clone()).await?;
     let receiver = receiver::Receiver::bind()
         .await
         .context("starting the demo's webhook receiver on 127.0.0.1")?;
@@ -87,6 +91,7 @@ pub async fn run(args: DemoArgs, shutdown: CancellationToken) -> anyhow::Result<
             push: &digest,
             indicators: &indicators_digest,
         },
+        pages.as_ref(),
     )
     .with_context(|| format!("writing the demo config into {}", config_dir.display()))?;
     let cfg = crate::config::load(&main_file).map_err(|errors| {
@@ -134,6 +139,9 @@ pub async fn run(args: DemoArgs, shutdown: CancellationToken) -> anyhow::Result<
     let stopped = tokio::time::timeout(STOP_GRACE, async {
         while tasks.join_next().await.is_some() {}
         simulation.join().await;
+        if let Some(p) = pages {
+            let _ = p.server.await;
+        }
     })
     .await;
     if stopped.is_err() {

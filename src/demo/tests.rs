@@ -61,6 +61,7 @@ async fn every_generated_check_gives_the_planned_verdict() {
             push: &digest,
             indicators: &digest,
         },
+        None,
     )
     .unwrap();
     let cfg = crate::config::load_with_env(&main, &|_| None).unwrap();

@@ -24,6 +24,7 @@ use crate::sla::seconds::Seconds;
 
 use super::Format;
 
+mod browser;
 mod write;
 
 use write::{closing, escaped, int, Page, Value};
@@ -51,6 +52,8 @@ pub(super) struct LastSample {
     pub(super) phases: Phases,
     pub(super) status: u16,
     pub(super) cert_expiry: Option<i64>,
+    /// A browser check's figures of its last page load.
+    pub(super) page: Option<crate::result::PageFigures>,
 }
 
 /// Every check's sample, in fleet order, and their label sets written out once (a
@@ -124,6 +127,7 @@ pub(super) fn snapshot<'a>(
                     phases: l.phases,
                     status: l.status_code.unwrap_or(0),
                     cert_expiry: l.cert_expiry,
+                    page: l.page,
                 }),
             }
         })
@@ -200,6 +204,7 @@ pub(super) fn encode_checks(
         &by,
         |s| s.last.as_ref()?.cert_expiry.map(Value::Int),
     );
+    browser::figures(&mut page, samples, vantage);
     if !leader {
         return;
     }

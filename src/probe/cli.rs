@@ -4,6 +4,7 @@
 //! 200-399), `tcp://host:port` like a `tcp` check (`--tls` for a handshake). The TLS
 //! options are those of a check's `tls` (`--cacert`, `--cert`/`--key`, `--server-name`,
 //! `--insecure`), read from the files given. It uses the same [`Prober`] as the daemon.
+//! `--browser` loads the URL in headless Chromium instead (`cli_browser`).
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -24,9 +25,21 @@ pub struct ProbeArgs {
     /// What to probe: an http:// or https:// URL, or tcp://HOST:PORT.
     #[arg(value_name = "URL")]
     pub url: String,
-    /// Give up after this long (whole probe, redirects and body included).
-    #[arg(long, default_value = "10s", value_parser = humantime::parse_duration)]
-    pub timeout: Duration,
+    /// Give up after this long (whole probe, redirects and body included). Default 10s,
+    /// 30s with --browser.
+    #[arg(long, value_parser = humantime::parse_duration)]
+    pub timeout: Option<Duration>,
+    /// Load the page in headless Chromium, as a `browser` check does, and print its FCP,
+    /// LCP, speed index substitute, TBT, requests and bytes.
+    #[arg(long)]
+    pub browser: bool,
+    /// With --browser: a phone's viewport (412x915, touch).
+    #[arg(long, requires = "browser")]
+    pub mobile: bool,
+    /// With --browser: the Chromium executable. Default: chromium, chromium-browser or
+    /// google-chrome on PATH.
+    #[arg(long, value_name = "FILE", requires = "browser")]
+    pub chromium: Option<PathBuf>,
     /// HTTP method.
     #[arg(long, default_value = "GET")]
     pub method: String,
@@ -75,8 +88,17 @@ impl Spec {
 
 /// Runs the probe and prints it. `Ok(true)` if the endpoint is up or degraded.
 pub async fn probe_command(args: ProbeArgs) -> anyhow::Result<bool> {
+    if args.browser {
+        let browser = super::cli_browser::BrowserArgs {
+            url: &args.url,
+            timeout: args.timeout,
+            mobile: args.mobile,
+            chromium: args.chromium.as_deref(),
+        };
+        return super::cli_browser::run(browser).await;
+    }
     let spec = spec(&args)?;
-    let policy = policy(args.timeout);
+    let policy = policy(args.timeout.unwrap_or(Duration::from_secs(10)));
     let user_agent = concat!("emcd/", env!("CARGO_PKG_VERSION"));
     let prober = Prober::new(user_agent, &[]).context("setting up the prober")?;
     let prober = prober.with_source_address(args.source_address);
@@ -280,8 +302,8 @@ mod tests {
     fn parses_the_command_line() {
         let a = args(&["http://a.example/"]);
         assert_eq!(
-            (a.timeout, a.method.as_str()),
-            (Duration::from_secs(10), "GET")
+            (a.timeout, a.method.as_str(), a.browser),
+            (None, "GET", false)
         );
         let a = args(&[
             "http://a.example/",
@@ -292,7 +314,7 @@ mod tests {
             "-H",
             "C: d",
         ]);
-        assert_eq!(a.timeout, Duration::from_secs(3));
+        assert_eq!(a.timeout, Some(Duration::from_secs(3)));
         assert_eq!(a.headers, ["A: b", "C: d"]);
         assert!(Cli::try_parse_from(["probe", "https://a.example/", "--cert", "c.pem"]).is_err());
     }

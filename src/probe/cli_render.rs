@@ -46,6 +46,7 @@ mod tests {
 
     fn outcome() -> Outcome {
         Outcome {
+            page: None,
             duration: Duration::from_millis(30),
             phases: Phases {
                 tls: Duration::from_millis(30),

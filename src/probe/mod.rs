@@ -2,7 +2,8 @@
 //! writes to the store, the metrics or the alerts; the caller does. A failed probe is
 //! data (an [`Outcome`] with a `Down` verdict), not an `Err`.
 //!
-//! [`Prober`] is the one dispatch point; each probe kind has its own file (`http`, `tcp`),
+//! [`Prober`] is the one dispatch point; each probe kind has its own file (`http`, `tcp`)
+//! or directory (`browser`: a page load in headless Chromium, which the prober owns),
 //! built on shared parts: `dns` (resolution), `net` (resolve + connect), `tls_configs`
 //! (the client configs, one per distinct TLS setting), `tls` (verifier, handshake, error sorting), `cert` (DER `notAfter`), `expect` (HTTP expectations),
 //! `clock` (phases). `cli` is `emcd probe` (`cli_render` prints it). Nothing here holds per-probe state between
@@ -13,11 +14,13 @@ use std::time::Duration;
 use ::http::HeaderValue;
 use rustls::pki_types::CertificateDer;
 
-use crate::config::{CheckKind, HttpSpec, Policy, Probing, TcpSpec};
-use crate::result::{ErrorKind, ResultKind};
+use crate::config::{BrowserSpec, CheckKind, HttpSpec, Policy, Probing, ProbingBrowser, TcpSpec};
+use crate::result::{ErrorKind, PageFigures, ResultKind};
 
+pub mod browser;
 mod cert;
 pub mod cli;
+mod cli_browser;
 mod cli_render;
 mod clock;
 mod dns;
@@ -50,6 +53,9 @@ pub struct Outcome {
     pub error: Option<ErrorKind>,
     /// Human-readable detail of a failure (never a secret).
     pub message: Option<String>,
+    /// What a browser check measured of the page; `None` for other kinds and for a page
+    /// that did not load.
+    pub page: Option<PageFigures>,
 }
 
 /// What can go wrong while building a [`Prober`] (never while probing).
@@ -74,6 +80,8 @@ pub struct Prober {
     user_agent: HeaderValue,
     /// The local address probes leave from (`probing.source_address`), if set.
     source: Option<std::net::IpAddr>,
+    /// The Chromium of browser checks, when one was found (`probing.browser`).
+    browser: Option<browser::Browser>,
 }
 
 impl Prober {
@@ -99,6 +107,7 @@ impl Prober {
             tls,
             user_agent,
             source: None,
+            browser: None,
         })
     }
 
@@ -111,7 +120,24 @@ impl Prober {
         let ca_files = probing.tls.ca_files.iter().flat_map(|f| f.certs.iter());
         let roots: Vec<_> = extra_roots.iter().chain(ca_files).cloned().collect();
         let prober = Prober::new(&probing.user_agent, &roots)?;
-        Ok(prober.with_source_address(probing.source_address))
+        Ok(prober
+            .with_source_address(probing.source_address)
+            .with_browser(&probing.browser))
+    }
+
+    /// Browser checks load their pages in `settings.executable` (none without it).
+    /// Chromium starts at the first load, not here.
+    pub fn with_browser(mut self, settings: &ProbingBrowser) -> Prober {
+        self.browser = settings
+            .executable
+            .clone()
+            .map(|path| browser::Browser::new(settings, path));
+        self
+    }
+
+    /// The Chromium of browser checks, if any (the benchmark reads its process).
+    pub fn chromium(&self) -> Option<&browser::Browser> {
+        self.browser.as_ref()
     }
 
     /// Probes leave from `source` (a local address) rather than the system's choice.
@@ -130,12 +156,31 @@ impl Prober {
         tcp::probe(self, spec, policy).await
     }
 
+    /// One page load in headless Chromium (docs/results.md, "Page loads"), bounded by
+    /// `policy.timeout`. `unknown` (`vantage`) when the prober has no browser.
+    pub async fn browser(&self, spec: &BrowserSpec, policy: &Policy) -> Outcome {
+        match &self.browser {
+            Some(b) => browser::probe(b, spec, policy).await,
+            None => Outcome {
+                duration: Duration::ZERO,
+                phases: Phases::default(),
+                status_code: None,
+                cert_expiry: None,
+                result: ResultKind::Unknown,
+                error: Some(ErrorKind::Vantage),
+                message: Some("no Chromium to load the page (probing.browser)".into()),
+                page: None,
+            },
+        }
+    }
+
     /// The dispatch point: runs the probe of a check's kind. `None` for `push` checks,
     /// which are not probed (they report to emcd).
     pub async fn run(&self, kind: &CheckKind, policy: &Policy) -> Option<Outcome> {
         match kind {
             CheckKind::Http(spec) => Some(self.http(spec, policy).await),
             CheckKind::Tcp(spec) => Some(self.tcp(spec, policy).await),
+            CheckKind::Browser(spec) => Some(self.browser(spec, policy).await),
             CheckKind::Push(_) => None,
         }
     }
@@ -193,6 +238,7 @@ impl Measured {
             result,
             error,
             message,
+            page: None,
         }
     }
 }

@@ -74,6 +74,7 @@ pub async fn restore(fleet: &Fleet, store: &Store, now: i64) -> Result<usize, St
 /// The live form of a stored result (no phases: they are not stored).
 pub(super) fn last_of(r: &StoredResult, cert_expiry: Option<i64>) -> LastResult {
     LastResult {
+        page: None,
         at: r.ts,
         result: r.result,
         error: r.error,

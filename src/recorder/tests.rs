@@ -30,6 +30,7 @@ fn config(dir: &std::path::Path) -> Arc<Config> {
 
 fn down() -> Outcome {
     Outcome {
+        page: None,
         duration: std::time::Duration::from_millis(20),
         phases: Phases::default(),
         status_code: Some(503),

@@ -76,6 +76,7 @@ impl Recorder {
                     .filter_map(|(_, l)| l.cert_expiry)
                     .min();
                 LastResult {
+                    page: None,
                     at: now,
                     result: v.result,
                     error: v.error,

@@ -136,7 +136,7 @@ fn policy(config: &Config) -> ScorePolicy {
                         checks; threshold: the lowest degraded_after of its checks (ms)",
         indicators: indicators::policy(),
         no_data: "a part (or an indicator group) without data scores 0 points",
-        not_scored: vec!["page-load figures of browser checks (not built yet)"],
+        not_scored: vec!["page-load figures of browser checks (measured, not scored yet)"],
         measurement: Policy::of(config),
     }
 }

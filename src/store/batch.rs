@@ -10,7 +10,7 @@ use sqlx::{Connection, Executor};
 use super::alerts::{self, DeliveryUpdate, Notification};
 use super::write_types::{Changes, CheckReg, Job, ResultRow};
 use super::StoreError;
-use super::{checks, connection, incidents, indicators, retention, rollups};
+use super::{checks, connection, incidents, indicators, page_loads, retention, rollups};
 
 /// Rows per multi-row INSERT statement (5 parameters each).
 const ROWS_PER_INSERT: usize = 100;
@@ -83,6 +83,9 @@ async fn write(
         }
         created.extend(alerts::write_alerts(&mut tx, &c.alerts).await?);
         connection::write(&mut tx, &c.connection).await?;
+        if let Some(p) = &c.page {
+            page_loads::write(&mut tx, p).await?;
+        }
     }
     tx.commit().await?;
     Ok(created)

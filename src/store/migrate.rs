@@ -18,6 +18,8 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (6, include_str!("migrations/0006_connection.sql")),
     (7, include_str!("migrations/0007_indicators.sql")),
     (8, include_str!("migrations/0008_agencies.sql")),
+    // 9 is taken by another branch; the lead renumbers on merge.
+    (10, include_str!("migrations/0010_page_loads.sql")),
 ];
 
 /// The schema version this emcd writes.

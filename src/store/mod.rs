@@ -15,6 +15,7 @@ pub mod indicators;
 mod integrity;
 pub mod lock;
 mod migrate;
+pub mod page_loads;
 mod pg;
 mod queries;
 mod read_only;

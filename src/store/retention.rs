@@ -17,9 +17,11 @@ pub struct Cutoffs {
 }
 
 /// What retention deletes beside raw results, for both engines (`?` placeholders):
-/// rollups, closed incidents and finished notifications older than their cutoffs.
-pub(super) fn old_rows(c: Cutoffs) -> [(&'static str, i64); 4] {
+/// rollups, closed incidents, finished notifications and page loads (kept as long as
+/// the daily rollups: reports read their monthly percentiles) older than their cutoffs.
+pub(super) fn old_rows(c: Cutoffs) -> [(&'static str, i64); 5] {
     [
+        ("DELETE FROM page_loads WHERE ts < ?", c.daily_from),
         ("DELETE FROM rollup_hourly WHERE hour < ?", c.hourly_from),
         ("DELETE FROM rollup_daily WHERE day_start < ?", c.daily_from),
         (

@@ -91,6 +91,17 @@ pub struct Changes {
     pub alerts: Vec<AlertWrite>,
     /// Systems whose standing under the connection mandate changed.
     pub connection: Vec<ConnectionChange>,
+    /// A browser check's figures of the page load of this result.
+    pub page: Option<PageLoad>,
+}
+
+/// One page load of a browser check, as `page_loads` keeps it.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct PageLoad {
+    pub check_id: i64,
+    /// Unix seconds (the result's).
+    pub ts: i64,
+    pub figures: crate::result::PageFigures,
 }
 
 impl Changes {
@@ -99,6 +110,7 @@ impl Changes {
             && self.cert_expiry.is_none()
             && self.alerts.is_empty()
             && self.connection.is_empty()
+            && self.page.is_none()
     }
 }
 

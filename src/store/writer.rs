@@ -27,8 +27,8 @@ use crate::sla::rollup::Rollup;
 
 pub use super::batch::register;
 pub use super::write_types::{
-    Changes, CheckReg, ConnectionChange, Incident, Job, Notify, Reopen, ResultRow, Settings,
-    StoreHealth, WriterMetrics, WriterReport, DEFAULT_MAX_HELD, MAX_BATCH, MAX_DELAY,
+    Changes, CheckReg, ConnectionChange, Incident, Job, Notify, PageLoad, Reopen, ResultRow,
+    Settings, StoreHealth, WriterMetrics, WriterReport, DEFAULT_MAX_HELD, MAX_BATCH, MAX_DELAY,
 };
 
 /// Cheap to clone; every recorder holds one. Dropping the last handle lets the writer

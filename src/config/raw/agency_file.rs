@@ -3,7 +3,7 @@
 
 use serde::Deserialize;
 
-use super::{Headers, PolicyRef, SloSection, Spanned, Text};
+use super::{BrowserSection, Headers, PolicyRef, SloSection, Spanned, Text};
 
 /// An agency file.
 #[derive(Debug, Deserialize)]
@@ -69,7 +69,7 @@ pub struct SystemSection {
     pub checks: Option<Vec<Spanned<CheckSection>>>,
 }
 
-/// A check: an `id`, exactly one of `http`, `tcp`, `push`, and optionally any key of
+/// A check: an `id`, exactly one of `http`, `tcp`, `push`, `browser`, and optionally any key of
 /// `defaults` to override it.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -100,7 +100,9 @@ pub struct CheckSection {
     pub tcp: Option<Spanned<TcpSection>>,
     /// Accept heartbeats pushed by the system to `POST /api/v1/push/{agency}/{system}/{check}`.
     pub push: Option<Spanned<PushSection>>,
-    /// What a successful HTTP response looks like (http checks only).
+    /// Load a page in headless Chromium and measure it (FCP, LCP, speed index, TBT).
+    pub browser: Option<Spanned<BrowserSection>>,
+    /// What a successful HTTP response (http checks) or page load (browser checks) looks like.
     pub expect: Option<Spanned<ExpectSection>>,
 }
 
@@ -254,8 +256,16 @@ pub struct ExpectSection {
     /// JSON body conditions.
     pub json: Option<Vec<Spanned<JsonSection>>>,
     /// A slower response is a failure (`degraded_after` only marks it degraded); `1ms`
-    /// to `1h`.
+    /// to `1h`. For a browser check, the end of the load event.
     pub max_response_time: Option<Text>,
+    /// Browser checks: First Contentful Paint above it is degraded. Default `3s`.
+    pub fcp: Option<Text>,
+    /// Browser checks: Largest Contentful Paint above it is degraded. Default `4s`.
+    pub lcp: Option<Text>,
+    /// Browser checks: the speed index substitute above it is degraded. Default `5.8s`.
+    pub speed_index: Option<Text>,
+    /// Browser checks: Total Blocking Time above it is degraded. Default `600ms`.
+    pub tbt: Option<Text>,
 }
 
 /// The value at `path` in the JSON body equals `equals`.

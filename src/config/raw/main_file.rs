@@ -5,7 +5,7 @@
 
 use serde::Deserialize;
 
-use super::{Headers, Spanned, Text};
+use super::{Headers, ProbingBrowserSection, Spanned, Text};
 
 /// The main file.
 #[derive(Debug, Default, Deserialize)]
@@ -116,6 +116,8 @@ pub struct ProbingSection {
     pub source_address: Option<Text>,
     /// TLS of every probe.
     pub tls: Option<Spanned<ProbingTlsSection>>,
+    /// The headless Chromium of browser checks.
+    pub browser: Option<Spanned<ProbingBrowserSection>>,
 }
 
 /// `probing.tls`.

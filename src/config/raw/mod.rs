@@ -6,6 +6,7 @@
 //! `${VAR}` works in any value. Nothing outside `config` sees these types.
 
 mod agency_file;
+mod browser;
 mod main_file;
 
 use std::fmt;
@@ -15,6 +16,7 @@ use serde::de::{Deserialize, Deserializer, MapAccess, Visitor};
 pub use serde_saphyr::Spanned;
 
 pub use agency_file::*;
+pub use browser::*;
 pub use main_file::*;
 
 /// A scalar as written (before `${VAR}` substitution), with its position.

@@ -85,6 +85,11 @@ pub const TIMEOUT: Bounds = Bounds::new("timeout", MS, HOUR);
 pub const DEGRADED_AFTER: Bounds = Bounds::new("degraded_after", MS, HOUR);
 /// `expect.max_response_time` of an http check.
 pub const MAX_RESPONSE_TIME: Bounds = Bounds::new("max_response_time", MS, HOUR);
+/// `expect.fcp`, `.lcp`, `.speed_index`, `.tbt` of a browser check.
+pub const FCP: Bounds = Bounds::new("fcp", MS, Duration::from_secs(600));
+pub const LCP: Bounds = Bounds::new("lcp", MS, Duration::from_secs(600));
+pub const SPEED_INDEX: Bounds = Bounds::new("speed_index", MS, Duration::from_secs(600));
+pub const TBT: Bounds = Bounds::new("tbt", MS, Duration::from_secs(600));
 /// `push.max_silence` of a push check.
 pub const MAX_SILENCE: Bounds = Bounds::new("max_silence", SECOND, DAYS_31);
 /// `connection.window`.

@@ -1,10 +1,11 @@
 //! Validates one check: its policy (inherited from `defaults`), exactly one probe kind
-//! (`http`, `tcp`, `push`) and, for http, its expectations.
+//! (`http`, `tcp`, `push`, `browser`) and, for http, its expectations (browser checks:
+//! `browser.rs`).
 
 use super::super::model::*;
 use super::super::raw::{self, Spanned};
 use super::super::scalar;
-use super::{headers, idx, policy, sub, tls, Ctx};
+use super::{browser, headers, idx, policy, sub, tls, Ctx};
 
 /// A check of system `system` of agency `agency` (both already valid ids, or `None`).
 pub fn check(
@@ -18,7 +19,10 @@ pub fn check(
     let id = ctx
         .required(raw.id.as_ref(), c.referenced, path, "id")
         .and_then(|t| ctx.parse(t, &sub(path, "id"), scalar::id));
-    let policy = policy::layer(ctx, raw.policy(), path, defaults);
+    let mut policy = policy::layer(ctx, raw.policy(), path, defaults);
+    if raw.browser.is_some() {
+        policy = browser::policy(ctx, raw.policy(), path, policy);
+    }
 
     let mut kinds = Vec::new();
     if raw.http.is_some() {
@@ -30,24 +34,37 @@ pub fn check(
     if raw.push.is_some() {
         kinds.push("push");
     }
+    if raw.browser.is_some() {
+        kinds.push("browser");
+    }
     if kinds.len() != 1 {
         let found = if kinds.is_empty() {
             "none".to_owned()
         } else {
             kinds.join(" and ")
         };
-        let message = format!("a check needs exactly one of `http`, `tcp`, `push`, found {found}");
+        let message =
+            format!("a check needs exactly one of `http`, `tcp`, `push`, `browser`, found {found}");
         ctx.error(c.referenced, path, message);
         return None;
     }
-    if let (Some(e), None) = (&raw.expect, &raw.http) {
+    if let (Some(e), None, None) = (&raw.expect, &raw.http, &raw.browser) {
         ctx.error(
             e.referenced,
             &sub(path, "expect"),
-            "`expect` applies to http checks only",
+            "`expect` applies to http and browser checks only",
         );
     }
-    let kind = if let Some(h) = &raw.http {
+    if let (Some(e), Some(_)) = (&raw.expect, &raw.http) {
+        for (key, at) in browser::browser_keys(&e.value) {
+            let message = format!("`expect.{key}` applies to browser checks only");
+            ctx.error(at, &sub(&sub(path, "expect"), key), message);
+        }
+    }
+    let kind = if let Some(b) = &raw.browser {
+        let expect = raw.expect.as_ref().map(|e| &e.value);
+        browser::check(ctx, b, expect, path).map(CheckKind::Browser)
+    } else if let Some(h) = &raw.http {
         http(ctx, h, raw.expect.as_ref().map(|e| &e.value), path).map(CheckKind::Http)
     } else if let Some(t) = &raw.tcp {
         tcp(ctx, t, &sub(path, "tcp")).map(CheckKind::Tcp)

@@ -9,7 +9,7 @@ use serde_saphyr::Location;
 use super::super::model::*;
 use super::super::raw::{self, MainFile, Spanned};
 use super::super::scalar;
-use super::{alerting, check, idx, policy, secret, sub, tls, Ctx};
+use super::{alerting, browser, check, idx, policy, secret, sub, tls, Ctx};
 
 /// Everything the main file defines.
 pub struct MainParts {
@@ -283,6 +283,7 @@ fn probing(ctx: &mut Ctx<'_>, s: Option<&raw::ProbingSection>) -> Probing {
                 "probing.tls.ca_files",
             ),
         },
+        browser: browser::probing(ctx, s.and_then(|s| s.browser.as_ref()).map(|b| &b.value)),
     }
 }
 

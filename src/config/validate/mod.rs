@@ -6,6 +6,7 @@
 
 mod agency;
 mod alerting;
+mod browser;
 mod check;
 mod lifecycle;
 mod main_file;
@@ -24,6 +25,7 @@ use super::raw::{Headers, Spanned, Text};
 use super::scalar::{self, Msg};
 
 pub use agency::agency_file;
+pub use browser::chromium_on_path;
 pub use main_file::{main_file, Include, MainParts};
 
 /// What validating one file needs, and the errors found in it.
@@ -36,6 +38,8 @@ pub struct Ctx<'a> {
     pub vantages: Vec<String>,
     /// `sla.timezone`: where an agency file's dates begin.
     pub timezone: chrono_tz::Tz,
+    /// Whether `probing.browser` found a Chromium (browser checks need one).
+    pub chromium: bool,
 }
 
 impl<'a> Ctx<'a> {
@@ -47,6 +51,7 @@ impl<'a> Ctx<'a> {
             errors: Vec::new(),
             vantages: Vec::new(),
             timezone: chrono_tz::UTC,
+            chromium: false,
         }
     }
 

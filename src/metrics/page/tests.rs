@@ -247,6 +247,7 @@ fn same_bytes_as_prometheus_client() {
         });
         let f = |k: usize| floats[(i + k) % floats.len()];
         live.last = Some(LastResult {
+            page: None,
             at: 1_700_000_000,
             result: [ResultKind::Up, ResultKind::Down][i % 2],
             error: (i % 2 == 1).then_some(ErrorKind::Connect),
@@ -326,6 +327,7 @@ fn a_follower_exports_only_its_own_probes() {
     let fleet = fleet();
     for c in &fleet.checks {
         c.live.lock().unwrap().last = Some(LastResult {
+            page: None,
             at: NOW,
             result: ResultKind::Up,
             error: None,

@@ -26,6 +26,8 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (5, include_str!("migrations/0005_connection.sql")),
     (6, include_str!("migrations/0006_indicators.sql")),
     (7, include_str!("migrations/0007_agencies.sql")),
+    // 8 is taken by another branch; the lead renumbers on merge.
+    (9, include_str!("migrations/0009_page_loads.sql")),
 ];
 
 /// The advisory lock key of migrations ("emcd" in ASCII).

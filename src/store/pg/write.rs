@@ -135,6 +135,9 @@ async fn write(
         }
         created.extend(write_alerts_pg(&mut tx, &c.alerts).await?);
         crate::store::connection::write_pg(&mut tx, &c.connection).await?;
+        if let Some(p) = &c.page {
+            crate::store::page_loads::write_pg(&mut tx, p).await?;
+        }
     }
     tx.commit().await?;
     Ok(created)

@@ -1,0 +1,17 @@
+-- emcd PostgreSQL schema v9: the figures of each page load of a browser check (SPEC 14,
+-- docs/storage.md): milliseconds from the start of navigation, the number of requests
+-- and the bytes transferred, at `ts` (unix seconds, the result's). One row per load that
+-- gave figures; reports read their percentiles per month, so rows are kept as long as
+-- the daily rollups (`storage.retention.daily`).
+CREATE TABLE page_loads (
+    check_id       bigint NOT NULL,
+    ts             bigint NOT NULL,
+    fcp_ms         bigint NOT NULL,
+    lcp_ms         bigint NOT NULL,
+    speed_index_ms bigint NOT NULL,
+    tbt_ms         bigint NOT NULL,
+    load_ms        bigint NOT NULL,
+    requests       bigint NOT NULL,
+    bytes          bigint NOT NULL
+);
+CREATE INDEX page_loads_by_check ON page_loads (check_id, ts);

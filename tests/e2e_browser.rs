@@ -1,0 +1,76 @@
+//! A browser check through the whole daemon (in process): headless Chromium
+//! (`/usr/bin/chromium`) loads a loopback page of known timing (`demo::web_pages`), and
+//! its figures show in `/metrics` (`probe_browser_seconds{metric}`), beside the check's
+//! last result in the API, and in the store's `page_loads` (with their p75).
+
+mod support;
+
+use std::time::Duration;
+
+use support::{ConfigDir, Running};
+use tokio::net::TcpListener;
+use tokio_util::sync::CancellationToken;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_browser_check_is_measured_stored_and_shown() {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let stop = CancellationToken::new();
+    let _stop = stop.clone().drop_guard();
+    tokio::spawn(emcd::demo::web_pages::serve(listener, stop));
+
+    let dir = ConfigDir::new("probing:\n  browser: {executable: /usr/bin/chromium}\n");
+    dir.agency(
+        "ha-noi",
+        &format!(
+            "agency: {{id: ha-noi, code: \"01\", name: Hà Nội, kind: city}}\n\
+             systems:\n  - id: cong\n    name: Cổng\n    kind: portal\n    checks:\n\
+             \x20     - id: trang-chu\n        interval: 1m\n\
+             \x20       browser: {{url: \"{base}/page/hero?delay=800\"}}\n"
+        ),
+    );
+    let daemon = Running::start(&dir).await;
+    let path = "/api/v1/checks/ha-noi/cong/trang-chu";
+    let check = daemon
+        .wait_json(path, "a page load", |v| !v["last_result"]["page"].is_null())
+        .await;
+    assert_eq!(check["kind"], "browser");
+    assert_eq!(check["last_result"]["result"], "up", "{check:#}");
+    let page = &check["last_result"]["page"];
+    let lcp = page["lcp_seconds"].as_f64().unwrap();
+    assert!((0.8..4.0).contains(&lcp), "{page:#}");
+    assert_eq!(check["config"]["browser"]["expect"]["lcp_seconds"], 4.0);
+    assert_eq!(check["config"]["browser"]["viewport"]["width"], 1366);
+
+    let metrics = daemon.fetch("/metrics").await.body;
+    for m in ["fcp", "lcp", "speed_index", "tbt"] {
+        let line = format!(
+            "probe_browser_seconds{{agency=\"ha-noi\",system=\"cong\",check=\"trang-chu\",vantage=\"local\",metric=\"{m}\"}} "
+        );
+        assert!(metrics.contains(&line), "{line} in /metrics");
+    }
+
+    // Committed with the result's batch (the writer flushes within a second).
+    let db = dir.dir.path().join("emcd.db");
+    let store = emcd::store::Store::open_read_only(&db).await.unwrap();
+    let loads = support::eventually(Duration::from_secs(10), "a stored page load", || {
+        let store = &store;
+        async move {
+            let l = store.page_loads(1, 0, i64::MAX).await.unwrap();
+            (!l.is_empty()).then_some(l)
+        }
+    })
+    .await;
+    assert!(loads[0].1.lcp >= Duration::from_millis(800), "{loads:?}");
+    let p75 = store.page_p75(1, 0, i64::MAX).await.unwrap().unwrap();
+    assert_eq!(p75.loads, loads.len());
+    // The month's p75 beside the check in the API.
+    let check = daemon.json(path).await;
+    let month = &check["page_p75"];
+    assert!(month["loads"].as_u64().unwrap() >= 1, "{month:#}");
+    assert!(
+        month["p75"]["lcp_seconds"].as_f64().unwrap() >= 0.8,
+        "{month:#}"
+    );
+    daemon.stop().await;
+}
