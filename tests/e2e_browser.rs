@@ -72,5 +72,52 @@ async fn a_browser_check_is_measured_stored_and_shown() {
         month["p75"]["lcp_seconds"].as_f64().unwrap() >= 0.8,
         "{month:#}"
     );
+
+    // The scorecard of the month scores the page loads by hand-checkable figures: each
+    // p75 against its threshold, min(1, threshold / p75), their mean; with no other
+    // check, the response-time part is max x that share.
+    let card = daemon.json("/api/v1/reports/scorecard").await;
+    let row = card["agencies"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["agency"] == "ha-noi")
+        .unwrap_or_else(|| panic!("{card:#}"));
+    let part = &row["page_load"]["checks"][0];
+    assert_eq!(part["check"], "cong/trang-chu", "{row:#}");
+    let stored = store.page_p75(1, 0, i64::MAX).await.unwrap().unwrap();
+    let thresholds = [3000.0, 4000.0, 5800.0, 600.0];
+    let mut want = 0.0;
+    for ((name, p75), t) in ["fcp", "lcp", "speed_index", "tbt"]
+        .iter()
+        .zip(stored.p75)
+        .zip(thresholds)
+    {
+        let p75_ms = p75.as_secs_f64() * 1000.0;
+        assert_eq!(part["p75_ms"][name].as_f64().unwrap(), p75_ms, "{name}");
+        assert_eq!(part["threshold_ms"][name].as_f64().unwrap(), t, "{name}");
+        want += if p75_ms <= 0.0 {
+            1.0
+        } else {
+            (t / p75_ms).min(1.0)
+        } / 4.0;
+    }
+    let share = row["page_load"]["share"].as_f64().unwrap();
+    assert!((share - want).abs() < 1e-9, "{share} != {want}");
+    let rt = &row["response_time"];
+    assert_eq!(
+        rt["value"],
+        serde_json::Value::Null,
+        "no check other than the browser's"
+    );
+    let max = rt["max"].as_f64().unwrap();
+    assert!(
+        (rt["points"].as_f64().unwrap() - max * want).abs() < 1e-9,
+        "{rt}"
+    );
+    assert!(card["policy"]["page_load"]
+        .as_str()
+        .unwrap()
+        .contains("p75"));
     daemon.stop().await;
 }

@@ -238,15 +238,26 @@ fn scorecard() -> Value {
         "weights": object(json!({"connection": points, "availability": points, "response_time": points, "indicators": points})),
         "grades": object(json!({"A": points, "B": points, "C": points, "D": points})),
         "rule": string(), "connection": string(), "availability": string(),
-        "response_time": string(), "no_data": string(),
+        "response_time": string(), "page_load": string(), "no_data": string(),
         "indicators": super::indicators::schema::scorecard_policy(),
         "not_scored": array(string()),
         "measurement": reference("ReportPolicy"),
+    }));
+    let ms = json!({"type": "number", "minimum": 0});
+    let figures_ms = object(json!({"fcp": ms, "lcp": ms, "speed_index": ms, "tbt": ms}));
+    let share = json!({"type": "number", "minimum": 0, "maximum": 1});
+    let page_load = object(json!({
+        "checks": array(object(json!({
+            "check": string(), "loads": count(),
+            "p75_ms": figures_ms, "threshold_ms": figures_ms, "share": share,
+        }))),
+        "share": share,
     }));
     let agency = object(json!({
         "rank": rank(), "league": one_of(&LEAGUES),
         "agency": string(), "name": string(), "kind": one_of(&AGENCY_KINDS),
         "connection": part, "availability": part, "response_time": part,
+        "page_load": nullable(page_load),
         "indicators": super::indicators::schema::scorecard_part(),
         "total": {"type": "number", "minimum": 0, "maximum": 100},
         "grade": one_of(&["A", "B", "C", "D", "E"]),

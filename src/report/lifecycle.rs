@@ -119,6 +119,16 @@ pub struct ListedCheck {
     pub full_id: String,
     pub slo: f64,
     pub degraded_after_ms: f64,
+    /// A browser check's thresholds (its durations are page loads, not responses).
+    pub page: Option<crate::config::PageExpect>,
+}
+
+/// A browser check's thresholds, `None` for the other kinds.
+pub fn page_expect(c: &crate::config::Check) -> Option<crate::config::PageExpect> {
+    match &c.kind {
+        crate::config::CheckKind::Browser(b) => Some(b.expect),
+        _ => None,
+    }
 }
 
 #[derive(Clone, Debug)]
@@ -175,6 +185,7 @@ pub fn listed(
                         full_id: c.full_id.as_str().to_owned(),
                         slo: c.policy.slo_availability,
                         degraded_after_ms: c.policy.degraded_after.as_secs_f64() * 1000.0,
+                        page: page_expect(c),
                     })
                     .collect(),
             })
@@ -218,6 +229,7 @@ pub fn listed(
                 full_id: f.to_owned(),
                 slo: policy.slo_availability,
                 degraded_after_ms: policy.degraded_after.as_secs_f64() * 1000.0,
+                page: None,
             };
             match systems.iter_mut().find(|s| s.id == system) {
                 Some(s) => s.checks.push(c),

@@ -10,6 +10,7 @@ pub mod format;
 pub mod indicators;
 pub mod last_month;
 pub mod lifecycle;
+pub mod page_part;
 pub mod scorecard;
 mod sla_report;
 
@@ -114,6 +115,9 @@ pub struct AgencyRow {
     /// Its lifecycle in the period (docs/results.md, "Agencies that merge"): a merger
     /// rolled into this line, its own merger or end, or its file removed.
     pub note: Option<String>,
+    /// p95 response time (ms) of its checks other than browser checks (whose durations
+    /// are page loads): what the scorecard's response-time part judges.
+    pub response_p95_ms: Option<f64>,
     #[serde(flatten)]
     pub figures: Figures,
 }

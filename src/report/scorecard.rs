@@ -1,11 +1,11 @@
 //! The scorecard (docs/results.md, "Scorecard"; policy `emcd-score-v1`): per agency,
 //! points for connection (the period's compliance), availability against the SLO, p95
-//! response time against `degraded_after` and the indicators it pushed (`indicators`),
+//! response time against `degraded_after` with its browser checks' page loads
+//! (`page_part`), and the indicators it pushed (`indicators`),
 //! each by the rule of the 2022 index (linear up to the full-score threshold, capped),
 //! weighted by `scoring.weights`; a total out of 100, a grade by `scoring.grades`, and
 //! the rank in its league. The report states every parameter and each part's value,
-//! threshold and points, so that an agency can check its score by hand. Page-load
-//! figures are not scored yet (`not_scored` says so).
+//! threshold and points, so that an agency can check its score by hand.
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -13,6 +13,7 @@ use serde::Serialize;
 
 use super::compliance::{compliance, Mode};
 use super::indicators::{self, IndicatorPolicy, IndicatorsPart};
+use super::page_part::PagePart;
 use super::{sla, Period, Policy};
 use crate::config::{Config, Weights};
 use crate::connection::league::{ranks, League};
@@ -33,6 +34,7 @@ pub struct ScorePolicy {
     pub connection: &'static str,
     pub availability: &'static str,
     pub response_time: &'static str,
+    pub page_load: &'static str,
     /// How the indicators part is scored: its groups, their shares and thresholds.
     pub indicators: IndicatorPolicy,
     pub no_data: &'static str,
@@ -76,6 +78,17 @@ impl Part {
     }
 }
 
+/// The response-time part: the p95 part alone, or with page loads in the period the
+/// mean of its share and the page-load share, times its max.
+fn response_time(p95: Part, page: Option<&PagePart>) -> Part {
+    let Some(page) = page else { return p95 };
+    let share = match p95.value {
+        Some(_) => (p95.points / f64::from(p95.max.max(1)) + page.share) / 2.0,
+        None => page.share,
+    };
+    Part::new(p95.value, p95.threshold, p95.max, share)
+}
+
 /// `a / b` capped at 1 (1 when `b` is not positive).
 fn ratio(a: f64, b: f64) -> f64 {
     if b > 0.0 {
@@ -95,6 +108,8 @@ pub struct ScoreRow {
     pub kind: &'static str,
     pub connection: Part,
     pub availability: Part,
+    /// Its browser checks' page loads, which share the response-time part's points.
+    pub page_load: Option<PagePart>,
     pub response_time: Part,
     pub indicators: IndicatorsPart,
     pub total: f64,
@@ -132,11 +147,20 @@ fn policy(config: &Config) -> ScorePolicy {
         availability: "value: availability over the period and the agency's checks \
                        (emcd-sla-v1); threshold: the highest slo.availability of its \
                        checks, as a ratio",
-        response_time: "value: p95 response time (ms) over the period and the agency's \
-                        checks; threshold: the lowest degraded_after of its checks (ms)",
+        response_time: "value: p95 response time (ms) over the period of the agency's \
+                        checks other than browser checks; threshold: the lowest \
+                        degraded_after of those checks (ms); with browser checks that \
+                        loaded pages in the period (page_load), points = max x the mean \
+                        of min(1, threshold / value) and the page-load share (max x the \
+                        page-load share without other checks' data)",
+        page_load: "per browser check, the p75 over the period of FCP, LCP, speed index \
+                    and TBT against the check's thresholds (expect.fcp, .lcp, \
+                    .speed_index, .tbt; the 2025 criteria by default), each \
+                    min(1, threshold / p75); the check's share is their mean, the \
+                    agency's the mean over its browser checks",
         indicators: indicators::policy(),
         no_data: "a part (or an indicator group) without data scores 0 points",
-        not_scored: vec!["page-load figures of browser checks (measured, not scored yet)"],
+        not_scored: Vec::new(),
         measurement: Policy::of(config),
     }
 }
@@ -166,14 +190,15 @@ pub async fn scorecard(
     for p in &pushed {
         pushed_by.entry(p.agency.as_str()).or_default().push(p);
     }
+    let page = super::page_part::pages(store, config, period).await?;
     let builtin_degraded = crate::config::builtin_policy().degraded_after;
     let mut rows: Vec<ScoreRow> = sla
         .agencies
         .iter()
         .map(|line| {
             let f = &line.figures;
-            // The lowest degraded_after of its checks; the built-in one for an agency
-            // whose file was removed.
+            // The lowest degraded_after of its checks other than browser checks; the
+            // built-in one for an agency whose file was removed.
             let degraded_after = config
                 .all_agencies()
                 .find(|a| a.id == line.agency)
@@ -181,6 +206,7 @@ pub async fn scorecard(
                     a.systems
                         .iter()
                         .flat_map(|s| &s.checks)
+                        .filter(|c| super::lifecycle::page_expect(c).is_none())
                         .map(|c| c.policy.degraded_after)
                         .collect()
                 })
@@ -195,7 +221,10 @@ pub async fn scorecard(
                     w.connection,
                 ),
                 Part::rate(f.availability, f.slo / 100.0, w.availability),
-                Part::limit(f.p95_ms, degraded_after, w.response_time),
+                response_time(
+                    Part::limit(line.response_p95_ms, degraded_after, w.response_time),
+                    page.get(&line.agency),
+                ),
             ];
             let rows = pushed_by
                 .get(line.agency.as_str())
@@ -211,6 +240,7 @@ pub async fn scorecard(
                 connection: parts[0],
                 availability: parts[1],
                 response_time: parts[2],
+                page_load: page.get(&line.agency).cloned(),
                 indicators,
                 total,
                 grade: config.scoring.grade(total),

@@ -43,6 +43,8 @@ fn incidents_in(all: &[(i64, i64, Option<i64>)], check: Option<i64>, from: i64, 
 #[derive(Default)]
 struct Sum {
     rollup: Rollup,
+    /// Of the checks other than browser checks.
+    responses: Rollup,
     incidents: i64,
     expected: f64,
     checks: usize,
@@ -52,6 +54,7 @@ struct Sum {
 impl Sum {
     fn add(&mut self, other: &Sum) {
         self.rollup.merge(&other.rollup);
+        self.responses.merge(&other.responses);
         self.incidents += other.incidents;
         self.expected += other.expected;
         self.checks += other.checks;
@@ -107,8 +110,14 @@ pub async fn sla(
             let mut sys = Sum::default();
             for c in &s.checks {
                 let id = ids.get(&c.full_id).copied();
+                let rollup: Rollup = id.and_then(|i| sums.get(&i)).cloned().unwrap_or_default();
                 let one = Sum {
-                    rollup: id.and_then(|i| sums.get(&i)).cloned().unwrap_or_default(),
+                    responses: if c.page.is_none() {
+                        rollup.clone()
+                    } else {
+                        Rollup::default()
+                    },
+                    rollup,
                     incidents: incidents_in(&all_incidents, id, part.from, part.to),
                     expected: span(part),
                     checks: 1,
@@ -143,8 +152,15 @@ pub async fn sla(
             let sums = parts.get(part).await?;
             for c in r.merged.systems.iter().flat_map(|s| &s.checks) {
                 let id = ids.get(c.full_id.as_str()).copied();
+                let rollup: Rollup = id.and_then(|i| sums.get(&i)).cloned().unwrap_or_default();
+                let browser = lifecycle::page_expect(c).is_some();
                 agency_sum.add(&Sum {
-                    rollup: id.and_then(|i| sums.get(&i)).cloned().unwrap_or_default(),
+                    responses: if browser {
+                        Rollup::default()
+                    } else {
+                        rollup.clone()
+                    },
+                    rollup,
                     incidents: incidents_in(&all_incidents, id, part.from, part.to),
                     expected: span(part),
                     checks: 1,
@@ -159,6 +175,7 @@ pub async fn sla(
             kind: super::compliance::kind_name(a.kind),
             checks: agency_sum.checks,
             note: (!notes.is_empty()).then(|| notes.join("; ")),
+            response_p95_ms: agency_sum.responses.hist.quantile(0.95),
             figures: figures(
                 &agency_sum.rollup,
                 agency_sum.incidents,

@@ -10,7 +10,7 @@ pub fn scorecard_csv(r: &Scorecard) -> String {
         "policy,period_from,period_to,league,rank,agency,name,kind,\
          connection,connection_threshold,connection_points,\
          availability,availability_threshold,availability_points,\
-         p95_ms,degraded_after_ms,response_time_points,\
+         p95_ms,degraded_after_ms,page_load_share,response_time_points,\
          indicator_months,on_time,on_time_points,online,online_points,\
          paid_online,paid_online_points,satisfaction,satisfaction_points,indicators_points,\
          total,grade,note\n",
@@ -27,11 +27,11 @@ pub fn scorecard_csv(r: &Scorecard) -> String {
             a.kind.to_owned(),
         ];
         for p in [&a.connection, &a.availability, &a.response_time] {
-            cells.extend([
-                opt(p.value, 6),
-                format!("{}", p.threshold),
-                format!("{:.2}", p.points),
-            ]);
+            cells.extend([opt(p.value, 6), format!("{}", p.threshold)]);
+            if std::ptr::eq(p, &a.response_time) {
+                cells.push(opt(a.page_load.as_ref().map(|p| p.share), 6));
+            }
+            cells.push(format!("{:.2}", p.points));
         }
         let i = &a.indicators;
         let months = i.pushed.as_ref().map(|p| p.months.join(" "));
