@@ -37,7 +37,7 @@ async fn v2_database_migrates_in_place_and_its_history_is_reported() {
         .fetch_one(&mut conn)
         .await
         .unwrap();
-    assert_eq!(version, 8, "migrated to the current schema");
+    assert_eq!(version, 9, "migrated to the current schema");
     assert_eq!(
         store.count_results().await.unwrap(),
         2 * 48 * 60,

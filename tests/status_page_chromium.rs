@@ -223,8 +223,14 @@ async fn chromium_renders_all_51_agencies_with_no_other_request() {
         let url = format!("http://{proxy}{path}");
         let dom = chromium(profile.path(), &["--dump-dom".into()], &url).await;
         loads += 1;
-        assert!(dom.contains(&format!("<html lang=\"{lang}\">")), "{path}: {dom:.2000}");
-        assert!(!dom.to_ascii_lowercase().contains("<script"), "{path} has a script");
+        assert!(
+            dom.contains(&format!("<html lang=\"{lang}\">")),
+            "{path}: {dom:.2000}"
+        );
+        assert!(
+            !dom.to_ascii_lowercase().contains("<script"),
+            "{path} has a script"
+        );
         let index = path.starts_with("/?");
         let wanted: &[&str] = match (*lang, index) {
             ("vi", true) => &[
@@ -264,17 +270,27 @@ async fn chromium_renders_all_51_agencies_with_no_other_request() {
             assert!(dom.contains(text), "{path}: missing {text:?} in\n{dom}");
         }
         if index {
-            let missing: Vec<&String> = names.iter().filter(|n| !dom.contains(n.as_str())).collect();
-            assert!(missing.is_empty(), "{path}: agencies missing from the page: {missing:?}");
+            let missing: Vec<&String> =
+                names.iter().filter(|n| !dom.contains(n.as_str())).collect();
+            assert!(
+                missing.is_empty(),
+                "{path}: agencies missing from the page: {missing:?}"
+            );
             assert_eq!(
                 dom.matches("<h3><span class=\"rank\">").count(),
                 51,
                 "{path}: one card per agency"
             );
             // Problems first: the failing agency's card comes before every league.
-            let problems = dom.find("class=\"agencies problems\"").expect("a problems list");
-            let card = dom[problems..].find(bad_name.as_str()).map(|i| i + problems);
-            let league = dom[problems..].find("<ol class=\"agencies\">").map(|i| i + problems);
+            let problems = dom
+                .find("class=\"agencies problems\"")
+                .expect("a problems list");
+            let card = dom[problems..]
+                .find(bad_name.as_str())
+                .map(|i| i + problems);
+            let league = dom[problems..]
+                .find("<ol class=\"agencies\">")
+                .map(|i| i + problems);
             assert!(
                 card.is_some() && card < league,
                 "{path}: {bad_name} is not listed among the problems first"
@@ -304,7 +320,11 @@ async fn chromium_renders_all_51_agencies_with_no_other_request() {
                 .unwrap_or_else(|e| panic!("no screenshot at {}: {e}", shot.display()));
             let (w, h) = png_size(&png);
             assert!(w >= width && h >= 1000, "{path}: screenshot is {w}x{h}");
-            assert!(png.len() > 20_000, "{path}: screenshot is only {} bytes", png.len());
+            assert!(
+                png.len() > 20_000,
+                "{path}: screenshot is only {} bytes",
+                png.len()
+            );
             eprintln!("screenshot: {}", shot.display());
         }
     }

@@ -94,6 +94,23 @@ pub fn starts_between(
         .collect()
 }
 
+/// The first window covering this check at `now`, of the config's (its name) or the
+/// ad-hoc ones (its id): the one test of maintenance for results and alerts alike.
+pub fn active_any<'a>(
+    windows: &'a [MaintenanceWindow],
+    adhoc: &'a [crate::store::maintenance::Window],
+    tz: Tz,
+    ids: (&str, &str, &str),
+    now: DateTime<Utc>,
+) -> Option<&'a str> {
+    active(windows, tz, ids, now).or_else(|| {
+        adhoc
+            .iter()
+            .find(|w| w.matches(ids.0, ids.1, ids.2) && w.covers(now.timestamp()))
+            .map(|w| w.id.as_str())
+    })
+}
+
 /// The latest start at or before `at`. Wall-clock times map to instants in order
 /// (`start_of` never goes backwards), so walking the schedule's wall-clock times
 /// backwards, the first one that starts at or before `at` is the latest.

@@ -14,6 +14,7 @@ mod incidents;
 pub mod indicators;
 mod integrity;
 pub mod lock;
+pub mod maintenance;
 mod migrate;
 mod pg;
 mod queries;

@@ -1,10 +1,11 @@
 //! What is going on, on the index and an agency's page (SPEC 12): open incidents (each
 //! check DOWN now, since when and why) and maintenance windows in progress or starting
-//! in the next 7 days. Reads the open incidents from the store once per page; the
-//! windows are the config's (`alert::maintenance`).
+//! in the next 7 days, the config's (`alert::maintenance`) and the ad-hoc ones declared
+//! over the API (`alert::adhoc`). Reads the open incidents from the store once per page.
 
 use std::collections::HashMap;
 use std::fmt::Write;
+use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 
@@ -14,6 +15,7 @@ use super::words;
 use crate::alert::maintenance;
 use crate::api::snapshot::{AgencyView, Snapshot};
 use crate::check::state::CheckStatus;
+use crate::store::maintenance::Window;
 
 /// How far ahead planned maintenance is listed.
 pub const AHEAD: i64 = 7 * 86_400;
@@ -23,24 +25,25 @@ pub const AHEAD: i64 = 7 * 86_400;
 pub struct Going {
     /// When each open incident started, by check database id.
     pub incidents: HashMap<i64, i64>,
+    /// The ad-hoc maintenance windows in force.
+    pub adhoc: Arc<Vec<Window>>,
 }
 
 impl Going {
     /// Reads the open incidents; logs and shows none when the store cannot be read.
-    pub async fn read(store: &crate::store::Store, now: i64) -> Going {
-        match store.incidents(now, now + 1).await {
-            Ok(rows) => Going {
-                incidents: rows
-                    .into_iter()
-                    .filter(|(_, _, end)| end.is_none())
-                    .map(|(check, start, _)| (check, start))
-                    .collect(),
-            },
+    pub async fn read(store: &crate::store::Store, now: i64, adhoc: Arc<Vec<Window>>) -> Going {
+        let incidents = match store.incidents(now, now + 1).await {
+            Ok(rows) => rows
+                .into_iter()
+                .filter(|(_, _, end)| end.is_none())
+                .map(|(check, start, _)| (check, start))
+                .collect(),
             Err(e) => {
                 tracing::error!(error = %e, "reading open incidents for the status page");
-                Going::default()
+                HashMap::new()
             }
-        }
+        };
+        Going { incidents, adhoc }
     }
 }
 
@@ -123,26 +126,45 @@ pub fn render(
     let _ = write!(out, "<h2>{}</h2>\n", t(lang, "going.maintenance"));
     let now = DateTime::<Utc>::from_timestamp(snap.now, 0).unwrap_or_default();
     let ahead = DateTime::<Utc>::from_timestamp(snap.now + AHEAD, 0).unwrap_or_default();
-    let mut windows = Vec::new();
+    // (in progress, start, end, name, scope)
+    let mut windows: Vec<(bool, i64, i64, String, String)> = Vec::new();
+    let concerned = |m: &dyn Fn(&str, &str, &str) -> bool| {
+        agencies.iter().any(|a| {
+            a.systems
+                .iter()
+                .any(|s| s.checks.iter().any(|c| m(&a.id, &s.id, &c.runtime.check)))
+        })
+    };
     for w in &config.maintenance {
-        let concerned = agencies.iter().any(|a| {
-            a.systems.iter().any(|s| {
-                s.checks
-                    .iter()
-                    .any(|c| w.matcher.matches(None, &a.id, &s.id, &c.runtime.check))
-            })
-        });
-        if !concerned {
+        if !concerned(&|a, s, c| w.matcher.matches(None, a, s, c)) {
             continue;
         }
+        let lists = [&w.matcher.agency, &w.matcher.system, &w.matcher.check];
+        let scope = scope(lang, snap, lists);
         if let Some(r) = maintenance::window_at(&w.schedule, w.duration, tz, now) {
-            windows.push((true, r, w));
+            let (start, end) = (r.start.timestamp(), r.end.timestamp());
+            windows.push((true, start, end, w.name.clone(), scope.clone()));
         }
         for r in maintenance::starts_between(&w.schedule, w.duration, tz, (now, ahead), 3) {
-            windows.push((false, r, w));
+            let (start, end) = (r.start.timestamp(), r.end.timestamp());
+            windows.push((false, start, end, w.name.clone(), scope.clone()));
         }
     }
-    windows.sort_by_key(|(_, r, _)| r.start);
+    for w in going.adhoc.iter() {
+        let soon = w.starts_at <= snap.now + AHEAD && w.end() > snap.now;
+        if !soon || !concerned(&|a, s, c| w.matches(a, s, c)) {
+            continue;
+        }
+        let scope = scope(lang, snap, [&w.agency, &w.system, &w.check]);
+        windows.push((
+            w.covers(snap.now),
+            w.starts_at,
+            w.end(),
+            w.reason.clone(),
+            scope,
+        ));
+    }
+    windows.sort_by_key(|w| w.1);
     if windows.is_empty() {
         let _ = writeln!(
             out,
@@ -151,8 +173,7 @@ pub fn render(
         );
     } else {
         out.push_str("<ul class=\"events\">\n");
-        for (current, r, w) in windows {
-            let (start, end) = (r.start.timestamp(), r.end.timestamp());
+        for (current, start, end, name, scope) in windows {
             let when = if current {
                 tf(lang, "going.in_progress", &[&date_minute(lang, end, tz)])
             } else {
@@ -162,16 +183,15 @@ pub fn render(
                     &[&date_minute(lang, start, tz), &date_minute(lang, end, tz)],
                 )
             };
-            let scope = scope(lang, snap, &w.matcher);
+            let badge = if current {
+                t(lang, "state.maintenance")
+            } else {
+                t(lang, "going.planned_badge")
+            };
             let _ = writeln!(
                 out,
-                "<li><span class=\"badge maintenance\">{}</span> {}: {} ({})</li>",
-                if current {
-                    t(lang, "state.maintenance")
-                } else {
-                    t(lang, "going.planned_badge")
-                },
-                esc(&w.name),
+                "<li><span class=\"badge maintenance\">{badge}</span> {}: {} ({})</li>",
+                esc(&name),
                 esc(&when),
                 esc(&scope),
             );
@@ -181,17 +201,17 @@ pub fn render(
     out.push_str("</section>\n");
 }
 
-/// What a window covers, in words: the agencies' names, systems and checks it lists.
-fn scope(lang: Lang, snap: &Snapshot, m: &crate::config::Matcher) -> String {
-    if m.agency.is_empty() && m.system.is_empty() && m.check.is_empty() {
+/// What a window covers, in words: the agencies' names, and the systems and checks
+/// it lists (`[agency, system, check]` ids; all empty: every system).
+fn scope(lang: Lang, snap: &Snapshot, [agency, system, check]: [&Vec<String>; 3]) -> String {
+    if agency.is_empty() && system.is_empty() && check.is_empty() {
         return t(lang, "going.scope_all").to_owned();
     }
-    let mut parts: Vec<String> = m
-        .agency
+    let mut parts: Vec<String> = agency
         .iter()
         .map(|id| snap.agency(id).map_or(id.clone(), |a| a.name.clone()))
         .collect();
-    parts.extend(m.system.iter().cloned());
-    parts.extend(m.check.iter().cloned());
+    parts.extend(system.iter().cloned());
+    parts.extend(check.iter().cloned());
     parts.join(", ")
 }

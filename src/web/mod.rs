@@ -84,7 +84,7 @@ pub async fn handle(app: &AppState, req: Request<Incoming>) -> Response<Body> {
                 None
             }
         };
-        let going = going_on::Going::read(&app.store, now).await;
+        let going = going_on::Going::read(&app.store, now, app.recorder.adhoc().current()).await;
         let page = index::render(
             &shell,
             &snap,
@@ -111,7 +111,7 @@ pub async fn handle(app: &AppState, req: Request<Incoming>) -> Response<Body> {
             None
         }
     };
-    let going = going_on::Going::read(&app.store, now).await;
+    let going = going_on::Going::read(&app.store, now, app.recorder.adhoc().current()).await;
     let page = agency::render(&shell, &snap, a, &days, history.as_ref(), &going);
     html_response(StatusCode::OK, lang, impaired(app, &shell, page))
 }
