@@ -203,7 +203,16 @@ pub fn document(fleet: &Fleet) -> Value {
         },
     });
     push_op["security"] = json!([{"bearer": []}]);
+    let (maintenance, maintenance_one) =
+        super::maintenance::schema::paths(ex.agency, crate::util::unix_now());
+    let lang = json!({"name": "lang", "in": "query", "required": false,
+        "description": "The page's language; without it Accept-Language, then server.language",
+        "schema": {"type": "string", "enum": ["vi", "en"]}, "example": "vi"});
+    let mut agency_page = agency();
+    agency_page.push(lang.clone());
     let paths = json!({
+        "/api/v1/maintenance": maintenance,
+        "/api/v1/maintenance/{id}": maintenance_one,
         "/healthz": get("Liveness", vec![], json!({"200": plain("The process runs")})),
         "/readyz": get("Readiness", vec![], json!({
             "200": plain("Config loaded, store open, scheduler running"),
@@ -284,8 +293,8 @@ pub fn document(fleet: &Fleet) -> Value {
             "description": "OpenAPI 3.0 document",
             "content": {"application/json": {"schema": {"type": "object"}}},
         }})),
-        "/": get("Status page: every agency", vec![], json!({"200": html("Status page")})),
-        "/agencies/{agency}": get("Status page of one agency", agency(), json!({
+        "/": get("Status page: every agency, the problems first (Vietnamese or English)", vec![lang], json!({"200": html("Status page")})),
+        "/agencies/{agency}": get("Status page of one agency (Vietnamese or English)", agency_page, json!({
             "200": html("The agency's systems, checks and 90 daily availability bars"),
             "404": html("Unknown agency"),
         })),

@@ -5,6 +5,8 @@
 //! treat it as a config window from then on), and logged with who and when. Bad input
 //! is a 400 naming the field and quoting the value.
 
+pub mod schema;
+
 use http::{Method, Request, Response, StatusCode};
 use hyper::body::Incoming;
 use serde::Deserialize;
