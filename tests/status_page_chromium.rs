@@ -258,12 +258,19 @@ async fn chromium_renders_all_51_agencies_with_no_other_request() {
                 "gián đoạn từ ",
                 "Tỷ lệ khả dụng theo ngày, 90 ngày gần nhất",
                 "dữ liệu",
+                // The pictures, with their figures in their titles.
+                "<svg class=\"chart\"",
+                "<title>Thời gian phản hồi 24 giờ qua: p50 ",
+                "<h2>Tỷ lệ khả dụng 30 ngày qua</h2>",
+                "<title>30 ngày qua: khả dụng ",
             ],
             _ => &[
                 ">down</span>",
                 "<p class=\"why\">The server answered HTTP 503</p>",
                 "down since ",
                 "Daily availability, last 90 days",
+                "<title>Response time, last 24 hours: p50 ",
+                "<h2>Availability, last 30 days</h2>",
             ],
         };
         for text in wanted {

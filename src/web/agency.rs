@@ -8,6 +8,7 @@ use std::fmt::Write;
 use chrono_tz::Tz;
 
 use super::bars::{self, Day};
+use super::chart;
 use super::going_on::{self, Going};
 use super::history::History;
 use super::html::{esc, page, Shell};
@@ -66,6 +67,7 @@ pub fn render(
             ]
         )),
     );
+    availability(&mut body, lang, a, days, history, config);
     going_on::render(&mut body, lang, snap, Some(a), going);
     if history.is_none() {
         let _ = writeln!(
@@ -86,6 +88,48 @@ pub fn render(
         system_card(&mut body, &ctx, system);
     }
     page(shell, &a.name, &body)
+}
+
+/// Days in the agency's availability picture.
+const AGENCY_DAYS: usize = 30;
+
+/// The agency's availability over the last 30 days, all its checks together, with the
+/// strictest SLO of its checks for the colours.
+fn availability(
+    out: &mut String,
+    lang: Lang,
+    a: &AgencyView,
+    days: &[Day],
+    history: Option<&History>,
+    config: &crate::config::Config,
+) {
+    let Some(h) = history else {
+        return;
+    };
+    let days = &days[days.len().saturating_sub(AGENCY_DAYS)..];
+    let mut sum = vec![Seconds::default(); days.len()];
+    let mut slo: f64 = 0.0;
+    for c in a.systems.iter().flat_map(|s| &s.checks) {
+        let rt = &c.runtime;
+        let empty = Vec::new();
+        let results = h.raw.get(&rt.db_id).unwrap_or(&empty);
+        let rolled = |day: i64| h.daily.get(&(rt.db_id, day)).copied();
+        for (total, s) in sum
+            .iter_mut()
+            .zip(bars::daily(results, cap(rt), days, rolled))
+        {
+            total.add(s);
+        }
+        slo = slo.max(rt.config.policy.slo_availability);
+    }
+    out.push_str("<section class=\"card\">\n");
+    let _ = write!(
+        out,
+        "<h2>{}</h2>",
+        tf(lang, "chart.avail_heading", &[&AGENCY_DAYS.to_string()])
+    );
+    chart::availability_days(out, lang, days, &sum, slo, config.sla.exclude_maintenance);
+    out.push_str("</section>\n");
 }
 
 fn system_card(out: &mut String, ctx: &Ctx<'_>, s: &SystemView) {
@@ -151,6 +195,9 @@ fn check_block(out: &mut String, ctx: &Ctx<'_>, c: &CheckView) {
     let rolled = |day: i64| history.and_then(|h| h.daily.get(&(rt.db_id, day)).copied());
     let secs: Vec<Seconds> = bars::daily(results, cap(rt), ctx.days, rolled);
     let slo = rt.config.policy.slo_availability;
+    if let Some(hours) = history.and_then(|h| h.hours.get(&rt.db_id)) {
+        chart::response_times(out, lang, ctx.tz, hours, rt.db_id);
+    }
     bars::render(out, lang, ctx.days, &secs, slo, ctx.exclude);
     let _ = writeln!(
         out,

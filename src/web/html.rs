@@ -54,7 +54,7 @@ a{color:#0b57d0}\
 .axis{display:flex;justify-content:space-between}\
 footer{color:var(--muted);font-size:.8rem;padding:1rem}\
 .notice{border:2px solid var(--bad);padding:.5rem .75rem;margin:0 0 1rem}\
-svg.chart{width:100%;height:auto;max-height:9rem;display:block;margin:.35rem 0 0}\
+svg.chart{width:100%;height:5rem;display:block;margin:.35rem 0 0;border:1px solid var(--line)}\
 @media (max-width:40rem){main{padding:.5rem}h1{font-size:1.25rem}.bars{height:1.5rem}}\
 ";
 

@@ -8,10 +8,12 @@
 //! Map: `i18n` (the two catalogues and the formats of numbers, dates and plurals),
 //! `html` (escaping, page shell with the language switch, and CSS), `words` (states,
 //! alerts and reasons in words), `index` (`/`), `agency` (one agency), `bars` (the 90
-//! daily availability bars), `going_on` (open incidents and maintenance).
+//! daily availability bars), `chart` (the SVG pictures), `history` (what an agency's
+//! page reads from the store), `going_on` (open incidents and maintenance).
 
 mod agency;
 mod bars;
+mod chart;
 mod csp;
 mod going_on;
 mod history;
@@ -104,7 +106,16 @@ pub async fn handle(app: &AppState, req: Request<Incoming>) -> Response<Body> {
         .unwrap_or(0);
     let (days, from) = history::range(snap.now, snap.fleet.config.sla.timezone, max_cap);
     let ids: Vec<i64> = checks.iter().map(|c| c.runtime.db_id).collect();
-    let history = match history::history(&app.store, &ids, &days, from, snap.now, max_cap).await {
+    let intervals: Vec<(i64, i64)> = checks
+        .iter()
+        .map(|c| (c.runtime.db_id, crate::api::cap(&c.runtime) / 2))
+        .collect();
+    let read = async {
+        let mut h = history::history(&app.store, &ids, &days, from, snap.now, max_cap).await?;
+        h.hours = history::hours(&app.store, &intervals, snap.now).await?;
+        Ok::<_, crate::store::StoreError>(h)
+    };
+    let history = match read.await {
         Ok(h) => Some(h),
         Err(e) => {
             tracing::error!(error = %e, agency = id, "reading results for the status page");
