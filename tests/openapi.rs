@@ -149,6 +149,8 @@ async fn document_lists_every_route_and_answers_conform() {
             "/api/v1/reports/scorecard",
             "/api/v1/reports/sla",
             "/api/v1/status",
+            "/badge/{agency}.svg",
+            "/badge/{agency}/{system}.svg",
             "/healthz",
             "/metrics",
             "/readyz",

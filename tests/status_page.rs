@@ -270,3 +270,91 @@ async fn agency_page_shows_systems_checks_and_daily_bars() {
     );
     f.daemon.stop().await;
 }
+
+/// Whether `svg` is well-formed as far as tags go: one root `<svg>`, every tag
+/// closed in order, attributes quoted.
+fn well_formed_svg(svg: &str) -> bool {
+    if !svg.starts_with("<svg xmlns=\"http://www.w3.org/2000/svg\"") {
+        return false;
+    }
+    let mut open: Vec<&str> = Vec::new();
+    for tag in svg.split('<').skip(1) {
+        let Some(end) = tag.find('>') else {
+            return false;
+        };
+        let tag = &tag[..end];
+        if tag.matches('"').count() % 2 != 0 {
+            return false;
+        }
+        if let Some(name) = tag.strip_prefix('/') {
+            if open.pop() != Some(name) {
+                return false;
+            }
+        } else if !tag.ends_with('/') {
+            open.push(tag.split_whitespace().next().unwrap_or_default());
+        }
+    }
+    open.is_empty() && svg.trim_end().ends_with("</svg>")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn badges_are_svg_with_state_availability_and_etag() {
+    let f = fixture::start().await;
+    let d = &f.daemon;
+    d.wait_json(
+        "/api/v1/checks/bo-tu-phap/ho-tich/bad",
+        "bad went down",
+        |v| v["state"]["status"] == "down",
+    )
+    .await;
+    for (path, want) in [
+        // The seeded history of the heartbeat check is days long: a 30-day figure.
+        ("/badge/bo-tu-phap.svg", "Bộ Tư pháp: Có sự cố · "),
+        (
+            "/badge/bo-tu-phap/ho-tich.svg",
+            "Hệ thống đăng ký hộ tịch: Gián đoạn",
+        ),
+        ("/badge/ha-noi/cong-dvc.svg?lang=en", "Cổng dịch vụ công: up"),
+    ] {
+        let r = d.fetch(path).await;
+        assert_eq!(r.status, 200, "{path}: {}", r.body);
+        assert_eq!(
+            r.header("content-type"),
+            Some("image/svg+xml; charset=utf-8"),
+            "{path}"
+        );
+        assert_eq!(r.header("cache-control"), Some("max-age=60"), "{path}");
+        assert!(
+            well_formed_svg(&r.body),
+            "{path}: not well-formed:\n{}",
+            r.body
+        );
+        assert!(
+            r.body.contains(&format!("<title>{want}")),
+            "{path}: {}",
+            r.body
+        );
+        let etag = r.header("etag").expect("an ETag").to_owned();
+        assert!(etag.starts_with('"') && etag.ends_with('"'), "{etag}");
+        let again = d
+            .send("GET", path, &[("if-none-match", &etag)], b"")
+            .await
+            .unwrap();
+        assert_eq!(again.status, 304, "{path}");
+        assert!(again.body.is_empty(), "{path}");
+        assert_eq!(again.header("etag"), Some(etag.as_str()), "{path}");
+        let other = d
+            .send("GET", path, &[("if-none-match", "\"other\"")], b"")
+            .await
+            .unwrap();
+        assert_eq!(other.status, 200, "{path}");
+    }
+    for path in [
+        "/badge/khong-co.svg",
+        "/badge/bo-tu-phap/khong-co.svg",
+        "/badge/bo-tu-phap",
+    ] {
+        assert_eq!(d.fetch(path).await.status, 404, "{path}");
+    }
+    f.daemon.stop().await;
+}

@@ -20,6 +20,9 @@ pub(super) async fn route(app: &AppState, req: Request<Incoming>) -> Response<Bo
     if path == "/" || path.starts_with("/agencies/") {
         return crate::web::handle(app, req).await;
     }
+    if path.starts_with("/badge/") {
+        return crate::web::badge(app, req).await;
+    }
     let known = matches!(path, "/healthz" | "/readyz" | "/metrics");
     if known && req.method() != Method::GET && req.method() != Method::HEAD {
         return crate::reply::method_not_allowed(

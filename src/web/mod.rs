@@ -12,6 +12,7 @@
 //! page reads from the store), `going_on` (open incidents and maintenance).
 
 mod agency;
+mod badge;
 mod bars;
 mod chart;
 mod csp;
@@ -32,6 +33,7 @@ use crate::api::AppState;
 use crate::reply::Body;
 use crate::util::unix_now;
 
+pub use badge::handle as badge;
 pub use html::esc;
 
 pub async fn handle(app: &AppState, req: Request<Incoming>) -> Response<Body> {

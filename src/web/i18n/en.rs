@@ -118,4 +118,7 @@ pub const MESSAGES: &[(&str, &str)] = &[
     ("chart.avail", "last {0} days: {1} available"),
     ("chart.day", "{0}: {1} available"),
     ("chart.avail_heading", "Availability, last {0} days"),
+    ("badge.attention", "needs attention"),
+    ("badge.problem", "problem"),
+    ("badge.days", "30 days"),
 ];

@@ -112,6 +112,7 @@ mod tests {
             include_str!("../words.rs"),
             include_str!("../going_on.rs"),
             include_str!("../chart.rs"),
+            include_str!("../badge.rs"),
             include_str!("format.rs"),
         ];
         let known = keys(Lang::Vi);

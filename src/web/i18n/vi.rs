@@ -118,4 +118,7 @@ pub const MESSAGES: &[(&str, &str)] = &[
     ("chart.avail", "{0} ngày qua: khả dụng {1}"),
     ("chart.day", "{0}: khả dụng {1}"),
     ("chart.avail_heading", "Tỷ lệ khả dụng {0} ngày qua"),
+    ("badge.attention", "Cần chú ý"),
+    ("badge.problem", "Có sự cố"),
+    ("badge.days", "30 ngày"),
 ];
