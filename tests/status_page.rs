@@ -314,7 +314,10 @@ async fn badges_are_svg_with_state_availability_and_etag() {
             "/badge/bo-tu-phap/ho-tich.svg",
             "Hệ thống đăng ký hộ tịch: Gián đoạn",
         ),
-        ("/badge/ha-noi/cong-dvc.svg?lang=en", "Cổng dịch vụ công: up"),
+        (
+            "/badge/ha-noi/cong-dvc.svg?lang=en",
+            "Cổng dịch vụ công: up",
+        ),
     ] {
         let r = d.fetch(path).await;
         assert_eq!(r.status, 200, "{path}: {}", r.body);

@@ -11,16 +11,12 @@ use crate::reply::{error, json, Body};
 /// `server.admin_token`.
 pub const ADMIN: &str = "admin";
 
-/// Checks `Authorization: Bearer <server.admin_token>` in constant time; the answer to
-/// send otherwise (403 with `disabled` when no admin token is configured, 401).
-pub fn authorize<B>(
-    app: &AppState,
-    req: &Request<B>,
-    disabled: &str,
-) -> Result<(), Response<Body>> {
+/// Checks `Authorization: Bearer <server.admin_token>` in constant time; `None` when it
+/// holds, else the answer to send (403 with `disabled` when no admin token is configured, 401).
+pub fn authorize<B>(app: &AppState, req: &Request<B>, disabled: &str) -> Option<Response<Body>> {
     let fleet = app.fleet.current();
     let Some(expected) = &fleet.config.server.admin_token else {
-        return Err(error(StatusCode::FORBIDDEN, "admin_disabled", disabled));
+        return Some(error(StatusCode::FORBIDDEN, "admin_disabled", disabled));
     };
     let given = req
         .headers()
@@ -28,13 +24,13 @@ pub fn authorize<B>(
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.strip_prefix("Bearer "));
     if !given.is_some_and(|g| crate::token::equal(g.as_bytes(), expected.0.as_bytes())) {
-        return Err(error(
+        return Some(error(
             StatusCode::UNAUTHORIZED,
             "unauthorized",
             "missing or wrong admin bearer token",
         ));
     }
-    Ok(())
+    None
 }
 
 /// `POST /-/reload`, with `Authorization: Bearer <server.admin_token>`.
@@ -42,7 +38,7 @@ pub async fn reload(app: &AppState, req: Request<Incoming>) -> Response<Body> {
     if req.method() != Method::POST {
         return crate::reply::method_not_allowed("POST", "use POST /-/reload");
     }
-    if let Err(answer) = authorize(
+    if let Some(answer) = authorize(
         app,
         &req,
         "reload over HTTP needs server.admin_token in the config; send SIGHUP instead",

@@ -123,7 +123,7 @@ pub fn render(
         }
         out.push_str("</ul>\n");
     }
-    let _ = write!(out, "<h2>{}</h2>\n", t(lang, "going.maintenance"));
+    let _ = writeln!(out, "<h2>{}</h2>", t(lang, "going.maintenance"));
     let now = DateTime::<Utc>::from_timestamp(snap.now, 0).unwrap_or_default();
     let ahead = DateTime::<Utc>::from_timestamp(snap.now + AHEAD, 0).unwrap_or_default();
     // (in progress, start, end, name, scope)

@@ -124,7 +124,7 @@ pub fn render(
         let _ = writeln!(
             body,
             "<p class=\"muted\">{}</p>",
-            esc(&tf(lang, "index.ranks_grades", &[month, &c.policy.name]))
+            esc(&tf(lang, "index.ranks_grades", &[month, c.policy.name]))
         );
     } else {
         let _ = writeln!(body, "<p class=\"muted\">{}</p>", t(lang, "index.ranks"));

@@ -105,7 +105,7 @@ fn bad(message: String) -> Response<Body> {
 }
 
 async fn declare(app: &AppState, req: Request<Incoming>) -> Response<Body> {
-    if let Err(answer) = authorize(app, &req, DISABLED) {
+    if let Some(answer) = authorize(app, &req, DISABLED) {
         return answer;
     }
     let raw = match super::push::read_body(req).await {
@@ -229,7 +229,7 @@ fn new_id() -> String {
 }
 
 async fn end(app: &AppState, req: Request<Incoming>, id: &str) -> Response<Body> {
-    if let Err(answer) = authorize(app, &req, DISABLED) {
+    if let Some(answer) = authorize(app, &req, DISABLED) {
         return answer;
     }
     let now = unix_now();
