@@ -262,7 +262,8 @@ async fn chromium_renders_all_51_agencies_with_no_other_request() {
                 "<svg class=\"chart\"",
                 "<title>Thời gian phản hồi 24 giờ qua: p50 ",
                 "<h2>Tỷ lệ khả dụng 30 ngày qua</h2>",
-                "<title>30 ngày qua: khả dụng ",
+                // Minutes of data: no 30-day percentage yet.
+                "<title>30 ngày: chưa đủ dữ liệu để tính (cần ít nhất 1 giờ)</title>",
             ],
             _ => &[
                 ">down</span>",

@@ -143,13 +143,21 @@ pub fn availability_days(
     for s in secs {
         total.add(*s);
     }
+    let n = days.len().to_string();
+    // As for a check's window: no percentage below the minimum coverage.
+    let enough = total.covered() >= super::agency::MIN_COVERAGE;
     let figure = match total.availability(exclude) {
-        Some(r) => tf(
-            lang,
-            "chart.avail",
-            &[&days.len().to_string(), &percent(lang, r)],
+        Some(r) if enough => tf(lang, "chart.avail", &[&n, &percent(lang, r)]),
+        Some(_) => format!(
+            "{}: {}",
+            tf(lang, "window.days", &[&n]),
+            tf(
+                lang,
+                "window.too_little",
+                &[&span(lang, super::agency::MIN_COVERAGE as i64)]
+            )
         ),
-        None => tf(lang, "window.no_data", &[&days.len().to_string()]),
+        None => tf(lang, "window.no_data", &[&n]),
     };
     let width = STEP * days.len() as f64;
     let _ = write!(
@@ -163,7 +171,7 @@ pub fn availability_days(
         let x = STEP * i as f64 + 1.0;
         let (h, colour, label) = match s.availability(exclude) {
             None => (
-                HEIGHT,
+                2.0,
                 "#d8dee4",
                 tf(lang, "bars.no_data", &[&day(lang, d.date)]),
             ),
