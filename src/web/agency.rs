@@ -7,7 +7,7 @@ use std::fmt::Write;
 
 use chrono_tz::Tz;
 
-use super::bars::{self, Day};
+use super::bars::{self, Day, MIN_COVERAGE};
 use super::chart;
 use super::going_on::{self, Going};
 use super::history::History;
@@ -19,10 +19,6 @@ use crate::api::cap;
 use crate::api::snapshot::{system_kind, AgencyView, CheckView, Snapshot, SystemView};
 use crate::fleet::LastResult;
 use crate::sla::seconds::Seconds;
-
-/// Below this much measured time a window shows no percentage: one hour of data
-/// says too little about 90 days (docs/api.md, "The status page").
-pub const MIN_COVERAGE: f64 = 3600.0;
 
 /// What every check block needs besides the check.
 struct Ctx<'a> {

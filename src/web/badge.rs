@@ -154,7 +154,7 @@ fn availability(
             total.add(s);
         }
     }
-    (total.covered() >= super::agency::MIN_COVERAGE)
+    (total.covered() >= bars::MIN_COVERAGE)
         .then(|| total.availability(exclude))
         .flatten()
 }

@@ -17,6 +17,11 @@ use crate::sla::time::{local_date, midnight};
 /// Days shown.
 pub const DAYS: usize = 90;
 
+/// Below this much measured time a window (a check's 90 days, an agency's or a badge's
+/// 30) shows no percentage: less than an hour of data says too little about it
+/// (docs/api.md, "The status page").
+pub const MIN_COVERAGE: f64 = 3600.0;
+
 /// One calendar day in the zone, as unix seconds `[start, end)`; today ends now.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Day {

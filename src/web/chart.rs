@@ -145,7 +145,7 @@ pub fn availability_days(
     }
     let n = days.len().to_string();
     // As for a check's window: no percentage below the minimum coverage.
-    let enough = total.covered() >= super::agency::MIN_COVERAGE;
+    let enough = total.covered() >= super::bars::MIN_COVERAGE;
     let figure = match total.availability(exclude) {
         Some(r) if enough => tf(lang, "chart.avail", &[&n, &percent(lang, r)]),
         Some(_) => format!(
@@ -154,7 +154,7 @@ pub fn availability_days(
             tf(
                 lang,
                 "window.too_little",
-                &[&span(lang, super::agency::MIN_COVERAGE as i64)]
+                &[&span(lang, super::bars::MIN_COVERAGE as i64)]
             )
         ),
         None => tf(lang, "window.no_data", &[&n]),
