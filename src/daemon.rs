@@ -140,6 +140,12 @@ pub async fn run_with(
         Role::single(&node, &config.cluster.vantage)
     };
     let recorder = Recorder::new(writer.clone(), fleet.clone(), vantage.clone(), role.clone());
+    // Ad-hoc maintenance declared before this start still holds.
+    let adhoc = store
+        .maintenance_windows(unix_now())
+        .await
+        .context("reading the ad-hoc maintenance windows")?;
+    recorder.adhoc().set(adhoc);
     let cluster = Cluster {
         store: store.clone(),
         role: role.clone(),

@@ -43,6 +43,8 @@ pub struct Recorder {
     vantage: Arc<Vantage>,
     /// Only the leader takes verdicts (docs/cluster.md).
     role: Arc<Role>,
+    /// The ad-hoc maintenance windows, applied as the config's.
+    adhoc: Arc<crate::alert::adhoc::Adhoc>,
 }
 
 impl Recorder {
@@ -57,7 +59,13 @@ impl Recorder {
             fleet,
             vantage,
             role,
+            adhoc: Arc::default(),
         }
+    }
+
+    /// The ad-hoc maintenance windows this recorder applies (the API changes them).
+    pub fn adhoc(&self) -> &Arc<crate::alert::adhoc::Adhoc> {
+        &self.adhoc
     }
 
     /// Records a probe outcome.
@@ -204,8 +212,10 @@ impl Recorder {
     ) -> Result<(), WriterGone> {
         let leader = self.role.is_leader();
         let config = self.fleet.current().config.clone();
-        let maintenance = crate::alert::maintenance::active(
+        let adhoc = self.adhoc.current();
+        let maintenance = crate::alert::maintenance::active_any(
             &config.maintenance,
+            &adhoc,
             config.sla.timezone,
             (&check.agency, &check.system, &check.check),
             chrono::Utc::now(),
@@ -294,7 +304,7 @@ impl Recorder {
             return Ok(());
         }
         let fleet = self.fleet.current();
-        let alerts = crate::alert::periodic::evaluate(&fleet, now);
+        let alerts = crate::alert::periodic::evaluate(&fleet, &self.adhoc.current(), now);
         let connection = crate::connection::history::changes(&fleet, now);
         for c in &connection {
             tracing::info!(

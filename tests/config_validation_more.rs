@@ -40,7 +40,15 @@ fn unknown_keys_are_errors() {
     );
     assert_errors(
         "unknown-key-main",
-        &["emcd.yaml:3:3: server.listen_addr: unknown key `listen_addr`, expected one of: listen, admin_token, public_url, max_connections, header_timeout, idle_timeout, tls"],
+        &["emcd.yaml:3:3: server.listen_addr: unknown key `listen_addr`, expected one of: listen, admin_token, public_url, max_connections, header_timeout, idle_timeout, tls, language"],
+    );
+}
+
+#[test]
+fn server_language_is_vi_or_en() {
+    assert_errors(
+        "bad-language",
+        &["emcd.yaml:3:13: server.language: unknown language \"fr\": expected vi (Vietnamese) or en (English)"],
     );
 }
 

@@ -159,7 +159,7 @@ async fn a_months_pushes_are_scored_by_the_rule() {
     }
     let d = Running::start(&dir).await;
     let last = month(-1);
-    let page = d.fetch("/").await.body;
+    let page = d.fetch("/?lang=en").await.body;
     assert!(
         page.contains(&format!("scorecard {last}: {CONNECTION:.1} of 100")),
         "before any push, connection alone:\n{page}"
@@ -286,14 +286,14 @@ async fn a_months_pushes_are_scored_by_the_rule() {
     }
 
     // The status page's grades follow a late push of last month.
-    let page = d.fetch("/").await.body;
+    let page = d.fetch("/?lang=en").await.body;
     let bo_a = format!(
         "scorecard {last}: {:.1} of 100",
         CONNECTION + want["bo-a"].0
     );
     assert!(page.contains(&bo_a), "{bo_a} in\n{page}");
     push(&d, "bo-d", &last, &[("ho-tich", perfect)]).await;
-    let page = d.fetch("/").await.body;
+    let page = d.fetch("/?lang=en").await.body;
     assert!(
         page.contains(
             "scorecard {last}: 100.0 of 100"

@@ -140,6 +140,8 @@ async fn document_lists_every_route_and_answers_conform() {
             "/api/v1/checks/{agency}/{system}/{check}",
             "/api/v1/checks/{agency}/{system}/{check}/results",
             "/api/v1/indicators/{agency}",
+            "/api/v1/maintenance",
+            "/api/v1/maintenance/{id}",
             "/api/v1/notifications",
             "/api/v1/openapi.json",
             "/api/v1/push/{agency}/{system}/{check}",
@@ -147,6 +149,8 @@ async fn document_lists_every_route_and_answers_conform() {
             "/api/v1/reports/scorecard",
             "/api/v1/reports/sla",
             "/api/v1/status",
+            "/badge/{agency}.svg",
+            "/badge/{agency}/{system}.svg",
             "/healthz",
             "/metrics",
             "/readyz",
@@ -227,6 +231,7 @@ async fn document_lists_every_route_and_answers_conform() {
         (compliance, "/api/v1/reports/compliance?month=2026-13", 400),
         (scorecard, "/api/v1/reports/scorecard", 200),
         (scorecard, "/api/v1/reports/scorecard?month=2026-13", 400),
+        ("/api/v1/maintenance", "/api/v1/maintenance", 200),
     ];
     for (template, path, status) in cases {
         assert_eq!(conforms(d, &doc, template, path).await, status, "{path}");

@@ -216,7 +216,7 @@ async fn a_months_scorecard_matches_an_independent_computation() {
         "grades differ: {grades:?}"
     );
     // The status page shows last month's grades beside each agency.
-    let page = d.fetch("/").await.body;
+    let page = d.fetch("/?lang=en").await.body;
     for (id, row) in &rows {
         let badge = format!(
             "title=\"scorecard {month}: {:.1} of 100, rank {} in its league\">Grade {}</span>",
@@ -224,7 +224,9 @@ async fn a_months_scorecard_matches_an_independent_computation() {
             want_rank[id],
             row["grade"].as_str().unwrap()
         );
-        let item = &page[page.find(&format!("href=\"/agencies/{id}\"")).unwrap()..];
+        let item = &page[page
+            .rfind(&format!("href=\"/agencies/{id}?lang=en\""))
+            .unwrap()..];
         let item = &item[..item.find("</li>").unwrap()];
         assert!(item.contains(&badge), "{badge} in {item}");
     }

@@ -1,9 +1,11 @@
 //! The status page in a real browser: headless Chromium (Debian package `chromium`)
-//! loads `/` for a fleet of all 51 agencies of `data/agencies.yaml` (17 ministries and
-//! ministerial agencies, 34 provinces and cities), through a loopback proxy that records
-//! every request. The page must render every agency name, need no request but itself,
-//! and give a non-trivial screenshot (left in the cargo target tmp dir to look at).
-//! Chromium is told to resolve no host but 127.0.0.1.
+//! loads `/` and a failing agency's page, in Vietnamese (the default) and in English
+//! (`?lang=en`), for a fleet of all 51 agencies of `data/agencies.yaml` (17 ministries
+//! and ministerial agencies, 34 provinces and cities), through a loopback proxy that
+//! records every request. The pages must render every agency name in the language
+//! asked, the problems first, no script, need no request but themselves, and give
+//! non-trivial screenshots at phone and desktop widths (left in the cargo target tmp
+//! dir to look at). Chromium is told to resolve no host but 127.0.0.1.
 
 mod support;
 
@@ -36,11 +38,13 @@ struct Entry {
 /// One agency file per entry of `data/agencies.yaml`: a required tthc system probed
 /// over HTTP (every seventh failing), a portal probed over TCP, and for every eleventh
 /// agency a required system with no check.
-fn write_fleet(dir: &ConfigDir, target: SocketAddr) -> Vec<String> {
+/// Returns every agency's name, and the id and name of the first failing one.
+fn write_fleet(dir: &ConfigDir, target: SocketAddr) -> (Vec<String>, (String, String)) {
     let text = std::fs::read_to_string(support::crate_file("data/agencies.yaml")).unwrap();
     let data: Data = serde_saphyr::from_str(&text).expect("data/agencies.yaml parses");
     assert_eq!((data.ministries.len(), data.provinces.len()), (17, 34));
     let mut names = Vec::new();
+    let mut failing = None;
     let all = data
         .ministries
         .iter()
@@ -48,6 +52,9 @@ fn write_fleet(dir: &ConfigDir, target: SocketAddr) -> Vec<String> {
         .chain(data.provinces.iter().map(|e| (e, "province")));
     for (i, (e, default_kind)) in all.enumerate() {
         let path = if i % 7 == 3 { "fail" } else { "ok" };
+        if path == "fail" && failing.is_none() {
+            failing = Some((e.id.clone(), e.name.clone()));
+        }
         let mut yaml = format!(
             "agency: {{id: {id}, code: \"{code}\", name: \"{name}\", kind: {kind}}}\nsystems:\n\
              \x20 - id: mot-cua\n    name: \"Hệ thống một cửa {name}\"\n    kind: tthc\n    checks:\n\
@@ -68,7 +75,7 @@ fn write_fleet(dir: &ConfigDir, target: SocketAddr) -> Vec<String> {
         dir.agency(&e.id, &yaml);
         names.push(e.name.clone());
     }
-    names
+    (names, failing.expect("a failing agency"))
 }
 
 /// (method, path, status) of every request the browser made.
@@ -192,7 +199,7 @@ async fn chromium_renders_all_51_agencies_with_no_other_request() {
     );
     let dir = ConfigDir::new("defaults:\n  interval: 2s\n  timeout: 1s\n  failure_threshold: 1\n");
     let target = support::fixture::target().await;
-    let names = write_fleet(&dir, target.addr);
+    let (names, failing) = write_fleet(&dir, target.addr);
     let d = Running::start(&dir).await;
     d.wait_json("/api/v1/status", "every check measured", |v| {
         let c = &v["totals"]["checks"];
@@ -201,49 +208,147 @@ async fn chromium_renders_all_51_agencies_with_no_other_request() {
     })
     .await;
     let (proxy, log) = recording_proxy(d.addr).await;
-    let url = format!("http://{proxy}/");
     let profile = tempfile::tempdir().unwrap();
-
-    let dom = chromium(profile.path(), &["--dump-dom".into()], &url).await;
-    assert!(dom.contains("Connection to the EMC system"), "{dom:.2000}");
-    let missing: Vec<&String> = names.iter().filter(|n| !dom.contains(n.as_str())).collect();
-    assert!(
-        missing.is_empty(),
-        "agencies missing from the page: {missing:?}"
-    );
-    assert_eq!(dom.matches("<a href=\"/agencies/").count(), 51);
-    assert!(dom.contains("Partially connected") && dom.contains("Connected"));
-
-    let shot: PathBuf = Path::new(env!("CARGO_TARGET_TMPDIR")).join("status-page-51-agencies.png");
-    let _ = std::fs::remove_file(&shot);
-    chromium(
-        profile.path(),
-        &[
-            "--window-size=412,2400".into(),
-            "--hide-scrollbars".into(),
-            format!("--screenshot={}", shot.display()),
-        ],
-        &url,
-    )
-    .await;
-    let png =
-        std::fs::read(&shot).unwrap_or_else(|e| panic!("no screenshot at {}: {e}", shot.display()));
-    let (w, h) = png_size(&png);
-    assert!(w >= 400 && h >= 1000, "screenshot is {w}x{h}");
-    assert!(png.len() > 20_000, "screenshot is only {} bytes", png.len());
+    let (bad_id, bad_name) = &failing;
+    let agency = format!("/agencies/{bad_id}");
+    // Headless Chromium asks for English (`Accept-Language: en-US`): Vietnamese by name.
+    let pages: [(&str, String); 4] = [
+        ("vi", "/?lang=vi".into()),
+        ("en", "/?lang=en".into()),
+        ("vi", format!("{agency}?lang=vi")),
+        ("en", format!("{agency}?lang=en")),
+    ];
+    let mut loads = 0;
+    for (lang, path) in &pages {
+        let url = format!("http://{proxy}{path}");
+        let dom = chromium(profile.path(), &["--dump-dom".into()], &url).await;
+        loads += 1;
+        assert!(
+            dom.contains(&format!("<html lang=\"{lang}\">")),
+            "{path}: {dom:.2000}"
+        );
+        assert!(
+            !dom.to_ascii_lowercase().contains("<script"),
+            "{path} has a script"
+        );
+        let index = path.starts_with("/?");
+        let wanted: &[&str] = match (*lang, index) {
+            ("vi", true) => &[
+                "Tình trạng kết nối hệ thống EMC",
+                "cảnh báo đang kích hoạt",
+                "Sự cố đang diễn ra",
+                "Máy chủ trả về mã lỗi HTTP 503",
+                "Đã kết nối đầy đủ",
+                "điểm kiểm tra",
+                "hreflang=\"en\"",
+            ],
+            ("en", true) => &[
+                "Connection to the EMC system",
+                "alerts firing</li>",
+                "Open incidents",
+                "The server answered HTTP 503",
+                "Connected",
+                "2 checks",
+                "hreflang=\"vi\"",
+            ],
+            ("vi", false) => &[
+                "Gián đoạn</span>",
+                "Hoạt động bình thường</span>",
+                "<p class=\"why\">Máy chủ trả về mã lỗi HTTP 503</p>",
+                "gián đoạn từ ",
+                "Tỷ lệ khả dụng theo ngày, 90 ngày gần nhất",
+                "dữ liệu",
+                // The pictures, with their figures in their titles.
+                "<svg class=\"chart\"",
+                "<title>Thời gian phản hồi 24 giờ qua: p50 ",
+                "<h2>Tỷ lệ khả dụng 30 ngày qua</h2>",
+                // Minutes of data: no 30-day percentage yet.
+                "<title>30 ngày: chưa đủ dữ liệu để tính (cần ít nhất 1 giờ)</title>",
+            ],
+            _ => &[
+                ">down</span>",
+                "<p class=\"why\">The server answered HTTP 503</p>",
+                "down since ",
+                "Daily availability, last 90 days",
+                "<title>Response time, last 24 hours: p50 ",
+                "<h2>Availability, last 30 days</h2>",
+            ],
+        };
+        for text in wanted {
+            assert!(dom.contains(text), "{path}: missing {text:?} in\n{dom}");
+        }
+        if index {
+            let missing: Vec<&String> =
+                names.iter().filter(|n| !dom.contains(n.as_str())).collect();
+            assert!(
+                missing.is_empty(),
+                "{path}: agencies missing from the page: {missing:?}"
+            );
+            assert_eq!(
+                dom.matches("<h3><span class=\"rank\">").count(),
+                51,
+                "{path}: one card per agency"
+            );
+            // Problems first: the failing agency's card comes before every league.
+            let problems = dom
+                .find("class=\"agencies problems\"")
+                .expect("a problems list");
+            let card = dom[problems..]
+                .find(bad_name.as_str())
+                .map(|i| i + problems);
+            let league = dom[problems..]
+                .find("<ol class=\"agencies\">")
+                .map(|i| i + problems);
+            assert!(
+                card.is_some() && card < league,
+                "{path}: {bad_name} is not listed among the problems first"
+            );
+        } else {
+            assert!(dom.contains(&format!("<h1>{bad_name}</h1>")), "{path}");
+        }
+        for (width, height, device) in [(412, 2400, "phone"), (1280, 1600, "desktop")] {
+            let name = format!(
+                "status-page-{}-{lang}-{device}.png",
+                if index { "index" } else { "agency" }
+            );
+            let shot: PathBuf = Path::new(env!("CARGO_TARGET_TMPDIR")).join(name);
+            let _ = std::fs::remove_file(&shot);
+            chromium(
+                profile.path(),
+                &[
+                    format!("--window-size={width},{height}"),
+                    "--hide-scrollbars".into(),
+                    format!("--screenshot={}", shot.display()),
+                ],
+                &url,
+            )
+            .await;
+            loads += 1;
+            let png = std::fs::read(&shot)
+                .unwrap_or_else(|e| panic!("no screenshot at {}: {e}", shot.display()));
+            let (w, h) = png_size(&png);
+            assert!(w >= width && h >= 1000, "{path}: screenshot is {w}x{h}");
+            assert!(
+                png.len() > 20_000,
+                "{path}: screenshot is only {} bytes",
+                png.len()
+            );
+            eprintln!("screenshot: {}", shot.display());
+        }
+    }
 
     let requests = log.lock().unwrap().clone();
     assert_eq!(
         requests.len(),
-        2,
+        loads,
         "one request per page load, nothing else: {requests:?}"
     );
+    let paths: Vec<&str> = pages.iter().map(|(_, p)| p.as_str()).collect();
     assert!(
         requests
             .iter()
-            .all(|(m, p, s)| m == "GET" && p == "/" && *s == 200),
+            .all(|(m, p, s)| m == "GET" && paths.contains(&p.as_str()) && *s == 200),
         "{requests:?}"
     );
-    eprintln!("screenshot: {}", shot.display());
     d.stop().await;
 }

@@ -34,6 +34,7 @@ fn minimal_config() -> emcd::config::Config {
             header_timeout: std::time::Duration::from_secs(10),
             idle_timeout: std::time::Duration::from_secs(60),
             tls: None,
+            language: Language::Vi,
         },
         storage: Storage {
             path: "x.db".into(),

@@ -58,6 +58,59 @@ pub fn active<'a>(
         .map(|w| w.name.as_str())
 }
 
+/// The windows of `schedule` lasting `duration` that start in `(from, to]`, as
+/// instants, at most `limit` of them, in time order (what the status page lists as
+/// planned).
+pub fn starts_between(
+    schedule: &cron::Schedule,
+    duration: std::time::Duration,
+    tz: Tz,
+    (from, to): (DateTime<Utc>, DateTime<Utc>),
+    limit: usize,
+) -> Vec<Range<DateTime<Utc>>> {
+    let duration = TimeDelta::from_std(duration).unwrap_or(TimeDelta::MAX);
+    let wall = |at: DateTime<Utc>| {
+        let offset = tz.offset_from_utc_datetime(&at.naive_utc()).fix();
+        at.naive_utc().checked_add_offset(offset)
+    };
+    let (Some(first), Some(last)) = (wall(from), wall(to)) else {
+        return Vec::new();
+    };
+    // A day before and after in wall-clock time covers any offset change between.
+    let Some(origin) = first.checked_sub_signed(TimeDelta::days(1)) else {
+        return Vec::new();
+    };
+    let last = last.checked_add_signed(TimeDelta::days(1)).unwrap_or(last);
+    schedule
+        .after(&origin.and_utc())
+        .take_while(|w| w.naive_utc() <= last)
+        .filter_map(|w| start_of(tz, w.naive_utc()))
+        .filter(|s| *s > from && *s <= to)
+        .take(limit)
+        .map(|s| {
+            s..s.checked_add_signed(duration)
+                .unwrap_or(DateTime::<Utc>::MAX_UTC)
+        })
+        .collect()
+}
+
+/// The first window covering this check at `now`, of the config's (its name) or the
+/// ad-hoc ones (its id): the one test of maintenance for results and alerts alike.
+pub fn active_any<'a>(
+    windows: &'a [MaintenanceWindow],
+    adhoc: &'a [crate::store::maintenance::Window],
+    tz: Tz,
+    ids: (&str, &str, &str),
+    now: DateTime<Utc>,
+) -> Option<&'a str> {
+    active(windows, tz, ids, now).or_else(|| {
+        adhoc
+            .iter()
+            .find(|w| w.matches(ids.0, ids.1, ids.2) && w.covers(now.timestamp()))
+            .map(|w| w.id.as_str())
+    })
+}
+
 /// The latest start at or before `at`. Wall-clock times map to instants in order
 /// (`start_of` never goes backwards), so walking the schedule's wall-clock times
 /// backwards, the first one that starts at or before `at` is the latest.

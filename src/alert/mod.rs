@@ -4,6 +4,7 @@
 //! Alert state changes and their notifications are made durable together by the store
 //! writer; the senders work from that outbox.
 
+pub mod adhoc;
 pub mod client;
 mod dispatch;
 pub mod evaluate;

@@ -65,7 +65,12 @@ pub fn burn_rate(availability: f64, slo_percent: f64) -> f64 {
 }
 
 /// Decides the periodic alerts of the whole fleet at `now`; returns the writes.
-pub fn evaluate(fleet: &Fleet, now: i64) -> Vec<AlertWrite> {
+/// `adhoc`: the ad-hoc maintenance windows, applied as the config's.
+pub fn evaluate(
+    fleet: &Fleet,
+    adhoc: &[crate::store::maintenance::Window],
+    now: i64,
+) -> Vec<AlertWrite> {
     let config = &fleet.config;
     let exclude = config.sla.exclude_maintenance;
     let repeat_interval = config.alerting.repeat_interval;
@@ -130,8 +135,9 @@ pub fn evaluate(fleet: &Fleet, now: i64) -> Vec<AlertWrite> {
             let holds = live
                 .not_connected_since
                 .is_some_and(|t| now.saturating_sub(t) >= window);
-            let in_maintenance = maintenance::active(
+            let in_maintenance = maintenance::active_any(
                 &config.maintenance,
+                adhoc,
                 config.sla.timezone,
                 (&sys.agency, &sys.system, ""),
                 utc_now,

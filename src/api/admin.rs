@@ -7,18 +7,16 @@ use super::state::AppState;
 use crate::reload::ReloadError;
 use crate::reply::{error, json, Body};
 
-/// `POST /-/reload`, with `Authorization: Bearer <server.admin_token>`.
-pub async fn reload(app: &AppState, req: Request<Incoming>) -> Response<Body> {
-    if req.method() != Method::POST {
-        return crate::reply::method_not_allowed("POST", "use POST /-/reload");
-    }
+/// The name an admin action is recorded under (docs/api.md): the one admin token,
+/// `server.admin_token`.
+pub const ADMIN: &str = "admin";
+
+/// Checks `Authorization: Bearer <server.admin_token>` in constant time; `None` when it
+/// holds, else the answer to send (403 with `disabled` when no admin token is configured, 401).
+pub fn authorize<B>(app: &AppState, req: &Request<B>, disabled: &str) -> Option<Response<Body>> {
     let fleet = app.fleet.current();
     let Some(expected) = &fleet.config.server.admin_token else {
-        return error(
-            StatusCode::FORBIDDEN,
-            "admin_disabled",
-            "reload over HTTP needs server.admin_token in the config; send SIGHUP instead",
-        );
+        return Some(error(StatusCode::FORBIDDEN, "admin_disabled", disabled));
     };
     let given = req
         .headers()
@@ -26,13 +24,27 @@ pub async fn reload(app: &AppState, req: Request<Incoming>) -> Response<Body> {
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.strip_prefix("Bearer "));
     if !given.is_some_and(|g| crate::token::equal(g.as_bytes(), expected.0.as_bytes())) {
-        return error(
+        return Some(error(
             StatusCode::UNAUTHORIZED,
             "unauthorized",
             "missing or wrong admin bearer token",
-        );
+        ));
     }
-    drop(fleet);
+    None
+}
+
+/// `POST /-/reload`, with `Authorization: Bearer <server.admin_token>`.
+pub async fn reload(app: &AppState, req: Request<Incoming>) -> Response<Body> {
+    if req.method() != Method::POST {
+        return crate::reply::method_not_allowed("POST", "use POST /-/reload");
+    }
+    if let Some(answer) = authorize(
+        app,
+        &req,
+        "reload over HTTP needs server.admin_token in the config; send SIGHUP instead",
+    ) {
+        return answer;
+    }
     match app.reload.reload().await {
         Ok(diff) => json(
             StatusCode::OK,

@@ -11,6 +11,7 @@ pub mod admin;
 mod alerts;
 mod check;
 pub mod indicators;
+pub mod maintenance;
 mod openapi;
 mod page;
 pub mod push;
@@ -49,6 +50,9 @@ pub async fn handle(app: &AppState, req: Request<Incoming>) -> Response<Body> {
     }
     if path == "/-/reload" {
         return admin::reload(app, req).await;
+    }
+    if path == "/api/v1/maintenance" || path.starts_with("/api/v1/maintenance/") {
+        return maintenance::handle(app, req).await;
     }
     if matches!(
         path,

@@ -203,7 +203,40 @@ pub fn document(fleet: &Fleet) -> Value {
         },
     });
     push_op["security"] = json!([{"bearer": []}]);
+    let (maintenance, maintenance_one) =
+        super::maintenance::schema::paths(ex.agency, crate::util::unix_now());
+    let lang = json!({"name": "lang", "in": "query", "required": false,
+        "description": "The language: vi or en; without it (or with another value) Accept-Language, then server.language",
+        "schema": {"type": "string"}, "example": "vi"});
+    let svg = |d: &str| {
+        json!({"description": d, "headers": {
+            "ETag": {"description": "Of the body; send it back in If-None-Match", "schema": {"type": "string"}},
+            "Cache-Control": {"description": "max-age=60", "schema": {"type": "string"}},
+        }, "content": {"image/svg+xml": {"schema": {"type": "string"}}}})
+    };
+    let badge = |params: Vec<Value>, what: &str| {
+        get(
+            &format!("Badge of {what}: its state and availability over 30 days, as SVG"),
+            params,
+            json!({
+                "200": svg("The badge"),
+                "304": {"description": "Not modified: If-None-Match names the current ETag"},
+                "404": error("Unknown agency or system"),
+            }),
+        )
+    };
+    let mut badge_agency = agency();
+    badge_agency.push(lang.clone());
+    let mut badge_system = agency();
+    badge_system.push(id_param("system", "system", ex.check.map(|c| c[1])));
+    badge_system.push(lang.clone());
+    let mut agency_page = agency();
+    agency_page.push(lang.clone());
     let paths = json!({
+        "/badge/{agency}.svg": badge(badge_agency, "an agency"),
+        "/badge/{agency}/{system}.svg": badge(badge_system, "one system of an agency"),
+        "/api/v1/maintenance": maintenance,
+        "/api/v1/maintenance/{id}": maintenance_one,
         "/healthz": get("Liveness", vec![], json!({"200": plain("The process runs")})),
         "/readyz": get("Readiness", vec![], json!({
             "200": plain("Config loaded, store open, scheduler running"),
@@ -284,8 +317,8 @@ pub fn document(fleet: &Fleet) -> Value {
             "description": "OpenAPI 3.0 document",
             "content": {"application/json": {"schema": {"type": "object"}}},
         }})),
-        "/": get("Status page: every agency", vec![], json!({"200": html("Status page")})),
-        "/agencies/{agency}": get("Status page of one agency", agency(), json!({
+        "/": get("Status page: every agency, the problems first (Vietnamese or English)", vec![lang], json!({"200": html("Status page")})),
+        "/agencies/{agency}": get("Status page of one agency (Vietnamese or English)", agency_page, json!({
             "200": html("The agency's systems, checks and 90 daily availability bars"),
             "404": html("Unknown agency"),
         })),

@@ -183,6 +183,7 @@ pub fn all() -> Map<String, Value> {
         })),
     });
     super::indicators::schema::schemas(schemas.as_object_mut().expect("an object"));
+    super::maintenance::schema::schemas(schemas.as_object_mut().expect("an object"));
     schemas["ComplianceReport"] = compliance_report();
     schemas["Scorecard"] = scorecard();
     schemas["ReportPolicy"] = object(json!({

@@ -60,6 +60,36 @@ pub struct Server {
     pub idle_timeout: Duration,
     /// `server.tls`: HTTPS on `listen`; `None` is plain HTTP.
     pub tls: Option<ServerTls>,
+    /// `server.language`: the status page's language when the request names none
+    /// (`?lang=`, `Accept-Language`). Default Vietnamese.
+    pub language: Language,
+}
+
+/// A language the status page speaks (SPEC 12).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Language {
+    #[default]
+    Vi,
+    En,
+}
+
+impl Language {
+    pub const ALL: [Language; 2] = [Language::Vi, Language::En];
+
+    /// The BCP 47 tag, as `<html lang>` and `?lang=` write it.
+    pub fn tag(self) -> &'static str {
+        match self {
+            Language::Vi => "vi",
+            Language::En => "en",
+        }
+    }
+
+    /// `vi` or `en` (any case); `None` for anything else.
+    pub fn parse(s: &str) -> Option<Language> {
+        Language::ALL
+            .into_iter()
+            .find(|l| s.eq_ignore_ascii_case(l.tag()))
+    }
 }
 
 /// `server.tls`: the listener's certificate chain and private key, read when the config

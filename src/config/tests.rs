@@ -250,6 +250,7 @@ fn defaults_when_only_include() {
     let cfg = load_with_env(&fixture("ok-only-include"), &env).unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(cfg.server.listen.to_string(), "127.0.0.1:9464");
     assert!(cfg.server.admin_token.is_none() && cfg.server.public_url.is_none());
+    assert_eq!(cfg.server.language, Language::Vi);
     let s = &cfg.server;
     assert_eq!(
         (s.max_connections, s.header_timeout, s.idle_timeout),

@@ -30,6 +30,9 @@ async fn whole(app: &AppState, req: Request<Incoming>) -> Response<Body> {
     if path == "/" || path.starts_with("/agencies/") {
         return crate::web::handle(app, req).await;
     }
+    if path.starts_with("/badge/") {
+        return crate::web::badge(app, req).await;
+    }
     let known = matches!(path, "/healthz" | "/readyz" | "/metrics");
     if known && req.method() != Method::GET && req.method() != Method::HEAD {
         return crate::reply::method_not_allowed(

@@ -128,6 +128,11 @@ pub(super) async fn job(conn: &mut SqliteConnection, job: Job) -> Result<(), sql
             indicators::write(&mut tx, &rows).await?;
             tx.commit().await
         }
+        Job::Maintenance(change) => {
+            let mut tx = conn.begin().await?;
+            super::maintenance::write(&mut tx, &change).await?;
+            tx.commit().await
+        }
     }
 }
 

@@ -18,7 +18,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (6, include_str!("migrations/0006_connection.sql")),
     (7, include_str!("migrations/0007_indicators.sql")),
     (8, include_str!("migrations/0008_agencies.sql")),
-    // 9 is taken by another branch; the lead renumbers on merge.
+    (9, include_str!("migrations/0009_maintenance.sql")),
     (10, include_str!("migrations/0010_page_loads.sql")),
 ];
 

@@ -14,6 +14,7 @@ mod incidents;
 pub mod indicators;
 mod integrity;
 pub mod lock;
+pub mod maintenance;
 mod migrate;
 pub mod page_loads;
 mod pg;

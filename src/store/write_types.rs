@@ -42,6 +42,8 @@ pub enum Job {
     Retention(Cutoffs),
     /// Appends pushed indicators, all or none (`store::indicators`).
     Indicators(Vec<IndicatorPush>),
+    /// Declares or ends an ad-hoc maintenance window (`store::maintenance`).
+    Maintenance(super::maintenance::Change),
 }
 
 /// A check as the store registers it.

@@ -104,6 +104,11 @@ impl WriterHandle {
         self.job(Job::Indicators(rows)).await
     }
 
+    /// Declares or ends an ad-hoc maintenance window; returns once it is committed.
+    pub async fn maintenance(&self, change: super::maintenance::Change) -> Result<(), StoreError> {
+        self.job(Job::Maintenance(change)).await
+    }
+
     /// Queues a delivery outcome; it is committed with the next batch.
     pub async fn delivery(&self, update: DeliveryUpdate) -> Result<(), WriterGone> {
         self.tx

@@ -1,238 +1,313 @@
-//! `GET /agencies/{agency}`: per system its connection, and per check its state, last
-//! result, latency, firing alerts and 90 daily availability bars (from daily rollups, and from raw
-//! results for the days not rolled up yet).
+//! `GET /agencies/{agency}`: the agency's standing, what is going on (`going_on`), then
+//! per system its connection, and per check its state in words, why it is down or
+//! degraded, its last result, firing alerts, and 90 daily availability bars with the
+//! figure of the window and what it covers.
 
-use std::collections::HashMap;
 use std::fmt::Write;
 
-use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 
-use super::bars::{self, percent, Day};
-use super::html::{esc, page};
-use super::index::mandate_words;
+use super::bars::{self, Day, MIN_COVERAGE};
+use super::chart;
+use super::going_on::{self, Going};
+use super::history::History;
+use super::html::{esc, page, Shell};
+use super::i18n::{ago, date_time, day, decimal, percent, span, t, tf, Lang};
+use super::words;
 use crate::alert::AlertName;
 use crate::api::cap;
 use crate::api::snapshot::{system_kind, AgencyView, CheckView, Snapshot, SystemView};
 use crate::fleet::LastResult;
-use crate::result::ResultKind;
 use crate::sla::seconds::Seconds;
-use crate::util::rfc3339;
 
-/// What the bars are drawn from: daily rollups by (check id, day start), and raw
-/// results by check id (time order) for the days after the last rolled-up day.
-#[derive(Debug, Default)]
-pub struct History {
-    pub daily: HashMap<(i64, i64), Seconds>,
-    pub raw: HashMap<i64, Vec<(i64, ResultKind)>>,
-}
-
-/// Reads the history of these checks for `days`.
-pub async fn history(
-    store: &crate::store::Store,
-    ids: &[i64],
-    days: &[Day],
-    from: i64,
+/// What every check block needs besides the check.
+struct Ctx<'a> {
+    lang: Lang,
     now: i64,
-    max_cap: i64,
-) -> Result<History, crate::store::StoreError> {
-    let mut h = History::default();
-    let first = days.first().map_or(now, |d| d.start);
-    let mut raw_from = from;
-    if let Some((done, _)) = store.housekeeping("rollup_daily").await? {
-        let wanted: std::collections::HashSet<i64> = ids.iter().copied().collect();
-        for (check, day, r) in store
-            .rollups(crate::store::rollups::Grain::Daily, first, done + 1)
-            .await?
-        {
-            if wanted.contains(&check) {
-                h.daily.insert((check, day), r.seconds);
-            }
-        }
-        // Raw results are needed only after the last rolled-up day.
-        raw_from = raw_from.max(
-            days.iter()
-                .find(|d| d.start > done)
-                .map_or(now, |d| d.start)
-                - max_cap,
-        );
-    }
-    for s in store.samples(ids, raw_from, now).await? {
-        h.raw.entry(s.check_id).or_default().push((s.ts, s.result));
-    }
-    for results in h.raw.values_mut() {
-        results.sort_by_key(|r| r.0);
-    }
-    Ok(h)
-}
-
-/// The days shown and the first instant whose results they need.
-pub fn range(now: i64, tz: Tz, max_cap: i64) -> (Vec<Day>, i64) {
-    let days = bars::last_days(now, tz, bars::DAYS);
-    let from = days.first().map_or(now, |d| d.start) - max_cap;
-    (days, from)
+    tz: Tz,
+    exclude: bool,
+    days: &'a [Day],
+    history: Option<&'a History>,
 }
 
 /// `history` is `None` when the database could not be read.
-pub fn render(snap: &Snapshot, a: &AgencyView, days: &[Day], history: Option<&History>) -> String {
+pub fn render(
+    shell: &Shell<'_>,
+    snap: &Snapshot,
+    a: &AgencyView,
+    days: &[Day],
+    history: Option<&History>,
+    going: &Going,
+) -> String {
+    let lang = shell.lang;
     let config = &snap.fleet.config;
-    let tz = config.sla.timezone;
     let s = &a.standing;
     let m = a.mandate();
     let mut body = String::new();
     let _ = write!(
         body,
-        "<p class=\"muted\"><a href=\"/\">All agencies</a></p>\n<h1>{name}</h1>\n\
-         <p><span class=\"badge {class}\">{words}</span> {connected}/{required} required systems connected ({ratio})</p>\n",
+        "<p class=\"muted\"><a href=\"/?lang={tag}\">{all}</a></p>\n<h1>{name}</h1>\n\
+         <p><span class=\"badge {class}\">{words}</span> {standing}</p>\n",
+        tag = lang.tag(),
+        all = t(lang, "nav.all"),
         name = esc(&a.name),
         class = m.as_str(),
-        words = mandate_words(m),
-        connected = s.connected,
-        required = s.required,
-        ratio = percent(s.ratio()),
+        words = words::mandate(lang, m),
+        standing = esc(&tf(
+            lang,
+            "standing",
+            &[
+                &s.connected.to_string(),
+                &s.required.to_string(),
+                &percent(lang, s.ratio())
+            ]
+        )),
     );
+    availability(&mut body, lang, a, days, history, config);
+    going_on::render(&mut body, lang, snap, Some(a), going);
     if history.is_none() {
-        body.push_str(
-            "<p class=\"card\">The availability history could not be read; bars are grey.</p>\n",
+        let _ = writeln!(
+            body,
+            "<p class=\"card\">{}</p>",
+            t(lang, "agency.no_history")
         );
     }
+    let ctx = Ctx {
+        lang,
+        now: snap.now,
+        tz: config.sla.timezone,
+        exclude: config.sla.exclude_maintenance,
+        days,
+        history,
+    };
     for system in &a.systems {
-        system_card(
-            &mut body,
-            system,
-            days,
-            history,
-            tz,
-            config.sla.exclude_maintenance,
-        );
+        system_card(&mut body, &ctx, system);
     }
-    page(&a.name, &body, &rfc3339(snap.now))
+    page(shell, &a.name, &body)
 }
 
-fn system_card(
+/// Days in the agency's availability picture.
+const AGENCY_DAYS: usize = 30;
+
+/// The agency's availability over the last 30 days, all its checks together, with the
+/// strictest SLO of its checks for the colours.
+fn availability(
     out: &mut String,
-    s: &SystemView,
+    lang: Lang,
+    a: &AgencyView,
     days: &[Day],
     history: Option<&History>,
-    tz: Tz,
-    exclude: bool,
+    config: &crate::config::Config,
 ) {
-    let conn = s.connection.as_str();
-    let _ =
-        write!(
+    let Some(h) = history else {
+        return;
+    };
+    let days = &days[days.len().saturating_sub(AGENCY_DAYS)..];
+    let mut sum = vec![Seconds::default(); days.len()];
+    let mut slo: f64 = 0.0;
+    for c in a.systems.iter().flat_map(|s| &s.checks) {
+        let rt = &c.runtime;
+        let empty = Vec::new();
+        let results = h.raw.get(&rt.db_id).unwrap_or(&empty);
+        let rolled = |day: i64| h.daily.get(&(rt.db_id, day)).copied();
+        for (total, s) in sum
+            .iter_mut()
+            .zip(bars::daily(results, cap(rt), days, rolled))
+        {
+            total.add(s);
+        }
+        slo = slo.max(rt.config.policy.slo_availability);
+    }
+    out.push_str("<section class=\"card\">\n");
+    let _ = write!(
         out,
-        "<section class=\"card\">\n<h2>{name}</h2>\n<p><span class=\"badge {conn}\">{conn}</span> \
-         <span class=\"muted\">{kind}{required}</span></p>\n",
+        "<h2>{}</h2>",
+        tf(lang, "chart.avail_heading", &[&AGENCY_DAYS.to_string()])
+    );
+    chart::availability_days(out, lang, days, &sum, slo, config.sla.exclude_maintenance);
+    out.push_str("</section>\n");
+}
+
+fn system_card(out: &mut String, ctx: &Ctx<'_>, s: &SystemView) {
+    let lang = ctx.lang;
+    let kind = match system_kind(s.kind) {
+        "tthc" => t(lang, "kind.tthc"),
+        "portal" => t(lang, "kind.portal"),
+        _ => t(lang, "kind.other"),
+    };
+    let required = if s.required {
+        t(lang, "system.required")
+    } else {
+        t(lang, "system.not_required")
+    };
+    let _ = write!(
+        out,
+        "<section class=\"card\">\n<h2>{name}</h2>\n<p><span class=\"badge {conn}\">{words}</span> \
+         <span class=\"muted\">{kind}, {required}</span></p>\n",
         name = esc(&s.name),
-        kind = system_kind(s.kind),
-        required = if s.required { ", required" } else { ", not required" },
+        conn = s.connection.as_str(),
+        words = words::connection(lang, s.connection),
     );
     if s.checks.is_empty() {
-        out.push_str("<p class=\"muted\">No check registered.</p>\n");
+        let _ = writeln!(out, "<p class=\"muted\">{}</p>", t(lang, "system.no_check"));
     }
     for c in &s.checks {
-        check_block(out, c, days, history, tz, exclude);
+        check_block(out, ctx, c);
     }
     out.push_str("</section>\n");
 }
 
-fn check_block(
-    out: &mut String,
-    c: &CheckView,
-    days: &[Day],
-    history: Option<&History>,
-    tz: Tz,
-    exclude: bool,
-) {
+fn check_block(out: &mut String, ctx: &Ctx<'_>, c: &CheckView) {
+    let lang = ctx.lang;
     let rt = &c.runtime;
-    // A check never measured is UP by the state machine's rule, but says nothing yet.
-    let state = match c.live.last {
-        Some(_) => c.live.state.status.as_str(),
-        None => "pending",
-    };
+    let (class, state) = words::state(
+        lang,
+        c.live.state.status,
+        c.live.last.is_some(),
+        c.live.in_maintenance,
+    );
     let _ = write!(
         out,
         "<div class=\"check\"><div class=\"line\"><h3>{id}</h3> <span class=\"muted\">{kind}</span> \
-         <span class=\"badge {state}\">{state}</span> {last}",
+         <span class=\"badge {class}\">{state}</span> {last}",
         id = esc(&rt.check),
         kind = rt.config.kind.name(),
-        last = last_result(c.live.last.as_ref(), tz),
+        last = last_result(ctx, c.live.last.as_ref()),
     );
-    firing_alerts(out, &c.live.alerts, tz);
+    firing_alerts(out, ctx, c);
     out.push_str("</div>");
+    if let Some(why) = c
+        .live
+        .last
+        .as_ref()
+        .filter(|_| class == "down" || class == "degraded")
+        .and_then(|l| words::reason(lang, l, c.live.cert_expiry, ctx.tz))
+    {
+        let _ = write!(out, "<p class=\"why\">{}</p>", esc(&why));
+    }
     let empty = Vec::new();
+    let history = ctx.history;
     let results = history.and_then(|h| h.raw.get(&rt.db_id)).unwrap_or(&empty);
     let rolled = |day: i64| history.and_then(|h| h.daily.get(&(rt.db_id, day)).copied());
-    let secs: Vec<Seconds> = bars::daily(results, cap(rt), days, rolled);
-    let mut total = Seconds::default();
-    for s in &secs {
-        total.add(*s);
+    let secs: Vec<Seconds> = bars::daily(results, cap(rt), ctx.days, rolled);
+    let slo = rt.config.policy.slo_availability;
+    if let Some(hours) = history.and_then(|h| h.hours.get(&rt.db_id)) {
+        chart::response_times(out, lang, ctx.tz, hours, rt.db_id);
     }
-    bars::render(out, days, &secs, rt.config.policy.slo_availability, exclude);
-    let overall = total
-        .availability(exclude)
-        .map_or("no data".to_owned(), |r| {
-            format!("{} available", percent(r))
-        });
+    bars::render(out, lang, ctx.days, &secs, slo, ctx.exclude);
     let _ = writeln!(
         out,
-        "<p class=\"muted\">{} days: {overall} (SLO {}%)</p></div>",
-        days.len(),
-        rt.config.policy.slo_availability
+        "<p class=\"muted\">{}</p></div>",
+        esc(&window_figure(lang, ctx.days, &secs, slo, ctx.exclude))
     );
 }
 
-/// The check's firing alerts as badges (critical red, warning amber), each titled with
-/// when it started.
-fn firing_alerts(out: &mut String, alerts: &crate::alert::Slots, tz: Tz) {
+/// The availability over the days shown, saying what it covers when the data are
+/// younger than the window, and no percentage below `MIN_COVERAGE`:
+/// "90 ngày: 99,95 % (SLO 99,5 %)", "từ 02/12/2026, 1 giờ dữ liệu: 100 % (SLO 99,5 %)".
+pub fn window_figure(
+    lang: Lang,
+    days: &[Day],
+    secs: &[Seconds],
+    slo: f64,
+    exclude: bool,
+) -> String {
+    let mut total = Seconds::default();
+    for s in secs {
+        total.add(*s);
+    }
+    let measured = total.covered();
+    let slo = format!(
+        "SLO {}",
+        percent(lang, slo / 100.0)
+            .replace(",00", "")
+            .replace(".00", "")
+    );
+    let first = days.iter().zip(secs).find(|(_, s)| s.covered() > 0.0);
+    let Some((first_day, _)) = first else {
+        return tf(lang, "window.no_data", &[&days.len().to_string()]);
+    };
+    let whole = days.first().is_some_and(|d| d.date == first_day.date);
+    let what = if whole {
+        tf(lang, "window.days", &[&days.len().to_string()])
+    } else {
+        tf(
+            lang,
+            "window.since",
+            &[&day(lang, first_day.date), &span(lang, measured as i64)],
+        )
+    };
+    match total
+        .availability(exclude)
+        .filter(|_| measured >= MIN_COVERAGE)
+    {
+        Some(r) => format!("{what}: {} ({slo})", percent(lang, r)),
+        None => format!(
+            "{what}: {} ({slo})",
+            tf(
+                lang,
+                "window.too_little",
+                &[&span(lang, MIN_COVERAGE as i64)]
+            )
+        ),
+    }
+}
+
+/// The check's firing alerts as badges in words (critical red, warning amber), each
+/// titled with its name and since when it fires.
+fn firing_alerts(out: &mut String, ctx: &Ctx<'_>, c: &CheckView) {
+    let lang = ctx.lang;
     let firing = AlertName::PER_CHECK
         .iter()
-        .zip(alerts)
-        .filter_map(|(name, f)| f.map(|f| (name, f)));
+        .zip(&c.live.alerts)
+        .filter_map(|(name, f)| f.map(|f| (*name, f)));
     for (name, f) in firing {
         let class = if name.severity() == "critical" {
             "bad"
         } else {
             "warn"
         };
+        let mut words = words::alert(lang, name).to_owned();
+        if let (AlertName::CertificateExpiring, Some(at)) = (name, c.live.cert_expiry) {
+            words = tf(
+                lang,
+                "alert.cert_on",
+                &[&words, &super::i18n::date(lang, at, ctx.tz)],
+            );
+        }
+        let title = tf(
+            lang,
+            "alert.since",
+            &[name.as_str(), &date_time(lang, f.starts_at, ctx.tz)],
+        );
         let _ = write!(
             out,
-            " <span class=\"badge {class}\" title=\"firing since {since}\">{name}</span>",
-            since = esc(&local_time(f.starts_at, tz)),
-            name = name.as_str(),
+            " <span class=\"badge {class}\" title=\"{}\">{}</span>",
+            esc(&title),
+            esc(&words),
         );
     }
 }
 
-/// A time as "2026-11-23 15:04:05 +07" in `tz`.
-fn local_time(at: i64, tz: Tz) -> String {
-    DateTime::<Utc>::from_timestamp(at, 0)
-        .unwrap_or_default()
-        .with_timezone(&tz)
-        .format("%Y-%m-%d %H:%M:%S %Z")
-        .to_string()
-}
-
-/// "up · 200 · 123 ms · 2026-11-23 15:04:05 +07", with the error of a failure.
-fn last_result(last: Option<&LastResult>, tz: Tz) -> String {
+/// "HTTP 200 · 123 ms · 02/12/2026 15:04:05 +07 (5 phút trước)".
+fn last_result(ctx: &Ctx<'_>, last: Option<&LastResult>) -> String {
+    let lang = ctx.lang;
     let Some(l) = last else {
-        return "<span class=\"muted\">no result yet</span>".into();
+        return format!(
+            "<span class=\"muted\">{}</span>",
+            t(lang, "check.no_result")
+        );
     };
-    let mut parts = vec![esc(l.result.as_str())];
+    let mut parts = Vec::new();
     if let Some(code) = l.status_code {
-        parts.push(code.to_string());
+        parts.push(format!("HTTP {code}"));
     }
-    parts.push(format!("{:.0} ms", l.duration * 1000.0));
-    let when = local_time(l.at, tz);
+    parts.push(format!("{} ms", decimal(lang, l.duration * 1000.0, 0)));
     parts.push(format!(
-        "<time datetime=\"{}\">{}</time>",
-        rfc3339(l.at),
-        esc(&when)
+        "<time datetime=\"{}\">{}</time> ({})",
+        crate::util::rfc3339(l.at),
+        esc(&date_time(lang, l.at, ctx.tz)),
+        esc(&ago(lang, ctx.now, l.at)),
     ));
-    let mut s = format!("<span>{}</span>", parts.join(" · "));
-    // Only the kind of a failure: messages can name internal hosts, and this page is public.
-    if let Some(kind) = l.error.filter(|_| l.result == ResultKind::Down) {
-        let _ = write!(s, " <span class=\"muted\">error: {}</span>", kind.as_str());
-    }
-    s
+    format!("<span>{}</span>", parts.join(" · "))
 }

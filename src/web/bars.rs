@@ -8,6 +8,7 @@ use chrono::NaiveDate;
 use chrono_tz::Tz;
 
 use super::html::esc;
+use super::i18n::{day, percent, t, tf, Lang};
 use crate::result::ResultKind;
 use crate::sla::rollup::weigh;
 use crate::sla::seconds::Seconds;
@@ -15,6 +16,11 @@ use crate::sla::time::{local_date, midnight};
 
 /// Days shown.
 pub const DAYS: usize = 90;
+
+/// Below this much measured time a window (a check's 90 days, an agency's or a badge's
+/// 30) shows no percentage: less than an hour of data says too little about it
+/// (docs/api.md, "The status page").
+pub const MIN_COVERAGE: f64 = 3600.0;
 
 /// One calendar day in the zone, as unix seconds `[start, end)`; today ends now.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -66,20 +72,10 @@ fn class(ratio: Option<f64>, slo_percent: f64) -> &'static str {
     }
 }
 
-/// A percentage that never rounds a shortfall up to 100 %.
-pub fn percent(ratio: f64) -> String {
-    if ratio >= 1.0 {
-        "100%".into()
-    } else if ratio <= 0.0 {
-        "0%".into()
-    } else {
-        format!("{:.2}%", (ratio * 10_000.0).floor() / 100.0)
-    }
-}
-
 /// Writes the bars (an ordered list, oldest day first) and their axis.
 pub fn render(
     out: &mut String,
+    lang: Lang,
     days: &[Day],
     secs: &[Seconds],
     slo_percent: f64,
@@ -87,20 +83,20 @@ pub fn render(
 ) {
     let _ = write!(
         out,
-        "<ol class=\"bars\" aria-label=\"Daily availability, last {n} days\">",
-        n = days.len()
+        "<ol class=\"bars\" aria-label=\"{}\">",
+        esc(&tf(lang, "bars.label", &[&days.len().to_string()]))
     );
-    for (day, s) in days.iter().zip(secs) {
+    for (d, s) in days.iter().zip(secs) {
         let ratio = s.availability(exclude_maintenance);
+        let date = day(lang, d.date);
         let label = match ratio {
-            None => format!("{}: no data", day.date),
+            None => tf(lang, "bars.no_data", &[&date]),
             Some(r) => {
                 let down_min = (s.unavailable(exclude_maintenance) / 60.0).floor() as i64;
-                format!(
-                    "{}: {} available, {} min down",
-                    day.date,
-                    percent(r),
-                    down_min
+                tf(
+                    lang,
+                    "bars.day",
+                    &[&date, &percent(lang, r), &down_min.to_string()],
                 )
             }
         };
@@ -114,8 +110,13 @@ pub fn render(
     out.push_str("</ol>");
     let _ = write!(
         out,
-        "<div class=\"axis muted\"><span>{} days ago</span><span>today</span></div>",
-        days.len().saturating_sub(1)
+        "<div class=\"axis muted\"><span>{}</span><span>{}</span></div>",
+        esc(&tf(
+            lang,
+            "bars.ago",
+            &[&days.len().saturating_sub(1).to_string()]
+        )),
+        t(lang, "bars.today"),
     );
 }
 
@@ -151,7 +152,14 @@ mod tests {
             ..Seconds::default()
         };
         let mut out = String::new();
-        render(&mut out, &days, &[Seconds::default(), half, up], 99.5, true);
+        render(
+            &mut out,
+            Lang::En,
+            &days,
+            &[Seconds::default(), half, up],
+            99.5,
+            true,
+        );
         assert_eq!(out.matches("<li").count(), 3);
         assert!(out.contains("<li class=\"\" role=\"img\" title=\"2026-10-30: no data\""));
         assert!(out.contains(
@@ -160,13 +168,22 @@ mod tests {
         assert!(out.contains(
             "class=\"ok\" role=\"img\" title=\"2026-11-01: 100% available, 0 min down\""
         ));
-    }
-
-    #[test]
-    fn percent_rounds_down() {
-        assert_eq!(percent(0.99999), "99.99%");
-        assert_eq!(percent(1.0), "100%");
-        assert_eq!(percent(0.5), "50.00%");
-        assert_eq!(percent(0.0), "0%");
+        let mut vi = String::new();
+        render(
+            &mut vi,
+            Lang::Vi,
+            &days,
+            &[Seconds::default(), half, up],
+            99.5,
+            true,
+        );
+        assert!(
+            vi.contains("title=\"30/10/2026: không có dữ liệu\""),
+            "{vi}"
+        );
+        assert!(
+            vi.contains("title=\"31/10/2026: khả dụng 50,00 %, gián đoạn 0 phút\""),
+            "{vi}"
+        );
     }
 }

@@ -59,6 +59,9 @@ pub struct ServerSection {
     pub idle_timeout: Option<Text>,
     /// HTTPS on `listen` instead of plain HTTP. Default none (plain HTTP).
     pub tls: Option<Spanned<ServerTlsSection>>,
+    /// The status page's language when the request asks for none (`?lang=`,
+    /// `Accept-Language`): `vi` or `en`. Default `vi`.
+    pub language: Option<Text>,
 }
 
 /// `server.tls`: the certificate the listener presents. Both files are read again on

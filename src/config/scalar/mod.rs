@@ -85,6 +85,12 @@ pub fn timezone(s: &str) -> Result<chrono_tz::Tz, Msg> {
     })
 }
 
+/// `server.language`: `vi` or `en`.
+pub fn language(s: &str) -> Result<crate::config::Language, Msg> {
+    crate::config::Language::parse(s.trim())
+        .ok_or_else(|| format!("unknown language {s:?}: expected vi (Vietnamese) or en (English)"))
+}
+
 /// Cron with seconds: `sec min hour day-of-month month day-of-week [year]`.
 pub fn cron(s: &str) -> Result<cron::Schedule, Msg> {
     let fields = s.split_whitespace().count();

@@ -171,6 +171,12 @@ fn server(ctx: &mut Ctx<'_>, s: Option<&raw::ServerSection>) -> Server {
         tls: s
             .and_then(|s| s.tls.as_ref())
             .and_then(|t| tls::server(ctx, t, "server.tls")),
+        language: ctx.or(
+            s.and_then(|s| s.language.as_ref()),
+            "server.language",
+            Language::Vi,
+            scalar::language,
+        ),
     }
 }
 

@@ -26,7 +26,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (5, include_str!("migrations/0005_connection.sql")),
     (6, include_str!("migrations/0006_indicators.sql")),
     (7, include_str!("migrations/0007_agencies.sql")),
-    // 8 is taken by another branch; the lead renumbers on merge.
+    (8, include_str!("migrations/0008_maintenance.sql")),
     (9, include_str!("migrations/0009_page_loads.sql")),
 ];
 

@@ -212,6 +212,10 @@ pub async fn job(
             crate::store::indicators::write_pg(&mut tx, &rows).await?;
             Vec::new()
         }
+        Job::Maintenance(change) => {
+            crate::store::maintenance::write_pg(&mut tx, &change).await?;
+            Vec::new()
+        }
     };
     tx.commit().await?;
     partitions.forget(&dropped);
