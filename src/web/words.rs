@@ -114,6 +114,7 @@ pub fn reason(lang: Lang, l: &LastResult, cert_expiry: Option<i64>, tz: Tz) -> O
         ErrorKind::Header => t(lang, "why.header").to_owned(),
         ErrorKind::Json => t(lang, "why.json").to_owned(),
         ErrorKind::Vantage => t(lang, "why.vantage").to_owned(),
+        ErrorKind::Browser => t(lang, "why.browser").to_owned(),
     })
 }
 
@@ -157,6 +158,7 @@ mod tests {
             phases: Default::default(),
             cert_expiry: None,
             message: Some(message.to_owned()),
+            page: None,
         }
     }
 

@@ -81,6 +81,7 @@ pub const MESSAGES: &[(&str, &str)] = &[
     ("why.timeout", "No answer in time"),
     ("why.header", "A response header is missing or wrong"),
     ("why.json", "The JSON answer is not as expected"),
+    ("why.browser", "The page did not load in the browser"),
     ("why.vantage", "A failure of the monitor itself, not the agency's"),
     ("going.incidents", "Open incidents"),
     ("going.no_incidents", "No open incident."),

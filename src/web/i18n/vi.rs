@@ -81,6 +81,7 @@ pub const MESSAGES: &[(&str, &str)] = &[
     ("why.timeout", "Máy chủ không phản hồi kịp thời"),
     ("why.header", "Thiếu hoặc sai tiêu đề phản hồi HTTP"),
     ("why.json", "Dữ liệu trả về không như mong đợi"),
+    ("why.browser", "Trang không tải được trong trình duyệt"),
     ("why.vantage", "Lỗi phía hệ thống giám sát, không phải của cơ quan"),
     ("going.incidents", "Sự cố đang diễn ra"),
     ("going.no_incidents", "Hiện không có sự cố nào."),
