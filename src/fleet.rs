@@ -19,6 +19,9 @@ pub struct SystemRuntime {
     pub required: bool,
     /// Shared with the previous generation's system of the same id across a reload.
     pub durations: Arc<AtomicHistogram>,
+    /// Its browser checks' page loads per figure (FCP, LCP, speed index, TBT; buckets
+    /// `PAGE_BUCKETS`), shared across reloads like `durations`.
+    pub pages: Arc<[AtomicHistogram; 4]>,
     /// Mandate state, shared across reloads like `durations`.
     pub live: Arc<Mutex<SystemLive>>,
 }
@@ -139,6 +142,7 @@ impl Fleet {
                     system: system.id.as_str().into(),
                     required: system.required,
                     durations: old.map(|s| s.durations.clone()).unwrap_or_default(),
+                    pages: old.map(|s| s.pages.clone()).unwrap_or_default(),
                     live: old.map(|s| s.live.clone()).unwrap_or_default(),
                 });
                 system_checks.push((checks.len()..checks.len() + system.checks.len()).collect());

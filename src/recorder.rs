@@ -71,6 +71,12 @@ impl Recorder {
     /// Records a probe outcome.
     pub async fn outcome(&self, check: &CheckRuntime, o: Outcome) -> Result<(), WriterGone> {
         check.system_rt.durations.observe(o.duration.as_secs_f64());
+        if let Some(page) = &o.page {
+            let bounds = &crate::sla::durations::PAGE_BUCKETS;
+            for (h, d) in check.system_rt.pages.iter().zip(page.as_array()) {
+                h.observe_in(bounds, d.as_secs_f64());
+            }
+        }
         let mut last = LastResult {
             page: o.page,
             at: unix_seconds(SystemTime::now()),

@@ -48,6 +48,28 @@ async fn a_browser_check_is_measured_stored_and_shown() {
             "probe_browser_seconds{{agency=\"ha-noi\",system=\"cong\",check=\"trang-chu\",vantage=\"local\",metric=\"{m}\"}} "
         );
         assert!(metrics.contains(&line), "{line} in /metrics");
+        // The system's histogram of the figure, with a bucket at each threshold.
+        let count = format!(
+            "emcd_page_load_seconds_count{{agency=\"ha-noi\",system=\"cong\",metric=\"{m}\"}} "
+        );
+        assert!(metrics.contains(&count), "{count} in /metrics");
+    }
+    let lcp_buckets: Vec<&str> = metrics
+        .lines()
+        .filter(|l| l.starts_with("emcd_page_load_seconds_bucket{") && l.contains("metric=\"lcp\""))
+        .collect();
+    assert!(
+        lcp_buckets.iter().any(|l| l.contains("le=\"4.0\"")),
+        "a bucket at LCP's threshold: {lcp_buckets:?}"
+    );
+    // The agency's page gives the four figures against their thresholds, in words.
+    let page_html = daemon.fetch("/agencies/ha-noi?lang=vi").await.body;
+    for words in [
+        "Nội dung đầu tiên (FCP)",
+        "Nội dung lớn nhất (LCP)",
+        "ngưỡng 4,00 s",
+    ] {
+        assert!(page_html.contains(words), "{words} on the agency's page");
     }
 
     // Committed with the result's batch (the writer flushes within a second).

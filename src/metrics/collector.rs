@@ -1,5 +1,5 @@
 //! The per-system and per-agency families (`emcd_system_*`, `emcd_agency_*`, and the
-//! alert and probe-duration families by system): a prometheus-client collector that
+//! alert, probe-duration and page-load families by system): a prometheus-client collector that
 //! reads the fleet at each scrape. `emcd_agency_info` and `emcd_system_info` carry the
 //! names and kinds from the config (value 1), for dashboards to join on by id.
 
@@ -12,6 +12,7 @@ use prometheus_client::metrics::MetricType;
 
 use crate::config::Config;
 use crate::fleet::FleetHandle;
+use crate::sla::durations::PAGE_BUCKETS;
 
 /// The per-system and per-agency families, read from the fleet at each scrape; in a
 /// cluster only the leader exports them (docs/cluster.md, "Metrics").
@@ -47,6 +48,37 @@ impl Collector for DurationCollector {
                 &buckets,
                 None::<&HashMap<usize, Exemplar<NoLabelSet, f64>>>,
             )?;
+        }
+        // Only where browser checks have loaded pages: no empty families elsewhere.
+        let with_pages: Vec<_> = fleet
+            .systems
+            .iter()
+            .filter(|s| s.pages.iter().any(|h| h.snapshot_in(&PAGE_BUCKETS).1 > 0))
+            .collect();
+        if with_pages.is_empty() {
+            return Ok(());
+        }
+        let mut m = enc.encode_descriptor(
+            "emcd_page_load_seconds",
+            "Page-load figures of browser checks per system (metric: fcp, lcp, speed_index, tbt)",
+            None,
+            MetricType::Histogram,
+        )?;
+        for sys in with_pages {
+            for (h, metric) in sys.pages.iter().zip(crate::result::PageFigures::NAMES) {
+                let (sum, count, buckets) = h.snapshot_in(&PAGE_BUCKETS);
+                let labels = [
+                    ("agency", sys.agency.to_string()),
+                    ("system", sys.system.to_string()),
+                    ("metric", metric.to_owned()),
+                ];
+                m.encode_family(&labels)?.encode_histogram::<NoLabelSet>(
+                    sum,
+                    count,
+                    &buckets,
+                    None::<&HashMap<usize, Exemplar<NoLabelSet, f64>>>,
+                )?;
+            }
         }
         Ok(())
     }

@@ -185,6 +185,12 @@ fn check_block(out: &mut String, ctx: &Ctx<'_>, c: &CheckView) {
     {
         let _ = write!(out, "<p class=\"why\">{}</p>", esc(&why));
     }
+    if let (Some(page), crate::config::CheckKind::Browser(b)) = (
+        c.live.last.as_ref().and_then(|l| l.page.as_ref()),
+        &rt.config.kind,
+    ) {
+        super::page_figures::render(out, lang, page, &b.expect);
+    }
     let empty = Vec::new();
     let history = ctx.history;
     let results = history.and_then(|h| h.raw.get(&rt.db_id)).unwrap_or(&empty);

@@ -21,6 +21,7 @@ mod history;
 mod html;
 pub mod i18n;
 mod index;
+mod page_figures;
 mod words;
 
 use bytes::Bytes;
