@@ -61,9 +61,10 @@ pub fn write(
         std::fs::write(&path, text).with_context(|| format!("writing {}", path.display()))?;
         written.insert(name);
     }
-    let name = format!("{}.yaml", MERGED.id);
+    let name = format!("{}.yaml", super::merged::MERGED.id);
     let path = agencies_dir.join(&name);
-    std::fs::write(&path, merged_file()).with_context(|| format!("writing {}", path.display()))?;
+    std::fs::write(&path, super::merged::file(HEADER, q))
+        .with_context(|| format!("writing {}", path.display()))?;
     written.insert(name);
     for entry in std::fs::read_dir(&agencies_dir)? {
         let entry = entry?;
@@ -87,44 +88,6 @@ pub fn write(
     }
     std::fs::write(&path, text).with_context(|| format!("writing {}", path.display()))?;
     Ok(path)
-}
-
-/// A province of the 2025 mergers (data/mergers-2025.yaml), kept as operators keep a
-/// merged agency's file: past its `valid_to`, so never probed, and its history rolled
-/// into its successor's line in reports over periods that cross the merger.
-pub struct Merged {
-    pub id: &'static str,
-    pub code: &'static str,
-    pub name: &'static str,
-    pub successor: &'static str,
-    pub valid_to: &'static str,
-}
-
-pub const MERGED: Merged = Merged {
-    id: "bac-giang",
-    code: "24",
-    name: "Bắc Giang",
-    successor: "bac-ninh",
-    valid_to: "2025-07-01",
-};
-
-fn merged_file() -> String {
-    let m = &MERGED;
-    format!(
-        "{HEADER}# Merged into {} on {} (Resolution 202/2025/QH15, data/mergers-2025.yaml):\n\
-         # not probed and not required since; kept so that reports over earlier periods list it.\n\
-         agency:\n  id: {}\n  code: {}\n  name: {}\n  kind: province\n  valid_to: {}\n  successor: {}\n\
-         systems:\n  - id: cong-dich-vu-cong\n    name: {}\n    kind: tthc\n    checks:\n      \
-         - {{id: trang-chu, http: {{url: \"https://dichvucong.bacgiang.gov.vn/\"}}}}\n",
-        m.successor,
-        m.valid_to,
-        m.id,
-        q(m.code),
-        q(m.name),
-        m.valid_to,
-        m.successor,
-        q(&format!("Cổng dịch vụ công {}", m.name)),
-    )
 }
 
 /// The demo CA's file, beside the main file, which names it (relative to its directory).
@@ -321,28 +284,6 @@ pub(crate) mod tests {
     }
 
     #[test]
-    fn the_merged_province_is_one_of_the_2025_mergers() {
-        let data: serde_json::Value =
-            serde_saphyr::from_str(include_str!("../../data/mergers-2025.yaml")).unwrap();
-        let p = &data["provinces"];
-        assert_eq!(p["effective"], MERGED.valid_to);
-        let entry = p["merged"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|m| m["id"] == MERGED.id)
-            .expect("bac-giang is in data/mergers-2025.yaml");
-        assert_eq!(
-            (&entry["code"], &entry["name"], &entry["successor"]),
-            (
-                &serde_json::json!(MERGED.code),
-                &serde_json::json!(MERGED.name),
-                &serde_json::json!(MERGED.successor)
-            )
-        );
-    }
-
-    #[test]
     fn the_written_config_loads_with_51_agencies() {
         let dir = tempfile::tempdir().unwrap();
         let config_dir = dir.path().join("config");
@@ -355,7 +296,10 @@ pub(crate) mod tests {
         let merged = &live.retired[0];
         assert_eq!(
             (merged.id.as_str(), merged.lifecycle.successor.as_deref()),
-            (MERGED.id, Some(MERGED.successor))
+            (
+                crate::demo::merged::MERGED.id,
+                Some(crate::demo::merged::MERGED.successor)
+            )
         );
         assert_eq!(config.storage.path, dir.path().join("emcd.db"));
         assert_eq!(config.server.listen.to_string(), "127.0.0.1:9464");

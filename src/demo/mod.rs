@@ -19,6 +19,7 @@ mod browser;
 mod config;
 mod fleet;
 mod indicators;
+mod merged;
 mod plan;
 mod pusher;
 mod receiver;
