@@ -37,17 +37,11 @@ impl Collector for DurationCollector {
             MetricType::Histogram,
         )?;
         for sys in &fleet.systems {
-            let (sum, count, buckets) = sys.durations.snapshot();
             let labels = [
                 ("agency", sys.agency.clone()),
                 ("system", sys.system.clone()),
             ];
-            m.encode_family(&labels)?.encode_histogram::<NoLabelSet>(
-                sum,
-                count,
-                &buckets,
-                None::<&HashMap<usize, Exemplar<NoLabelSet, f64>>>,
-            )?;
+            histogram(&mut m, &labels, sys.durations.snapshot())?;
         }
         // Only where browser checks have loaded pages: no empty families elsewhere.
         let with_pages: Vec<_> = fleet
@@ -66,22 +60,30 @@ impl Collector for DurationCollector {
         )?;
         for sys in with_pages {
             for (h, metric) in sys.pages.iter().zip(crate::result::PageFigures::NAMES) {
-                let (sum, count, buckets) = h.snapshot_in(&PAGE_BUCKETS);
                 let labels = [
                     ("agency", sys.agency.to_string()),
                     ("system", sys.system.to_string()),
                     ("metric", metric.to_owned()),
                 ];
-                m.encode_family(&labels)?.encode_histogram::<NoLabelSet>(
-                    sum,
-                    count,
-                    &buckets,
-                    None::<&HashMap<usize, Exemplar<NoLabelSet, f64>>>,
-                )?;
+                histogram(&mut m, &labels, h.snapshot_in(&PAGE_BUCKETS))?;
             }
         }
         Ok(())
     }
+}
+
+/// One histogram series from an `AtomicHistogram` snapshot (sum, count, buckets).
+fn histogram(
+    m: &mut prometheus_client::encoding::MetricEncoder<'_>,
+    labels: &impl prometheus_client::encoding::EncodeLabelSet,
+    (sum, count, buckets): (f64, u64, Vec<(f64, u64)>),
+) -> std::fmt::Result {
+    m.encode_family(labels)?.encode_histogram::<NoLabelSet>(
+        sum,
+        count,
+        &buckets,
+        None::<&HashMap<usize, Exemplar<NoLabelSet, f64>>>,
+    )
 }
 
 impl Collector for FleetCollector {
