@@ -92,6 +92,7 @@ pub fn load_with_env(path: &Path, env: Env<'_>) -> Result<Config, ConfigErrors> 
         sla: main.sla,
         scoring: main.scoring,
         alerting: main.alerting,
+        metrics: main.metrics,
         maintenance: main.maintenance,
         agencies,
         retired: Vec::new(),

@@ -35,6 +35,8 @@ pub struct Config {
     pub sla: Sla,
     pub scoring: Scoring,
     pub alerting: Alerting,
+    /// `metrics.per_check`: which per-check series `/metrics` carries.
+    pub metrics: PerCheck,
     pub maintenance: Vec<MaintenanceWindow>,
     /// In file order of the include globs (each glob's matches sorted by path). As
     /// loaded, every agency file; as the daemon runs it ([`Config::live_at`]), those not
@@ -63,6 +65,15 @@ pub struct Server {
     /// `server.language`: the status page's language when the request names none
     /// (`?lang=`, `Accept-Language`). Default Vietnamese.
     pub language: Language,
+}
+
+/// `metrics.per_check` (docs/metrics.md, "Profiles"): every per-check family, or the
+/// six series a check that the shipped rules and dashboards need.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum PerCheck {
+    #[default]
+    Full,
+    Lean,
 }
 
 /// A language the status page speaks (SPEC 12).

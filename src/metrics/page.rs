@@ -11,19 +11,17 @@
 //! It only writes: the values are copied out of each check's live state once per
 //! scrape by [`snapshot`].
 
-use std::collections::HashMap;
-
-use crate::alert_vocab::AlertName;
-use crate::config::CheckKind;
+use crate::config::{CheckKind, PerCheck};
 use crate::fleet::{CheckRuntime, Fleet};
 use crate::result::Phases;
 use crate::result::ResultKind;
 use crate::role::Role;
-use crate::sla::availability::{WindowSums, WINDOWS};
+use crate::sla::availability::WindowSums;
 use crate::sla::seconds::Seconds;
 
 use super::Format;
 
+mod agency;
 mod browser;
 mod write;
 
@@ -141,7 +139,8 @@ pub(super) fn estimate(checks: usize) -> usize {
 }
 
 /// Writes the per-check families (`probe_*`, `emcd_check_*`, `emcd_alerts_firing`,
-/// `emcd_probes_total`), in the order and form prometheus-client wrote them.
+/// `emcd_probes_total`), in the order and form prometheus-client wrote them; under
+/// `metrics.per_check: lean` only the six a check of docs/metrics.md, "Profiles".
 /// Only the leader of a cluster writes the families after the probe ones
 /// (`Metrics::encode`).
 pub(super) fn encode_checks(
@@ -158,8 +157,86 @@ pub(super) fn encode_checks(
         labels: &snap.labels,
         flush: flush.map(|f| f as &mut dyn FnMut(&mut String)),
     };
+    let lean = fleet.config.metrics == PerCheck::Lean;
+    if !lean {
+        probe_families(&mut page, samples, fleet.config.cluster.vantage.as_str());
+    }
+    if !leader {
+        return;
+    }
+    page.gauge(
+        samples,
+        (
+            "emcd_check_up",
+            "1 if the check is UP or DEGRADED (after thresholds)",
+        ),
+        |s| int(s.up),
+    );
+    page.gauge(
+        samples,
+        ("emcd_check_degraded", "1 if the check is DEGRADED"),
+        |s| int(s.degraded),
+    );
+    agency::availability(&mut page, fleet, samples);
+    if !lean {
+        page.gauge(
+            samples,
+            (
+                "emcd_check_in_maintenance",
+                "1 if the last result was taken inside a maintenance window",
+            ),
+            |s| int(s.in_maintenance),
+        );
+    }
+    page.gauge(samples, SLO_OBJECTIVE, |s| {
+        Some(Value::Float(objective(
+            s.check.config.policy.slo_availability,
+        )))
+    });
+    agency::alerts_firing(&mut page, fleet, samples);
+    // Under `lean`, of the results only `down`, and the results that count in
+    // availability (up, degraded, down) in one counter: the error ratio's two sides.
+    let kinds: &[ResultKind] = if lean {
+        &[ResultKind::Down]
+    } else {
+        &ResultKind::ALL
+    };
+    counter(&mut page, format, ("emcd_probes", "Results by result"));
+    let results: Vec<_> = kinds
+        .iter()
+        .map(|k| (closing("result", k.as_str()), usize::from(k.code())))
+        .collect();
+    for s in samples {
+        for (close, code) in &results {
+            let n = Value::Int(s.counts[*code] as i64);
+            page.sample("emcd_probes_total", s, close, n);
+        }
+    }
+    if lean {
+        let help = "Results that count in availability: up, degraded and down";
+        counter(&mut page, format, ("emcd_probes_counted", help));
+        let counted =
+            [ResultKind::Up, ResultKind::Degraded, ResultKind::Down].map(|k| usize::from(k.code()));
+        for s in samples {
+            let n: u64 = counted.iter().map(|&c| s.counts[c]).sum();
+            page.sample("emcd_probes_counted_total", s, "} ", Value::Int(n as i64));
+        }
+    }
+}
+
+/// A counter family's descriptor: named without `_total` in OpenMetrics, with it in
+/// text 0.0.4.
+fn counter(page: &mut Page<'_>, format: Format, (family, help): (&str, &str)) {
+    match format {
+        Format::OpenMetrics => page.descriptor(family, help, "counter"),
+        Format::Text => page.descriptor(&format!("{family}_total"), help, "counter"),
+    }
+}
+
+/// The probe families (`probe_*`): this node's own latest results, by its vantage;
+/// `full` only.
+fn probe_families(page: &mut Page<'_>, samples: &[Sample<'_>], vantage: &str) {
     // The probe families carry this node's vantage (an id: no escaping).
-    let vantage = fleet.config.cluster.vantage.as_str();
     let by = closing("vantage", vantage);
     page.probe_gauge(
         samples,
@@ -204,51 +281,7 @@ pub(super) fn encode_checks(
         &by,
         |s| s.last.as_ref()?.cert_expiry.map(Value::Int),
     );
-    browser::figures(&mut page, samples, vantage);
-    if !leader {
-        return;
-    }
-    page.gauge(
-        samples,
-        (
-            "emcd_check_up",
-            "1 if the check is UP or DEGRADED (after thresholds)",
-        ),
-        |s| int(s.up),
-    );
-    page.gauge(
-        samples,
-        ("emcd_check_degraded", "1 if the check is DEGRADED"),
-        |s| int(s.degraded),
-    );
-    availability(&mut page, fleet, samples);
-    page.gauge(
-        samples,
-        (
-            "emcd_check_in_maintenance",
-            "1 if the last result was taken inside a maintenance window",
-        ),
-        |s| int(s.in_maintenance),
-    );
-    page.gauge(samples, SLO_OBJECTIVE, |s| {
-        Some(Value::Float(objective(
-            s.check.config.policy.slo_availability,
-        )))
-    });
-    alerts_firing(&mut page, fleet, samples);
-    // A counter family is named without `_total` in OpenMetrics, with it in text 0.0.4.
-    let (family, help) = ("emcd_probes", "Results by result");
-    match format {
-        Format::OpenMetrics => page.descriptor(family, help, "counter"),
-        Format::Text => page.descriptor("emcd_probes_total", help, "counter"),
-    }
-    let results = ResultKind::ALL.map(|k| (closing("result", k.as_str()), usize::from(k.code())));
-    for s in samples {
-        for (close, code) in &results {
-            let n = Value::Int(s.counts[*code] as i64);
-            page.sample("emcd_probes_total", s, close, n);
-        }
-    }
+    browser::figures(page, samples, vantage);
 }
 
 /// `emcd_check_slo_objective`: what the shipped rules compare the error ratios with.
@@ -263,109 +296,7 @@ pub(super) fn objective(percent: f64) -> f64 {
     (percent * 1e7).round() / 1e9
 }
 
-/// The agencies in config order, and where each one is in that order.
-fn agencies(fleet: &Fleet) -> (Vec<&str>, HashMap<&str, usize>) {
-    let ids: Vec<&str> = fleet
-        .config
-        .agencies
-        .iter()
-        .map(|a| a.id.as_str())
-        .collect();
-    let index = ids.iter().enumerate().map(|(i, a)| (*a, i)).collect();
-    (ids, index)
-}
-
-/// Time-weighted availability per check and window, then per agency and window (over
-/// the agency's checks); a window with no measured time has no line.
-fn availability(page: &mut Page<'_>, fleet: &Fleet, samples: &[Sample<'_>]) {
-    let exclude = fleet.config.sla.exclude_maintenance;
-    let name = "emcd_check_availability_ratio";
-    page.descriptor(name, "Time-weighted availability over the window", "gauge");
-    let windows = WINDOWS.map(|(w, _)| closing("window", w));
-    for s in samples {
-        for (close, seconds) in windows.iter().zip(&s.windows) {
-            if let Some(a) = seconds.availability(exclude) {
-                page.sample(name, s, close, Value::Float(a));
-            }
-        }
-    }
-    let (ids, index) = agencies(fleet);
-    let mut sums = vec![[Seconds::default(); 4]; ids.len()];
-    for s in samples {
-        if let Some(&i) = index.get(&*s.check.agency) {
-            for (sum, w) in sums[i].iter_mut().zip(&s.windows) {
-                sum.add(*w);
-            }
-        }
-    }
-    let name = "emcd_agency_availability_ratio";
-    page.descriptor(
-        name,
-        "Time-weighted availability over the agency's checks",
-        "gauge",
-    );
-    for (agency, w) in ids.iter().zip(&sums) {
-        let out = &mut *page.out;
-        for (i, (window, _)) in WINDOWS.iter().enumerate() {
-            if let Some(a) = w[i].availability(exclude) {
-                out.push_str(name);
-                out.push_str("{agency=\"");
-                escaped(out, agency);
-                out.push_str("\",window=\"");
-                out.push_str(window);
-                out.push_str("\"} ");
-                out.push_str(dtoa::Buffer::new().format(a));
-                out.push('\n');
-            }
-        }
-        page.maybe_flush();
-    }
-}
-
-/// Firing alerts by (alertname, severity, agency), the check alerts and the system one;
-/// every agency has a series for every alertname, so a dashboard sees 0 rather than
-/// nothing.
-fn alerts_firing(page: &mut Page<'_>, fleet: &Fleet, samples: &[Sample<'_>]) {
-    const SYSTEM: usize = AlertName::PER_CHECK.len();
-    let (ids, index) = agencies(fleet);
-    let mut counts = vec![[0i64; SYSTEM + 1]; ids.len()];
-    for s in samples {
-        if let Some(&i) = index.get(&*s.check.agency) {
-            for (n, firing) in counts[i].iter_mut().zip(s.firing) {
-                *n += i64::from(firing);
-            }
-        }
-    }
-    for sys in &fleet.systems {
-        let live = sys.live.lock().unwrap_or_else(|p| p.into_inner());
-        if let Some(&i) = index.get(&*sys.agency) {
-            counts[i][SYSTEM] += i64::from(live.alert.is_some());
-        }
-    }
-    let name = "emcd_alerts_firing";
-    page.descriptor(name, "Firing alerts", "gauge");
-    let alerts: Vec<(AlertName, usize)> = AlertName::PER_CHECK
-        .into_iter()
-        .map(|a| (a, a.slot()))
-        .chain([(AlertName::SystemNotConnected, SYSTEM)])
-        .collect();
-    for (agency, n) in ids.iter().zip(&counts) {
-        let out = &mut *page.out;
-        for &(alert, at) in &alerts {
-            out.push_str(name);
-            out.push_str("{alertname=\"");
-            escaped(out, alert.as_str());
-            out.push_str("\",severity=\"");
-            escaped(out, alert.severity());
-            out.push_str("\",agency=\"");
-            escaped(out, agency);
-            out.push_str("\"} ");
-            out.push_str(itoa::Buffer::new().format(n[at]));
-            out.push('\n');
-        }
-        page.maybe_flush();
-    }
-}
-
+#[cfg(test)]
+mod lean_tests;
 #[cfg(test)]
 mod tests;

@@ -5,7 +5,7 @@
 
 use serde::Deserialize;
 
-use super::{Headers, ProbingBrowserSection, Spanned, Text};
+use super::{Headers, MetricsSection, ProbingBrowserSection, Spanned, Text};
 
 /// The main file.
 #[derive(Debug, Default, Deserialize)]
@@ -32,6 +32,8 @@ pub struct MainFile {
     pub scoring: Option<Spanned<ScoringSection>>,
     /// Where alerts go.
     pub alerting: Option<Spanned<AlertingSection>>,
+    /// What `/metrics` carries per check (docs/metrics.md, "Profiles").
+    pub metrics: Option<Spanned<MetricsSection>>,
     /// Maintenance windows: results inside them never alert and can be left out of SLAs.
     pub maintenance: Option<Vec<Spanned<MaintenanceSection>>>,
     /// Globs of agency files, relative to the directory of this file; each must match at
@@ -82,8 +84,7 @@ pub struct StorageSection {
     /// The database file, created with its directory if missing. Relative to the working
     /// directory. Default `data/emcd.db`.
     pub path: Option<Text>,
-    /// A PostgreSQL database instead of the file: `postgres://user:password@host:port/db`
-    /// (write the password as `${VAR}`).
+    /// A PostgreSQL database instead of the file: `postgres://user:${PASSWORD}@host:port/db`.
     pub postgres: Option<Text>,
     /// How long each resolution of results is kept: each from `1h` to `100y`.
     pub retention: Option<Spanned<RetentionSection>>,
@@ -110,8 +111,7 @@ pub struct ProbingSection {
     /// `User-Agent` of HTTP probes; `{version}` is replaced by emcd's version.
     /// Default `emcd/{version}`.
     pub user_agent: Option<Text>,
-    /// The vantage's own reference targets: at least half failing in a round makes the
-    /// vantage impaired (its results `unknown`). Default none.
+    /// Reference targets: half or more failing in a round make the vantage impaired.
     pub canaries: Option<Vec<Spanned<CanarySection>>>,
     /// How often the canaries are probed. Default `10s`.
     pub canary_interval: Option<Text>,

@@ -8,6 +8,7 @@
 mod agency_file;
 mod browser;
 mod main_file;
+mod metrics;
 
 use std::fmt;
 use std::marker::PhantomData;
@@ -18,6 +19,7 @@ pub use serde_saphyr::Spanned;
 pub use agency_file::*;
 pub use browser::*;
 pub use main_file::*;
+pub use metrics::*;
 
 /// A scalar as written (before `${VAR}` substitution), with its position.
 pub type Text = Spanned<String>;

@@ -91,6 +91,18 @@ pub fn language(s: &str) -> Result<crate::config::Language, Msg> {
         .ok_or_else(|| format!("unknown language {s:?}: expected vi (Vietnamese) or en (English)"))
 }
 
+/// `metrics.per_check`: `full` or `lean`.
+pub fn per_check(s: &str) -> Result<crate::config::PerCheck, Msg> {
+    use crate::config::PerCheck;
+    match s.trim() {
+        "full" => Ok(PerCheck::Full),
+        "lean" => Ok(PerCheck::Lean),
+        _ => Err(format!(
+            "unknown metrics profile {s:?}: expected full (every per-check series) or lean (six a check)"
+        )),
+    }
+}
+
 /// Cron with seconds: `sec min hour day-of-month month day-of-week [year]`.
 pub fn cron(s: &str) -> Result<cron::Schedule, Msg> {
     let fields = s.split_whitespace().count();

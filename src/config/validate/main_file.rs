@@ -24,6 +24,7 @@ pub struct MainParts {
     pub sla: Sla,
     pub scoring: Scoring,
     pub alerting: Alerting,
+    pub metrics: PerCheck,
     pub maintenance: Vec<MaintenanceWindow>,
     pub include: Vec<Include>,
 }
@@ -91,6 +92,12 @@ pub fn main_file(ctx: &mut Ctx<'_>, raw: &MainFile) -> MainParts {
         },
         sla: sla(ctx, section(&raw.sla)),
         scoring: super::scoring::scoring(ctx, raw.scoring.as_ref()),
+        metrics: ctx.or(
+            section(&raw.metrics).and_then(|m| m.per_check.as_ref()),
+            "metrics.per_check",
+            PerCheck::Full,
+            scalar::per_check,
+        ),
         alerting: alerting::alerting(ctx, section(&raw.alerting)),
         maintenance: raw
             .maintenance

@@ -12,11 +12,12 @@ use prometheus_client::metrics::MetricType;
 use prometheus_client::registry::Registry;
 
 use super::*;
-use crate::alert_vocab::Firing;
+use crate::alert_vocab::{AlertName, Firing};
 use crate::check::state::CheckStatus;
 use crate::fleet::{FleetHandle, LastResult};
 use crate::metrics::encode::openmetrics_to_text;
 use crate::result::ErrorKind;
+use crate::sla::availability::WINDOWS;
 
 const NOW: i64 = 1_700_000_000;
 
@@ -122,6 +123,18 @@ impl Collector for Oracle {
                         }
                     }
                 }
+                let mut m = enc.encode_descriptor(
+                    "emcd_agency_checks_in_maintenance",
+                    "Checks of the agency whose last result was taken inside a maintenance window",
+                    None,
+                    MetricType::Gauge,
+                )?;
+                for a in &fleet.config.agencies {
+                    let ours = |s: &&Sample<'_>| *s.check.agency == *a.id && s.in_maintenance;
+                    let n = samples.iter().filter(ours).count() as i64;
+                    m.encode_family(&[("agency", a.id.as_str())])?
+                        .encode_gauge(&n)?;
+                }
                 continue;
             }
             let mut m = enc.encode_descriptor(name, help, None, MetricType::Gauge)?;
@@ -201,9 +214,15 @@ impl Collector for Oracle {
 }
 
 fn fleet() -> Fleet {
+    fleet_with("")
+}
+
+/// Two agencies of three checks each, under the main file `main` (plus `include`).
+pub(super) fn fleet_with(main: &str) -> Fleet {
     let dir = tempfile::tempdir().unwrap();
     std::fs::create_dir(dir.path().join("agencies")).unwrap();
-    std::fs::write(dir.path().join("emcd.yaml"), "include: [agencies/*.yaml]\n").unwrap();
+    let main = format!("{main}include: [agencies/*.yaml]\n");
+    std::fs::write(dir.path().join("emcd.yaml"), main).unwrap();
     for agency in ["a-one", "b-two"] {
         let file = format!(
             "agency: {{id: {agency}, code: X, name: \"Name \\\"quoted\\\"\", kind: province}}\n\
