@@ -7,35 +7,9 @@ mod support;
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use support::kit::evaluate::MUST_BE_EMPTY;
 use support::kit::{files, json, read, repo, run_ok};
 
-/// Alerts that must not fire while the demo runs: their expressions must return nothing.
-const MUST_BE_EMPTY: &[(&str, &str)] = &[
-    ("alert EmcdDown", "the demo is up and scraped"),
-    (
-        "alert EmcdSchedulerLagging",
-        "a few hundred checks start on time",
-    ),
-    ("alert EmcdNotProbing", "the demo probes all the time"),
-    ("alert EmcdConfigReloadFailed", "nothing reloads"),
-    ("alert EmcdNotificationsDead", DELIVERED),
-    ("alert EmcdNotificationsBacklogged", DELIVERED),
-    (
-        "alert EmcdStoreBacklog",
-        "commits keep up with a few hundred checks",
-    ),
-    ("alert EmcdHousekeepingStale", "housekeeping runs at start"),
-    (
-        "alert EmcdClusterLeaderless",
-        "the demo's single node leads",
-    ),
-    ("alert EmcdClusterTwoLeaders", "the demo has one node"),
-    ("alert EmcdStoreFailing", "the demo's database commits"),
-    ("alert EmcdResultsLost", "the demo's database commits"),
-];
-
-const DELIVERED: &str =
-    "the demo's own webhook receiver answers every notification at once (emcd demo)";
 /// Expressions that may return nothing here, and why. Everything else must return data,
 /// the self-health dashboard's delivery panels included: the demo delivers its alerts.
 const MAY_BE_EMPTY: &[(&str, &str)] = &[];
@@ -89,46 +63,7 @@ async fn every_dashboard_and_rule_expression_returns_data_from_prometheus_scrapi
 
     // Rounds until every expression that should has data (two scrapes and a rule
     // evaluation at least; rates need two samples), bounded.
-    // What was missing in the last round, and Prometheus's targets then.
-    let last = std::sync::Mutex::new((Vec::new(), None));
-    let round = || async {
-        let mut results = BTreeMap::new();
-        for e in &exprs {
-            let q = support::kit::promql::substitute(&e.id, &e.expr, &vars);
-            let r = prometheus
-                .query(&q)
-                .await
-                .unwrap_or_else(|err| panic!("{}: Prometheus rejects\n{q}\n{err}", e.id));
-            results.insert(e.id.as_str(), (q, r));
-        }
-        let missing: Vec<String> = results
-            .iter()
-            .filter(|(id, (_, r))| r.is_empty() && !listed(id))
-            .map(|(id, (q, _))| format!("{id}:\n    {q}"))
-            .collect();
-        if missing.is_empty() {
-            return Some(results);
-        }
-        let targets = support::get(&prometheus.addr, "/api/v1/targets").await;
-        *last.lock().unwrap() = (missing, Some(targets));
-        None
-    };
-    let context = || {
-        let (missing, targets) = &*last.lock().unwrap();
-        format!(
-            "no data for:\n{}\nprometheus targets: {targets:?}\nprometheus log:\n{}",
-            missing.join("\n"),
-            prometheus.process.log()
-        )
-    };
-    let results = support::eventually_every(
-        std::time::Duration::from_secs(90),
-        std::time::Duration::from_secs(1),
-        "data for every expression",
-        round,
-        context,
-    )
-    .await;
+    let results = support::kit::evaluate::until_data(&prometheus, &exprs, &vars, listed).await;
     for (id, why) in MUST_BE_EMPTY {
         let (q, r) = &results[id];
         assert!(

@@ -138,6 +138,20 @@ def value_map(*pairs):
 AVAILABILITY = steps("red", 0.99, "orange", 0.995, "green")
 
 
+# Under `metrics.per_check: lean` (docs/metrics.md, "Profiles") emcd exports six series a
+# check; the panels that read the others say so, and show nothing under lean.
+FULL = " Full metrics profile only: empty under metrics.per_check: lean."
+THIRTY_DAYS = " Under metrics.per_check: lean, the 30-day window only."
+
+
+def counted(sel, fn="rate"):
+    """Results that count in availability (up, degraded, down) per second, in both
+    profiles: lean's one counter, or full's three results."""
+    return (f"sum({fn}(emcd_probes_counted_total{{{sel}}}[$__rate_interval]) "
+            f"or on (job, instance, agency, system, check) "
+            f'{fn}(emcd_probes_total{{{sel},result=~"up|degraded|down"}}[$__rate_interval]))')
+
+
 def panel(kind, title, targets, w, h, description="", unit=None, thresholds=None,
           mappings=None, options=None, custom=None, overrides=None,
           transformations=None, minmax=None, decimals=None):
@@ -370,10 +384,11 @@ def overview():
              unit="percentunit", thresholds=steps("red", 0.9, "orange", 1, "green"),
              description="Share of required systems, over all agencies, that produced an "
                          "up or degraded result within connection.window."),
-        stat("Mean check availability ($window)",
-             [target(f'avg(emcd_check_availability_ratio{{window="$window",{j}}})')],
+        stat("Mean agency availability ($window)",
+             [target(f'avg(emcd_agency_availability_ratio{{window="$window",{j}}})')],
              unit="percentunit", decimals=3, thresholds=AVAILABILITY,
-             description="Time-weighted availability of every check over the window, averaged."),
+             description="Time-weighted availability of each agency's checks over the "
+                         "window, averaged over the agencies."),
         stat("Checks DOWN", [target(f"sum(1 - emcd_check_up{{{j}}})")],
              thresholds=steps("green", 1, "red"),
              description="Checks whose state is DOWN (after failure_threshold)."),
@@ -414,7 +429,7 @@ def overview():
             ("Last status", f"max by (agency, system, check) (probe_http_status_code{{{j}}}) "
                             f"and on (agency, system, check) (emcd_check_up{{{j}}} == 0)", {}),
         ], w=12, h=10, field_links={"check": CHECK_LINK}, names="agency", names_from=j,
-            hide=("league",), description="Click a check for its detail."),
+            hide=("league",), description="Click a check for its detail. Last status:" + FULL),
         table("Firing alerts", [
             ("Firing",
              f"sum by (alertname, severity, agency) (emcd_alerts_firing{{{j}}}) > 0", {}),
@@ -424,12 +439,16 @@ def overview():
         timeseries("Checks DOWN, DEGRADED and in maintenance", [
             target(f"sum(1 - emcd_check_up{{{j}}})", legend="down"),
             target(f"sum(emcd_check_degraded{{{j}}})", legend="degraded"),
-            target(f"sum(emcd_check_in_maintenance{{{j}}})", legend="in maintenance"),
+            target(f"sum(emcd_agency_checks_in_maintenance{{{j}}})", legend="in maintenance"),
         ]),
         timeseries("Probe results per second",
                    [target(f"sum by (result) (result:emcd_probes:rate5m{{{j}}})",
-                           legend="{{result}}")],
-                   stack=True, unit="ops"),
+                           legend="{{result}}"),
+                    target(f"sum(job_instance:emcd_probes_counted:rate5m{{{j}}})",
+                           legend="counted (up, degraded, down)")],
+                   unit="ops",
+                   description="By result; under metrics.per_check: lean only down is "
+                               "by result, beside the counted results."),
         timeseries("Agencies not fully connected",
                    [target(f"max by (agency) (emcd_agency_connection_ratio{{{j}}}) < 1",
                            legend="{{agency}}")],
@@ -484,7 +503,7 @@ def agency():
              {"unit": "s"}),
         ], h=8, hide=("agency",), sort=("Connected", False), names="system",
             description="A required system with no check is listed as not connected "
-                        "(unregistered) and has no checks."),
+                        "(unregistered) and has no checks. Availability:" + THIRTY_DAYS),
         table("Checks", [
             ("State", f"max by (agency, system, check) (emcd_check_up{{{a}}} + emcd_check_degraded{{{a}}})",
              {"mappings": state}),
@@ -502,7 +521,9 @@ def agency():
         ], h=10, hide=("agency",), sort=("State", False), field_links={"check": CHECK_LINK},
             names="system",
             description="Click a check for its detail. Status is empty for TCP and push "
-                        "checks, certificate expiry for checks without TLS."),
+                        "checks, certificate expiry for checks without TLS. Maintenance, "
+                        "last duration, status and certificate:" + FULL + " Availability:"
+                        + THIRTY_DAYS),
         row("Over time"),
         timeseries("Agency availability by window",
                    [target(f"emcd_agency_availability_ratio{{{a}}}", legend="{{window}}")],
@@ -526,8 +547,11 @@ def agency():
                    stack=True),
         timeseries("Probe results per second",
                    [target(f"sum by (result) (rate(emcd_probes_total{{{a}}}[$__rate_interval]))",
-                           legend="{{result}}")],
-                   stack=True, unit="ops"),
+                           legend="{{result}}"),
+                    target(counted(a), legend="counted (up, degraded, down)")],
+                   unit="ops",
+                   description="By result; under metrics.per_check: lean only down is "
+                               "by result, beside the counted results."),
         timeseries("Firing alerts",
                    [target(f"sum by (alertname) (emcd_alerts_firing{{{a}}})",
                            legend="{{alertname}}")],
@@ -551,45 +575,54 @@ def check():
         stat("State", [target(f"emcd_check_up{{{s}}} + emcd_check_degraded{{{s}}}")],
              mappings=state),
         stat("Last probe", [target(f"probe_success{{{s}}}")],
-             mappings=value_map((0, "failed", "red"), (1, "succeeded", "green"))),
+             mappings=value_map((0, "failed", "red"), (1, "succeeded", "green")),
+             description=FULL.strip()),
         stat("Last status code", [target(f"probe_http_status_code{{{s}}}")],
              thresholds=steps("red", 200, "green", 400, "red"),
-             description="HTTP checks only; 0 when no response was received."),
-        stat("Last duration", [target(f"probe_duration_seconds{{{s}}}")], unit="s"),
+             description="HTTP checks only; 0 when no response was received." + FULL),
+        stat("Last duration", [target(f"probe_duration_seconds{{{s}}}")], unit="s",
+             description=FULL.strip()),
         stat("Certificate expires in",
              [target(f"probe_ssl_earliest_cert_expiry{{{s}}} - time()")],
              unit="dtdurations", thresholds=steps("red", 14 * 86400, "orange", 30 * 86400, "green"),
              description="Earliest expiry in the chain; TLS checks only. Red under "
-                         "cert_min_days (14 by default)."),
+                         "cert_min_days (14 by default)." + FULL),
         stat("In maintenance", [target(f"emcd_check_in_maintenance{{{s}}}")],
-             mappings=value_map((0, "no", "green"), (1, "yes", "blue"))),
+             mappings=value_map((0, "no", "green"), (1, "yes", "blue")),
+             description=FULL.strip()),
         stat("Availability", [target(f"emcd_check_availability_ratio{{{s}}}", legend="{{window}}")],
              w=24, unit="percentunit", thresholds=AVAILABILITY, text_mode="value_and_name",
-             description="Time-weighted availability over 1 h, 24 h, 7 d and 30 d."),
+             description="Time-weighted availability over 1 h, 24 h, 7 d and 30 d." + THIRTY_DAYS),
         row("Timings"),
         timeseries("HTTP phase timings of the last probe",
                    [target(f"probe_http_duration_seconds{{{s}}}", legend="{{phase}}")],
                    stack=True, unit="s",
                    description="resolve, connect, tls, processing (time to first byte) and "
-                               "transfer, as blackbox_exporter reports them."),
+                               "transfer, as blackbox_exporter reports them." + FULL),
         timeseries("Probe duration", [
             target(f"probe_duration_seconds{{{s}}}", legend="last probe"),
             target("histogram_quantile(0.95, sum by (le) (rate(emcd_probe_duration_seconds_bucket"
                    '{agency="$agency",system="$system"}[$__rate_interval])))',
                    legend="system p95"),
-        ], unit="s"),
+        ], unit="s", description="The system's p95 from the per-system histogram; the "
+                                 "last probe's duration:" + FULL),
         row("Results"),
         state_timeline("State over time", [
             target(f"emcd_check_up{{{s}}} + emcd_check_degraded{{{s}}}", legend="state"),
             target(f"emcd_check_in_maintenance{{{s}}}", legend="maintenance"),
         ], mappings=value_map((0, "DOWN / no", "red"), (1, "UP / yes", "green"),
-                              (2, "DEGRADED", "orange"))),
+                              (2, "DEGRADED", "orange")),
+            description="Maintenance:" + FULL),
         timeseries("HTTP status code", [target(f"probe_http_status_code{{{s}}}", legend="status")],
-                   thresholds=steps("red", 200, "green", 400, "red"), threshold_lines=True),
+                   thresholds=steps("red", 200, "green", 400, "red"), threshold_lines=True,
+                   description=FULL.strip()),
         timeseries("Probe results", [
             target(f"sum by (result) (increase(emcd_probes_total{{{s}}}[$__rate_interval]))",
                    legend="{{result}}"),
-        ], bars=True, stack=True),
+            target(counted(s, fn="increase"), legend="counted (up, degraded, down)"),
+        ], bars=True,
+            description="By result; under metrics.per_check: lean only down is by result, "
+                        "beside the counted results."),
         timeseries("Error budget burn rate", [
             target(f"agency_system_check:emcd_probe_errors:ratio_rate{w}{{{s}}}"
                    f" / on (agency, system, check) {BUDGET}{{{s}}}",
@@ -603,11 +636,12 @@ def check():
                         "(1 d and 2 h)."),
         timeseries("Availability by window",
                    [target(f"emcd_check_availability_ratio{{{s}}}", legend="{{window}}")],
-                   unit="percentunit"),
+                   unit="percentunit", description=THIRTY_DAYS.strip()),
         timeseries("Certificate days left",
                    [target(f"(probe_ssl_earliest_cert_expiry{{{s}}} - time()) / 86400",
                            legend="days")],
-                   thresholds=steps("red", 14, "orange", 30, "green"), threshold_lines=True),
+                   thresholds=steps("red", 14, "orange", 30, "green"), threshold_lines=True,
+                   description=FULL.strip()),
     ]
     return dashboard(
         "emcd-check", "emcd / Check",
@@ -651,7 +685,9 @@ def self_health():
         timeseries("Probe results per second", [
             target(f"sum by (result) (rate(emcd_probes_total{{{j}}}[$__rate_interval]))",
                    legend="{{result}}"),
-        ], stack=True, unit="ops"),
+            target(counted(j), legend="counted (up, degraded, down)"),
+        ], unit="ops", description="By result; under metrics.per_check: lean only down is "
+                                   "by result, beside the counted results."),
         timeseries("Push requests per second", [
             target(f"sum by (result) (rate(emcd_push_requests_total{{{j}}}[$__rate_interval]))",
                    legend="{{result}}"),

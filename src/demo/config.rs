@@ -35,6 +35,8 @@ pub struct MainSettings<'a> {
     pub ca_pem: &'a str,
     /// The URL of the demo's webhook receiver, which every alert is routed to.
     pub webhook: &'a str,
+    /// `metrics.per_check`: `full` or `lean` (docs/metrics.md, "Profiles").
+    pub per_check: &'a str,
 }
 
 /// Writes the main file and every agency file into `dir` (created if missing), removes
@@ -121,7 +123,9 @@ alerting:\n  # The demo's own receiver on loopback, which prints each notificati
 \x20 # direct: not through a proxy that HTTP_PROXY may name.\n\
 \x20 receivers:\n    - name: demo\n      proxy: direct\n      webhook: {{url: {webhook}}}\n\
 \x20 routes:\n    - receiver: demo\n\
+metrics:\n  per_check: {per_check}  # or lean: six series a check (docs/metrics.md)\n\
 include:\n  - agencies/*.yaml\n",
+        per_check = q(main.per_check),
         listen = q(&main.listen.to_string()),
         webhook = q(main.webhook),
         database = q(database),
@@ -279,6 +283,7 @@ pub(crate) mod tests {
             database: &database,
             ca_pem: &pki.ca_pem,
             webhook: "http://127.0.0.1:41004/alerts",
+            per_check: "full",
         };
         write(&config_dir, &settings, &plan, &endpoints(), digests, None).unwrap()
     }

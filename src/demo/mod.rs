@@ -50,6 +50,10 @@ pub struct DemoArgs {
     /// created if missing, kept between runs.
     #[arg(long, default_value = "data/demo")]
     pub data_dir: PathBuf,
+    /// What /metrics carries per check: `full`, or `lean` (six series a check;
+    /// docs/metrics.md, "Profiles").
+    #[arg(long, default_value = "full", value_parser = ["full", "lean"])]
+    pub metrics_per_check: String,
 }
 
 /// Runs the demo until `shutdown` is cancelled (Ctrl-C, SIGTERM), then stops everything
@@ -81,6 +85,7 @@ pub async fn run(args: DemoArgs, shutdown: CancellationToken) -> anyhow::Result<
         database: &database,
         ca_pem: &pki.ca_pem,
         webhook: &receiver.url(),
+        per_check: &args.metrics_per_check,
     };
     let config_dir = args.data_dir.join("config");
     let main_file = config::write(

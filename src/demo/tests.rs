@@ -51,6 +51,7 @@ async fn every_generated_check_gives_the_planned_verdict() {
         database: &database,
         ca_pem: &pki.ca_pem,
         webhook: "http://127.0.0.1:9/alerts",
+        per_check: "lean",
     };
     let main = config::write(
         &dir.path().join("config"),
@@ -65,6 +66,11 @@ async fn every_generated_check_gives_the_planned_verdict() {
     )
     .unwrap();
     let cfg = crate::config::load_with_env(&main, &|_| None).unwrap();
+    assert_eq!(
+        cfg.metrics,
+        crate::config::PerCheck::Lean,
+        "--metrics-per-check lean"
+    );
     // As the daemon builds it: the generated config's `probing.tls.ca_files` trusted.
     let roots = cfg.probing.tls.ca_files[0].certs.clone();
     let prober = Arc::new(Prober::new("emcd-demo-test", &roots).unwrap());

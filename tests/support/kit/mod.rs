@@ -5,6 +5,7 @@
 
 pub mod dashboards;
 pub mod demo;
+pub mod evaluate;
 pub mod promql;
 
 use std::path::{Path, PathBuf};
