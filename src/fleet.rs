@@ -87,7 +87,8 @@ pub struct CheckRuntime {
     pub check: Arc<str>,
     /// Its id in the store's `checks` table.
     pub db_id: i64,
-    pub config: Check,
+    /// The config's own copy (`config::System::checks`), shared.
+    pub config: Arc<Check>,
     pub system_rt: Arc<SystemRuntime>,
     /// Shared with the previous generation's runtime when a reload left the check
     /// unchanged, so streaks and counters survive; fresh otherwise.

@@ -5,7 +5,7 @@
 
 mod support;
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 
 use support::kit::evaluate::MUST_BE_EMPTY;
 use support::kit::{files, json, read, repo, run_ok};
@@ -25,22 +25,7 @@ async fn every_dashboard_and_rule_expression_returns_data_from_prometheus_scrapi
     .await;
     demo.wait_for_its_stories().await;
 
-    // The demo's HTTPS check, whose certificate expires in 5 days, for the agency and
-    // check dashboards.
-    let vars: BTreeMap<&str, String> = [
-        ("agency", "bo-cong-an"),
-        ("system", "cong-dich-vu-cong"),
-        ("check", "trang-chu"),
-        ("window", "24h"),
-        ("job", "emcd"),
-        ("instance", demo.addr.as_str()),
-        ("__rate_interval", "1m"),
-        ("__interval", "15s"),
-        ("__range", "1h"),
-    ]
-    .into_iter()
-    .map(|(k, v)| (k, v.to_owned()))
-    .collect();
+    let vars = support::kit::evaluate::demo_vars(&demo.addr);
 
     let dashboards: Vec<serde_json::Value> = files(&repo("deploy/grafana/dashboards"), ".json")
         .iter()

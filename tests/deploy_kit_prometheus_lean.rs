@@ -7,7 +7,7 @@
 
 mod support;
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeSet, HashMap};
 
 use support::kit::evaluate::MUST_BE_EMPTY;
 use support::kit::promql::panels;
@@ -68,20 +68,7 @@ async fn under_lean_every_rule_and_every_panel_but_the_full_only_ones_returns_da
     assert!(*most.1 <= 6, "{} series for {}", most.1, most.0);
     assert!(!page.contains("\nprobe_"), "a probe_ family under lean");
 
-    let vars: BTreeMap<&str, String> = [
-        ("agency", "bo-cong-an"),
-        ("system", "cong-dich-vu-cong"),
-        ("check", "trang-chu"),
-        ("window", "24h"),
-        ("job", "emcd"),
-        ("instance", demo.addr.as_str()),
-        ("__rate_interval", "1m"),
-        ("__interval", "15s"),
-        ("__range", "1h"),
-    ]
-    .into_iter()
-    .map(|(k, v)| (k, v.to_owned()))
-    .collect();
+    let vars = support::kit::evaluate::demo_vars(&demo.addr);
     let exprs = support::kit::promql::kit_exprs();
     let ids: BTreeSet<&str> = exprs.iter().map(|e| e.id.as_str()).collect();
     for id in FULL_ONLY {

@@ -74,6 +74,7 @@ fn minimal_config() -> emcd::config::Config {
             routes: vec![],
             runbook_urls: vec![],
         },
+        metrics: PerCheck::Full,
         maintenance: vec![],
         agencies: vec![],
         retired: vec![],

@@ -113,7 +113,7 @@ pub fn agency_file(ctx: &mut Ctx<'_>, raw: &raw::AgencyFile, defaults: &Policy) 
                 continue; // reported by `check`
             };
             if unique(ctx, &mut seen_checks, cid, &sub(&cpath, "id"), "check") {
-                checks.extend(check);
+                checks.extend(check.map(std::sync::Arc::new));
             }
         }
         if let (Some(id), Some(name), Some(kind)) = (sid, sname, skind) {

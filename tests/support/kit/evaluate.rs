@@ -37,6 +37,26 @@ pub const MUST_BE_EMPTY: &[(&str, &str)] = &[
 const DELIVERED: &str =
     "the demo's own webhook receiver answers every notification at once (emcd demo)";
 
+/// Grafana's variables for the demo's scrape: the demo's HTTPS check (its certificate
+/// expires in 5 days, for the agency and check dashboards), the 24 h window, the kit's
+/// job and the demo's `instance`.
+pub fn demo_vars(instance: &str) -> BTreeMap<&'static str, String> {
+    [
+        ("agency", "bo-cong-an"),
+        ("system", "cong-dich-vu-cong"),
+        ("check", "trang-chu"),
+        ("window", "24h"),
+        ("job", "emcd"),
+        ("instance", instance),
+        ("__rate_interval", "1m"),
+        ("__interval", "15s"),
+        ("__range", "1h"),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k, v.to_owned()))
+    .collect()
+}
+
 /// Each expression's query (variables substituted) and its result.
 pub type Results<'a> = BTreeMap<&'a str, (String, Vec<Value>)>;
 
