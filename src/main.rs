@@ -59,6 +59,12 @@ enum Command {
         /// The local address probes leave from (overrides `probing.source_address`).
         #[arg(long)]
         source_address: Option<std::net::IpAddr>,
+        /// Threads of the async runtime, which runs the probes (default: one per core).
+        /// Fewer wake each other less: a single one spends about a third less CPU per
+        /// probe up to a few thousand probes/s, but TLS handshakes and other CPU work
+        /// then share one core (docs/BENCHMARKS.md, "Runtime threads").
+        #[arg(long, value_parser = clap::value_parser!(u16).range(1..=1024))]
+        worker_threads: Option<u16>,
     },
     /// Validate the whole config and print a summary, or every error found.
     Check {
@@ -178,6 +184,7 @@ fn execute(command: Command) -> anyhow::Result<ExitCode> {
             node,
             vantage,
             source_address,
+            worker_threads,
         } => {
             let mut cfg = match emcd::config::load(&config.config) {
                 Ok(cfg) => cfg,
@@ -199,7 +206,9 @@ fn execute(command: Command) -> anyhow::Result<ExitCode> {
                 eprintln!("{e}");
                 return Ok(ExitCode::FAILURE);
             }
-            runtime()?.block_on(async {
+            runtime_with(worker_threads)?.block_on(async {
+                let workers = tokio::runtime::Handle::current().metrics().num_workers();
+                tracing::info!(worker_threads = workers, "async runtime started");
                 let listener = tokio::net::TcpListener::bind(cfg.server.listen)
                     .await
                     .with_context(|| format!("cannot listen on {}", cfg.server.listen))?;
@@ -231,7 +240,17 @@ fn check(path: &Path) -> ExitCode {
 }
 
 fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
-    tokio::runtime::Builder::new_multi_thread()
+    runtime_with(None)
+}
+
+/// The runtime with `threads` workers; `None`: tokio's default (one per core, or
+/// `TOKIO_WORKER_THREADS`).
+fn runtime_with(threads: Option<u16>) -> anyhow::Result<tokio::runtime::Runtime> {
+    let mut builder = tokio::runtime::Builder::new_multi_thread();
+    if let Some(n) = threads {
+        builder.worker_threads(usize::from(n));
+    }
+    builder
         .enable_all()
         .build()
         .context("starting the async runtime")
