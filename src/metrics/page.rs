@@ -302,6 +302,6 @@ pub(super) fn objective(percent: f64) -> f64 {
 }
 
 #[cfg(test)]
-mod lean_tests;
+mod page_tests;
 #[cfg(test)]
 mod tests;

@@ -1,5 +1,6 @@
-//! `metrics.per_check: lean` (docs/metrics.md, "Profiles"): six series a check, the
-//! families the shipped rules and dashboards read, and no more.
+//! What each page carries: `metrics.per_check: lean` (docs/metrics.md, "Profiles"), six
+//! series a check, the families the shipped rules and dashboards read, and no more; a
+//! follower's page; the info families.
 
 use super::tests::fleet_with;
 use crate::check::state::CheckStatus;
@@ -132,5 +133,69 @@ fn an_unknown_profile_is_an_error_quoting_it() {
     assert!(
         err.contains("metrics.per_check") && err.contains("\"slim\"") && err.contains("lean"),
         "{err}"
+    );
+}
+
+/// A follower of a cluster (docs/cluster.md, "Metrics"): the probe families of the
+/// checks it probes, its own durations, and none of the families the leader exports.
+#[test]
+fn a_follower_exports_only_its_own_probes() {
+    let fleet = fleet_with("");
+    for c in &fleet.checks {
+        c.live.lock().unwrap().last = Some(LastResult {
+            page: None,
+            at: 1_700_000_000,
+            result: ResultKind::Up,
+            error: None,
+            status_code: Some(200),
+            duration: 0.1,
+            phases: Phases::default(),
+            cert_expiry: None,
+            message: None,
+        });
+    }
+    let ids: Vec<String> = fleet.checks.iter().map(|c| c.id.0.to_string()).collect();
+    let role = Role::new("node-b", "local");
+    role.set_live(vec!["node-a".into(), "node-b".into()]);
+    let mine: Vec<&String> = ids.iter().filter(|c| role.mine(c)).collect();
+    let metrics = Metrics::new(FleetHandle::new(fleet));
+    let page = metrics.encode(Format::Text, &role);
+    assert_eq!(page.matches("probe_success{").count(), mine.len(), "{page}");
+    // The other node exports the rest: every check's probes on exactly one page.
+    let other = Role::new("node-a", "local");
+    other.set_live(vec!["node-a".into(), "node-b".into()]);
+    let theirs = metrics
+        .encode(Format::Text, &other)
+        .matches("probe_success{")
+        .count();
+    assert_eq!(mine.len() + theirs, ids.len());
+    for family in [
+        "emcd_check_up{",
+        "emcd_check_slo_objective{",
+        "emcd_system_connected{",
+        "emcd_system_info{",
+        "emcd_alerts_firing{",
+        "emcd_agency_",
+    ] {
+        assert!(!page.contains(family), "{family} on a follower:\n{page}");
+    }
+    assert!(page.contains("emcd_probe_duration_seconds_count{"));
+}
+
+/// The info families name each agency and system for dashboards, on the leader.
+#[test]
+fn info_series_carry_names_kinds_and_leagues() {
+    let metrics = Metrics::new(FleetHandle::new(fleet_with("")));
+    let page = metrics.encode(Format::Text, &Role::single("n", "local"));
+    for line in [
+        "emcd_agency_info{agency=\"a-one\",name=\"Name \\\"quoted\\\"\",code=\"X\",kind=\"province\",league=\"provinces\"} 1\n",
+        "emcd_system_info{agency=\"b-two\",system=\"s\",name=\"S\",kind=\"tthc\",required=\"true\"} 1\n",
+    ] {
+        assert!(page.contains(line), "{line} not in\n{page}");
+    }
+    assert_eq!(page.matches("emcd_agency_info{").count(), 2);
+    assert_eq!(
+        crate::config::AgencyKind::GovernmentAgency.league(),
+        "ministries"
     );
 }
