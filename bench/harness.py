@@ -274,7 +274,7 @@ def parse_args(argv):
                     help="record a perf profile (cpu-clock, call graphs) of emcd over the window")
     ap.add_argument("--strace", metavar="FILE",
                     help="count emcd's syscalls over the window (strace -c -f; slows emcd: "
-                    "that run's CPU figures do not count)")
+                    "that run's CPU figures do not count); with --floor, wrk's too (FILE.wrkN)")
     ap.add_argument("--emcd-prometheus", metavar="SECONDS,...", type=intervals, default=[],
                     help="after emcd's window, one more window per interval with a real "
                     "prometheus scraping emcd that often (and no harness scrape): the whole "
@@ -332,13 +332,16 @@ def main(argv):
                 f"window {args.seconds:g} s; load average {os.getloadavg()[0]:.2f}")
             nginx = Nginx(procs, run_dir)
             run = {"load_avg_1m": os.getloadavg()[0], "quiet": quiet}
+            watch = stack.BusyWatch()
             run["emcd"] = run_emcd(args, procs, nginx, run_dir, log)
             if peer:
                 run["peer"] = run_peer(args, procs, nginx, run_dir, log)
             if args.floor:
-                run["floor"] = stack.wrk_floor(procs, nginx, args.floor_seconds,
-                                               os.path.join(run_dir, "floor"), log)
+                run["floor"] = stack.wrk_floor(
+                    procs, nginx, args.floor_seconds, os.path.join(run_dir, "floor"), log,
+                    strace=args.strace and f"{args.strace}.wrk{i}")
             run["load_avg_1m_end"] = os.getloadavg()[0]
+            run["rustc_share"] = watch.stop()
             procs.stop(nginx.proc, grace=10)
             runs.append(run)
             if args.repeat > 1:

@@ -51,6 +51,29 @@ def wait_quiet(max_s, log):
         time.sleep(10)
 
 
+class BusyWatch:
+    """Samples `pgrep -x rustc` every 5 s in a thread: the share of samples during a run
+    when a build was compiling (0 = quiet throughout)."""
+
+    def __init__(self):
+        self.samples, self.busy = 0, 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+
+    def _run(self):
+        while not self._stop.is_set():
+            r = subprocess.run(["pgrep", "-x", "rustc"], stdout=subprocess.DEVNULL)
+            self.samples += 1
+            self.busy += r.returncode == 0
+            self._stop.wait(5)
+
+    def stop(self):
+        self._stop.set()
+        self._thread.join(15)
+        return self.busy / max(self.samples, 1)
+
+
 def _query(port, expr):
     """One instant query to Prometheus; the first sample's value, or nan."""
     url = f"http://127.0.0.1:{port}/api/v1/query?" + urllib.parse.urlencode({"query": expr})
@@ -126,11 +149,15 @@ scrape_configs:
     return out
 
 
-def wrk_floor(procs, nginx, seconds, d, log):
-    """wrk's own CPU per request, a new connection each, against the same nginx."""
+def wrk_floor(procs, nginx, seconds, d, log, strace=None):
+    """wrk's own CPU per request, a new connection each, against the same nginx. With
+    `strace` (a file), wrk runs under `strace -c -f` (its syscalls per request; its CPU
+    figure then includes strace's and does not count)."""
     os.makedirs(d, exist_ok=True)
     argv = ["wrk", "-t1", "-c1", f"-d{int(seconds)}s", "--timeout", "2s",
             "-H", "Connection: close", nginx.url("/floor")]
+    if strace:
+        argv = ["strace", "-c", "-f", "-o", strace] + argv
     log(f"  floor: {shlex.join(argv)}")
     req0, t0 = nginx.requests(), time.monotonic()
     p = procs.start("wrk", argv, os.path.join(d, "wrk.log"))
