@@ -113,7 +113,8 @@ def plot(results, args, path):
         ys = [median(results[str(x)], key) for x in xs]
         ax.plot(xs, ys, marker="o")
         for x, y in zip(xs, ys):
-            ax.annotate(f"{y:.3g}", (x, y), textcoords="offset points", xytext=(0, 6),
+            label = f"{y:,.0f}" if y >= 100 else f"{y:.3g}"
+            ax.annotate(label, (x, y), textcoords="offset points", xytext=(0, 6),
                         ha="center", fontsize=8)
         ax.set_xscale("log")
         ax.set_xticks(xs, [f"{x / 1000:g}k" for x in xs])
