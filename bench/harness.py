@@ -284,8 +284,8 @@ def parse_args(argv):
                     "its CPU per request is the floor column")
     ap.add_argument("--floor-seconds", type=float, default=10.0)
     ap.add_argument("--wait-quiet", type=float, default=0.0, metavar="MAX_SECONDS",
-                    help="before each run, wait until no rustc runs (polled every 10 s), "
-                    "at most this long")
+                    help="before each run, wait until no rustc runs and the CPUs are at most "
+                    "20%% busy (polled every 10 s), at most this long")
     ap.add_argument("--metrics-profile", choices=["full", "lean"], default="full",
                     help="lean writes `metrics: per_check: lean` into emcd's config")
     a = ap.parse_args(argv)

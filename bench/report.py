@@ -119,6 +119,9 @@ def stack_table(runs):
             [_ratio(r["emcd"]["cpu_ms_per_probe"], r["floor"]["cpu_ms_per_request"]) for r in runs]))
     loads = [r.get("load_avg_1m", float("nan")) for r in runs]
     out.append("load average (1 min) at each run's start: " + ", ".join(f"{v:.2f}" for v in loads))
+    before = [r["quiet"]["busy_before"] for r in runs if (r.get("quiet") or {}).get("busy_before") is not None]
+    if before:
+        out.append("CPUs busy (others) just before each run: " + ", ".join(f"{v:.0%}" for v in before))
     busy = [r["rustc_share"] for r in runs if "rustc_share" in r]
     if busy:
         out.append("share of the run with a rustc running (sampled every 5 s): "

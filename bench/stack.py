@@ -31,22 +31,39 @@ from benchlib import (cpu_seconds, duration, free_port, http_get, lag_buckets, d
                       quantile, status_kib, wait_http_ok, _die_with_harness)
 
 
-def wait_quiet(max_s, log):
-    """Polls `pgrep -x rustc` every 10 s until none runs, for at most max_s seconds."""
+def machine_busy(seconds=5.0):
+    """Share of all CPUs busy over `seconds` (/proc/stat): between runs, when nothing of
+    the harness's runs, that is everyone else's load (builds, their tests)."""
+    def read():
+        with open("/proc/stat") as f:
+            v = [int(x) for x in f.readline().split()[1:]]
+        return sum(v), v[3] + v[4]  # total, idle + iowait
+    t0, i0 = read()
+    time.sleep(seconds)
+    t1, i1 = read()
+    return 1 - (i1 - i0) / max(t1 - t0, 1)
+
+
+def wait_quiet(max_s, log, max_busy=0.2):
+    """Polls every 10 s until no rustc runs and the machine is at most `max_busy` busy
+    (over 5 s), for at most max_s seconds."""
     t0 = time.monotonic()
     announced = False
     while True:
         busy = subprocess.run(["pgrep", "-x", "rustc"], stdout=subprocess.DEVNULL).returncode == 0
+        share = machine_busy()
+        busy = busy or share > max_busy
         waited = time.monotonic() - t0
         if not busy:
             if announced:
                 log(f"  quiet after {waited:.0f} s")
-            return {"waited_s": waited, "quiet": True}
+            return {"waited_s": waited, "quiet": True, "busy_before": share}
         if waited >= max_s:
-            log(f"  rustc still running after {waited:.0f} s: measuring anyway (loaded)")
-            return {"waited_s": waited, "quiet": False}
+            log(f"  still busy after {waited:.0f} s ({share:.0%} of the CPUs): measuring "
+                "anyway (loaded)")
+            return {"waited_s": waited, "quiet": False, "busy_before": share}
         if not announced:
-            log("  rustc running: waiting for the machine to be quiet")
+            log(f"  rustc running or CPUs {share:.0%} busy: waiting for the machine to be quiet")
             announced = True
         time.sleep(10)
 
