@@ -78,6 +78,13 @@ def _ratio(a, b):
     return a / b if a is not None and b else float("nan")
 
 
+def _peer_kept_up(run):
+    """The peer made at least 97 % of emcd's probes: when it falls behind (a loaded
+    machine), its timeouts inflate its CPU per probe and the ratio means nothing."""
+    p = run.get("peer")
+    return bool(p) and p["probes_per_s"] >= 0.97 * run["emcd"]["probes_per_s"]
+
+
 def stack_table(runs):
     """The whole stack (--emcd-prometheus) and the floor (--floor); ratios are the median
     of each run's ratio (both sides measured in the same run)."""
@@ -100,9 +107,12 @@ def stack_table(runs):
             st = [r["emcd"]["stack"][k]["cpu_ms_per_probe"] for r in runs]
             line = f"  scrape every {every:g} s: stack ms/probe {_per_run(st)}"
             if runs[0].get("peer"):
+                kept = [r for r in runs if _peer_kept_up(r)]
                 line += "; peer / stack " + _per_run(
                     [_ratio(r["peer"]["cpu_ms_per_probe"], r["emcd"]["stack"][k]["cpu_ms_per_probe"])
-                     for r in runs if r.get("peer")])
+                     for r in kept])
+                if len(kept) < len(runs):
+                    line += f" (only the {len(kept)} run(s) where the peer kept up)"
             if runs[0].get("floor"):
                 line += "; emcd (this window) / floor " + _per_run(
                     [_ratio(r["emcd"]["stack"][k]["emcd_cpu_ms_per_probe"],
