@@ -143,6 +143,8 @@ def run_emcd(args, procs, nginx, work, log):
     half = lag_mid and (diff(lag0, lag_mid), diff(lag_mid, lag1))
     written = io1["write_bytes"] - io0["write_bytes"]
     own = probes1 - probes0
+    if own <= 0:  # a profile without emcd_probes_total (lean): nginx's count instead
+        own = probes
     return {
         "system": "emcd",
         "window_s": window,
