@@ -21,313 +21,26 @@ on exit (and dies with the harness if the harness is killed: PR_SET_PDEATHSIG).
 """
 
 import argparse
-import ctypes
 import json
 import math
 import os
 import shutil
 import signal
-import socket
 import sqlite3
-import statistics
-import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-CLK_TCK = os.sysconf("SC_CLK_TCK")
-CHECKS_PER_SYSTEM = 100
-SYSTEMS_PER_AGENCY = 10
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+# Re-exported: bench/cluster.py and bench/scrape_cpu.py use them as harness.NAME.
+from benchlib import (  # noqa: E402,F401
+    CLK_TCK, ROOT, Nginx, Processes, _libc, agency_system_check, context_switches,
+    cpu_seconds, diff, duration, family_lines, family_sum, free_port, http_get,
+    io_counters, lag_buckets, quantile, status_kib, timeout_for, wait_http_ok,
+    write_emcd_config, write_peer_config)
+from report import fmt, med, table  # noqa: E402,F401
+import stack  # noqa: E402
 
-_libc = ctypes.CDLL(None, use_errno=True)
-
-
-def _die_with_harness():
-    """preexec_fn: the child gets SIGKILL if the harness dies without cleaning up."""
-    _libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
-
-
-class Processes:
-    """Every process the harness started; stop_all() ends each of them by its pid."""
-
-    def __init__(self):
-        self.procs = []
-
-    def start(self, name, argv, log):
-        out = open(log, "wb")
-        p = subprocess.Popen(argv, stdout=out, stderr=subprocess.STDOUT,
-                             stdin=subprocess.DEVNULL, preexec_fn=_die_with_harness)
-        out.close()
-        self.procs.append((name, p))
-        return p
-
-    def stop(self, p, grace=60.0):
-        """SIGTERM, wait up to `grace` seconds, then SIGKILL. Returns the exit code."""
-        if p.poll() is None:
-            p.send_signal(signal.SIGTERM)
-            try:
-                p.wait(grace)
-            except subprocess.TimeoutExpired:
-                p.kill()
-                p.wait()
-        self.procs = [(n, q) for n, q in self.procs if q is not p]
-        return p.returncode
-
-    def stop_all(self):
-        for _, p in reversed(list(self.procs)):
-            self.stop(p, grace=10.0)
-
-
-# ---------------------------------------------------------------- /proc and HTTP
-
-
-def cpu_seconds(pid):
-    with open(f"/proc/{pid}/stat") as f:
-        fields = f.read().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / CLK_TCK  # utime, stime
-
-
-def status_kib(pid, key):
-    with open(f"/proc/{pid}/status") as f:
-        for line in f:
-            if line.startswith(key + ":"):
-                return int(line.split()[1])
-    return 0
-
-
-def context_switches(pid):
-    """Voluntary context switches of all the process's live threads (each is a thread
-    going to sleep: a park, an epoll_wait, a futex wait)."""
-    total = 0
-    for tid in os.listdir(f"/proc/{pid}/task"):
-        try:
-            total += status_kib(f"{pid}/task/{tid}", "voluntary_ctxt_switches")
-        except FileNotFoundError:
-            pass
-    return total
-
-
-def io_counters(pid):
-    with open(f"/proc/{pid}/io") as f:
-        return {k: int(v) for k, v in (line.split(": ") for line in f)}
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def http_get(url, timeout=120.0, headers=None):
-    req = urllib.request.Request(url, headers=headers or {})
-    with urllib.request.urlopen(req, timeout=timeout) as r:
-        return r.status, r.read()
-
-
-def wait_http_ok(url, proc, deadline_s, what):
-    end = time.monotonic() + deadline_s
-    while time.monotonic() < end:
-        if proc.poll() is not None:
-            raise RuntimeError(f"{what} exited with {proc.returncode} while starting")
-        try:
-            if http_get(url, timeout=2.0)[0] == 200:
-                return
-        except OSError:
-            pass
-        time.sleep(0.05)
-    raise RuntimeError(f"{what} not ready after {deadline_s} s ({url})")
-
-
-# ---------------------------------------------------------------- nginx
-
-
-class Nginx:
-    """nginx from Debian with a config of its own: one tiny static 200 response."""
-
-    def __init__(self, procs, work):
-        self.dir = os.path.join(work, "nginx")
-        os.makedirs(os.path.join(self.dir, "tmp"))
-        self.port = free_port()
-        t = os.path.join(self.dir, "tmp")
-        conf = os.path.join(self.dir, "nginx.conf")
-        with open(conf, "w") as f:
-            f.write(f"""daemon off;
-master_process on;
-worker_processes 1;
-worker_rlimit_nofile 16384;
-pid {self.dir}/nginx.pid;
-error_log {self.dir}/error.log warn;
-events {{ worker_connections 8192; }}
-http {{
-  access_log off;
-  client_body_temp_path {t}/body;
-  proxy_temp_path {t}/proxy;
-  fastcgi_temp_path {t}/fastcgi;
-  uwsgi_temp_path {t}/uwsgi;
-  scgi_temp_path {t}/scgi;
-  server {{
-    listen 127.0.0.1:{self.port} backlog=4096;
-    location = /nginx_status {{ stub_status; }}
-    location / {{ default_type text/plain; return 200 "ok\\n"; }}
-  }}
-}}
-""")
-        self.proc = procs.start("nginx", ["nginx", "-p", self.dir, "-c", conf, "-e",
-                                          os.path.join(self.dir, "error.log")],
-                                os.path.join(self.dir, "stdout.log"))
-        wait_http_ok(self.url("/"), self.proc, 10, "nginx")
-
-    def url(self, path):
-        return f"http://127.0.0.1:{self.port}{path}"
-
-    def requests(self):
-        """Requests nginx has handled, this one included."""
-        body = http_get(self.url("/nginx_status"), timeout=5.0)[1].decode()
-        return int(body.splitlines()[2].split()[2])
-
-
-# ---------------------------------------------------------------- configs
-
-
-def duration(seconds):
-    return f"{int(round(seconds * 1000))}ms"
-
-
-def timeout_for(interval):
-    return min(10.0, interval / 2)
-
-
-def target_path(i):
-    a, s, c = agency_system_check(i)
-    return f"/{a}/{s}/{c}"
-
-
-def agency_system_check(i):
-    per_agency = CHECKS_PER_SYSTEM * SYSTEMS_PER_AGENCY
-    return (f"a{i // per_agency:04d}", f"s{(i // CHECKS_PER_SYSTEM) % SYSTEMS_PER_AGENCY:02d}",
-            f"c{i % CHECKS_PER_SYSTEM:03d}")
-
-
-def write_emcd_config(d, checks, interval, nginx, listen):
-    """emcd.yaml and one file per 1,000 checks (10 systems of 100 http checks)."""
-    os.makedirs(os.path.join(d, "agencies"))
-    with open(os.path.join(d, "emcd.yaml"), "w") as f:
-        f.write(f"""server: {{listen: "127.0.0.1:{listen}"}}
-storage: {{path: "{d}/emcd.db"}}
-probing: {{max_in_flight: 1024, user_agent: "emcd-bench"}}
-defaults: {{interval: {duration(interval)}, timeout: {duration(timeout_for(interval))}}}
-alerting: {{repeat_interval: 0s}}
-include: [agencies/*.yaml]
-""")
-    per_agency = CHECKS_PER_SYSTEM * SYSTEMS_PER_AGENCY
-    for a in range(math.ceil(checks / per_agency)):
-        lines = [f'agency: {{id: a{a:04d}, code: "A{a}", name: "Bench agency {a}", kind: province}}',
-                 "systems:"]
-        first = a * per_agency
-        for s in range(SYSTEMS_PER_AGENCY):
-            lo = first + s * CHECKS_PER_SYSTEM
-            hi = min(lo + CHECKS_PER_SYSTEM, checks)
-            if lo >= hi:
-                break
-            lines.append(f'  - {{id: s{s:02d}, name: "System {s}", kind: tthc, checks: [')
-            for i in range(lo, hi):
-                url = nginx.url(target_path(i))
-                lines.append(f'      {{id: c{i % CHECKS_PER_SYSTEM:03d}, http: {{url: "{url}"}}}},')
-            lines.append("    ]}")
-        with open(os.path.join(d, "agencies", f"a{a:04d}.yaml"), "w") as f:
-            f.write("\n".join(lines) + "\n")
-    return os.path.join(d, "emcd.yaml")
-
-
-def write_peer_config(d, checks, interval, nginx, exporter_port):
-    os.makedirs(d)
-    t = duration(timeout_for(interval))
-    with open(os.path.join(d, "blackbox.yml"), "w") as f:
-        f.write(f"""modules:
-  http_2xx:
-    prober: http
-    timeout: {t}
-    http:
-      preferred_ip_protocol: ip4
-""")
-    targets = [nginx.url(target_path(i)) for i in range(checks)]
-    with open(os.path.join(d, "targets.json"), "w") as f:
-        json.dump([{"targets": targets}], f)
-    with open(os.path.join(d, "prometheus.yml"), "w") as f:
-        f.write(f"""global:
-  scrape_interval: {duration(interval)}
-  scrape_timeout: {t}
-scrape_configs:
-  - job_name: blackbox
-    metrics_path: /probe
-    params: {{module: [http_2xx]}}
-    file_sd_configs:
-      - files: ["{d}/targets.json"]
-    relabel_configs:
-      - source_labels: [__address__]
-        target_label: __param_target
-      - source_labels: [__param_target]
-        target_label: instance
-      - target_label: __address__
-        replacement: "127.0.0.1:{exporter_port}"
-""")
-
-
-# ---------------------------------------------------------------- /metrics
-
-
-def family_lines(body, name):
-    """The sample lines of one family of a Prometheus text page (found, not split)."""
-    start = body.find(b"\n# TYPE " + name + b" ")
-    if start < 0:
-        return []
-    out = []
-    pos = body.find(b"\n", start + 1) + 1
-    while pos < len(body) and not body.startswith(b"#", pos):
-        end = body.find(b"\n", pos)
-        end = len(body) if end < 0 else end
-        out.append(body[pos:end])
-        pos = end + 1
-    return out
-
-
-def lag_buckets(body):
-    """{le: cumulative count} of emcd_scheduler_lag_seconds."""
-    out = {}
-    for line in family_lines(body, b"emcd_scheduler_lag_seconds"):
-        if line.startswith(b"emcd_scheduler_lag_seconds_bucket{"):
-            le = line.split(b'le="', 1)[1].split(b'"', 1)[0].decode()
-            out[float(le)] = float(line.rsplit(b" ", 1)[1])
-    return out
-
-
-def quantile(q, buckets):
-    """histogram_quantile over {le: cumulative count}, interpolated inside a bucket."""
-    les = sorted(buckets)
-    total = buckets[les[-1]] if les else 0
-    if total <= 0:
-        return float("nan")
-    rank = q * total
-    prev_le, prev_c = 0.0, 0.0
-    for le in les:
-        c = buckets[le]
-        if c >= rank:
-            if math.isinf(le):
-                return prev_le
-            return prev_le + (le - prev_le) * ((rank - prev_c) / max(c - prev_c, 1e-9))
-        prev_le, prev_c = le, c
-    return les[-1]
-
-
-def diff(a, b):
-    return {k: b.get(k, 0) - a.get(k, 0) for k in b}
-
-
-def family_sum(body, name):
-    return sum(float(line.rsplit(b" ", 1)[1]) for line in family_lines(body, name)
-               if line.startswith(name))
 
 
 # ---------------------------------------------------------------- one emcd run
@@ -337,7 +50,8 @@ def run_emcd(args, procs, nginx, work, log):
     d = os.path.join(work, "emcd")
     os.makedirs(d)
     port = free_port()
-    cfg = write_emcd_config(d, args.checks, args.interval, nginx, port)
+    cfg = write_emcd_config(d, args.checks, args.interval, nginx, port,
+                            getattr(args, "metrics_profile", "full"))
     base = f"http://127.0.0.1:{port}"
     polls = 0
     before = nginx.requests()
@@ -367,6 +81,11 @@ def run_emcd(args, procs, nginx, work, log):
                                         "-p", str(p.pid), "-o", args.perf],
                                os.path.join(d, "perf.log"))
         time.sleep(1.0)
+    elif getattr(args, "strace", None):
+        # Syscalls by kind over the window (ptrace slows emcd: this run's CPU is not a figure).
+        profiler = procs.start("strace", ["strace", "-c", "-f", "-o", args.strace,
+                                          "-p", str(p.pid)], os.path.join(d, "strace.log"))
+        time.sleep(2.0)
     cs0 = context_switches(p.pid)
     cpu0, io0, req0, t0 = cpu_seconds(p.pid), io_counters(p.pid), nginx.requests(), time.monotonic()
     m0 = http_get(base + "/metrics")[1]
@@ -404,6 +123,11 @@ def run_emcd(args, procs, nginx, work, log):
     page_bytes = len(m1)
     del m0, m1
 
+    stacks = []
+    for i, every in enumerate(getattr(args, "emcd_prometheus", None) or []):
+        stacks.append(stack.prometheus_window(args, procs, nginx, p, port,
+                                              os.path.join(d, f"prometheus{i}"), every, log))
+
     t_stop = time.monotonic()
     code = procs.stop(p, grace=60)
     stop_s = time.monotonic() - t_stop
@@ -419,6 +143,8 @@ def run_emcd(args, procs, nginx, work, log):
     half = lag_mid and (diff(lag0, lag_mid), diff(lag_mid, lag1))
     written = io1["write_bytes"] - io0["write_bytes"]
     own = probes1 - probes0
+    if own <= 0:  # a profile without emcd_probes_total (lean): nginx's count instead
+        own = probes
     return {
         "system": "emcd",
         "window_s": window,
@@ -446,6 +172,7 @@ def run_emcd(args, procs, nginx, work, log):
         "metrics_page_mib": page_bytes / 2**20,
         "metrics_scrape_ms_max": 1000 * max(encode_s),
         "shutdown_s": stop_s,
+        "stack": stacks,
     }
 
 
@@ -518,72 +245,15 @@ def run_peer(args, procs, nginx, work, log):
     }
 
 
-# ---------------------------------------------------------------- table
-
-
-def med(rows, key):
-    vals = [r[key] for r in rows if key in r and not math.isnan(r[key])]
-    return statistics.median(vals) if vals else float("nan")
-
-
-def fmt(v, digits=3):
-    if isinstance(v, str):
-        return v
-    if v is None or math.isnan(v):
-        return "-"
-    if abs(v) >= 100:
-        return f"{v:,.0f}"
-    return f"{v:.{digits}g}"
-
-
-def table(args, runs):
-    emcd = [r["emcd"] for r in runs]
-    peer = [r["peer"] for r in runs if r.get("peer")]
-    cols = [("probes/s", "probes_per_s"), ("CPU ms/probe", "cpu_ms_per_probe"),
-            ("CPU cores", "cores"), ("RSS MiB", "rss_mib"),
-            ("RSS KiB/target", "rss_kib_per_check"), ("lag p50 ms", "lag_p50_ms"),
-            ("lag p99 ms", "lag_p99_ms")]
-    head = f"{args.checks} checks every {args.interval:g} s, {args.seconds:g} s window, " \
-           f"median of {len(runs)} run(s)"
-    out = [head, ""]
-    w = 16
-    out.append("".join(h.rjust(w) for h in ["", *[c[0] for c in cols]]))
-
-    def row(name, rows):
-        out.append(name.rjust(w) + "".join(fmt(med(rows, k)).rjust(w) for _, k in cols))
-
-    row("emcd", emcd)
-    if peer:
-        row("blackbox+prom", peer)
-        ratio = []
-        for _, k in cols:
-            e, p = med(emcd, k), med(peer, k)
-            if k == "probes_per_s":
-                ratio.append(e / p if p else float("nan"))
-            elif k in ("lag_p50_ms",):
-                ratio.append(float("nan"))
-            else:
-                ratio.append(p / e if e else float("nan"))
-        out.append("peer / emcd".rjust(w) + "".join(fmt(v).rjust(w) for v in ratio))
-        out.append("")
-        out.append(f"peer detail: exporter {fmt(med(peer, 'exporter_cpu_ms_per_probe'))} + "
-                   f"prometheus {fmt(med(peer, 'prometheus_cpu_ms_per_probe'))} CPU ms/probe; "
-                   f"prometheus RSS {fmt(med(peer, 'prometheus_rss_mib'))} MiB "
-                   f"({fmt(med(peer, 'prometheus_rss_kib_per_check'))} KiB/target); "
-                   "peer lag = |p99 scrape interval - interval|")
-    out.append("")
-    extra = [("first probe s", "first_probe_s"), ("thread sleeps/probe", "sleeps_per_probe"), ("lag p99 1st half ms", "lag_p99_first_half_ms"),
-             ("lag p99 2nd half ms", "lag_p99_second_half_ms"),
-             ("DB bytes/result", "db_bytes_per_result"),
-             ("written bytes/result", "write_bytes_per_result"),
-             ("pending at end", "pending_at_end"), ("emcd_probes_total", "emcd_probes_total"),
-             ("nginx-counted probes", "probes"), ("/metrics MiB", "metrics_page_mib"),
-             ("/metrics scrape ms max", "metrics_scrape_ms_max"), ("shutdown s", "shutdown_s")]
-    out.append("emcd detail: " + "; ".join(f"{n} {fmt(med(emcd, k))}" for n, k in extra))
-    return "\n".join(out)
-
-
 # ---------------------------------------------------------------- main
+
+
+def intervals(text):
+    """"15,5" -> [15.0, 5.0] (the --emcd-prometheus scrape intervals, seconds)."""
+    out = [float(x) for x in text.split(",") if x.strip()]
+    if any(v <= 0 for v in out):
+        raise argparse.ArgumentTypeError("scrape intervals must be positive")
+    return out
 
 
 def parse_args(argv):
@@ -604,6 +274,22 @@ def parse_args(argv):
     ap.add_argument("--keep", action="store_true", help="keep the work directory")
     ap.add_argument("--perf", metavar="FILE",
                     help="record a perf profile (cpu-clock, call graphs) of emcd over the window")
+    ap.add_argument("--strace", metavar="FILE",
+                    help="count emcd's syscalls over the window (strace -c -f; slows emcd: "
+                    "that run's CPU figures do not count); with --floor, wrk's too (FILE.wrkN)")
+    ap.add_argument("--emcd-prometheus", metavar="SECONDS,...", type=intervals, default=[],
+                    help="after emcd's window, one more window per interval with a real "
+                    "prometheus scraping emcd that often (and no harness scrape): the whole "
+                    "stack, e.g. 15,5")
+    ap.add_argument("--floor", action="store_true",
+                    help="also run wrk against the same nginx, a new connection per request: "
+                    "its CPU per request is the floor column")
+    ap.add_argument("--floor-seconds", type=float, default=10.0)
+    ap.add_argument("--wait-quiet", type=float, default=0.0, metavar="MAX_SECONDS",
+                    help="before each run, wait until no rustc runs and the CPUs are at most "
+                    "20%% busy (polled every 10 s), at most this long")
+    ap.add_argument("--metrics-profile", choices=["full", "lean"], default="full",
+                    help="lean writes `metrics: per_check: lean` into emcd's config")
     a = ap.parse_args(argv)
     if a.smoke:
         a.checks, a.interval, a.seconds, a.warmup, a.peer = 2000, 5.0, 20.0, 3.0, \
@@ -622,6 +308,10 @@ def main(argv):
     if args.peer == "yes" and not have_peer:
         sys.exit("harness: --peer yes needs prometheus and prometheus-blackbox-exporter")
     peer = args.peer == "yes" or (args.peer == "auto" and have_peer)
+    if args.emcd_prometheus and not shutil.which("prometheus"):
+        sys.exit("harness: --emcd-prometheus needs prometheus (apt-get install prometheus)")
+    if args.floor and not shutil.which("wrk"):
+        sys.exit("harness: --floor needs wrk (apt-get install wrk)")
 
     def log(msg):
         print(msg, file=sys.stderr, flush=True)
@@ -639,21 +329,29 @@ def main(argv):
         for i in range(args.repeat):
             run_dir = os.path.join(work, f"run{i}")
             os.makedirs(run_dir)
+            quiet = stack.wait_quiet(args.wait_quiet, log) if args.wait_quiet > 0 else None
             log(f"run {i + 1}/{args.repeat}: {args.checks} checks every {args.interval:g} s, "
                 f"window {args.seconds:g} s; load average {os.getloadavg()[0]:.2f}")
             nginx = Nginx(procs, run_dir)
-            run = {"load_avg_1m": os.getloadavg()[0]}
+            run = {"load_avg_1m": os.getloadavg()[0], "quiet": quiet}
+            watch = stack.BusyWatch()
             run["emcd"] = run_emcd(args, procs, nginx, run_dir, log)
             if peer:
                 run["peer"] = run_peer(args, procs, nginx, run_dir, log)
+            if args.floor:
+                run["floor"] = stack.wrk_floor(
+                    procs, nginx, args.floor_seconds, os.path.join(run_dir, "floor"), log,
+                    strace=args.strace and f"{args.strace}.wrk{i}")
+            run["load_avg_1m_end"] = os.getloadavg()[0]
+            run["rustc_share"] = watch.stop()
             procs.stop(nginx.proc, grace=10)
             runs.append(run)
             if args.repeat > 1:
                 log(table(args, [run]))
+            if args.json:  # after every run, so a late failure keeps the earlier ones
+                with open(args.json, "w") as f:
+                    json.dump({"args": vars(args), "runs": runs}, f, indent=1)
         print(table(args, runs))
-        if args.json:
-            with open(args.json, "w") as f:
-                json.dump({"args": vars(args), "runs": runs}, f, indent=1)
         if any(r["emcd"]["probes"] <= 0 for r in runs):
             sys.exit("harness: emcd made no probe in the window")
     finally:

@@ -3,6 +3,9 @@
 #
 #   bench/run.sh --checks 5000 --interval 5 --seconds 30 [--repeat 3] [--peer yes|no|auto]
 #   bench/run.sh --smoke            # about 2,000 checks for 20 s; what CI runs
+#   bench/run.sh --checks 5000 --interval 5 --seconds 60 --repeat 3 --emcd-prometheus 15,5 --floor
+#                                   # the whole stack (emcd + its Prometheus) and wrk's floor
+#   python3 bench/growth.py         # cost at 1k..250k checks every 60 s: table + docs/img/growth.png
 #   bench/run.sh --cluster --checks 5000 --interval 5 --seconds 30 [--vantages 1|3] [--repeat 3]
 #                                   # three nodes on a private PostgreSQL (bench/cluster.py)
 #
