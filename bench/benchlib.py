@@ -310,3 +310,11 @@ def diff(a, b):
 def family_sum(body, name):
     return sum(float(line.rsplit(b" ", 1)[1]) for line in family_lines(body, name)
                if line.startswith(name))
+
+
+def results_sum(body):
+    """emcd's results on a /metrics page: under the lean profile emcd_probes_total has
+    only `down`, and emcd_probes_counted_total counts up, degraded and down (all the
+    results against a healthy nginx); under full, every result of emcd_probes_total."""
+    counted = family_sum(body, b"emcd_probes_counted_total")
+    return counted if counted else family_sum(body, b"emcd_probes_total")

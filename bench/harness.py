@@ -35,7 +35,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 # Re-exported: bench/cluster.py and bench/scrape_cpu.py use them as harness.NAME.
 from benchlib import (  # noqa: E402,F401
     CLK_TCK, ROOT, Nginx, Processes, _libc, agency_system_check, context_switches,
-    cpu_seconds, diff, duration, family_lines, family_sum, free_port, http_get,
+    cpu_seconds, diff, duration, family_lines, family_sum, free_port, http_get, results_sum,
     io_counters, lag_buckets, quantile, status_kib, timeout_for, wait_http_ok,
     write_emcd_config, write_peer_config)
 from report import fmt, med, table  # noqa: E402,F401
@@ -90,7 +90,7 @@ def run_emcd(args, procs, nginx, work, log):
     cpu0, io0, req0, t0 = cpu_seconds(p.pid), io_counters(p.pid), nginx.requests(), time.monotonic()
     m0 = http_get(base + "/metrics")[1]
     lag0 = lag_buckets(m0)
-    probes0 = family_sum(m0, b"emcd_probes_total")
+    probes0 = results_sum(m0)
     lag_mid, scrapes, encode_s = None, 1, []
     next_scrape = t0 + scrape_every
     while True:
@@ -118,7 +118,7 @@ def run_emcd(args, procs, nginx, work, log):
     encode_s.append(time.monotonic() - ts)
     hwm = status_kib(p.pid, "VmHWM")
     lag1 = lag_buckets(m1)
-    probes1 = family_sum(m1, b"emcd_probes_total")
+    probes1 = results_sum(m1)
     pending = family_sum(m1, b"emcd_store_pending_results")
     page_bytes = len(m1)
     del m0, m1
