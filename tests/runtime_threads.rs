@@ -4,27 +4,20 @@
 
 mod support;
 
-use std::path::Path;
+use support::{reply, sample, serve, wait_metrics, ConfigDir, Daemon};
 
-use support::{reply, sample, serve, wait_metrics, Daemon};
-
-fn config(dir: &Path, url: &str) -> std::path::PathBuf {
-    std::fs::create_dir_all(dir.join("agencies")).unwrap();
-    std::fs::write(
-        dir.join("emcd.yaml"),
-        "storage: {path: emcd.db}\ninclude: [agencies/*.yaml]\n",
-    )
-    .unwrap();
-    std::fs::write(
-        dir.join("agencies/tinh-a.yaml"),
-        format!(
+/// One http check every second against `url`.
+fn config(url: &str) -> ConfigDir {
+    let dir = ConfigDir::new("");
+    dir.agency(
+        "tinh-a",
+        &format!(
             "agency: {{id: tinh-a, code: \"01\", name: Tỉnh A, kind: province}}\n\
              systems:\n  - id: mot-cua\n    name: Một cửa\n    kind: tthc\n    checks:\n\
              \x20     - {{id: web, interval: 1s, timeout: 500ms, http: {{url: \"{url}\"}}}}\n"
         ),
-    )
-    .unwrap();
-    dir.join("emcd.yaml")
+    );
+    dir
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -32,9 +25,12 @@ async fn one_worker_thread_probes_and_zero_is_refused() {
     let target = serve(|_| reply(200, &[], "ok")).await;
     let url = target.url("http", "/");
     for threads in ["1", "3"] {
-        let dir = tempfile::tempdir().unwrap();
-        let main = config(dir.path(), &url);
-        let d = Daemon::start_args(dir.path(), &main, &["--worker-threads", threads]);
+        let dir = config(&url);
+        let d = Daemon::start_args(
+            dir.dir.path(),
+            &dir.main_file(),
+            &["--worker-threads", threads],
+        );
         d.wait_ready().await;
         wait_metrics(&d, "two results of the check", |s| {
             sample(s, "emcd_probes_total", &["check=\"web\"", "result=\"up\""]) >= Some(2.0)
@@ -49,11 +45,10 @@ async fn one_worker_thread_probes_and_zero_is_refused() {
         );
     }
 
-    let dir = tempfile::tempdir().unwrap();
-    let main = config(dir.path(), &url);
+    let dir = config(&url);
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_emcd"))
         .args(["run", "--config"])
-        .arg(&main)
+        .arg(dir.main_file())
         .args(["--worker-threads", "0"])
         .output()
         .unwrap();
@@ -63,5 +58,5 @@ async fn one_worker_thread_probes_and_zero_is_refused() {
         stderr.contains("--worker-threads") && stderr.contains("'0'"),
         "{stderr}"
     );
-    assert!(!dir.path().join("emcd.db").exists(), "nothing created");
+    assert!(!dir.dir.path().join("emcd.db").exists(), "nothing created");
 }
