@@ -4,7 +4,7 @@
 
 use std::collections::HashMap;
 
-use super::write::{closing, escaped, Page, Value};
+use super::write::{closing, Page, Value};
 use super::Sample;
 use crate::alert_vocab::AlertName;
 use crate::config::PerCheck;
@@ -63,20 +63,12 @@ pub(super) fn availability(page: &mut Page<'_>, fleet: &Fleet, samples: &[Sample
         "gauge",
     );
     for (agency, w) in ids.iter().zip(&sums) {
-        let out = &mut *page.out;
         for (i, (window, _)) in WINDOWS.iter().enumerate() {
             if let Some(a) = w[i].availability(exclude) {
-                out.push_str(name);
-                out.push_str("{agency=\"");
-                escaped(out, agency);
-                out.push_str("\",window=\"");
-                out.push_str(window);
-                out.push_str("\"} ");
-                out.push_str(dtoa::Buffer::new().format(a));
-                out.push('\n');
+                let labels = [("agency", *agency), ("window", *window)];
+                page.line(name, &labels, Value::Float(a));
             }
         }
-        page.maybe_flush();
     }
     maintenance(page, fleet, samples);
 }
@@ -95,14 +87,7 @@ fn maintenance(page: &mut Page<'_>, fleet: &Fleet, samples: &[Sample<'_>]) {
     let help = "Checks of the agency whose last result was taken inside a maintenance window";
     page.descriptor(name, help, "gauge");
     for (agency, n) in ids.iter().zip(&counts) {
-        let out = &mut *page.out;
-        out.push_str(name);
-        out.push_str("{agency=\"");
-        escaped(out, agency);
-        out.push_str("\"} ");
-        out.push_str(itoa::Buffer::new().format(*n));
-        out.push('\n');
-        page.maybe_flush();
+        page.line(name, &[("agency", *agency)], Value::Int(*n));
     }
 }
 
@@ -134,19 +119,13 @@ pub(super) fn alerts_firing(page: &mut Page<'_>, fleet: &Fleet, samples: &[Sampl
         .chain([(AlertName::SystemNotConnected, SYSTEM)])
         .collect();
     for (agency, n) in ids.iter().zip(&counts) {
-        let out = &mut *page.out;
         for &(alert, at) in &alerts {
-            out.push_str(name);
-            out.push_str("{alertname=\"");
-            escaped(out, alert.as_str());
-            out.push_str("\",severity=\"");
-            escaped(out, alert.severity());
-            out.push_str("\",agency=\"");
-            escaped(out, agency);
-            out.push_str("\"} ");
-            out.push_str(itoa::Buffer::new().format(n[at]));
-            out.push('\n');
+            let labels = [
+                ("alertname", alert.as_str()),
+                ("severity", alert.severity()),
+                ("agency", *agency),
+            ];
+            page.line(name, &labels, Value::Int(n[at]));
         }
-        page.maybe_flush();
     }
 }

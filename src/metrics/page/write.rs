@@ -49,11 +49,24 @@ impl Page<'_> {
         out.push('{');
         out.push_str(&self.labels[s.labels.clone()]);
         out.push_str(close);
-        match v {
-            Value::Int(i) => out.push_str(itoa::Buffer::new().format(i)),
-            Value::Float(f) => out.push_str(dtoa::Buffer::new().format(f)),
+        value(out, v);
+        self.maybe_flush();
+    }
+
+    /// `name{k="v",..} value`: a line with a label set of its own (the values escaped),
+    /// as the per-agency families write them.
+    pub(super) fn line(&mut self, name: &str, labels: &[(&str, &str)], v: Value) {
+        let out = &mut *self.out;
+        out.push_str(name);
+        for (i, (key, val)) in labels.iter().enumerate() {
+            out.push(if i == 0 { '{' } else { ',' });
+            out.push_str(key);
+            out.push_str("=\"");
+            escaped(out, val);
+            out.push('"');
         }
-        out.push('\n');
+        out.push_str("} ");
+        value(out, v);
         self.maybe_flush();
     }
 
@@ -82,6 +95,15 @@ impl Page<'_> {
             }
         }
     }
+}
+
+/// The value and the line's end.
+fn value(out: &mut String, v: Value) {
+    match v {
+        Value::Int(i) => out.push_str(itoa::Buffer::new().format(i)),
+        Value::Float(f) => out.push_str(dtoa::Buffer::new().format(f)),
+    }
+    out.push('\n');
 }
 
 /// A label value with `\`, `"` and newlines escaped (ids never have them; names might).
