@@ -61,7 +61,9 @@ def table(args, runs):
              ("written bytes/result", "write_bytes_per_result"),
              ("pending at end", "pending_at_end"), ("emcd_probes_total", "emcd_probes_total"),
              ("nginx-counted probes", "probes"), ("/metrics MiB", "metrics_page_mib"),
-             ("/metrics scrape ms max", "metrics_scrape_ms_max"), ("shutdown s", "shutdown_s")]
+             ("/metrics scrape ms max", "metrics_scrape_ms_max"),
+             ("/metrics gzip scrape ms median", "metrics_gzip_scrape_ms_median"),
+             ("shutdown s", "shutdown_s")]
     out.append("emcd detail: " + "; ".join(f"{n} {fmt(med(emcd, k))}" for n, k in extra))
     out.append("")
     out.append(stack_table(runs))

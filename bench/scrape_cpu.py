@@ -3,14 +3,17 @@
 
   python3 bench/scrape_cpu.py --demo [--scrapes 50] [--repeat 5]
   python3 bench/scrape_cpu.py --checks 10000 [--scrapes 10] [--repeat 5]
+  python3 bench/scrape_cpu.py --checks 100000 --metrics-profile lean [--emcd PATH]
 
 Starts target/release/emcd: `emcd demo` (the demo's page), or `emcd run` on N http
 checks every 60 s against a closed loopback port (refused at once: cheap probes, a page
 with every check's series). Waits until the page holds every check, then for each
 round and each mode (identity, then `Accept-Encoding: gzip`): emcd's CPU
 (utime+stime of /proc/PID/stat) over K back-to-back scrapes, less its CPU over the same
-wall time idle just before (the probes' share), divided by K. Prints the median of the
-rounds and the page sizes. Loopback only; bounded; emcd is stopped on exit.
+wall time idle just before (the probes' share), divided by K, and the wall time of each
+scrape as the client sees it (request to last byte). Prints the medians of the rounds,
+the page sizes and emcd's peak RSS (VmHWM). Loopback only; bounded; emcd is stopped on
+exit.
 """
 
 import argparse
@@ -37,9 +40,10 @@ class Closed:
 
 def scrape(url, gzip):
     headers = {"Accept-Encoding": "gzip"} if gzip else {}
+    t0 = time.monotonic()
     status, body = harness.http_get(url, timeout=60, headers=headers)
     assert status == 200, status
-    return len(body)
+    return len(body), time.monotonic() - t0
 
 
 def main():
@@ -48,16 +52,19 @@ def main():
     ap.add_argument("--checks", type=int, default=10000)
     ap.add_argument("--scrapes", type=int, default=10)
     ap.add_argument("--repeat", type=int, default=5)
+    ap.add_argument("--metrics-profile", choices=["full", "lean"], default="full")
+    ap.add_argument("--emcd", help="the binary (default: target/release/emcd)")
     args = ap.parse_args()
-    emcd = os.path.join(os.environ.get("CARGO_TARGET_DIR", os.path.join(harness.ROOT, "target")),
-                        "release", "emcd")
+    emcd = args.emcd or os.path.join(
+        os.environ.get("CARGO_TARGET_DIR", os.path.join(harness.ROOT, "target")), "release", "emcd")
     work = tempfile.mkdtemp(prefix="emcd-scrape-")
     port = harness.free_port()
     if args.demo:
         argv = [emcd, "demo", "--listen", f"127.0.0.1:{port}", "--data-dir", work]
         want = 1
     else:
-        cfg = harness.write_emcd_config(work, args.checks, 60, Closed(), port)
+        cfg = harness.write_emcd_config(work, args.checks, 60, Closed(), port,
+                                        args.metrics_profile)
         argv = [emcd, "run", "--config", cfg]
         want = args.checks
     log = open(os.path.join(work, "emcd.log"), "w")
@@ -70,20 +77,20 @@ def main():
             assert proc.poll() is None, f"emcd exited; see {work}/emcd.log"
             try:
                 _, body = harness.http_get(url, timeout=30)
-                if body.count(b"\nprobe_success{") >= want:
+                if body.count(b"\nemcd_check_up{") >= want:
                     break
             except OSError:
                 pass
             time.sleep(1)
         # Let the start settle.
         time.sleep(5)
-        sizes = {False: scrape(url, False), True: scrape(url, True)}
-        per = {False: [], True: []}
+        sizes = {False: scrape(url, False)[0], True: scrape(url, True)[0]}
+        per, wall = {False: [], True: []}, {False: [], True: []}
         for _ in range(args.repeat):
             for gzip in (False, True):
                 t0, c0 = time.monotonic(), harness.cpu_seconds(proc.pid)
                 for _ in range(args.scrapes):
-                    scrape(url, gzip)
+                    wall[gzip].append(scrape(url, gzip)[1] * 1000)
                 t1, c1 = time.monotonic(), harness.cpu_seconds(proc.pid)
                 time.sleep(t1 - t0)
                 c2 = harness.cpu_seconds(proc.pid)
@@ -93,7 +100,9 @@ def main():
         for gzip in (False, True):
             runs = ", ".join(f"{v:.1f}" for v in per[gzip])
             print(f"{what:<14} {'gzip' if gzip else 'identity':<9} page {sizes[gzip] / 1024:9.1f} KiB"
-                  f"  CPU per scrape median {statistics.median(per[gzip]):7.1f} ms  (runs: {runs})")
+                  f"  CPU per scrape median {statistics.median(per[gzip]):7.1f} ms  (runs: {runs})"
+                  f"  wall per scrape median {statistics.median(wall[gzip]):7.1f} ms")
+        print(f"peak RSS (VmHWM) {harness.status_kib(proc.pid, 'VmHWM') / 1024:.0f} MiB")
     finally:
         proc.terminate()
         try:

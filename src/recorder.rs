@@ -24,7 +24,7 @@ use crate::fleet::FleetHandle;
 
 use crate::check::state::{self, Thresholds};
 use crate::fleet::{CheckRuntime, LastResult};
-use crate::probe::{Outcome, Phases};
+use crate::probe::Outcome;
 use crate::result::{ErrorKind, ResultKind};
 use crate::role::Role;
 use crate::store::alerts::AlertWrite;
@@ -78,13 +78,13 @@ impl Recorder {
             }
         }
         let mut last = LastResult {
-            page: o.page,
+            page: o.page.map(Box::new),
             at: unix_seconds(SystemTime::now()),
             result: o.result,
             error: o.error,
             status_code: o.status_code,
             duration: o.duration.as_secs_f64(),
-            phases: o.phases,
+            phases: o.phases.into(),
             cert_expiry: o.cert_expiry,
             message: o.message,
         };
@@ -126,7 +126,7 @@ impl Recorder {
             error: Some(ErrorKind::Vantage),
             status_code: None,
             duration: 0.0,
-            phases: Phases::default(),
+            phases: Default::default(),
             cert_expiry: None,
             message: Some(why.to_owned()),
         };
@@ -154,7 +154,7 @@ impl Recorder {
             error: None,
             status_code: None,
             duration,
-            phases: Phases::default(),
+            phases: Default::default(),
             cert_expiry: None,
             message: if up {
                 message
@@ -179,7 +179,7 @@ impl Recorder {
             error: Some(ErrorKind::Timeout),
             status_code: None,
             duration: 0.0,
-            phases: Phases::default(),
+            phases: Default::default(),
             cert_expiry: None,
             message: Some(format!(
                 "no push for more than {}",
@@ -288,11 +288,15 @@ impl Recorder {
             cert_expiry: cert_changed.map(|at| (check.db_id, at)),
             alerts,
             connection: Vec::new(),
-            page: last.page.filter(|_| write_row).map(|figures| PageLoad {
-                check_id: check.db_id,
-                ts: last.at,
-                figures,
-            }),
+            page: last
+                .page
+                .as_deref()
+                .filter(|_| write_row)
+                .map(|figures| PageLoad {
+                    check_id: check.db_id,
+                    ts: last.at,
+                    figures: *figures,
+                }),
         };
         if write_row {
             self.writer.send(row, changes).await

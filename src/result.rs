@@ -163,6 +163,27 @@ impl Phases {
     }
 }
 
+/// [`Phases`] in whole microseconds (each at most about 71 minutes), as a check's live
+/// state keeps its last result's: 20 bytes instead of 80 for every check of a fleet.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct PhaseMicros([u32; 5]);
+
+impl From<Phases> for PhaseMicros {
+    fn from(p: Phases) -> Self {
+        PhaseMicros(
+            p.as_array()
+                .map(|d| u32::try_from(d.as_micros()).unwrap_or(u32::MAX)),
+        )
+    }
+}
+
+impl PhaseMicros {
+    /// The phases in the order of [`Phases::NAMES`].
+    pub fn as_array(&self) -> [Duration; 5] {
+        self.0.map(|us| Duration::from_micros(u64::from(us)))
+    }
+}
+
 /// What a browser check measured of one page load (docs/results.md, "Page loads"):
 /// times from the start of navigation, as the browser's own performance entries give them.
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
@@ -207,5 +228,24 @@ mod tests {
             assert_eq!(ErrorKind::from_code(k.code()), Some(k));
         }
         assert_eq!(ErrorKind::from_code(0), None);
+    }
+
+    #[test]
+    fn phases_are_kept_to_the_microsecond() {
+        let p = Phases {
+            resolve: Duration::from_nanos(1_999),
+            connect: Duration::from_micros(250),
+            tls: Duration::ZERO,
+            processing: Duration::from_secs(3),
+            transfer: Duration::from_secs(100_000),
+        };
+        let kept = PhaseMicros::from(p).as_array();
+        assert_eq!(kept[0], Duration::from_micros(1));
+        assert_eq!(kept[1..4], p.as_array()[1..4]);
+        assert_eq!(
+            kept[4],
+            Duration::from_micros(u64::from(u32::MAX)),
+            "saturates"
+        );
     }
 }

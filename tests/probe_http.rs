@@ -89,7 +89,7 @@ async fn slower_than_max_response_time_is_too_slow() {
     })
     .await;
     let mut spec = http_spec(&server.url("http", "/"));
-    spec.expect.max_response_time = Some(Duration::from_millis(100));
+    std::sync::Arc::make_mut(&mut spec.expect).max_response_time = Some(Duration::from_millis(100));
     let o = prober(&[]).http(&spec, &roomy()).await;
     assert_eq!(
         (o.result, o.error),
@@ -106,7 +106,7 @@ async fn slower_than_max_response_time_is_too_slow() {
 async fn status_503_is_status() {
     let server = serve(|_| reply(503, &[], "busy")).await;
     let mut spec = http_spec(&server.url("http", "/"));
-    spec.expect.status = vec![200..=299];
+    std::sync::Arc::make_mut(&mut spec.expect).status = vec![200..=299];
     let o = prober(&[]).http(&spec, &roomy()).await;
     assert_eq!(
         (o.result, o.error),
@@ -158,11 +158,11 @@ async fn a_5_mib_body_is_capped_and_still_succeeds() {
     let server = serve(move |_| reply(200, &[], &body)).await;
     let prober = prober(&[]);
     let mut spec = http_spec(&server.url("http", "/"));
-    spec.expect.body_contains = Some("EARLY!".into());
+    std::sync::Arc::make_mut(&mut spec.expect).body_contains = Some("EARLY!".into());
     let o = prober.http(&spec, &roomy()).await;
     assert_eq!(o.result, ResultKind::Up, "{o:?}");
     assert_phases_sum(&o);
-    spec.expect.body_contains = Some("NEEDLE".into());
+    std::sync::Arc::make_mut(&mut spec.expect).body_contains = Some("NEEDLE".into());
     let o = prober.http(&spec, &roomy()).await;
     assert_eq!(
         (o.result, o.error),
@@ -206,8 +206,8 @@ async fn a_relative_redirect_chain_is_followed() {
     })
     .await;
     let mut spec = http_spec(&server.url("http", "/dir/a"));
-    spec.expect.status = vec![200..=200];
-    spec.expect.body_contains = Some("done".into());
+    std::sync::Arc::make_mut(&mut spec.expect).status = vec![200..=200];
+    std::sync::Arc::make_mut(&mut spec.expect).body_contains = Some("done".into());
     let o = prober(&[]).http(&spec, &roomy()).await;
     assert_eq!(
         (o.result, o.status_code),
@@ -249,7 +249,7 @@ async fn redirects_not_followed_when_disabled_and_303_becomes_get() {
     );
 
     spec.follow_redirects = false;
-    spec.expect.status = vec![200..=299];
+    std::sync::Arc::make_mut(&mut spec.expect).status = vec![200..=299];
     let o = prober(&[]).http(&spec, &roomy()).await;
     assert_eq!(
         (o.error, o.status_code),

@@ -13,7 +13,7 @@ async fn a_cert_from_an_extra_root_ca_is_up_and_reports_expiry() {
     let leaf = ca.leaf(&["localhost"], (2040, 6, 1));
     let server = serve_tls(leaf.acceptor(), |_| reply(200, &[], "secure")).await;
     let mut spec = http_spec(&format!("https://localhost:{}/", server.addr.port()));
-    spec.expect.body_contains = Some("secure".into());
+    std::sync::Arc::make_mut(&mut spec.expect).body_contains = Some("secure".into());
     let o = prober(ca.roots()).http(&spec, &roomy()).await;
     assert_eq!((o.result, o.error), (ResultKind::Up, None), "{o:?}");
     assert_eq!(o.cert_expiry, Some(leaf.not_after));

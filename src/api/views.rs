@@ -125,17 +125,17 @@ pub fn last_result(l: &LastResult, full: bool, redact: &[&str]) -> Value {
         "duration_seconds": l.duration,
     });
     if full {
-        let p = &l.phases;
+        let [resolve, connect, tls, processing, transfer] = l.phases.as_array();
         v["phases"] = json!({
-            "resolve": p.resolve.as_secs_f64(),
-            "connect": p.connect.as_secs_f64(),
-            "tls": p.tls.as_secs_f64(),
-            "processing": p.processing.as_secs_f64(),
-            "transfer": p.transfer.as_secs_f64(),
+            "resolve": resolve.as_secs_f64(),
+            "connect": connect.as_secs_f64(),
+            "tls": tls.as_secs_f64(),
+            "processing": processing.as_secs_f64(),
+            "transfer": transfer.as_secs_f64(),
         });
         v["cert_expiry"] = json!(l.cert_expiry.map(rfc3339));
         v["message"] = json!(l.message.as_deref().map(|m| scrub(m, redact)));
-        v["page"] = json!(l.page.as_ref().map(super::page::figures_json));
+        v["page"] = json!(l.page.as_deref().map(super::page::figures_json));
     }
     v
 }

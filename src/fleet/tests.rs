@@ -121,3 +121,42 @@ fn a_changed_secret_header_or_regex_is_a_changed_check() {
     assert_eq!(diff("Bearer one", "o+k"), (1, 0));
     assert_eq!(diff("Bearer one", "ok"), (0, 1));
 }
+
+/// What every check of a fleet holds stays within the budget docs/BENCHMARKS.md
+/// ("Memory at 100,000 checks") measured: its live state, its runtime entry and its
+/// config; and checks without an `expect` section share one set of expectations.
+#[test]
+fn a_check_costs_what_the_memory_budget_says() {
+    use std::mem::size_of;
+    assert!(
+        size_of::<Live>() <= 512,
+        "Live: {} bytes",
+        size_of::<Live>()
+    );
+    assert!(
+        size_of::<LastResult>() <= 100,
+        "LastResult: {} bytes",
+        size_of::<LastResult>()
+    );
+    assert!(
+        size_of::<CheckRuntime>() <= 96,
+        "CheckRuntime: {} bytes",
+        size_of::<CheckRuntime>()
+    );
+    assert!(
+        size_of::<Check>() <= 384,
+        "Check: {} bytes",
+        size_of::<Check>()
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let fleet = Fleet::build(
+        config(dir.path(), &[("a", "5s"), ("b", "5s")]),
+        &ids(&["a", "b"]),
+    );
+    let expect = |i: usize| match &fleet.checks[i].config.kind {
+        crate::config::CheckKind::Http(h) => h.expect.clone(),
+        other => panic!("{other:?}"),
+    };
+    assert!(Arc::ptr_eq(&expect(0), &expect(1)));
+    assert_eq!(expect(0).status, vec![200..=399]);
+}

@@ -12,9 +12,9 @@
 //! scrape by [`snapshot`].
 
 use crate::config::{CheckKind, PerCheck};
-use crate::fleet::{CheckRuntime, Fleet};
-use crate::result::Phases;
+use crate::fleet::{CheckRuntime, Fleet, Live};
 use crate::result::ResultKind;
+use crate::result::{PhaseMicros, Phases};
 use crate::role::Role;
 use crate::sla::availability::WindowSums;
 use crate::sla::seconds::Seconds;
@@ -27,40 +27,73 @@ mod write;
 
 use write::{closing, escaped, int, Page, Value};
 
-/// What one check contributes to a scrape, copied out under its lock once.
+/// What one check contributes to a scrape, copied out under its lock once: about 110
+/// bytes, since a scrape of 100,000 checks holds 100,000 of them (docs/BENCHMARKS.md,
+/// "Memory at 100,000 checks").
 pub(super) struct Sample<'a> {
     pub(super) check: &'a CheckRuntime,
     /// Where its `agency="..",system="..",check=".."` is in [`Snapshot::labels`].
-    labels: std::ops::Range<usize>,
+    labels: (u32, u32),
+    /// Its agency's place in the config (`Snapshot::agencies`).
+    pub(super) agency: u32,
     pub(super) http: bool,
     pub(super) up: bool,
     pub(super) degraded: bool,
-    pub(super) counts: [u64; 5],
     pub(super) in_maintenance: bool,
-    /// Seconds per availability window (`sla::availability::WINDOWS`).
-    pub(super) windows: [Seconds; 4],
     /// Which of the check's alerts fire, by `AlertName::slot`.
     pub(super) firing: [bool; 4],
+    pub(super) counts: [u64; 5],
+    /// Availability per window (`sla::availability::WINDOWS`); NaN where the window
+    /// has no measured time (no line is written).
+    pub(super) availability: [f64; 4],
     /// Boxed, so that a sample without one (every sample under `lean`, which writes
-    /// no probe family) costs 8 bytes rather than 200.
+    /// no probe family) costs 8 bytes rather than 120.
     pub(super) last: Option<Box<LastSample>>,
 }
 
 pub(super) struct LastSample {
     pub(super) success: bool,
     pub(super) duration: f64,
-    pub(super) phases: Phases,
+    pub(super) phases: PhaseMicros,
     pub(super) status: u16,
     pub(super) cert_expiry: Option<i64>,
     /// A browser check's figures of its last page load.
     pub(super) page: Option<crate::result::PageFigures>,
 }
 
-/// Every check's sample, in fleet order, and their label sets written out once (a
-/// check's labels appear on 16 lines).
+/// Every check's sample, in fleet order, their label sets written out once (a check's
+/// labels appear on 6 to 16 lines), and the seconds of each window summed per agency
+/// while the samples were taken.
 pub(super) struct Snapshot<'a> {
     pub(super) samples: Vec<Sample<'a>>,
     labels: String,
+    /// The agencies in config order, with their checks' seconds per window.
+    pub(super) agencies: Vec<(&'a str, [Seconds; 4])>,
+}
+
+impl Sample<'_> {
+    fn labels<'s>(&self, snap_labels: &'s str) -> &'s str {
+        &snap_labels[self.labels.0 as usize..self.labels.1 as usize]
+    }
+}
+
+/// A check's seconds per availability window: the last hour from its live state; the
+/// longer windows are the rollups plus what came after the last rolled-up hour.
+pub(super) fn windows(
+    live: &Live,
+    rolled: Option<&[Seconds; 3]>,
+    sums: &WindowSums,
+    now: i64,
+) -> [Seconds; 4] {
+    let mut w = [live.recent.seconds(now - 3600, now); 4];
+    let extra = live.recent.seconds(sums.covered_until, now);
+    for i in 1..4 {
+        w[i] = extra;
+        if let Some(r) = rolled {
+            w[i].add(r[i - 1]);
+        }
+    }
+    w
 }
 
 pub(super) fn snapshot<'a>(
@@ -71,12 +104,25 @@ pub(super) fn snapshot<'a>(
 ) -> Snapshot<'a> {
     let vantage = fleet.config.cluster.vantage.as_str();
     let lean = fleet.config.metrics == PerCheck::Lean;
+    let exclude = fleet.config.sla.exclude_maintenance;
+    let mut agencies: Vec<(&str, [Seconds; 4])> = fleet
+        .config
+        .agencies
+        .iter()
+        .map(|a| (a.id.as_str(), [Seconds::default(); 4]))
+        .collect();
+    // Checks come agency by agency: look the agency up only when it changes.
+    let mut agency = (None::<&str>, 0usize);
     let mut labels = String::with_capacity(fleet.checks.len() * 48);
     let samples = fleet
         .checks
         .iter()
         .map(|c| {
-            let start = labels.len();
+            if agency.0 != Some(&*c.agency) {
+                let at = agencies.iter().position(|(a, _)| *a == &*c.agency);
+                agency = (Some(&*c.agency), at.unwrap_or(usize::MAX));
+            }
+            let start = labels.len() as u32;
             labels.push_str("agency=\"");
             escaped(&mut labels, &c.agency);
             labels.push_str("\",system=\"");
@@ -87,29 +133,23 @@ pub(super) fn snapshot<'a>(
             // The probe families are of the checks this node probes.
             let probed = role.probes(c, &fleet.config.vantages);
             let live = c.live.lock().unwrap_or_else(|p| p.into_inner());
+            let windows = windows(&live, sums.by_check.get(&c.db_id), sums, now);
+            if let Some((_, sum)) = agencies.get_mut(agency.1) {
+                for (sum, w) in sum.iter_mut().zip(&windows) {
+                    sum.add(*w);
+                }
+            }
             Sample {
                 check: c,
-                labels: start..labels.len(),
+                labels: (start, labels.len() as u32),
+                agency: agency.1 as u32,
                 http: matches!(c.config.kind, CheckKind::Http(_)),
                 up: live.state.status.is_up(),
                 degraded: live.state.status == crate::check::state::CheckStatus::Degraded,
-                counts: live.counts,
                 in_maintenance: live.in_maintenance,
-                windows: {
-                    // The last hour from live state; the longer windows are the rollups
-                    // plus what came after the last rolled-up hour.
-                    let mut w = [live.recent.seconds(now - 3600, now); 4];
-                    let extra = live.recent.seconds(sums.covered_until, now);
-                    let rolled = sums.by_check.get(&c.db_id);
-                    for i in 1..4 {
-                        w[i] = extra;
-                        if let Some(r) = rolled {
-                            w[i].add(r[i - 1]);
-                        }
-                    }
-                    w
-                },
                 firing: live.alerts.map(|a| a.is_some()),
+                counts: live.counts,
+                availability: windows.map(|w| w.availability(exclude).unwrap_or(f64::NAN)),
                 // The probe families are this node's vantage's (docs/metrics.md): with
                 // several vantages, its own latest result, not the verdict.
                 last: if !probed || lean {
@@ -129,13 +169,17 @@ pub(super) fn snapshot<'a>(
                         phases: l.phases,
                         status: l.status_code.unwrap_or(0),
                         cert_expiry: l.cert_expiry,
-                        page: l.page,
+                        page: l.page.as_deref().copied(),
                     })
                 }),
             }
         })
         .collect();
-    Snapshot { samples, labels }
+    Snapshot {
+        samples,
+        labels,
+        agencies,
+    }
 }
 
 /// A rough size of the page for `checks` checks, to allocate it once.
@@ -182,7 +226,7 @@ pub(super) fn encode_checks(
         ("emcd_check_degraded", "1 if the check is DEGRADED"),
         |s| int(s.degraded),
     );
-    agency::availability(&mut page, fleet, samples);
+    agency::availability(&mut page, fleet, snap);
     if !lean {
         page.gauge(
             samples,
@@ -198,7 +242,7 @@ pub(super) fn encode_checks(
             s.check.config.policy.slo_availability,
         )))
     });
-    agency::alerts_firing(&mut page, fleet, samples);
+    agency::alerts_firing(&mut page, fleet, snap);
     // Under `lean`, of the results only `down`, and the results that count in
     // availability (up, degraded, down) in one counter: the error ratio's two sides.
     let kinds: &[ResultKind] = if lean {

@@ -163,15 +163,7 @@ fn http_spec(args: &ProbeArgs, url: Url) -> anyhow::Result<HttpSpec> {
         follow_redirects: true,
         insecure_skip_verify: args.insecure,
         tls: probe_tls(args)?,
-        expect: Expect {
-            status: vec![200..=399],
-            body_contains: None,
-            body_not_contains: None,
-            body_regex: None,
-            headers: Vec::new(),
-            json: Vec::new(),
-            max_response_time: None,
-        },
+        expect: Expect::shared_default(true),
     })
 }
 

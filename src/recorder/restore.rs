@@ -6,7 +6,7 @@
 //! history goes on where it stopped.
 
 use crate::fleet::{Fleet, LastResult};
-use crate::result::{Phases, ResultKind};
+use crate::result::ResultKind;
 use crate::store::{Store, StoreError, StoredResult};
 use crate::util::secs_i64;
 
@@ -80,7 +80,7 @@ pub(super) fn last_of(r: &StoredResult, cert_expiry: Option<i64>) -> LastResult 
         error: r.error,
         status_code: r.status_code,
         duration: r.duration_ms as f64 / 1000.0,
-        phases: Phases::default(),
+        phases: Default::default(),
         cert_expiry,
         message: match r.result {
             ResultKind::Up | ResultKind::Degraded => None,

@@ -32,7 +32,7 @@ fn down() -> Outcome {
     Outcome {
         page: None,
         duration: std::time::Duration::from_millis(20),
-        phases: Phases::default(),
+        phases: Default::default(),
         status_code: Some(503),
         cert_expiry: None,
         result: ResultKind::Down,

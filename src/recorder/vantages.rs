@@ -12,7 +12,6 @@ use super::Recorder;
 use crate::check::verdict::{self, Seen};
 use crate::config::CheckKind;
 use crate::fleet::{CheckRuntime, LastResult};
-use crate::result::Phases;
 use crate::store::writer::{Changes, WriterGone};
 use crate::util::{secs_i64, unix_now};
 
@@ -82,7 +81,7 @@ impl Recorder {
                     error: v.error,
                     status_code: v.status_code,
                     duration: v.duration,
-                    phases: Phases::default(),
+                    phases: Default::default(),
                     cert_expiry,
                     message: Some(v.message),
                 }

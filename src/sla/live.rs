@@ -9,16 +9,21 @@ use crate::result::ResultKind;
 const BUCKET: i64 = 300;
 const BUCKETS: usize = 12;
 
-/// Seconds of one 5-minute bucket (whole seconds: results are stamped in seconds).
+/// Seconds of one 5-minute bucket (whole seconds: results are stamped in seconds);
+/// 12 bytes, since every check holds twelve.
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
 struct Bucket {
-    /// Unix seconds of the bucket's start (a multiple of 300); 0 = unused.
-    start: i64,
+    /// Which 5-minute span since the epoch it holds (its start / 300); 0 = unused.
+    number: u32,
     /// Seconds by kind: up, degraded, down, maintenance (unknown is what is left).
     secs: [u16; 4],
 }
 
 impl Bucket {
+    fn start(&self) -> i64 {
+        i64::from(self.number) * BUCKET
+    }
+
     fn credit(&mut self, kind: ResultKind, d: u16) {
         let i = match kind {
             ResultKind::Up => 0,
@@ -54,12 +59,14 @@ impl RecentHour {
     fn credit(&mut self, kind: ResultKind, from: i64, to: i64) {
         let mut t = from;
         while t < to {
-            let start = t.div_euclid(BUCKET) * BUCKET;
-            let end = (start + BUCKET).min(to);
-            let b = &mut self.buckets[(start.div_euclid(BUCKET) as usize) % BUCKETS];
-            if b.start != start {
+            let number = t.div_euclid(BUCKET);
+            let end = ((number + 1) * BUCKET).min(to);
+            let b = &mut self.buckets[number.rem_euclid(BUCKETS as i64) as usize];
+            // Spans before 1970 are not kept (they never occur).
+            let number = u32::try_from(number).unwrap_or(0);
+            if b.number != number {
                 *b = Bucket {
-                    start,
+                    number,
                     ..Bucket::default()
                 };
             }
@@ -86,7 +93,7 @@ impl RecentHour {
         for b in self
             .buckets
             .iter()
-            .filter(|b| b.start != 0 && b.start > since.max(horizon) - BUCKET)
+            .filter(|b| b.number != 0 && b.start() > since.max(horizon) - BUCKET)
         {
             s.add(b.seconds());
         }

@@ -186,7 +186,7 @@ fn check_block(out: &mut String, ctx: &Ctx<'_>, c: &CheckView) {
         let _ = write!(out, "<p class=\"why\">{}</p>", esc(&why));
     }
     if let (Some(page), crate::config::CheckKind::Browser(b)) = (
-        c.live.last.as_ref().and_then(|l| l.page.as_ref()),
+        c.live.last.as_ref().and_then(|l| l.page.as_deref()),
         &rt.config.kind,
     ) {
         super::page_figures::render(out, lang, page, &b.expect);

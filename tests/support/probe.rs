@@ -31,7 +31,7 @@ pub fn http_spec(url: &str) -> HttpSpec {
         follow_redirects: true,
         insecure_skip_verify: false,
         tls: Default::default(),
-        expect: expect(),
+        expect: std::sync::Arc::new(expect()),
     }
 }
 

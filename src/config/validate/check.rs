@@ -2,6 +2,8 @@
 //! (`http`, `tcp`, `push`, `browser`) and, for http, its expectations (browser checks:
 //! `browser.rs`).
 
+use std::sync::Arc;
+
 use super::super::model::*;
 use super::super::raw::{self, Spanned};
 use super::super::scalar;
@@ -185,23 +187,12 @@ fn expect(
     e: Option<&raw::ExpectSection>,
     path: &str,
     follow_redirects: bool,
-) -> Option<Expect> {
-    let default_status = if follow_redirects {
-        200..=399
-    } else {
-        200..=299
-    };
+) -> Option<Arc<Expect>> {
+    let default = Expect::shared_default(follow_redirects);
     let Some(e) = e else {
-        return Some(Expect {
-            status: vec![default_status],
-            body_contains: None,
-            body_not_contains: None,
-            body_regex: None,
-            headers: Vec::new(),
-            json: Vec::new(),
-            max_response_time: None,
-        });
+        return Some(default);
     };
+    let default_status = default.status[0].clone();
     let errors_before = ctx.errors.len();
     let spath = sub(path, "status");
     let status = match &e.status {
@@ -263,6 +254,12 @@ fn expect(
                 scalar::MAX_RESPONSE_TIME.parse(s)
             })
         }),
+    };
+    // A section that says what the default says shares the default.
+    let expect = if expect == *default {
+        default
+    } else {
+        Arc::new(expect)
     };
     (ctx.errors.len() == errors_before).then_some(expect)
 }

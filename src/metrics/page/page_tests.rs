@@ -6,7 +6,7 @@ use super::tests::fleet_with;
 use crate::check::state::CheckStatus;
 use crate::fleet::{FleetHandle, LastResult};
 use crate::metrics::{Format, Metrics};
-use crate::result::{Phases, ResultKind};
+use crate::result::ResultKind;
 use crate::role::Role;
 
 /// Gives every check a result, counts and a state, as a running daemon would have.
@@ -26,7 +26,7 @@ fn with_results(main: &str) -> Metrics {
             error: None,
             status_code: Some(200),
             duration: 0.25,
-            phases: Phases::default(),
+            phases: Default::default(),
             cert_expiry: Some(1_800_000_000),
             message: None,
         });
@@ -149,7 +149,7 @@ fn a_follower_exports_only_its_own_probes() {
             error: None,
             status_code: Some(200),
             duration: 0.1,
-            phases: Phases::default(),
+            phases: Default::default(),
             cert_expiry: None,
             message: None,
         });

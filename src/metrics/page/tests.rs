@@ -87,6 +87,11 @@ impl Collector for Oracle {
             }),
         ];
         let exclude = fleet.config.sla.exclude_maintenance;
+        // Each check's seconds per window, from its live state and the rollups.
+        let seconds = |s: &Sample<'_>| {
+            let live = s.check.live.lock().unwrap();
+            windows(&live, self.1.by_check.get(&s.check.db_id), &self.1, NOW)
+        };
         for (name, help, get) in gauges {
             if name == "availability" {
                 let mut m = enc.encode_descriptor(
@@ -97,7 +102,7 @@ impl Collector for Oracle {
                 )?;
                 for s in &samples {
                     for (i, (window, _)) in WINDOWS.iter().enumerate() {
-                        if let Some(a) = s.windows[i].availability(exclude) {
+                        if let Some(a) = seconds(s)[i].availability(exclude) {
                             m.encode_family(&(&labels(s)[..], [("window", *window)]))?
                                 .encode_gauge(&a)?;
                         }
@@ -112,7 +117,7 @@ impl Collector for Oracle {
                 for a in &fleet.config.agencies {
                     let mut w = [Seconds::default(); 4];
                     for s in samples.iter().filter(|s| *s.check.agency == *a.id) {
-                        for (sum, x) in w.iter_mut().zip(&s.windows) {
+                        for (sum, x) in w.iter_mut().zip(&seconds(s)) {
                             sum.add(*x);
                         }
                     }
@@ -278,7 +283,8 @@ fn same_bytes_as_prometheus_client() {
                 tls: Duration::ZERO,
                 processing: Duration::from_secs_f64(f(2)),
                 transfer: Duration::from_secs(3),
-            },
+            }
+            .into(),
             cert_expiry: (i % 3 == 0).then_some(1_800_000_000),
             message: None,
         });

@@ -47,7 +47,7 @@ impl Page<'_> {
         let out = &mut *self.out;
         out.push_str(name);
         out.push('{');
-        out.push_str(&self.labels[s.labels.clone()]);
+        out.push_str(s.labels(self.labels));
         out.push_str(close);
         value(out, v);
         self.maybe_flush();
