@@ -249,7 +249,8 @@ fn fill(fleet: &Fleet) {
                 tls: Duration::ZERO,
                 processing: Duration::from_micros(310),
                 transfer: Duration::from_nanos(12_345 + i as u64),
-            },
+            }
+            .into(),
             cert_expiry: None,
             message: down.then(|| "status 503".to_owned()),
         });

@@ -3,6 +3,7 @@
 
 mod support;
 
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use emcd::result::{ErrorKind, ResultKind};
@@ -89,7 +90,7 @@ async fn slower_than_max_response_time_is_too_slow() {
     })
     .await;
     let mut spec = http_spec(&server.url("http", "/"));
-    std::sync::Arc::make_mut(&mut spec.expect).max_response_time = Some(Duration::from_millis(100));
+    Arc::make_mut(&mut spec.expect).max_response_time = Some(Duration::from_millis(100));
     let o = prober(&[]).http(&spec, &roomy()).await;
     assert_eq!(
         (o.result, o.error),
@@ -106,7 +107,7 @@ async fn slower_than_max_response_time_is_too_slow() {
 async fn status_503_is_status() {
     let server = serve(|_| reply(503, &[], "busy")).await;
     let mut spec = http_spec(&server.url("http", "/"));
-    std::sync::Arc::make_mut(&mut spec.expect).status = vec![200..=299];
+    Arc::make_mut(&mut spec.expect).status = vec![200..=299];
     let o = prober(&[]).http(&spec, &roomy()).await;
     assert_eq!(
         (o.result, o.error),
@@ -158,11 +159,11 @@ async fn a_5_mib_body_is_capped_and_still_succeeds() {
     let server = serve(move |_| reply(200, &[], &body)).await;
     let prober = prober(&[]);
     let mut spec = http_spec(&server.url("http", "/"));
-    std::sync::Arc::make_mut(&mut spec.expect).body_contains = Some("EARLY!".into());
+    Arc::make_mut(&mut spec.expect).body_contains = Some("EARLY!".into());
     let o = prober.http(&spec, &roomy()).await;
     assert_eq!(o.result, ResultKind::Up, "{o:?}");
     assert_phases_sum(&o);
-    std::sync::Arc::make_mut(&mut spec.expect).body_contains = Some("NEEDLE".into());
+    Arc::make_mut(&mut spec.expect).body_contains = Some("NEEDLE".into());
     let o = prober.http(&spec, &roomy()).await;
     assert_eq!(
         (o.result, o.error),
@@ -206,8 +207,8 @@ async fn a_relative_redirect_chain_is_followed() {
     })
     .await;
     let mut spec = http_spec(&server.url("http", "/dir/a"));
-    std::sync::Arc::make_mut(&mut spec.expect).status = vec![200..=200];
-    std::sync::Arc::make_mut(&mut spec.expect).body_contains = Some("done".into());
+    Arc::make_mut(&mut spec.expect).status = vec![200..=200];
+    Arc::make_mut(&mut spec.expect).body_contains = Some("done".into());
     let o = prober(&[]).http(&spec, &roomy()).await;
     assert_eq!(
         (o.result, o.status_code),
@@ -249,7 +250,7 @@ async fn redirects_not_followed_when_disabled_and_303_becomes_get() {
     );
 
     spec.follow_redirects = false;
-    std::sync::Arc::make_mut(&mut spec.expect).status = vec![200..=299];
+    Arc::make_mut(&mut spec.expect).status = vec![200..=299];
     let o = prober(&[]).http(&spec, &roomy()).await;
     assert_eq!(
         (o.error, o.status_code),

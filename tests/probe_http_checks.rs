@@ -3,6 +3,7 @@
 
 mod support;
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use emcd::config::{JsonExpect, JsonStep};
@@ -20,7 +21,7 @@ async fn json_path_match_and_mismatch() {
     .await;
     let mut spec = http_spec(&server.url("http", "/up"));
     let key = |k: &str| JsonStep::Key(k.into());
-    spec.expect.json = vec![
+    Arc::make_mut(&mut spec.expect).json = vec![
         JsonExpect {
             path_text: "$.status".into(),
             path: vec![key("status")],
@@ -57,7 +58,8 @@ async fn header_regex_match_mismatch_and_missing() {
     .await;
     let prober = prober(&[]);
     let mut spec = http_spec(&server.url("http", "/html"));
-    spec.expect.headers = vec![(CONTENT_TYPE, Regex::new("^text/html").unwrap())];
+    Arc::make_mut(&mut spec.expect).headers =
+        vec![(CONTENT_TYPE, Regex::new("^text/html").unwrap())];
     assert_eq!(prober.http(&spec, &roomy()).await.result, ResultKind::Up);
     spec.url = server.url("http", "/text").parse().unwrap();
     let o = prober.http(&spec, &roomy()).await;
@@ -80,7 +82,7 @@ async fn body_contains_not_contains_and_regex() {
     let spec = http_spec(&server.url("http", "/"));
     let run = |f: &dyn Fn(&mut emcd::config::Expect)| {
         let mut spec = spec.clone();
-        f(&mut spec.expect);
+        f(Arc::make_mut(&mut spec.expect));
         let prober = &prober;
         async move { prober.http(&spec, &roomy()).await }
     };
@@ -231,7 +233,7 @@ async fn a_chunked_body_is_read_and_304_is_not_followed() {
     .await;
     let prober = prober(&[]);
     let mut spec = http_spec(&server.url("http", "/chunked"));
-    spec.expect.body_regex = Some(Regex::new("^hello world$").unwrap());
+    Arc::make_mut(&mut spec.expect).body_regex = Some(Regex::new("^hello world$").unwrap());
     assert_eq!(prober.http(&spec, &roomy()).await.result, ResultKind::Up);
     let o = prober
         .http(&http_spec(&server.url("http", "/cached")), &roomy())

@@ -5,6 +5,7 @@
 mod support;
 
 use emcd::result::{ErrorKind, ResultKind};
+use std::sync::Arc;
 use support::*;
 
 #[tokio::test]
@@ -13,7 +14,7 @@ async fn a_cert_from_an_extra_root_ca_is_up_and_reports_expiry() {
     let leaf = ca.leaf(&["localhost"], (2040, 6, 1));
     let server = serve_tls(leaf.acceptor(), |_| reply(200, &[], "secure")).await;
     let mut spec = http_spec(&format!("https://localhost:{}/", server.addr.port()));
-    std::sync::Arc::make_mut(&mut spec.expect).body_contains = Some("secure".into());
+    Arc::make_mut(&mut spec.expect).body_contains = Some("secure".into());
     let o = prober(ca.roots()).http(&spec, &roomy()).await;
     assert_eq!((o.result, o.error), (ResultKind::Up, None), "{o:?}");
     assert_eq!(o.cert_expiry, Some(leaf.not_after));
