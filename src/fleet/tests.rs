@@ -129,7 +129,7 @@ fn a_changed_secret_header_or_regex_is_a_changed_check() {
 fn a_check_costs_what_the_memory_budget_says() {
     use std::mem::size_of;
     assert!(
-        size_of::<Live>() <= 512,
+        size_of::<Live>() <= 464,
         "Live: {} bytes",
         size_of::<Live>()
     );

@@ -113,7 +113,10 @@ pub(super) fn snapshot<'a>(
         .collect();
     // Checks come agency by agency: look the agency up only when it changes.
     let mut agency = (None::<&str>, 0usize);
-    let mut labels = String::with_capacity(fleet.checks.len() * 48);
+    // Sized once: `agency="",system="",check=""` is 28 bytes around the three ids.
+    let size = fleet.checks.iter();
+    let size = size.map(|c| 28 + c.agency.len() + c.system.len() + c.check.len());
+    let mut labels = String::with_capacity(size.sum());
     let samples = fleet
         .checks
         .iter()

@@ -9,21 +9,14 @@ use crate::result::ResultKind;
 const BUCKET: i64 = 300;
 const BUCKETS: usize = 12;
 
-/// Seconds of one 5-minute bucket (whole seconds: results are stamped in seconds);
-/// 12 bytes, since every check holds twelve.
+/// Seconds of one 5-minute bucket (whole seconds: results are stamped in seconds).
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
 struct Bucket {
-    /// Which 5-minute span since the epoch it holds (its start / 300); 0 = unused.
-    number: u32,
     /// Seconds by kind: up, degraded, down, maintenance (unknown is what is left).
     secs: [u16; 4],
 }
 
 impl Bucket {
-    fn start(&self) -> i64 {
-        i64::from(self.number) * BUCKET
-    }
-
     fn credit(&mut self, kind: ResultKind, d: u16) {
         let i = match kind {
             ResultKind::Up => 0,
@@ -47,10 +40,15 @@ impl Bucket {
     }
 }
 
-/// A check's recent hour.
+/// A check's recent hour: a ring of the twelve 5-minute spans up to the newest one
+/// credited (128 bytes, since every check holds one: docs/BENCHMARKS.md, "Memory at
+/// 100,000 checks").
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct RecentHour {
+    /// Span `n` (its start / 300) is at `n % 12`, for the twelve spans up to `newest`.
     buckets: [Bucket; BUCKETS],
+    /// The newest span credited; 0 before the first.
+    newest: u32,
     /// The standing result: (ts, kind, reach = 2 x interval).
     last: Option<(i64, ResultKind, i64)>,
 }
@@ -59,19 +57,24 @@ impl RecentHour {
     fn credit(&mut self, kind: ResultKind, from: i64, to: i64) {
         let mut t = from;
         while t < to {
-            let number = t.div_euclid(BUCKET);
-            let end = ((number + 1) * BUCKET).min(to);
-            let b = &mut self.buckets[number.rem_euclid(BUCKETS as i64) as usize];
-            // Spans before 1970 are not kept (they never occur).
-            let number = u32::try_from(number).unwrap_or(0);
-            if b.number != number {
-                *b = Bucket {
-                    number,
-                    ..Bucket::default()
-                };
-            }
-            b.credit(kind, (end - t) as u16);
+            let (begin, span) = (t, t.div_euclid(BUCKET));
+            let end = ((span + 1) * BUCKET).min(to);
             t = end;
+            // Spans before 1970 are not kept (they never occur).
+            let Ok(n) = u32::try_from(span) else {
+                continue;
+            };
+            if n > self.newest {
+                // Moving on: the spans between the old newest and this one are empty.
+                let cleared = (n - self.newest).min(BUCKETS as u32);
+                for k in 0..cleared {
+                    self.buckets[((n - k) as usize) % BUCKETS] = Bucket::default();
+                }
+                self.newest = n;
+            } else if n + (BUCKETS as u32) <= self.newest {
+                continue; // older than the ring
+            }
+            self.buckets[(n as usize) % BUCKETS].credit(kind, (end - begin) as u16);
         }
     }
 
@@ -90,12 +93,11 @@ impl RecentHour {
     pub fn seconds(&self, since: i64, now: i64) -> Seconds {
         let mut s = Seconds::default();
         let horizon = now - BUCKET * BUCKETS as i64;
-        for b in self
-            .buckets
-            .iter()
-            .filter(|b| b.number != 0 && b.start() > since.max(horizon) - BUCKET)
-        {
-            s.add(b.seconds());
+        let oldest = self.newest.saturating_sub(BUCKETS as u32 - 1).max(1);
+        for n in oldest..=self.newest {
+            if i64::from(n) * BUCKET > since.max(horizon) - BUCKET {
+                s.add(self.buckets[(n as usize) % BUCKETS].seconds());
+            }
         }
         if let Some((ts, kind, reach)) = self.last {
             let from = ts.max(since);
@@ -138,5 +140,28 @@ mod tests {
             RecentHour::default().seconds(0, 10).availability(true),
             None
         );
+    }
+
+    #[test]
+    fn the_ring_forgets_what_falls_out_of_the_hour() {
+        let t0 = 1_800_000_000 / BUCKET * BUCKET;
+        let mut r = RecentHour::default();
+        // Down for 10 minutes, then up for 20, a result a minute.
+        for k in 0..30 {
+            r.push(t0 + k * 60, if k < 10 { Down } else { Up }, 60);
+        }
+        let now = t0 + 30 * 60;
+        let s = r.seconds(now - 3600, now);
+        assert_eq!((s.down, s.up), (600.0, 1200.0), "{s:?}");
+        // Silent for 50 minutes, then a result: the last one stood 2 minutes, and the
+        // down spans are more than an hour old.
+        let later = t0 + 80 * 60;
+        r.push(later, Up, 60);
+        let s = r.seconds(later - 3600, later);
+        assert_eq!((s.down, s.up), (0.0, 660.0), "{s:?}");
+        // Two hours on, nothing is left (the standing result reached 2 minutes).
+        let s = r.seconds(later + 7200 - 3600, later + 7200);
+        assert_eq!(s, Seconds::default());
+        assert_eq!(std::mem::size_of::<RecentHour>(), 128);
     }
 }
