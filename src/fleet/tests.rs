@@ -128,26 +128,15 @@ fn a_changed_secret_header_or_regex_is_a_changed_check() {
 #[test]
 fn a_check_costs_what_the_memory_budget_says() {
     use std::mem::size_of;
-    assert!(
-        size_of::<Live>() <= 464,
-        "Live: {} bytes",
-        size_of::<Live>()
-    );
-    assert!(
-        size_of::<LastResult>() <= 100,
-        "LastResult: {} bytes",
-        size_of::<LastResult>()
-    );
-    assert!(
-        size_of::<CheckRuntime>() <= 96,
-        "CheckRuntime: {} bytes",
-        size_of::<CheckRuntime>()
-    );
-    assert!(
-        size_of::<Check>() <= 384,
-        "Check: {} bytes",
-        size_of::<Check>()
-    );
+    let sizes = [
+        ("Live", size_of::<Live>(), 464),
+        ("LastResult", size_of::<LastResult>(), 100),
+        ("CheckRuntime", size_of::<CheckRuntime>(), 96),
+        ("Check", size_of::<Check>(), 384),
+    ];
+    for (what, size, budget) in sizes {
+        assert!(size <= budget, "{what}: {size} bytes, more than {budget}");
+    }
     let dir = tempfile::tempdir().unwrap();
     let fleet = Fleet::build(
         config(dir.path(), &[("a", "5s"), ("b", "5s")]),

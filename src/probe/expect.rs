@@ -176,16 +176,9 @@ mod tests {
     use http::header::CONTENT_TYPE;
     use regex::Regex;
 
+    /// The default expectations without following redirects: status 200-299.
     fn expect() -> Expect {
-        Expect {
-            status: vec![200..=299],
-            body_contains: None,
-            body_not_contains: None,
-            body_regex: None,
-            headers: Vec::new(),
-            json: Vec::new(),
-            max_response_time: None,
-        }
+        Expect::clone(&Expect::shared_default(false))
     }
 
     fn run(e: &Expect, status: u16, headers: &HeaderMap, body: &str) -> Result<(), Failure> {

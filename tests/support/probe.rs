@@ -1,4 +1,4 @@
-//! Probe inputs built directly, without a config file: default `Expect`, `HttpSpec`,
+//! Probe inputs built directly, without a config file: default `HttpSpec`,
 //! `TcpSpec` and `Policy` values, a `Prober` with extra roots, and the check that an
 //! outcome's phases account for its whole duration.
 
@@ -9,19 +9,6 @@ use emcd::config::{Expect, HttpSpec, Policy, TcpSpec};
 use emcd::probe::{Outcome, Prober};
 use rustls::pki_types::CertificateDer;
 
-/// Default expectations: status 200-399, nothing else.
-pub fn expect() -> Expect {
-    Expect {
-        status: vec![200..=399],
-        body_contains: None,
-        body_not_contains: None,
-        body_regex: None,
-        headers: Vec::new(),
-        json: Vec::new(),
-        max_response_time: None,
-    }
-}
-
 pub fn http_spec(url: &str) -> HttpSpec {
     HttpSpec {
         url: url.parse().unwrap(),
@@ -31,7 +18,7 @@ pub fn http_spec(url: &str) -> HttpSpec {
         follow_redirects: true,
         insecure_skip_verify: false,
         tls: Default::default(),
-        expect: std::sync::Arc::new(expect()),
+        expect: Expect::shared_default(true),
     }
 }
 
