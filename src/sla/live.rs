@@ -162,6 +162,6 @@ mod tests {
         // Two hours on, nothing is left (the standing result reached 2 minutes).
         let s = r.seconds(later + 7200 - 3600, later + 7200);
         assert_eq!(s, Seconds::default());
-        assert_eq!(std::mem::size_of::<RecentHour>(), 128);
+        assert_eq!(size_of::<RecentHour>(), 128);
     }
 }
