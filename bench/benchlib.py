@@ -7,6 +7,7 @@ import ctypes
 import json
 import math
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -318,3 +319,23 @@ def results_sum(body):
     results against a healthy nginx); under full, every result of emcd_probes_total."""
     counted = family_sum(body, b"emcd_probes_counted_total")
     return counted if counted else family_sum(body, b"emcd_probes_total")
+
+
+def keep_run(args, runs, run, table, log):
+    """Adds a finished run: its own table when there are several, and the JSON so far
+    (after every run, so a late failure keeps the earlier ones)."""
+    runs.append(run)
+    if args.repeat > 1:
+        log(table(args, [run]))
+    if args.json:
+        with open(args.json, "w") as f:
+            json.dump({"args": vars(args), "runs": runs}, f, indent=1)
+
+
+def clean_up(procs, args, work, log):
+    """Stops every process started and removes the work directory unless --keep."""
+    procs.stop_all()
+    if args.keep:
+        log(f"work directory kept: {work}")
+    else:
+        shutil.rmtree(work, ignore_errors=True)

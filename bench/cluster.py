@@ -50,7 +50,6 @@ if the harness is killed: PR_SET_PDEATHSIG, set after PostgreSQL's switch of use
 """
 
 import argparse
-import json
 import math
 import os
 import pwd
@@ -702,21 +701,12 @@ def main(argv):
                     f"{run['sqlite']['lag_p99_ms']:.1f} ms")
             run["cluster"] = run_cluster(args, procs, nginx, run_dir)
             procs.stop(nginx.proc, grace=10)
-            runs.append(run)
-            if args.repeat > 1:
-                log(table(args, [run]))
-            if args.json:  # after every run, so a late failure keeps the earlier ones
-                with open(args.json, "w") as f:
-                    json.dump({"args": vars(args), "runs": runs}, f, indent=1)
+            h.keep_run(args, runs, run, table, log)
         print(table(args, runs))
         if any(r["cluster"]["probes"] <= 0 for r in runs):
             sys.exit("cluster: no probe in the window")
     finally:
-        procs.stop_all()
-        if args.keep:
-            log(f"work directory kept: {work}")
-        else:
-            shutil.rmtree(work, ignore_errors=True)
+        h.clean_up(procs, args, work, log)
 
 
 if __name__ == "__main__":

@@ -21,7 +21,6 @@ on exit (and dies with the harness if the harness is killed: PR_SET_PDEATHSIG).
 """
 
 import argparse
-import json
 import math
 import os
 import shutil
@@ -34,9 +33,9 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 # Re-exported: bench/cluster.py and bench/scrape_cpu.py use them as harness.NAME.
 from benchlib import (  # noqa: E402,F401
-    CLK_TCK, ROOT, Nginx, Processes, _libc, agency_system_check, context_switches,
+    CLK_TCK, ROOT, Nginx, Processes, _libc, agency_system_check, clean_up, context_switches,
     cpu_seconds, diff, duration, family_lines, family_sum, free_port, http_get, results_sum,
-    io_counters, lag_buckets, quantile, status_kib, timeout_for, wait_http_ok,
+    io_counters, keep_run, lag_buckets, quantile, status_kib, timeout_for, wait_http_ok,
     write_emcd_config, write_peer_config)
 from report import fmt, med, table  # noqa: E402,F401
 import stack  # noqa: E402
@@ -353,21 +352,12 @@ def main(argv):
             run["load_avg_1m_end"] = os.getloadavg()[0]
             run["rustc_share"] = watch.stop()
             procs.stop(nginx.proc, grace=10)
-            runs.append(run)
-            if args.repeat > 1:
-                log(table(args, [run]))
-            if args.json:  # after every run, so a late failure keeps the earlier ones
-                with open(args.json, "w") as f:
-                    json.dump({"args": vars(args), "runs": runs}, f, indent=1)
+            keep_run(args, runs, run, table, log)
         print(table(args, runs))
         if any(r["emcd"]["probes"] <= 0 for r in runs):
             sys.exit("harness: emcd made no probe in the window")
     finally:
-        procs.stop_all()
-        if args.keep:
-            log(f"work directory kept: {work}")
-        else:
-            shutil.rmtree(work, ignore_errors=True)
+        clean_up(procs, args, work, log)
 
 
 if __name__ == "__main__":

@@ -144,13 +144,7 @@ mod tests {
             ));
         }
         std::fs::write(dir.path().join("agencies/a.yaml"), file).unwrap();
-        let config = crate::config::load(&dir.path().join("emcd.yaml")).unwrap();
-        let ids = crate::reload::check_list(&config)
-            .into_iter()
-            .enumerate()
-            .map(|(i, c)| (c.full_id, i as i64))
-            .collect();
-        crate::fleet::Fleet::build(std::sync::Arc::new(config), &ids)
+        page::tests::build(&dir.path().join("emcd.yaml"))
     }
 
     #[test]

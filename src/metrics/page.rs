@@ -351,4 +351,4 @@ pub(super) fn objective(percent: f64) -> f64 {
 #[cfg(test)]
 mod page_tests;
 #[cfg(test)]
-mod tests;
+pub(super) mod tests;

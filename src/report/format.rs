@@ -47,6 +47,25 @@ fn csv_field(s: &str) -> String {
     }
 }
 
+/// Appends one CSV line of `cells`, each quoted where it must be.
+fn csv_row(out: &mut String, cells: &[String]) {
+    let line: Vec<String> = cells.iter().map(|c| csv_field(c)).collect();
+    out.push_str(&line.join(","));
+    out.push('\n');
+}
+
+/// The columns a ranked agency's row starts with, after the report's own:
+/// `league,rank,agency,name,kind`.
+fn ranked(league: League, rank: usize, agency: &str, name: &str, kind: &str) -> [String; 5] {
+    [
+        league.as_str().to_owned(),
+        rank.to_string(),
+        agency.to_owned(),
+        name.to_owned(),
+        kind.to_owned(),
+    ]
+}
+
 fn opt(v: Option<f64>, digits: usize) -> String {
     v.map(|v| format!("{v:.digits$}")).unwrap_or_default()
 }
@@ -85,10 +104,8 @@ pub fn sla_csv(r: &SlaReport) -> String {
             .chain(ids.iter().map(|s| s.to_string()))
             .chain(figure_cells(f))
             .chain([note.cloned().unwrap_or_default()])
-            .map(|c| csv_field(&c))
             .collect();
-        out.push_str(&cells.join(","));
-        out.push('\n');
+        csv_row(&mut out, &cells);
     };
     for a in &r.agencies {
         line("agency", [&a.agency, "", ""], &a.figures, a.note.as_ref());
@@ -111,17 +128,14 @@ pub fn compliance_csv(r: &ComplianceReport) -> String {
         Mode::Period => "period",
     };
     for a in &r.agencies {
-        let cells = [
+        let lead = [
             r.policy.name.to_owned(),
             mode.to_owned(),
             at.clone(),
             r.period_local.0.clone(),
             r.period_local.1.clone(),
-            a.league.as_str().to_owned(),
-            a.rank.to_string(),
-            a.agency.clone(),
-            a.name.clone(),
-            a.kind.to_owned(),
+        ];
+        let rest = [
             a.required.to_string(),
             a.connected.to_string(),
             a.disconnected.to_string(),
@@ -131,14 +145,8 @@ pub fn compliance_csv(r: &ComplianceReport) -> String {
             opt(a.availability, 6),
             a.note.clone().unwrap_or_default(),
         ];
-        out.push_str(
-            &cells
-                .iter()
-                .map(|c| csv_field(c))
-                .collect::<Vec<_>>()
-                .join(","),
-        );
-        out.push('\n');
+        let ranked = ranked(a.league, a.rank, &a.agency, &a.name, a.kind);
+        csv_row(&mut out, &[&lead[..], &ranked, &rest].concat());
     }
     out
 }

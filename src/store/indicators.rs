@@ -136,14 +136,11 @@ impl Store {
     }
 }
 
-/// Appends `rows` inside the writer's SQLite transaction.
-pub(super) async fn write(
-    tx: &mut sqlx::SqliteConnection,
-    rows: &[IndicatorPush],
-) -> Result<(), sqlx::Error> {
-    for r in rows {
-        let c = &r.counters;
-        sqlx::query(INSERT)
+/// Binds one push's ten values to a query of either engine, in the order of [`INSERT`].
+macro_rules! bind_push {
+    ($query:expr, $push:expr) => {{
+        let (r, c) = ($push, &$push.counters);
+        $query
             .bind(&r.agency)
             .bind(&r.system)
             .bind(&r.month)
@@ -154,8 +151,16 @@ pub(super) async fn write(
             .bind(c.submitted_online)
             .bind(c.paid_online)
             .bind(c.satisfaction)
-            .execute(&mut *tx)
-            .await?;
+    }};
+}
+
+/// Appends `rows` inside the writer's SQLite transaction.
+pub(super) async fn write(
+    tx: &mut sqlx::SqliteConnection,
+    rows: &[IndicatorPush],
+) -> Result<(), sqlx::Error> {
+    for r in rows {
+        bind_push!(sqlx::query(INSERT), r).execute(&mut *tx).await?;
     }
     Ok(())
 }
@@ -167,20 +172,8 @@ pub(super) async fn write_pg(
 ) -> Result<(), sqlx::Error> {
     let sql = super::dollars(INSERT);
     for r in rows {
-        let c = &r.counters;
-        sqlx::query(sqlx::AssertSqlSafe(sql.as_str()))
-            .bind(&r.agency)
-            .bind(&r.system)
-            .bind(&r.month)
-            .bind(r.pushed_at)
-            .bind(c.received)
-            .bind(c.resolved_on_time)
-            .bind(c.resolved_late)
-            .bind(c.submitted_online)
-            .bind(c.paid_online)
-            .bind(c.satisfaction)
-            .execute(&mut *tx)
-            .await?;
+        let query = sqlx::query(sqlx::AssertSqlSafe(sql.as_str()));
+        bind_push!(query, r).execute(&mut *tx).await?;
     }
     Ok(())
 }

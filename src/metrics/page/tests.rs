@@ -238,7 +238,12 @@ pub(super) fn fleet_with(main: &str) -> Fleet {
         );
         std::fs::write(dir.path().join(format!("agencies/{agency}.yaml")), file).unwrap();
     }
-    let config = crate::config::load(&dir.path().join("emcd.yaml")).unwrap();
+    build(&dir.path().join("emcd.yaml"))
+}
+
+/// The fleet of the config at `main`, its checks given store ids in config order.
+pub(in crate::metrics) fn build(main: &std::path::Path) -> Fleet {
+    let config = crate::config::load(main).unwrap();
     let ids = crate::reload::check_list(&config)
         .into_iter()
         .enumerate()

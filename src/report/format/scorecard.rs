@@ -1,6 +1,6 @@
 //! The scorecard as CSV and as a table (docs/results.md, "Scorecard").
 
-use super::{csv_field, league_tables, opt};
+use super::{csv_row, league_tables, opt, ranked};
 use crate::report::scorecard::Scorecard;
 
 /// The scorecard as CSV: one row per agency, by league and rank, with each part's value,
@@ -20,12 +20,8 @@ pub fn scorecard_csv(r: &Scorecard) -> String {
             r.policy.name.to_owned(),
             r.period_local.0.clone(),
             r.period_local.1.clone(),
-            a.league.as_str().to_owned(),
-            a.rank.to_string(),
-            a.agency.clone(),
-            a.name.clone(),
-            a.kind.to_owned(),
         ];
+        cells.extend(ranked(a.league, a.rank, &a.agency, &a.name, a.kind));
         for p in [&a.connection, &a.availability, &a.response_time] {
             cells.extend([opt(p.value, 6), format!("{}", p.threshold)]);
             if std::ptr::eq(p, &a.response_time) {
@@ -45,9 +41,7 @@ pub fn scorecard_csv(r: &Scorecard) -> String {
             a.grade.to_owned(),
             a.note.clone().unwrap_or_default(),
         ]);
-        let line: Vec<String> = cells.iter().map(|c| csv_field(c)).collect();
-        out.push_str(&line.join(","));
-        out.push('\n');
+        csv_row(&mut out, &cells);
     }
     out
 }
