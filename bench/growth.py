@@ -10,9 +10,10 @@
 For each point, runs bench/harness.py on emcd alone (--peer no): N checks every
 `interval` s against nginx on 127.0.0.1, a warm-up longer than one round, then a window
 of `seconds`; reads the harness's --json. Prints a markdown table (medians over the
-repeats) of CPU per probe, peak RSS, scheduler lag p50/p99, the /metrics page and the
-slowest scrape the harness saw, and draws CPU per probe, peak RSS and lag p99 against
-the number of checks (log x axis) into a PNG (matplotlib; without it, the table only).
+repeats) of CPU per probe, peak RSS, scheduler lag p50/p99, the /metrics page, the
+slowest scrape the harness saw and the median of three gzip ones, and draws CPU per
+probe, peak RSS and lag p99 against the number of checks (log x axis) into a PNG
+(matplotlib; without it, the table only).
 
 Every harness run is bounded (its own windows, and a timeout here); loopback only; the
 harness stops everything it started.
@@ -40,6 +41,7 @@ COLUMNS = [  # (heading, key in the harness's emcd figures, digits)
     ("lag p99 ms", "lag_p99_ms", 1),
     ("/metrics MiB", "metrics_page_mib", 1),
     ("scrape ms max", "metrics_scrape_ms_max", 0),
+    ("gzip scrape ms", "metrics_gzip_scrape_ms_median", 0),
     ("first probe s", "first_probe_s", 2),
 ]
 

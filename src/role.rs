@@ -170,8 +170,9 @@ impl Role {
     /// Whether this node probes `check` (a full id): it is the live node of highest
     /// rendezvous weight for it, so a node's death moves only its own checks.
     pub fn mine(&self, check: &str) -> bool {
-        let live = self.live();
-        // The scheduler asks this for every probe: a lone node owns everything.
+        // The scheduler asks this for every probe, `/metrics` for every check: read
+        // under the lock rather than clone the list. A lone node owns everything.
+        let live = self.live.read().unwrap_or_else(|p| p.into_inner());
         live.len() <= 1 || owner(&live, check).is_none_or(|n| n == self.node)
     }
 }

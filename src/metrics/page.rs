@@ -133,8 +133,8 @@ pub(super) fn snapshot<'a>(
             labels.push_str("\",check=\"");
             escaped(&mut labels, &c.check);
             labels.push('"');
-            // The probe families are of the checks this node probes.
-            let probed = role.probes(c, &fleet.config.vantages);
+            // The probe families (`full` only) are of the checks this node probes.
+            let probed = !lean && role.probes(c, &fleet.config.vantages);
             let live = c.live.lock().unwrap_or_else(|p| p.into_inner());
             let windows = windows(&live, sums.by_check.get(&c.db_id), sums, now);
             if let Some((_, sum)) = agencies.get_mut(agency.1) {
@@ -155,7 +155,7 @@ pub(super) fn snapshot<'a>(
                 availability: windows.map(|w| w.availability(exclude).unwrap_or(f64::NAN)),
                 // The probe families are this node's vantage's (docs/metrics.md): with
                 // several vantages, its own latest result, not the verdict.
-                last: if !probed || lean {
+                last: if !probed {
                     None
                 } else if live.by_vantage.is_empty() {
                     live.last.as_ref()
