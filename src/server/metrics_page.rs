@@ -1,6 +1,5 @@
 //! `/metrics` streamed (docs/metrics.md): the page is written off the runtime's workers
-//! in chunks of about `metrics::CHUNK` bytes (gzipped as they come, on a second thread,
-//! when the scraper asks)
+//! in chunks of about `metrics::CHUNK` bytes (gzipped as they come when the scraper asks)
 //! and sent as they are written, at most a few chunks ahead of the client, so memory
 //! stays flat however large the fleet. A page that cannot be finished ends the response
 //! with an error, never with a shorter page that would parse.
@@ -102,16 +101,17 @@ const GZIP_LEVEL: u32 = 1;
 /// Where the chunks go: straight to the client, or through gzip first.
 struct Sink<'a> {
     tx: &'a mpsc::Sender<Result<Bytes, PageError>>,
-    gzip: Option<Compressor>,
+    gzip: Option<flate2::write::GzEncoder<Vec<u8>>>,
     /// False once the client has gone: the rest is written to nowhere.
     open: bool,
 }
 
 impl<'a> Sink<'a> {
     fn new(tx: &'a mpsc::Sender<Result<Bytes, PageError>>, gzip: bool) -> Sink<'a> {
+        let level = flate2::Compression::new(GZIP_LEVEL);
         Sink {
             tx,
-            gzip: gzip.then(|| Compressor::start(tx.clone())),
+            gzip: gzip.then(|| flate2::write::GzEncoder::new(Vec::with_capacity(CHUNK), level)),
             open: true,
         }
     }
@@ -126,71 +126,24 @@ impl<'a> Sink<'a> {
         if !self.open {
             return;
         }
-        match &self.gzip {
+        match self.gzip.as_mut() {
             None => self.send(chunk.into_bytes()),
-            // The compressor stops taking chunks when the client has gone.
-            Some(gz) => self.open = gz.input.send(Some(chunk)).is_ok(),
+            Some(gz) => {
+                gz.write_all(chunk.as_bytes())
+                    .expect("writing to a Vec does not fail");
+                // Compressed output comes in bursts; send it once it is worth a frame.
+                if gz.get_ref().len() >= CHUNK / 8 {
+                    let out = std::mem::replace(gz.get_mut(), Vec::with_capacity(CHUNK));
+                    self.send(out);
+                }
+            }
         }
     }
 
-    /// Ends the page: the gzip trailer written and sent before this returns.
     fn finish(mut self) {
         if let Some(gz) = self.gzip.take() {
-            let _ = gz.input.send(None);
-            let _ = gz.thread.join();
-        }
-    }
-}
-
-/// The gzip stream, compressed on a thread of its own so that compressing one chunk
-/// overlaps writing the next: a scrape takes about the longer of the two rather than
-/// their sum (docs/BENCHMARKS.md, "Performance step two: 100,000 checks under 200 MiB
-/// and a 100 ms scrape"). At most [`AHEAD`] chunks wait for it.
-struct Compressor {
-    /// `Some(chunk)`, then `None` once the page is whole. Dropped without the `None`
-    /// (the writer failed), the stream gets no trailer: a client cannot take the
-    /// shorter page for the whole.
-    input: std::sync::mpsc::SyncSender<Option<String>>,
-    thread: std::thread::JoinHandle<()>,
-}
-
-impl Compressor {
-    fn start(tx: mpsc::Sender<Result<Bytes, PageError>>) -> Compressor {
-        let (input, chunks) = std::sync::mpsc::sync_channel::<Option<String>>(AHEAD);
-        let thread = std::thread::Builder::new()
-            .name("metrics-gzip".into())
-            .spawn(move || Compressor::run(&chunks, &tx))
-            .expect("a thread for the /metrics gzip stream");
-        Compressor { input, thread }
-    }
-
-    fn run(
-        chunks: &std::sync::mpsc::Receiver<Option<String>>,
-        tx: &mpsc::Sender<Result<Bytes, PageError>>,
-    ) {
-        let level = flate2::Compression::new(GZIP_LEVEL);
-        let mut gz = flate2::write::GzEncoder::new(Vec::with_capacity(CHUNK), level);
-        let send =
-            |bytes: Vec<u8>| bytes.is_empty() || tx.blocking_send(Ok(Bytes::from(bytes))).is_ok();
-        loop {
-            match chunks.recv() {
-                Ok(Some(chunk)) => {
-                    gz.write_all(chunk.as_bytes())
-                        .expect("writing to a Vec does not fail");
-                    // Compressed output comes in bursts; send it once it is worth a frame.
-                    if gz.get_ref().len() >= CHUNK / 8 {
-                        let out = std::mem::replace(gz.get_mut(), Vec::with_capacity(CHUNK));
-                        if !send(out) {
-                            return; // the client has gone; dropping `chunks` tells the writer
-                        }
-                    }
-                }
-                Ok(None) => {
-                    let _ = send(gz.finish().expect("writing to a Vec does not fail"));
-                    return;
-                }
-                Err(_) => return, // the writer failed: no trailer
-            }
+            let rest = gz.finish().expect("writing to a Vec does not fail");
+            self.send(rest);
         }
     }
 }
