@@ -3,7 +3,7 @@
 
   python3 bench/scrape_cpu.py --demo [--scrapes 50] [--repeat 5]
   python3 bench/scrape_cpu.py --checks 10000 [--scrapes 10] [--repeat 5]
-  python3 bench/scrape_cpu.py --checks 100000 --metrics-profile lean [--emcd PATH]
+  python3 bench/scrape_cpu.py --checks 100000 --metrics-profile lean [--emcd PATH] [--save-page FILE]
 
 Starts target/release/emcd: `emcd demo` (the demo's page), or `emcd run` on N http
 checks every 60 s against a closed loopback port (refused at once: cheap probes, a page
@@ -54,6 +54,8 @@ def main():
     ap.add_argument("--repeat", type=int, default=5)
     ap.add_argument("--metrics-profile", choices=["full", "lean"], default="full")
     ap.add_argument("--emcd", help="the binary (default: target/release/emcd)")
+    ap.add_argument("--save-page", metavar="FILE",
+                    help="write the identity page here (input for a gzip microbenchmark)")
     args = ap.parse_args()
     emcd = args.emcd or os.path.join(
         os.environ.get("CARGO_TARGET_DIR", os.path.join(harness.ROOT, "target")), "release", "emcd")
@@ -85,6 +87,9 @@ def main():
         # Let the start settle.
         time.sleep(5)
         sizes = {False: scrape(url, False)[0], True: scrape(url, True)[0]}
+        if args.save_page:
+            with open(args.save_page, "wb") as f:
+                f.write(harness.http_get(url, timeout=60)[1])
         per, wall = {False: [], True: []}, {False: [], True: []}
         for _ in range(args.repeat):
             for gzip in (False, True):

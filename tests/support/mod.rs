@@ -46,7 +46,7 @@ pub use https::{send_tls, TlsResponse};
 pub use in_process::{crate_file, now, per_second, unix, ConfigDir, Running};
 pub use metrics::{sample, samples, wait_metrics};
 pub use probe::{assert_phases_sum, http_spec, policy, prober, roomy, tcp_spec};
-pub use process::{free_port, terminate, Daemon, PROXY_VARIABLES};
+pub use process::{free_port, stop, terminate, Daemon, PROXY_VARIABLES};
 pub use proxy::Tinyproxy;
 pub use seed::{alerting_agency, seed};
 pub use target::{redirect, reply, serve, serve_tls, start_target, Reply, Request, Server, Target};

@@ -76,7 +76,7 @@ pub fn run_ok(program: &str, args: &[&str], need: &str) -> String {
     text
 }
 
-/// A child process killed (and reaped) on drop.
+/// A child process stopped (SIGTERM, then SIGKILL) and reaped on drop.
 pub struct Process {
     pub child: Child,
     pub log: PathBuf,
@@ -101,8 +101,7 @@ impl Process {
 
 impl Drop for Process {
     fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+        crate::support::stop(&mut self.child);
     }
 }
 
