@@ -97,6 +97,8 @@ pub struct Metrics {
     durations_registry: Registry,
     /// Read at each scrape for the per-check families.
     fleet: FleetHandle,
+    /// The per-check families' label sets for the config generation last scraped.
+    fixed: std::sync::Mutex<Option<Arc<page::Fixed>>>,
 }
 
 impl Metrics {
@@ -260,6 +262,7 @@ impl Metrics {
             fleet_registry,
             durations_registry,
             fleet,
+            fixed: Default::default(),
         }
     }
 

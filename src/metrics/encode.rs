@@ -4,9 +4,12 @@
 //! [`CHUNK`] bytes handed out as they are written (`Metrics::encode_chunks`), so that
 //! serving a page of 100,000 checks does not hold the whole page in memory.
 
+use std::sync::Arc;
+
 use prometheus_client::registry::Registry;
 
 use super::{page, Format, Metrics};
+use crate::fleet::Fleet;
 use crate::role::Role;
 
 /// The size a chunk of the page reaches before it is handed out (a chunk ends at a
@@ -57,7 +60,8 @@ impl Metrics {
             .read()
             .unwrap_or_else(|p| p.into_inner())
             .clone();
-        let snapshot = page::snapshot(&fleet, &sums, crate::util::unix_now(), role);
+        let fixed = self.fixed_for(&fleet);
+        let snapshot = page::snapshot(&fleet, fixed, &sums, crate::util::unix_now(), role);
         let mut part = String::with_capacity(64 * 1024);
         let mut registry_part = |out: &mut String, registry: &Registry, eof: bool| {
             part.clear();
@@ -83,6 +87,20 @@ impl Metrics {
             registry_part(&mut out, &self.fleet_registry, true);
         }
         out
+    }
+}
+
+impl Metrics {
+    /// The label sets of `fleet`'s checks: made at its first scrape, then kept until
+    /// a reload brings another generation.
+    fn fixed_for(&self, fleet: &Arc<Fleet>) -> Arc<page::Fixed> {
+        let mut kept = self.fixed.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(fixed) = kept.as_ref().filter(|f| f.is_of(fleet)) {
+            return fixed.clone();
+        }
+        let fixed = Arc::new(page::Fixed::new(fleet));
+        *kept = Some(fixed.clone());
+        fixed
     }
 }
 
@@ -130,7 +148,7 @@ mod tests {
     }
 
     /// A fleet of `n` checks in one agency, loaded from a config as the daemon does.
-    fn fleet(n: usize) -> crate::fleet::Fleet {
+    fn fleet(n: usize) -> Fleet {
         let dir = tempfile::tempdir().unwrap();
         std::fs::create_dir(dir.path().join("agencies")).unwrap();
         std::fs::write(dir.path().join("emcd.yaml"), "include: [agencies/*.yaml]\n").unwrap();
@@ -178,5 +196,24 @@ mod tests {
                 assert!(last.ends_with("# EOF\n"));
             }
         }
+    }
+
+    #[test]
+    fn the_label_sets_kept_between_scrapes_follow_a_reload() {
+        let handle = crate::fleet::FleetHandle::new(fleet(2));
+        let metrics = Metrics::new(handle.clone());
+        let role = Role::single("n", "local");
+        let line = |i: usize| format!("emcd_check_up{{agency=\"a\",system=\"s\",check=\"c{i}\"}} ");
+        let page = metrics.encode(Format::Text, &role);
+        assert!(
+            page.contains(&line(1)) && !page.contains(&line(2)),
+            "{page}"
+        );
+        let kept = metrics.fixed_for(&handle.current());
+        assert!(Arc::ptr_eq(&kept, &metrics.fixed_for(&handle.current())));
+        handle.replace(fleet(3));
+        let page = metrics.encode(Format::Text, &role);
+        assert!(!Arc::ptr_eq(&kept, &metrics.fixed_for(&handle.current())));
+        assert!(page.contains(&line(1)) && page.contains(&line(2)), "{page}");
     }
 }

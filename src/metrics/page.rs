@@ -11,8 +11,10 @@
 //! It only writes: the values are copied out of each check's live state once per
 //! scrape by [`snapshot`].
 
-use crate::config::{CheckKind, PerCheck};
-use crate::fleet::{CheckRuntime, Fleet, Live};
+use std::sync::Arc;
+
+use crate::config::PerCheck;
+use crate::fleet::{Fleet, Live};
 use crate::result::ResultKind;
 use crate::result::{PhaseMicros, Phases};
 use crate::role::Role;
@@ -23,16 +25,17 @@ use super::Format;
 
 mod agency;
 mod browser;
+mod fixed;
 mod write;
 
-use write::{closing, escaped, int, Page, Value};
+pub(super) use fixed::Fixed;
+use write::{closing, int, Page, Value};
 
 /// What one check contributes to a scrape, copied out under its lock once: about 110
 /// bytes, since a scrape of 100,000 checks holds 100,000 of them (docs/BENCHMARKS.md,
 /// "Memory at 100,000 checks").
-pub(super) struct Sample<'a> {
-    pub(super) check: &'a CheckRuntime,
-    /// Where its `agency="..",system="..",check=".."` is in [`Snapshot::labels`].
+pub(super) struct Sample {
+    /// Where its `agency="..",system="..",check=".."` is in [`Fixed::labels`].
     labels: (u32, u32),
     /// Its agency's place in the config (`Snapshot::agencies`).
     pub(super) agency: u32,
@@ -61,17 +64,18 @@ pub(super) struct LastSample {
     pub(super) page: Option<crate::result::PageFigures>,
 }
 
-/// Every check's sample, in fleet order, their label sets written out once (a check's
-/// labels appear on 6 to 16 lines), and the seconds of each window summed per agency
-/// while the samples were taken.
+/// Every check's sample, in fleet order, with their label sets (written out once per
+/// config generation: a check's labels appear on 6 to 16 lines), and the seconds of
+/// each window summed per agency while the samples were taken.
 pub(super) struct Snapshot<'a> {
-    pub(super) samples: Vec<Sample<'a>>,
-    labels: String,
+    pub(super) samples: Vec<Sample>,
+    /// The label sets and the rest that changes only with the config.
+    pub(super) fixed: Arc<Fixed>,
     /// The agencies in config order, with their checks' seconds per window.
     pub(super) agencies: Vec<(&'a str, [Seconds; 4])>,
 }
 
-impl Sample<'_> {
+impl Sample {
     fn labels<'s>(&self, snap_labels: &'s str) -> &'s str {
         &snap_labels[self.labels.0 as usize..self.labels.1 as usize]
     }
@@ -96,12 +100,19 @@ pub(super) fn windows(
     w
 }
 
+/// Every check's sample, copied out under its lock; `fixed` is of the same `fleet`.
 pub(super) fn snapshot<'a>(
     fleet: &'a Fleet,
+    fixed: Arc<Fixed>,
     sums: &WindowSums,
     now: i64,
     role: &Role,
 ) -> Snapshot<'a> {
+    assert_eq!(
+        fixed.checks.len(),
+        fleet.checks.len(),
+        "fixed part of another fleet"
+    );
     let vantage = fleet.config.cluster.vantage.as_str();
     let lean = fleet.config.metrics == PerCheck::Lean;
     let exclude = fleet.config.sla.exclude_maintenance;
@@ -111,42 +122,24 @@ pub(super) fn snapshot<'a>(
         .iter()
         .map(|a| (a.id.as_str(), [Seconds::default(); 4]))
         .collect();
-    // Checks come agency by agency: look the agency up only when it changes.
-    let mut agency = (None::<&str>, 0usize);
-    // Sized once: `agency="",system="",check=""` is 28 bytes around the three ids.
-    let size = fleet.checks.iter();
-    let size = size.map(|c| 28 + c.agency.len() + c.system.len() + c.check.len());
-    let mut labels = String::with_capacity(size.sum());
     let samples = fleet
         .checks
         .iter()
-        .map(|c| {
-            if agency.0 != Some(&*c.agency) {
-                let at = agencies.iter().position(|(a, _)| *a == &*c.agency);
-                agency = (Some(&*c.agency), at.unwrap_or(usize::MAX));
-            }
-            let start = labels.len() as u32;
-            labels.push_str("agency=\"");
-            escaped(&mut labels, &c.agency);
-            labels.push_str("\",system=\"");
-            escaped(&mut labels, &c.system);
-            labels.push_str("\",check=\"");
-            escaped(&mut labels, &c.check);
-            labels.push('"');
+        .zip(&fixed.checks)
+        .map(|(c, f)| {
             // The probe families (`full` only) are of the checks this node probes.
             let probed = !lean && role.probes(c, &fleet.config.vantages);
             let live = c.live.lock().unwrap_or_else(|p| p.into_inner());
             let windows = windows(&live, sums.by_check.get(&c.db_id), sums, now);
-            if let Some((_, sum)) = agencies.get_mut(agency.1) {
+            if let Some((_, sum)) = agencies.get_mut(f.agency as usize) {
                 for (sum, w) in sum.iter_mut().zip(&windows) {
                     sum.add(*w);
                 }
             }
             Sample {
-                check: c,
-                labels: (start, labels.len() as u32),
-                agency: agency.1 as u32,
-                http: matches!(c.config.kind, CheckKind::Http(_)),
+                labels: f.labels,
+                agency: f.agency,
+                http: f.http,
                 up: live.state.status.is_up(),
                 degraded: live.state.status == crate::check::state::CheckStatus::Degraded,
                 in_maintenance: live.in_maintenance,
@@ -180,7 +173,7 @@ pub(super) fn snapshot<'a>(
         .collect();
     Snapshot {
         samples,
-        labels,
+        fixed,
         agencies,
     }
 }
@@ -206,7 +199,7 @@ pub(super) fn encode_checks(
     let samples = &snap.samples;
     let mut page = Page {
         out,
-        labels: &snap.labels,
+        labels: &snap.fixed.labels,
         flush: flush.map(|f| f as &mut dyn FnMut(&mut String)),
     };
     let lean = fleet.config.metrics == PerCheck::Lean;
@@ -240,11 +233,11 @@ pub(super) fn encode_checks(
             |s| int(s.in_maintenance),
         );
     }
-    page.gauge(samples, SLO_OBJECTIVE, |s| {
-        Some(Value::Float(objective(
-            s.check.config.policy.slo_availability,
-        )))
-    });
+    page.descriptor(SLO_OBJECTIVE.0, SLO_OBJECTIVE.1, "gauge");
+    for (s, f) in samples.iter().zip(&snap.fixed.checks) {
+        let objective = Value::Float(f.objective());
+        page.sample(SLO_OBJECTIVE.0, s, "} ", objective);
+    }
     agency::alerts_firing(&mut page, fleet, snap);
     // Under `lean`, of the results only `down`, and the results that count in
     // availability (up, degraded, down) in one counter: the error ratio's two sides.
@@ -287,7 +280,7 @@ fn counter(page: &mut Page<'_>, format: Format, (family, help): (&str, &str)) {
 
 /// The probe families (`probe_*`): this node's own latest results, by its vantage;
 /// `full` only.
-fn probe_families(page: &mut Page<'_>, samples: &[Sample<'_>], vantage: &str) {
+fn probe_families(page: &mut Page<'_>, samples: &[Sample], vantage: &str) {
     // The probe families carry this node's vantage (an id: no escaping).
     let by = closing("vantage", vantage);
     page.probe_gauge(
@@ -344,8 +337,14 @@ pub(super) const SLO_OBJECTIVE: (&str, &str) = (
 
 /// `slo.availability` (a percentage) as a ratio, rounded to 9 decimals so that 99.9
 /// is written `0.999`, not `0.9990000000000001`.
+#[cfg(test)]
 pub(super) fn objective(percent: f64) -> f64 {
     (percent * 1e7).round() / 1e9
+}
+
+/// `objective` in parts per billion (`slo.availability` is at most 100: at most 10^9).
+pub(super) fn objective_ppb(percent: f64) -> u32 {
+    (percent * 1e7).round() as u32
 }
 
 #[cfg(test)]

@@ -51,7 +51,7 @@ pub(super) fn availability(page: &mut Page<'_>, fleet: &Fleet, snap: &Snapshot<'
 /// each sample may add to.
 fn per_agency<const N: usize>(
     snap: &Snapshot<'_>,
-    add: impl Fn(&Sample<'_>) -> [bool; N],
+    add: impl Fn(&Sample) -> [bool; N],
 ) -> Vec<[i64; N]> {
     let mut counts = vec![[0i64; N]; snap.agencies.len()];
     for s in &snap.samples {

@@ -9,8 +9,8 @@ use crate::result::PageFigures;
 
 pub(super) const NAME: &str = "probe_browser_seconds";
 
-pub(super) fn figures(page: &mut Page<'_>, samples: &[Sample<'_>], vantage: &str) {
-    let with = |s: &Sample<'_>| s.last.as_ref().and_then(|l| l.page);
+pub(super) fn figures(page: &mut Page<'_>, samples: &[Sample], vantage: &str) {
+    let with = |s: &Sample| s.last.as_ref().and_then(|l| l.page);
     if !samples.iter().any(|s| with(s).is_some()) {
         return;
     }

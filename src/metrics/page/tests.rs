@@ -14,7 +14,7 @@ use prometheus_client::registry::Registry;
 use super::*;
 use crate::alert_vocab::{AlertName, Firing};
 use crate::check::state::CheckStatus;
-use crate::fleet::{FleetHandle, LastResult};
+use crate::fleet::{CheckRuntime, FleetHandle, LastResult};
 use crate::metrics::encode::openmetrics_to_text;
 use crate::result::ErrorKind;
 use crate::sla::availability::WINDOWS;
@@ -24,19 +24,40 @@ const NOW: i64 = 1_700_000_000;
 #[derive(Debug)]
 struct Oracle(FleetHandle, WindowSums);
 
+/// A sample with its check (which the page's own samples do not carry).
+struct S<'a> {
+    check: &'a CheckRuntime,
+    sample: Sample,
+}
+
+impl<'a> From<(&'a Arc<CheckRuntime>, Sample)> for S<'a> {
+    fn from((check, sample): (&'a Arc<CheckRuntime>, Sample)) -> S<'a> {
+        S { check, sample }
+    }
+}
+
+impl<'a> std::ops::Deref for S<'a> {
+    type Target = Sample;
+    fn deref(&self) -> &Sample {
+        &self.sample
+    }
+}
+
 impl Collector for Oracle {
     fn encode(&self, mut enc: DescriptorEncoder) -> std::fmt::Result {
         let fleet = self.0.current();
-        let samples = snapshot(&fleet, &self.1, NOW, &Role::single("n", "local")).samples;
+        let fixed = Arc::new(Fixed::new(&fleet));
+        let snap = snapshot(&fleet, fixed, &self.1, NOW, &Role::single("n", "local"));
+        let samples: Vec<S<'_>> = fleet.checks.iter().zip(snap.samples).map(S::from).collect();
         let vantage = fleet.config.cluster.vantage.as_str();
-        let labels = |s: &Sample<'_>| {
+        let labels = |s: &S<'_>| {
             [
                 ("agency", s.check.agency.clone()),
                 ("system", s.check.system.clone()),
                 ("check", s.check.check.clone()),
             ]
         };
-        type Get = fn(&Sample<'_>) -> Option<Result<i64, f64>>;
+        type Get = fn(&S<'_>) -> Option<Result<i64, f64>>;
         let gauges: [(&str, &str, Get); 10] = [
             (
                 "probe_success",
@@ -88,7 +109,7 @@ impl Collector for Oracle {
         ];
         let exclude = fleet.config.sla.exclude_maintenance;
         // Each check's seconds per window, from its live state and the rollups.
-        let seconds = |s: &Sample<'_>| {
+        let seconds = |s: &S<'_>| {
             let live = s.check.live.lock().unwrap();
             windows(&live, self.1.by_check.get(&s.check.db_id), &self.1, NOW)
         };
@@ -135,7 +156,7 @@ impl Collector for Oracle {
                     MetricType::Gauge,
                 )?;
                 for a in &fleet.config.agencies {
-                    let ours = |s: &&Sample<'_>| *s.check.agency == *a.id && s.in_maintenance;
+                    let ours = |s: &&S<'_>| *s.check.agency == *a.id && s.in_maintenance;
                     let n = samples.iter().filter(ours).count() as i64;
                     m.encode_family(&[("agency", a.id.as_str())])?
                         .encode_gauge(&n)?;
@@ -315,7 +336,8 @@ fn same_bytes_as_prometheus_client() {
     let mut expected = String::new();
     prometheus_client::encoding::text::encode_registry(&mut expected, &oracle).unwrap();
     let fleet = handle.current();
-    let snap = snapshot(&fleet, &sums, NOW, &Role::single("n", "local"));
+    let fixed = Arc::new(Fixed::new(&fleet));
+    let snap = snapshot(&fleet, fixed, &sums, NOW, &Role::single("n", "local"));
     let mut om = String::new();
     encode_checks(&mut om, None, &fleet, &snap, Format::OpenMetrics, true);
     assert_eq!(om, expected);

@@ -43,7 +43,7 @@ impl Page<'_> {
 
     /// `name{agency="..",system="..",check=".."<close>value`, where `close` ends the
     /// label set: `} `, or one more label of emcd's own (see [`closing`]).
-    pub(super) fn sample(&mut self, name: &str, s: &Sample<'_>, close: &str, v: Value) {
+    pub(super) fn sample(&mut self, name: &str, s: &Sample, close: &str, v: Value) {
         let out = &mut *self.out;
         out.push_str(name);
         out.push('{');
@@ -73,9 +73,9 @@ impl Page<'_> {
     /// One gauge family: a line for each check that has a value.
     pub(super) fn gauge(
         &mut self,
-        samples: &[Sample<'_>],
+        samples: &[Sample],
         family: (&str, &str),
-        value: impl Fn(&Sample<'_>) -> Option<Value>,
+        value: impl Fn(&Sample) -> Option<Value>,
     ) {
         self.probe_gauge(samples, family, "} ", value);
     }
@@ -83,10 +83,10 @@ impl Page<'_> {
     /// One gauge family whose lines end with `close` (a probe family's vantage).
     pub(super) fn probe_gauge(
         &mut self,
-        samples: &[Sample<'_>],
+        samples: &[Sample],
         (name, help): (&str, &str),
         close: &str,
-        value: impl Fn(&Sample<'_>) -> Option<Value>,
+        value: impl Fn(&Sample) -> Option<Value>,
     ) {
         self.descriptor(name, help, "gauge");
         for s in samples {
