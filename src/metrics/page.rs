@@ -31,7 +31,7 @@ mod write;
 pub(super) use fixed::Fixed;
 use write::{closing, int, Page, Value};
 
-/// What one check contributes to a scrape, copied out under its lock once: about 110
+/// What one check contributes to a scrape, copied out under its lock once: about 100
 /// bytes, since a scrape of 100,000 checks holds 100,000 of them (docs/BENCHMARKS.md,
 /// "Memory at 100,000 checks").
 pub(super) struct Sample {
