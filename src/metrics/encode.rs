@@ -88,9 +88,7 @@ impl Metrics {
         }
         out
     }
-}
 
-impl Metrics {
     /// The label sets of `fleet`'s checks: made at its first scrape, then kept until
     /// a reload brings another generation.
     fn fixed_for(&self, fleet: &Arc<Fleet>) -> Arc<page::Fixed> {

@@ -339,7 +339,7 @@ pub(super) const SLO_OBJECTIVE: (&str, &str) = (
 /// is written `0.999`, not `0.9990000000000001`.
 #[cfg(test)]
 pub(super) fn objective(percent: f64) -> f64 {
-    (percent * 1e7).round() / 1e9
+    f64::from(objective_ppb(percent)) / 1e9
 }
 
 /// `objective` in parts per billion (`slo.availability` is at most 100: at most 10^9).

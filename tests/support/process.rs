@@ -125,20 +125,29 @@ pub fn terminate(
     what: &str,
     output: impl Fn() -> String,
 ) -> std::process::ExitStatus {
-    let pid = child.id().to_string();
-    let ok = Command::new("kill").args(["-TERM", &pid]).status().unwrap();
-    assert!(ok.success(), "kill -TERM {pid}");
-    let deadline = Instant::now() + Duration::from_secs(20);
-    loop {
-        if let Some(status) = child.try_wait().unwrap() {
-            return status;
-        }
-        assert!(
-            Instant::now() < deadline,
+    sigterm_and_wait(child, Duration::from_secs(20)).unwrap_or_else(|| {
+        panic!(
             "{what} did not exit within 20 s of SIGTERM; output:\n{}",
             output()
-        );
-        std::thread::sleep(Duration::from_millis(50));
+        )
+    })
+}
+
+/// SIGTERM, then the exit status if `child` exits within `wait`.
+fn sigterm_and_wait(child: &mut Child, wait: Duration) -> Option<std::process::ExitStatus> {
+    // Not reaped yet, so the pid is still this child's: a failed kill shows as no exit.
+    let _ = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status();
+    let deadline = Instant::now() + wait;
+    loop {
+        if let Ok(Some(status)) = child.try_wait() {
+            return Some(status);
+        }
+        if Instant::now() >= deadline {
+            return None;
+        }
+        std::thread::sleep(Duration::from_millis(20));
     }
 }
 
@@ -154,15 +163,8 @@ pub fn stop(child: &mut Child) {
     if !matches!(child.try_wait(), Ok(None)) {
         return;
     }
-    let pid = child.id().to_string();
-    let _ = Command::new("kill").args(["-TERM", &pid]).status();
-    let deadline = Instant::now() + Duration::from_secs(5);
-    while Instant::now() < deadline {
-        if !matches!(child.try_wait(), Ok(None)) {
-            return;
-        }
-        std::thread::sleep(Duration::from_millis(20));
+    if sigterm_and_wait(child, Duration::from_secs(5)).is_none() {
+        let _ = child.kill();
+        let _ = child.wait();
     }
-    let _ = child.kill();
-    let _ = child.wait();
 }
