@@ -2,8 +2,10 @@
 //! deterministically over the interval, bounded by `probing.max_in_flight`, and measures
 //! how late each probe starts. Due times are computed from the schedule
 //! (start + offset + k x interval), never from when the previous probe ended, so nothing
-//! drifts. It wakes on a 5 ms grid and starts every check then due, so probes start in small
-//! groups (a wake-up of their own each costs more CPU than a loopback probe).
+//! drifts. Start offsets are on a 20 ms grid, so with whole-second intervals every due
+//! time is; the scheduler wakes once per grid point with checks due and starts them all,
+//! so probes start in groups (a wake-up of their own each costs more CPU than a loopback
+//! probe, docs/BENCHMARKS.md "Probes start on a 20 ms grid").
 //!
 //! It knows nothing of probes or the store: it calls `launch` for each due check and
 //! runs the returned future as an owned task. A reload sends a new entry list: entries
@@ -43,8 +45,9 @@ fn stable_hash(s: &str) -> u64 {
 }
 
 /// Start offsets: checks sharing an interval are ordered by a hash of their key and
-/// spaced evenly over that interval, so 10,000 checks at 60 s start 6 ms apart rather
-/// than in a burst; the same config always gives the same offsets.
+/// spaced evenly over that interval, each rounded down to the `TICK` grid, so 10,000
+/// checks at 60 s start in groups of three or four every 20 ms rather than in a burst;
+/// the same config always gives the same offsets.
 pub fn offsets(entries: &[Entry]) -> Vec<Duration> {
     let mut order: Vec<usize> = (0..entries.len()).collect();
     order.sort_by(|&a, &b| {
@@ -59,7 +62,7 @@ pub fn offsets(entries: &[Entry]) -> Vec<Duration> {
     for group in order.chunk_by(|&a, &b| entries[a].interval == entries[b].interval) {
         let n = group.len() as u32;
         for (rank, &i) in group.iter().enumerate() {
-            out[i] = entries[i].interval.saturating_mul(rank as u32) / n;
+            out[i] = grid_floor(entries[i].interval.saturating_mul(rank as u32) / n);
         }
     }
     out
@@ -72,10 +75,18 @@ async fn sleep_until_or_forever(at: Option<Instant>) {
     }
 }
 
-/// The scheduler wakes on a grid of `TICK` from its start and then launches every
-/// check that is due: probes start in small groups, up to `TICK` late, rather than
-/// each on its own wake-up, which at 1,000 probes/s costs more than the probe.
-const TICK: Duration = Duration::from_millis(5);
+/// The grid of start offsets and wake-ups, from the scheduler's start: the scheduler
+/// wakes at a grid point and launches every check then due, so probes start in groups
+/// rather than each on its own wake-up, which at 1,000 probes/s costs more than the
+/// probe. A due time off the grid (an interval that is not a multiple of it) waits for
+/// the next point: up to `TICK` late.
+const TICK: Duration = Duration::from_millis(20);
+
+/// `d` rounded down to a multiple of `TICK`.
+fn grid_floor(d: Duration) -> Duration {
+    let tick = TICK.as_nanos();
+    Duration::from_nanos(((d.as_nanos() / tick) * tick) as u64)
+}
 
 /// The first tick at or after `due`.
 fn on_tick(start: Instant, due: Instant) -> Instant {
@@ -99,13 +110,11 @@ fn next_due(due: Instant, interval: Duration, now: Instant) -> Instant {
 }
 
 /// Where a new entry of a reload starts: its hash offset within the interval, counted
-/// from `now` (no burst of all new checks at once).
-fn first_due_after_reload(entry: &Entry, now: Instant) -> Instant {
+/// from `now` (no burst of all new checks at once), on the grid of `start`.
+fn first_due_after_reload(entry: &Entry, start: Instant, now: Instant) -> Instant {
     let nanos = entry.interval.as_nanos().max(1);
-    deadline(
-        now,
-        Duration::from_nanos((u128::from(stable_hash(&entry.key)) % nanos) as u64),
-    )
+    let offset = Duration::from_nanos((u128::from(stable_hash(&entry.key)) % nanos) as u64);
+    on_tick(start, deadline(now, offset))
 }
 
 /// Rebuilds the heap for a new entry list, keeping the due time of every entry whose
@@ -114,6 +123,7 @@ fn replan(
     heap: &BinaryHeap<Reverse<(Instant, usize)>>,
     old: &[Entry],
     new: &[Entry],
+    start: Instant,
     now: Instant,
 ) -> BinaryHeap<Reverse<(Instant, usize)>> {
     let kept: std::collections::HashMap<(&str, Duration), Instant> = heap
@@ -126,7 +136,7 @@ fn replan(
             let due = kept
                 .get(&(&*e.key, e.interval))
                 .copied()
-                .unwrap_or_else(|| first_due_after_reload(e, now));
+                .unwrap_or_else(|| first_due_after_reload(e, start, now));
             Reverse((due, i))
         })
         .collect()
@@ -164,7 +174,7 @@ pub async fn run<L, F>(
             update = updates.recv(), if updates_open => {
                 match update {
                     Some(new) => {
-                        heap = replan(&heap, &entries, &new, Instant::now());
+                        heap = replan(&heap, &entries, &new, start, Instant::now());
                         entries = new;
                     }
                     None => updates_open = false,

@@ -32,13 +32,37 @@ fn wake_ups_are_on_the_tick_grid() {
     assert_eq!(on_tick(t0, t0 + TICK), t0 + TICK);
     assert_eq!(
         on_tick(t0, t0 + Duration::from_millis(12)),
-        t0 + Duration::from_millis(15)
+        t0 + Duration::from_millis(20)
     );
+    assert_eq!(
+        grid_floor(Duration::from_millis(39)),
+        Duration::from_millis(20)
+    );
+    assert_eq!(
+        grid_floor(Duration::from_millis(40)),
+        Duration::from_millis(40)
+    );
+    assert_eq!(grid_floor(Duration::from_millis(19)), Duration::ZERO);
+}
+
+#[test]
+fn offsets_are_on_the_grid() {
+    let e = entries(10_000, Duration::from_secs(60));
+    let off = offsets(&e);
+    assert!(off.iter().all(|o| o.as_nanos() % TICK.as_nanos() == 0));
+    // 3,000 grid points in 60 s: every one used, by three or four checks.
+    let mut per_point = std::collections::HashMap::<Duration, u32>::new();
+    for o in off {
+        *per_point.entry(o).or_default() += 1;
+    }
+    assert_eq!(per_point.len(), 3000);
+    assert!(per_point.values().all(|n| (3..=4).contains(n)));
 }
 
 #[tokio::test(start_paused = true)]
-async fn checks_start_in_groups_at_most_a_tick_late() {
-    // 1,000 checks every second are due 1 ms apart: they start in groups of five.
+async fn checks_start_in_groups_on_time() {
+    // 1,000 checks every second: due in groups of twenty on the 20 ms grid, each
+    // started at its due time.
     let e = entries(1000, Duration::from_secs(1));
     let off = offsets(&e);
     let (start, seen) = starts(e, Duration::from_millis(1004)).await;
@@ -48,13 +72,32 @@ async fn checks_start_in_groups_at_most_a_tick_late() {
     }
     let first: Vec<Instant> = first.into_iter().map(|t| t.expect("started")).collect();
     for (i, t) in first.iter().enumerate() {
-        let late = *t - (start + off[i]);
-        assert!(late < TICK, "check {i} started {late:?} late");
+        assert_eq!(
+            *t,
+            start + off[i],
+            "check {i} did not start at its due time"
+        );
     }
     let mut times = first.clone();
     times.sort();
     times.dedup();
-    assert_eq!(times.len(), 201, "one wake-up per 5 ms tick from 0 to 1 s");
+    assert_eq!(
+        times.len(),
+        50,
+        "one wake-up per 20 ms grid point from 0 to 1 s"
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_due_time_off_the_grid_waits_for_the_next_point() {
+    // 1.01 s is not a multiple of 20 ms: the second round is due off the grid.
+    let e = vec![Entry {
+        key: "a/s/c".into(),
+        interval: Duration::from_millis(1010),
+    }];
+    let (start, seen) = starts(e, Duration::from_millis(1100)).await;
+    let t: Vec<Duration> = seen.iter().map(|(_, t)| *t - start).collect();
+    assert_eq!(t, [Duration::ZERO, Duration::from_millis(1020)]);
 }
 
 #[test]
@@ -246,9 +289,11 @@ async fn reload_keeps_unchanged_schedules_and_starts_new_entries() {
     assert!(times(&old[0].key)
         .iter()
         .all(|t| *t < start + Duration::from_secs(15)));
-    // The new entry started within one interval of the reload and then every 10 s.
+    // The new entry started within one interval of the reload, on the grid, and then
+    // every 10 s.
     let tn = times("new/system/check");
     assert!(tn[0] >= start + Duration::from_secs(15) && tn[0] < start + Duration::from_secs(25));
+    assert_eq!((tn[0] - start).as_nanos() % TICK.as_nanos(), 0);
     assert!(tn.windows(2).all(|w| w[1] - w[0] == interval));
     // The changed entry now runs every 5 s.
     let t1: Vec<Instant> = times(&old[1].key)
