@@ -8,7 +8,7 @@
 //! probe, docs/BENCHMARKS.md "Probes start on a 20 ms grid").
 //!
 //! It knows nothing of probes or the store: it calls `launch` for each due check and
-//! runs the returned future as an owned task. A reload sends a new entry list: entries
+//! runs the returned future on its [`lane`]. A reload sends a new entry list: entries
 //! whose key and interval are unchanged keep their due time; new ones start at their
 //! hash offset within the current interval.
 
@@ -20,11 +20,13 @@ use std::time::Duration;
 
 use prometheus_client::metrics::histogram::Histogram;
 use tokio::sync::{mpsc, Semaphore};
-use tokio::task::JoinSet;
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
 use crate::util::deadline;
+use lane::Lane;
+
+mod lane;
 
 /// How long shutdown waits for in-flight probes before abandoning them (README.md, "Running").
 pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
@@ -143,7 +145,7 @@ fn replan(
 }
 
 /// Runs until `shutdown` is cancelled, then waits up to [`SHUTDOWN_GRACE`] for the
-/// tasks it started and aborts the rest. `launch(entry, due)` returns the work for a
+/// work it started and abandons the rest. `launch(entry, due)` returns the work for a
 /// due entry, or `None` to skip this round. Each list received on `updates` replaces
 /// the entries (see [`replan`]).
 pub async fn run<L, F>(
@@ -164,9 +166,9 @@ pub async fn run<L, F>(
         .enumerate()
         .map(|(i, off)| Reverse((start + off, i)))
         .collect();
-    let mut tasks = JoinSet::new();
+    let mut lane = Lane::start();
     let mut updates_open = true;
-    loop {
+    'run: loop {
         let next = heap.peek().map(|Reverse((due, _))| on_tick(start, *due));
         tokio::select! {
             biased;
@@ -183,38 +185,44 @@ pub async fn run<L, F>(
             }
             _ = sleep_until_or_forever(next) => {}
         }
-        // Finished probes are reaped here rather than awaited in the select above, so
-        // that a probe ending does not wake the scheduler (a wake-up per probe).
-        while tasks.try_join_next().is_some() {}
-        let Some(&Reverse((due, idx))) = heap.peek() else {
-            continue;
-        };
-        let permit = tokio::select! {
-            biased;
-            _ = shutdown.cancelled() => break,
-            p = permits.clone().acquire_owned() => p.expect("semaphore is never closed"),
-        };
-        let now = Instant::now();
-        lag.observe(now.saturating_duration_since(due).as_secs_f64());
-        heap.pop();
-        heap.push(Reverse((next_due(due, entries[idx].interval, now), idx)));
-        if let Some(work) = launch(&entries[idx], due) {
-            tasks.spawn(async move {
-                work.await;
-                drop(permit);
-            });
+        // Everything due at this grid point (or missed before it) starts now, handed
+        // to the lane in one message.
+        while let Some(&Reverse((due, idx))) = heap.peek() {
+            if on_tick(start, due) > Instant::now() {
+                break;
+            }
+            let permit = match permits.clone().try_acquire_owned() {
+                Ok(permit) => permit,
+                Err(_) => {
+                    lane.start_queued();
+                    tokio::select! {
+                        biased;
+                        _ = shutdown.cancelled() => break 'run,
+                        p = permits.clone().acquire_owned() => p.expect("semaphore is never closed"),
+                    }
+                }
+            };
+            let now = Instant::now();
+            lag.observe(now.saturating_duration_since(due).as_secs_f64());
+            heap.pop();
+            heap.push(Reverse((next_due(due, entries[idx].interval, now), idx)));
+            if let Some(work) = launch(&entries[idx], due) {
+                lane.push(Box::pin(async move {
+                    work.await;
+                    drop(permit);
+                }));
+            }
         }
+        lane.end_point();
     }
-    let drained = tokio::time::timeout(SHUTDOWN_GRACE, async {
-        while tasks.join_next().await.is_some() {}
-    })
-    .await;
+    let drained = tokio::time::timeout(SHUTDOWN_GRACE, lane.finish()).await;
     if drained.is_err() {
+        let running = max_in_flight.max(1) - permits.available_permits();
         tracing::warn!(
-            abandoned = tasks.len(),
+            abandoned = running,
             "probes still running after the shutdown grace; abandoning them"
         );
-        tasks.shutdown().await;
+        lane.abandon().await;
     }
 }
 
