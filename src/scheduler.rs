@@ -8,7 +8,8 @@
 //! probe, docs/BENCHMARKS.md "Probes start on a 20 ms grid").
 //!
 //! It knows nothing of probes or the store: it calls `launch` for each due check and
-//! runs the returned future on its [`lane`]. A reload sends a new entry list: entries
+//! hands the returned future to [`lane`] (a grid point's probes on one long-lived task,
+//! or past 64 of them a task each). A reload sends a new entry list: entries
 //! whose key and interval are unchanged keep their due time; new ones start at their
 //! hash offset within the current interval.
 

@@ -38,7 +38,7 @@ impl Lane {
         tasks.spawn(run(rx));
         Lane {
             lane: Some(tx),
-            batch: Vec::with_capacity(CHUNK),
+            batch: Vec::new(),
             queued: 0,
             tasks,
         }
@@ -61,7 +61,7 @@ impl Lane {
     /// a slot of `max_in_flight` still count as that point's).
     pub fn start_queued(&mut self) {
         if !self.batch.is_empty() {
-            let batch = std::mem::replace(&mut self.batch, Vec::with_capacity(CHUNK));
+            let batch = std::mem::take(&mut self.batch);
             if let Some(lane) = &self.lane {
                 // The lane ends only when its sender is dropped or the runtime stops.
                 let _ = lane.send(batch);
